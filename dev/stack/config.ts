@@ -1,0 +1,96 @@
+// Where each piece of the local stack lives. Two profiles run side by side: `dev` (npm start, the
+// ports in supabase/config.toml) and `test` (npm test, its own ports and cluster), so a test run never
+// disturbs a running `npm start`. Other names (used by the stack's own tests) get ports of their own.
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SignJWT } from 'jose'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const PG_BIN = '/usr/lib/postgresql/15/bin'
+export const PG_SHARE = '/usr/share/postgresql/15'
+
+/** Supabase's well-known local JWT secret; override with JWT_SECRET for anything shared. */
+export const DEFAULT_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long'
+
+export interface Ports {
+  api: number
+  db: number
+  auth: number
+  functions: number
+  smtp: number
+  mail: number
+  stripe: number
+  web: number
+}
+
+const PROFILE_PORTS: Record<string, Ports> = {
+  dev: { api: 54321, db: 54322, auth: 54325, functions: 54326, smtp: 1025, mail: 1080, stripe: 12111, web: 3000 },
+  test: { api: 55321, db: 55322, auth: 55325, functions: 55326, smtp: 2025, mail: 2080, stripe: 13111, web: 4000 },
+}
+
+export interface Profile {
+  name: string
+  dir: string
+  pgdata: string
+  socketDir: string
+  pidFile: string
+  logDir: string
+  ports: Ports
+  dbUrl: string
+  apiUrl: string
+  jwtSecret: string
+}
+
+/** Ports for a profile; names other than dev/test get a block derived from their name (56000–59999). */
+export function portsFor(name: string): Ports {
+  const fixed = PROFILE_PORTS[name]
+  if (fixed) return fixed
+  let h = 0
+  for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0
+  const base = 56000 + (h % 400) * 10
+  return {
+    api: base, db: base + 1, auth: base + 2, functions: base + 3, smtp: base + 4, mail: base + 5,
+    stripe: base + 6, web: base + 7,
+  }
+}
+
+export function profile(name = process.env.STACK_PROFILE ?? 'dev'): Profile {
+  loadDotEnv()
+  const dir = path.join(ROOT, '.local', name)
+  const ports = portsFor(name)
+  return {
+    name,
+    dir,
+    pgdata: path.join(dir, 'pgdata'),
+    socketDir: path.join(dir, 'run'),
+    pidFile: path.join(dir, 'pids.json'),
+    logDir: path.join(dir, 'logs'),
+    ports,
+    dbUrl: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
+    apiUrl: `http://127.0.0.1:${ports.api}`,
+    jwtSecret: process.env.JWT_SECRET ?? DEFAULT_JWT_SECRET,
+  }
+}
+
+let envLoaded = false
+/** Reads the project's `.env` once (values already in the environment win). */
+export function loadDotEnv(): void {
+  if (envLoaded) return
+  envLoaded = true
+  const file = path.join(ROOT, '.env')
+  if (existsSync(file)) process.loadEnvFile(file)
+}
+
+/** The anon and service-role API keys: JWTs signed with the project's secret, as Supabase issues them. */
+export async function apiKeys(p: Profile): Promise<{ anon: string; serviceRole: string }> {
+  const key = new TextEncoder().encode(p.jwtSecret)
+  // Fixed iat/exp so the keys are stable across restarts, like Supabase's local keys.
+  const mint = (role: string) =>
+    new SignJWT({ iss: 'supabase-demo', role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt(1700000000)
+      .setExpirationTime(2000000000)
+      .sign(key)
+  return { anon: await mint('anon'), serviceRole: await mint('service_role') }
+}

@@ -1,0 +1,116 @@
+// The long-running processes of the local stack, each with its command, environment and health check.
+// Later parts (the Stripe emulator, the web app) add an entry here and plug into the same start-up.
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { ROOT, type Profile } from './config.ts'
+
+export interface ServiceSpec {
+  name: string
+  /** Ports it listens on, checked to be free before it starts. */
+  ports: number[]
+  cmd: string
+  args: string[]
+  env: Record<string, string>
+  /** True once the service answers. */
+  healthy: () => Promise<boolean>
+  /** Shown in the start-up table. */
+  url?: string
+}
+
+export interface Keys {
+  anon: string
+  serviceRole: string
+}
+
+const NODE_TS = [process.execPath, '--import', 'tsx'] as const
+export const DENO = path.join(ROOT, 'node_modules/deno/deno')
+
+async function ok(url: string, init?: RequestInit): Promise<boolean> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) })
+  await res.arrayBuffer()
+  return res.ok
+}
+
+/** What every edge function sees: Supabase's variables plus the project's own (.env). */
+export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
+  return {
+    SUPABASE_URL: p.apiUrl,
+    SUPABASE_ANON_KEY: keys.anon,
+    SUPABASE_SERVICE_ROLE_KEY: keys.serviceRole,
+    SUPABASE_DB_URL: p.dbUrl,
+    JWT_SECRET: p.jwtSecret,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(p.ports.smtp),
+    STRIPE_API_BASE: `http://127.0.0.1:${p.ports.stripe}`,
+  }
+}
+
+export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec[] {
+  const base = { PROJECT_ROOT: ROOT, JWT_SECRET: p.jwtSecret, PATH: process.env.PATH ?? '' }
+  const fnEnv = functionEnv(p, keys)
+  return [
+    {
+      name: 'auth',
+      ports: [p.ports.auth],
+      cmd: NODE_TS[0],
+      args: [...NODE_TS.slice(1), path.join(ROOT, 'dev/auth/server.ts')],
+      env: {
+        ...base,
+        AUTH_PORT: String(p.ports.auth),
+        AUTH_DB_URL: `postgresql://supabase_auth_admin:postgres@127.0.0.1:${p.ports.db}/postgres`,
+        AUTH_ISSUER: `${p.apiUrl}/auth/v1`,
+        AUTH_MINIMUM_PASSWORD_LENGTH: '8',
+      },
+      healthy: () => ok(`http://127.0.0.1:${p.ports.auth}/health`),
+    },
+    {
+      name: 'functions',
+      ports: [p.ports.functions],
+      cmd: DENO,
+      args: [
+        'run', '-A', '--quiet', '--config', path.join(ROOT, 'supabase/functions/deno.json'),
+        ...(watch ? [`--watch=${path.join(ROOT, 'supabase/functions')}`] : []),
+        path.join(ROOT, 'dev/functions/host.ts'),
+      ],
+      env: { ...base, ...process.env as Record<string, string>, ...fnEnv, FUNCTIONS_PORT: String(p.ports.functions), NO_COLOR: '1' },
+      healthy: () => ok(`http://127.0.0.1:${p.ports.functions}/_host/health`),
+    },
+    {
+      name: 'gateway',
+      ports: [p.ports.api],
+      cmd: NODE_TS[0],
+      args: [...NODE_TS.slice(1), path.join(ROOT, 'dev/gateway/server.ts')],
+      env: {
+        ...base,
+        GATEWAY_PORT: String(p.ports.api),
+        FUNCTIONS_PORT: String(p.ports.functions),
+        AUTH_PORT: String(p.ports.auth),
+        SUPABASE_ANON_KEY: keys.anon,
+        SUPABASE_SERVICE_ROLE_KEY: keys.serviceRole,
+      },
+      // Ready when a function answers through it, with the database behind: the stack's readiness check.
+      healthy: () => ok(`${p.apiUrl}/functions/v1/health`, { headers: { authorization: `Bearer ${keys.anon}` } }),
+      url: p.apiUrl,
+    },
+    {
+      name: 'relay',
+      ports: [],
+      cmd: NODE_TS[0],
+      args: [...NODE_TS.slice(1), path.join(ROOT, 'dev/relay/relay.ts')],
+      env: { ...base, RELAY_DB_URL: p.dbUrl, RELAY_READY_FILE: path.join(p.dir, 'run', 'relay.ready') },
+      healthy: async () => existsSync(path.join(p.dir, 'run', 'relay.ready')),
+    },
+    {
+      name: 'mail',
+      ports: [p.ports.smtp, p.ports.mail],
+      cmd: process.execPath,
+      args: [
+        path.join(ROOT, 'node_modules/maildev/dist/bin/maildev.js'),
+        '--smtp', String(p.ports.smtp), '--ip', '127.0.0.1', '--web', String(p.ports.mail), '--web-ip', '127.0.0.1', '--silent',
+      ],
+      env: { ...base },
+      healthy: () => ok(`http://127.0.0.1:${p.ports.mail}/api/email`),
+      url: `http://127.0.0.1:${p.ports.mail}`,
+    },
+  ]
+}

@@ -1,0 +1,22 @@
+// One postgres.js pool per function instance, on the database URL Supabase gives every function.
+// The pool is closed on shutdown signals: an open pool otherwise keeps a Deno process alive.
+import postgres from 'postgres'
+import { env } from './env.ts'
+
+let pool: postgres.Sql | undefined
+
+/** The shared pool (created on first use), connected as the database owner: callers apply RLS themselves. */
+export function db(): postgres.Sql {
+  if (!pool) {
+    pool = postgres(env('SUPABASE_DB_URL'), { max: Number(env('DB_POOL_SIZE', '5')), onnotice: () => {}, prepare: false })
+    const deno = (globalThis as { Deno?: { addSignalListener(s: string, f: () => void): void } }).Deno
+    for (const sig of ['SIGTERM', 'SIGINT']) deno?.addSignalListener(sig, () => void pool?.end({ timeout: 1 }))
+  }
+  return pool
+}
+
+/** Closes the pool (tests and shutdown). */
+export async function closeDb(): Promise<void> {
+  await pool?.end({ timeout: 1 })
+  pool = undefined
+}
