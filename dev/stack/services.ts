@@ -22,6 +22,10 @@ export interface Keys {
   serviceRole: string
 }
 
+/** Local-only credentials shared by the emulator and the functions; not Stripe keys. */
+export const LOCAL_STRIPE_KEY = 'sk_test_local_emulator'
+export const LOCAL_WEBHOOK_SECRET = 'whsec_local_development_only'
+
 const NODE_TS = [process.execPath, '--import', 'tsx'] as const
 export const DENO = path.join(ROOT, 'node_modules/deno/deno')
 
@@ -41,7 +45,11 @@ export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
     JWT_SECRET: p.jwtSecret,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(p.ports.smtp),
-    STRIPE_API_BASE: `http://127.0.0.1:${p.ports.stripe}`,
+    // The local Stripe emulator, its test key and the secret it signs webhooks with; .env overrides
+    // them (for example to use real Stripe test mode: unset STRIPE_API_BASE there).
+    STRIPE_API_BASE: process.env.STRIPE_API_BASE ?? `http://127.0.0.1:${p.ports.stripe}`,
+    STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY ?? LOCAL_STRIPE_KEY,
+    STRIPE_WEBHOOK_SECRETS: process.env.STRIPE_WEBHOOK_SECRETS ?? LOCAL_WEBHOOK_SECRET,
   }
 }
 

@@ -8,7 +8,13 @@ let pool: postgres.Sql | undefined
 /** The shared pool (created on first use), connected as the database owner: callers apply RLS themselves. */
 export function db(): postgres.Sql {
   if (!pool) {
-    pool = postgres(env('SUPABASE_DB_URL'), { max: Number(env('DB_POOL_SIZE', '5')), onnotice: () => {}, prepare: false })
+    // A short connect timeout: when the database is down, callers answer 503 quickly instead of hanging.
+    pool = postgres(env('SUPABASE_DB_URL'), {
+      max: Number(env('DB_POOL_SIZE', '5')),
+      connect_timeout: 5,
+      onnotice: () => {},
+      prepare: false,
+    })
     const deno = (globalThis as { Deno?: { addSignalListener(s: string, f: () => void): void } }).Deno
     for (const sig of ['SIGTERM', 'SIGINT']) deno?.addSignalListener(sig, () => void pool?.end({ timeout: 1 }))
   }

@@ -1,0 +1,17 @@
+// Receives Stripe's webhooks: verifies, records in the inbox, acknowledges, kicks the sync worker.
+import { db } from '../_shared/db.ts'
+import { env } from '../_shared/env.ts'
+import { handleStripeWebhook } from '../_shared/webhook/handler.ts'
+import { kickSync } from '../_shared/webhook/kick.ts'
+import { recordEvent } from '../_shared/webhook/record.ts'
+import { parseSecrets } from '../_shared/webhook/verify.ts'
+
+const secrets = parseSecrets(env('STRIPE_WEBHOOK_SECRETS'))
+
+Deno.serve((req) =>
+  handleStripeWebhook(req, {
+    secrets,
+    record: (event) => recordEvent(db(), event),
+    kick: kickSync,
+  }),
+)

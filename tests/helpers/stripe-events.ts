@@ -1,0 +1,25 @@
+// Stripe-shaped events signed as Stripe signs them, for posting to stripe-webhook in tests.
+import Stripe from 'stripe'
+import { LOCAL_WEBHOOK_SECRET } from '../../dev/stack/services.ts'
+import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { functionsUrl } from './stack.ts'
+
+export function fakeEvent(type: string, object: Record<string, unknown>, id = `evt_${Math.random().toString(36).slice(2, 14)}`) {
+  return {
+    id,
+    object: 'event',
+    api_version: STRIPE_API_VERSION,
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object },
+  }
+}
+
+/** Posts a raw body to stripe-webhook with a valid signature (no JWT: the function does not check one). */
+export async function postSigned(body: string, url = `${functionsUrl}/stripe-webhook`, secret = LOCAL_WEBHOOK_SECRET): Promise<Response> {
+  const signature = await Stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret })
+  return fetch(url, { method: 'POST', body, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } })
+}

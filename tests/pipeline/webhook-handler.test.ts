@@ -1,0 +1,189 @@
+// The stripe-webhook handler's answers, signed the way Stripe signs (the official library's helper).
+import Stripe from 'stripe'
+import { describe, expect, test, vi } from 'vitest'
+import { handleStripeWebhook, MAX_BODY_BYTES, type RecordedEvent } from '../../supabase/functions/_shared/webhook/handler.ts'
+import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+
+const OLD = 'whsec_test_old_secret_value'
+const NEW = 'whsec_test_new_secret_value'
+
+function event(overrides: Record<string, unknown> = {}) {
+  return {
+    id: `evt_${Math.random().toString(36).slice(2)}`,
+    object: 'event',
+    api_version: STRIPE_API_VERSION,
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type: 'customer.subscription.updated',
+    data: { object: { id: 'sub_123', object: 'subscription', customer: 'cus_123', status: 'active' } },
+    ...overrides,
+  }
+}
+
+async function sign(payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)) {
+  return Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret, timestamp })
+}
+
+function deps(secrets = [NEW], record: (e: RecordedEvent) => Promise<boolean> = async () => true) {
+  return { secrets, record: vi.fn(record), kick: vi.fn() }
+}
+
+function post(body: string, signature?: string) {
+  return new Request('http://local/stripe-webhook', {
+    method: 'POST',
+    body,
+    headers: signature ? { 'stripe-signature': signature } : {},
+  })
+}
+
+async function answer(res: Response) {
+  return { status: res.status, body: await res.json() }
+}
+
+describe('stripe-webhook signatures', () => {
+  test('a correctly signed event is recorded, acknowledged and kicks the sync', async () => {
+    const body = JSON.stringify(event())
+    const d = deps()
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
+    expect(status).toBe(200)
+    expect(out.duplicate).toBe(false)
+    expect(d.record).toHaveBeenCalledOnce()
+    expect(d.record.mock.calls[0][0]).toMatchObject({ type: 'customer.subscription.updated', customerId: 'cus_123', objectId: 'sub_123', objectType: 'subscription' })
+    expect(d.kick).toHaveBeenCalledOnce()
+  })
+
+  test('a signature made with another secret is refused with 400 and nothing is recorded', async () => {
+    const body = JSON.stringify(event())
+    const d = deps()
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, 'whsec_someone_else')), d))
+    expect(status).toBe(400)
+    expect(out.error).toMatch(/does not match/)
+    expect(d.record).not.toHaveBeenCalled()
+  })
+
+  test('a signature older than 300 seconds is refused as expired', async () => {
+    const body = JSON.stringify(event())
+    const d = deps()
+    const old = Math.floor(Date.now() / 1000) - 301
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW, old)), d))
+    expect(status).toBe(400)
+    expect(out.error).toMatch(/tolerance/)
+    expect(d.record).not.toHaveBeenCalled()
+  })
+
+  test('a request without a Stripe-Signature header is refused', async () => {
+    const d = deps()
+    const { status, body: out } = await answer(await handleStripeWebhook(post(JSON.stringify(event())), d))
+    expect(status).toBe(400)
+    expect(out.error).toBe('missing Stripe-Signature header')
+  })
+
+  test('a malformed Stripe-Signature header is refused as malformed', async () => {
+    const { status, body: out } = await answer(await handleStripeWebhook(post(JSON.stringify(event()), 'garbage'), deps()))
+    expect(status).toBe(400)
+    expect(out.error).toMatch(/malformed/)
+  })
+
+  test('a tampered body is refused even with a signature that was valid for the original', async () => {
+    const body = JSON.stringify(event())
+    const signature = await sign(body, NEW)
+    const d = deps()
+    const { status } = await answer(await handleStripeWebhook(post(body.replace('active', 'canceled'), signature), d))
+    expect(status).toBe(400)
+    expect(d.record).not.toHaveBeenCalled()
+  })
+
+  test('during a secret rotation an event signed with either configured secret is accepted', async () => {
+    const body = JSON.stringify(event())
+    const d = deps([OLD, NEW])
+    expect((await handleStripeWebhook(post(body, await sign(body, NEW)), d)).status).toBe(200)
+    expect(d.record.mock.calls[0][0].verifiedBy).toMatch(/^#2 [0-9a-f]{8}$/)
+    expect((await handleStripeWebhook(post(body, await sign(body, OLD)), d)).status).toBe(200)
+    expect(d.record.mock.calls[1][0].verifiedBy).toMatch(/^#1 /)
+  })
+
+  test('a header carrying signatures for both the old and the new secret verifies', async () => {
+    const body = JSON.stringify(event())
+    const t = Math.floor(Date.now() / 1000)
+    const v1 = (h: string) => h.split(',').find((p) => p.startsWith('v1='))!
+    const header = `t=${t},${v1(await sign(body, OLD, t))},${v1(await sign(body, NEW, t))}`
+    expect((await handleStripeWebhook(post(body, header), deps([NEW]))).status).toBe(200)
+  })
+
+  test('a valid signature over a body that is not JSON is refused', async () => {
+    const body = 'not json at all'
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), deps()))
+    expect(status).toBe(400)
+    expect(out.error).toMatch(/not JSON/)
+  })
+
+  test('a valid signature over JSON that is not an event is refused', async () => {
+    const body = JSON.stringify({ hello: 'world' })
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), deps()))
+    expect(status).toBe(400)
+    expect(out.error).toMatch(/not a Stripe event/)
+  })
+})
+
+describe('stripe-webhook requests and storage', () => {
+  test('methods other than POST are answered 405', async () => {
+    const res = await handleStripeWebhook(new Request('http://local/stripe-webhook'), deps())
+    expect(res.status).toBe(405)
+    expect(res.headers.get('allow')).toBe('POST')
+  })
+
+  test('a body over 1 MB is answered 413 without being verified or recorded', async () => {
+    const body = JSON.stringify(event({ padding: 'x'.repeat(MAX_BODY_BYTES) }))
+    const d = deps()
+    const { status } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
+    expect(status).toBe(413)
+    expect(d.record).not.toHaveBeenCalled()
+  })
+
+  test('a duplicate delivery is acknowledged as a duplicate and does not kick the sync', async () => {
+    const body = JSON.stringify(event())
+    const d = deps([NEW], async () => false)
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
+    expect(status).toBe(200)
+    expect(out.duplicate).toBe(true)
+    expect(d.kick).not.toHaveBeenCalled()
+  })
+
+  test('when the database cannot store the event the answer is 503 so Stripe retries', async () => {
+    const body = JSON.stringify(event())
+    const d = deps([NEW], async () => {
+      throw new Error('connect ECONNREFUSED')
+    })
+    const res = await handleStripeWebhook(post(body, await sign(body, NEW)), d)
+    expect(res.status).toBe(503)
+    expect(d.kick).not.toHaveBeenCalled()
+  })
+
+  test('event types the product does not act on are still recorded and acknowledged', async () => {
+    const body = JSON.stringify(event({ type: 'radar.early_fraud_warning.created', data: { object: { id: 'issfr_1', object: 'radar.early_fraud_warning', charge: 'ch_1' } } }))
+    const d = deps()
+    expect((await handleStripeWebhook(post(body, await sign(body, NEW)), d)).status).toBe(200)
+    expect(d.record.mock.calls[0][0]).toMatchObject({ type: 'radar.early_fraud_warning.created', customerId: null })
+  })
+
+  test('an event rendered for another API version is recorded with the mismatch flagged', async () => {
+    const body = JSON.stringify(event({ api_version: '2024-06-20' }))
+    const d = deps()
+    await handleStripeWebhook(post(body, await sign(body, NEW)), d)
+    expect(d.record.mock.calls[0][0]).toMatchObject({ apiVersion: '2024-06-20', apiVersionMismatch: true })
+  })
+
+  test('a customer event routes to the customer itself and an expanded customer routes by its id', async () => {
+    const d = deps()
+    for (const data of [
+      { object: { id: 'cus_9', object: 'customer', email: 'a@b.c' } },
+      { object: { id: 'in_9', object: 'invoice', customer: { id: 'cus_9', object: 'customer' } } },
+    ]) {
+      const body = JSON.stringify(event({ type: 'x.y', data }))
+      await handleStripeWebhook(post(body, await sign(body, NEW)), d)
+    }
+    expect(d.record.mock.calls.map((c) => c[0].customerId)).toEqual(['cus_9', 'cus_9'])
+  })
+})
