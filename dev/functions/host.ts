@@ -1,12 +1,14 @@
-// Development only: serves every supabase/functions/<name>/index.ts from one Deno process, standing in
-// for Supabase's edge runtime. Each function calls Deno.serve(handler) as it would when deployed; the
-// host captures that handler instead of opening a port, and routes /<name>/... to it. Run with
+// Development only: the local API gateway and edge runtime in one Deno process, standing in for
+// Supabase's. Every supabase/functions/<name>/index.ts calls Deno.serve(handler) as it would when
+// deployed; the host captures that handler instead of opening a port, and gateway.ts routes
+// /functions/v1/<name>/... to it in-process (and /auth/v1/... to Auth). Run with
 // `deno run -A --config supabase/functions/deno.json dev/functions/host.ts`.
+import { createGateway } from './gateway.ts'
 
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>
 
 const root = Deno.env.get('PROJECT_ROOT') ?? Deno.cwd()
-const port = Number(Deno.env.get('FUNCTIONS_PORT') ?? 54326)
+const port = Number(Deno.env.get('GATEWAY_PORT') ?? 54321)
 const functionsDir = `${root}/supabase/functions`
 
 const handlers = new Map<string, Handler>()
@@ -42,25 +44,16 @@ for await (const entry of Deno.readDir(functionsDir)) {
 }
 loading = undefined
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
-
-realServe({ port, hostname: '127.0.0.1', onListen: () => console.log(`functions host on 127.0.0.1:${port}: ${[...handlers.keys()].join(', ')}`) }, async (req, info) => {
-  const url = new URL(req.url)
-  if (url.pathname === '/_host/health') return json(200, { functions: [...handlers.keys()], failed: Object.fromEntries(failures) })
-  const name = url.pathname.split('/')[1]
-  const handler = handlers.get(name)
-  if (!handler) {
-    const why = failures.get(name)
-    return why ? json(500, { code: 'BOOT_ERROR', message: `Function ${name} failed to start`, detail: why }) : json(404, { code: 'NOT_FOUND', message: `Requested function was not found: ${name}` })
-  }
-  try {
-    return await handler(req, info)
-  } catch (err) {
-    console.error(`functions: ${name} ${req.method} ${url.pathname} threw:`, err)
-    return json(500, { code: 'WORKER_ERROR', message: 'Function threw an unhandled error' })
-  }
+const gateway = createGateway({
+  root,
+  authPort: Number(Deno.env.get('AUTH_PORT') ?? 54325),
+  jwtSecret: Deno.env.get('JWT_SECRET') ?? '',
+  apiKeys: [Deno.env.get('SUPABASE_ANON_KEY') ?? '', Deno.env.get('SUPABASE_SERVICE_ROLE_KEY') ?? ''].filter(Boolean),
+  handlers,
+  failures,
 })
+
+realServe({ port, hostname: '127.0.0.1', onListen: () => console.log(`gateway and functions on 127.0.0.1:${port}: ${[...handlers.keys()].join(', ')}`) }, gateway)
 
 // Functions may hold database pools open; end promptly when the stack stops.
 for (const sig of ['SIGTERM', 'SIGINT'] as const) Deno.addSignalListener(sig, () => Deno.exit(0))

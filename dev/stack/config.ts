@@ -17,7 +17,6 @@ export interface Ports {
   api: number
   db: number
   auth: number
-  functions: number
   smtp: number
   mail: number
   stripe: number
@@ -25,8 +24,8 @@ export interface Ports {
 }
 
 const PROFILE_PORTS: Record<string, Ports> = {
-  dev: { api: 54321, db: 54322, auth: 54325, functions: 54326, smtp: 1025, mail: 1080, stripe: 12111, web: 3000 },
-  test: { api: 55321, db: 55322, auth: 55325, functions: 55326, smtp: 2025, mail: 2080, stripe: 13111, web: 4000 },
+  dev: { api: 54321, db: 54322, auth: 54325, smtp: 1025, mail: 1080, stripe: 12111, web: 3000 },
+  test: { api: 55321, db: 55322, auth: 55325, smtp: 2025, mail: 2080, stripe: 13111, web: 4000 },
 }
 
 export interface Profile {
@@ -50,8 +49,7 @@ export function portsFor(name: string): Ports {
   for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0
   const base = 56000 + (h % 400) * 10
   return {
-    api: base, db: base + 1, auth: base + 2, functions: base + 3, smtp: base + 4, mail: base + 5,
-    stripe: base + 6, web: base + 7,
+    api: base, db: base + 1, auth: base + 2, smtp: base + 3, mail: base + 4, stripe: base + 5, web: base + 6,
   }
 }
 

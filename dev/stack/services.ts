@@ -72,31 +72,25 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       healthy: () => ok(`http://127.0.0.1:${p.ports.auth}/health`),
     },
     {
+      // The gateway and the edge functions in one Deno process, as Supabase's edge runtime routes
+      // requests to function workers itself.
       name: 'functions',
-      ports: [p.ports.functions],
+      ports: [p.ports.api],
       cmd: DENO,
       args: [
         'run', '-A', '--quiet', '--config', path.join(ROOT, 'supabase/functions/deno.json'),
         ...(watch ? [`--watch=${path.join(ROOT, 'supabase/functions')}`] : []),
         path.join(ROOT, 'dev/functions/host.ts'),
       ],
-      env: { ...base, ...process.env as Record<string, string>, ...fnEnv, FUNCTIONS_PORT: String(p.ports.functions), NO_COLOR: '1' },
-      healthy: () => ok(`http://127.0.0.1:${p.ports.functions}/_host/health`),
-    },
-    {
-      name: 'gateway',
-      ports: [p.ports.api],
-      cmd: NODE_TS[0],
-      args: [...NODE_TS.slice(1), path.join(ROOT, 'dev/gateway/server.ts')],
       env: {
         ...base,
+        ...(process.env as Record<string, string>),
+        ...fnEnv,
         GATEWAY_PORT: String(p.ports.api),
-        FUNCTIONS_PORT: String(p.ports.functions),
         AUTH_PORT: String(p.ports.auth),
-        SUPABASE_ANON_KEY: keys.anon,
-        SUPABASE_SERVICE_ROLE_KEY: keys.serviceRole,
+        NO_COLOR: '1',
       },
-      // Ready when a function answers through it, with the database behind: the stack's readiness check.
+      // Ready when a function answers through the gateway, with the database behind: the readiness check.
       healthy: () => ok(`${p.apiUrl}/functions/v1/health`, { headers: { authorization: `Bearer ${keys.anon}` } }),
       url: p.apiUrl,
     },

@@ -10,7 +10,7 @@ export function db(): postgres.Sql {
   if (!pool) {
     // A short connect timeout: when the database is down, callers answer 503 quickly instead of hanging.
     pool = postgres(env('SUPABASE_DB_URL'), {
-      max: Number(env('DB_POOL_SIZE', '5')),
+      max: Number(env('DB_POOL_SIZE', '10')),
       connect_timeout: 5,
       onnotice: () => {},
       prepare: false,

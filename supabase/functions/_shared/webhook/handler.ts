@@ -1,41 +1,15 @@
 // The stripe-webhook endpoint's logic: verify, validate, record, acknowledge, then kick the sync worker.
 // It answers 2xx only after the event row has committed, and 503 when the database cannot take it, so
 // that Stripe retries (DESIGN rule 6).
-import { z } from 'zod'
 import { HttpError } from '../errors.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
-import { routeEvent } from '../stripe/routing.ts'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
+import { StripeEvent, toRecorded, type RecordedEvent } from './envelope.ts'
 import { verifyStripeRequest } from './verify.ts'
 
+export type { RecordedEvent }
+
 export const MAX_BODY_BYTES = 1024 * 1024
-
-const StripeEvent = z.object({
-  id: z.string().startsWith('evt_'),
-  object: z.literal('event'),
-  type: z.string().min(1),
-  api_version: z.string().nullable().optional(),
-  account: z.string().optional(),
-  created: z.number().int(),
-  livemode: z.boolean(),
-  data: z.object({ object: z.record(z.string(), z.unknown()) }),
-})
-export type StripeEventEnvelope = z.infer<typeof StripeEvent>
-
-export interface RecordedEvent {
-  id: string
-  type: string
-  apiVersion: string | null
-  apiVersionMismatch: boolean
-  account: string | null
-  livemode: boolean
-  created: Date
-  objectType: string | null
-  objectId: string | null
-  customerId: string | null
-  payload: StripeEventEnvelope
-  verifiedBy: string
-}
 
 export interface WebhookDeps {
   secrets: string[]
@@ -53,19 +27,7 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
     const parsed = StripeEvent.safeParse(event)
     if (!parsed.success) throw new HttpError(400, `signed body is not a Stripe event: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`)
     const e = parsed.data
-    const routing = routeEvent(e)
-    const recorded: RecordedEvent = {
-      id: e.id,
-      type: e.type,
-      apiVersion: e.api_version ?? null,
-      apiVersionMismatch: !!e.api_version && e.api_version !== STRIPE_API_VERSION,
-      account: e.account ?? null,
-      livemode: e.livemode,
-      created: new Date(e.created * 1000),
-      ...routing,
-      payload: e,
-      verifiedBy,
-    }
+    const recorded = toRecorded(e, verifiedBy)
     let inserted: boolean
     try {
       inserted = await deps.record(recorded)

@@ -1,19 +1,21 @@
-// Wakes the sync worker after an event commits, without making Stripe wait. At most one kick per
-// function instance is in flight; events arriving meanwhile cause one more kick when it returns, so
-// a burst of webhooks does not become a burst of workers (pg_cron's minutely call is the safety net).
+// Wakes the sync worker after an event commits, without making Stripe wait. A worker drains the whole
+// queue, so one kick per burst is enough: at most one kick is in flight per function instance and
+// kicks are at least KICK_INTERVAL_MS apart; an event arriving meanwhile earns one trailing kick.
+// pg_cron's minutely call is the safety net if a kick is lost.
 import { env } from '../env.ts'
 
+const KICK_INTERVAL_MS = 250
 let inFlight = false
-let again = false
+let pending = false
+let lastKick = 0
+let timer: ReturnType<typeof setTimeout> | undefined
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined
 
-export function kickSync(): void {
-  if (inFlight) {
-    again = true
-    return
-  }
+function send(): void {
   inFlight = true
+  pending = false
+  lastKick = Date.now()
   const done = fetch(`${env('SUPABASE_URL')}/functions/v1/stripe-sync`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env('SUPABASE_SERVICE_ROLE_KEY')}`, 'content-type': 'application/json' },
@@ -26,11 +28,19 @@ export function kickSync(): void {
     .catch((err) => console.warn('stripe-webhook: sync kick failed:', err))
     .finally(() => {
       inFlight = false
-      if (again) {
-        again = false
-        kickSync()
-      }
+      if (pending) kickSync()
     })
   // On Supabase's edge runtime, keep the instance alive until the kick is sent.
   if (typeof EdgeRuntime !== 'undefined') EdgeRuntime.waitUntil(done)
+}
+
+export function kickSync(): void {
+  pending = true
+  if (inFlight || timer) return
+  const wait = lastKick + KICK_INTERVAL_MS - Date.now()
+  if (wait <= 0) return send()
+  timer = setTimeout(() => {
+    timer = undefined
+    if (pending && !inFlight) send()
+  }, wait)
 }

@@ -1,6 +1,6 @@
 // Writes a verified event to the inbox; the insert trigger enqueues it in the same transaction.
 import type postgres from 'postgres'
-import type { RecordedEvent } from './handler.ts'
+import type { RecordedEvent } from './envelope.ts'
 
 export async function recordEvent(sql: postgres.Sql, e: RecordedEvent): Promise<boolean> {
   const [row] = await sql<{ inserted: boolean }[]>`

@@ -1,0 +1,48 @@
+// The stripe_events queue as the sync worker uses it, through pgmq functions hosted pgmq 1.4 also has.
+import type postgres from 'postgres'
+import { z } from 'zod'
+
+export const QUEUE = 'stripe_events'
+
+/** What the inbox trigger (and ops.replay_event / ops.resync_customer) put on the queue. */
+export const QueuedEvent = z.object({
+  event_id: z.string().nullable(),
+  type: z.string(),
+  customer_id: z.string().nullable(),
+  object_id: z.string().nullable(),
+  replay: z.boolean().optional(),
+})
+export type QueuedEvent = z.infer<typeof QueuedEvent>
+
+export interface Message {
+  msgId: string
+  readCount: number
+  /** Undefined when the message failed validation (it is dead-lettered at once). */
+  body?: QueuedEvent
+  raw: unknown
+}
+
+export async function readBatch(sql: postgres.Sql, qty: number, visibilitySeconds: number): Promise<Message[]> {
+  const rows = await sql<{ msg_id: string; read_ct: number; message: unknown }[]>`
+    select msg_id::text, read_ct, message from pgmq.read(${QUEUE}, ${visibilitySeconds}, ${qty})`
+  return rows.map((r) => {
+    const parsed = QueuedEvent.safeParse(r.message)
+    return { msgId: r.msg_id, readCount: r.read_ct, body: parsed.success ? parsed.data : undefined, raw: r.message }
+  })
+}
+
+/** Removes finished messages; called only after their work has committed. */
+export async function deleteMessages(sql: postgres.Sql, msgIds: string[]): Promise<void> {
+  if (msgIds.length === 0) return
+  await sql`select pgmq.delete(${QUEUE}, ${msgIds}::bigint[])`
+}
+
+/** Makes messages visible again after `seconds` (0: at once, for work the budget left undone). */
+export async function retryLater(sql: postgres.Sql, msgIds: string[], seconds: number): Promise<void> {
+  for (const id of msgIds) await sql`select pgmq.set_vt(${QUEUE}, ${id}::bigint, ${Math.max(0, Math.round(seconds))})`
+}
+
+/** Moves messages to the queue's archive: dead letters keep their body for inspection. */
+export async function archiveMessages(sql: postgres.Sql, msgIds: string[]): Promise<void> {
+  for (const id of msgIds) await sql`select pgmq.archive(${QUEUE}, ${id}::bigint)`
+}

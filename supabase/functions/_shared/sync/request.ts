@@ -1,0 +1,19 @@
+// What a call to stripe-sync may ask for; everything is optional and validated.
+import { z } from 'zod'
+
+export const SyncRequest = z
+  .object({
+    /** Who called, for the logs. */
+    trigger: z.string().max(40).optional(),
+    /** `drain` (default): work through the queue. `reconcile`: list recent Stripe events and record any the inbox lacks. */
+    mode: z.enum(['drain', 'reconcile']).default('drain'),
+    /** Reconcile this many days back (Stripe keeps events for 30). */
+    days: z.number().int().min(1).max(30).default(3),
+    budgetMs: z.number().int().min(1000).max(140_000).optional(),
+    batchSize: z.number().int().min(1).max(500).optional(),
+    concurrency: z.number().int().min(1).max(32).optional(),
+    /** Benchmarks only: sync every event on its own, to measure what coalescing saves. */
+    coalesce: z.boolean().optional(),
+  })
+  .strict()
+export type SyncRequest = z.infer<typeof SyncRequest>

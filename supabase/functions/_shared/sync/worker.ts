@@ -1,0 +1,115 @@
+// The sync worker's loop: read a batch from the queue, coalesce it by customer, sync each group, delete
+// what committed, retry what failed with backoff, dead-letter what failed too often; until the queue is
+// empty or the time budget is spent. The per-group sync itself is injected (see customer-sync.ts).
+import type postgres from 'postgres'
+import { NonRetriableError, RetryAfterError } from '../errors.ts'
+import { stripeCalls } from '../stripe/limiter.ts'
+import { markFailed } from './events.ts'
+import { groupMessages, type Group } from './groups.ts'
+import { archiveMessages, deleteMessages, readBatch, retryLater } from './queue.ts'
+
+export interface WorkerOptions {
+  batchSize: number
+  visibilitySeconds: number
+  /** A message read this many times that fails again becomes a dead letter. */
+  maxReads: number
+  /** Stop taking work after this long (the edge runtime's wall-clock limit, with margin). */
+  budgetMs: number
+  /** Groups synced at once (each holds one database connection while it runs). */
+  concurrency: number
+  coalesce: boolean
+}
+
+export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  batchSize: 50,
+  visibilitySeconds: 120,
+  maxReads: 8,
+  budgetMs: 50_000,
+  concurrency: 4,
+  coalesce: true,
+}
+
+export interface SyncReport {
+  stoppedBy: 'empty' | 'budget'
+  batches: number
+  synced: { key: string; events: number }[]
+  retried: { key: string; events: string[]; error: string; retryInSeconds: number }[]
+  dead: { key: string; events: string[]; error: string }[]
+  stripeCalls: number
+  durationMs: number
+}
+
+export type GroupSyncer = (group: Group) => Promise<void>
+
+/** Exponential backoff with jitter, at least what a Retry-After asked for, at most ten minutes. */
+export function backoffSeconds(readCount: number, err: unknown): number {
+  const base = Math.min(600, 2 * 2 ** Math.max(0, readCount - 1))
+  const asked = err instanceof RetryAfterError ? err.retryAfterMs / 1000 : 0
+  return Math.max(asked, base * (0.8 + Math.random() * 0.4))
+}
+
+function describe(err: unknown): string {
+  const e = err as { name?: string; message?: string; statusCode?: number }
+  return `${e?.name ?? 'Error'}${e?.statusCode ? ` (${e.statusCode})` : ''}: ${e?.message ?? String(err)}`
+}
+
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++])
+  })
+  await Promise.all(lanes)
+}
+
+export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, options: Partial<WorkerOptions> = {}): Promise<SyncReport> {
+  const opts = { ...DEFAULT_WORKER_OPTIONS, ...options }
+  const started = Date.now()
+  const callsBefore = stripeCalls.count
+  const report: SyncReport = { stoppedBy: 'empty', batches: 0, synced: [], retried: [], dead: [], stripeCalls: 0, durationMs: 0 }
+  const overBudget = () => Date.now() - started > opts.budgetMs
+
+  const fail = async (g: Group, err: unknown) => {
+    const reads = Math.max(...g.messages.map((m) => m.readCount))
+    const ids = g.messages.map((m) => m.msgId)
+    const error = describe(err)
+    if (err instanceof NonRetriableError || reads >= opts.maxReads) {
+      await archiveMessages(sql, ids)
+      await markFailed(sql, g.eventIds, 'dead', reads, error)
+      report.dead.push({ key: g.key, events: g.eventIds, error })
+      console.error(`stripe-sync: ${g.key} dead after ${reads} reads (events ${g.eventIds.join(', ') || 'none'}): ${error}`)
+      return
+    }
+    const delay = backoffSeconds(reads, err)
+    await retryLater(sql, ids, delay)
+    await markFailed(sql, g.eventIds, 'failed', reads, error)
+    report.retried.push({ key: g.key, events: g.eventIds, error, retryInSeconds: Math.round(delay) })
+    console.warn(`stripe-sync: ${g.key} failed (read ${reads}), retry in ${Math.round(delay)}s (events ${g.eventIds.join(', ') || 'none'}): ${error}`)
+  }
+
+  while (!overBudget()) {
+    const batch = await readBatch(sql, opts.batchSize, opts.visibilitySeconds)
+    if (batch.length === 0) break
+    report.batches++
+    const invalid = batch.filter((m) => !m.body)
+    if (invalid.length > 0) {
+      await archiveMessages(sql, invalid.map((m) => m.msgId))
+      for (const m of invalid) report.dead.push({ key: `message:${m.msgId}`, events: [], error: 'message is not a queued event' })
+      console.error(`stripe-sync: archived ${invalid.length} malformed message(s): ${invalid.map((m) => m.msgId).join(', ')}`)
+    }
+    await eachLimited(groupMessages(batch.filter((m) => m.body), opts.coalesce), opts.concurrency, async (g) => {
+      const ids = g.messages.map((m) => m.msgId)
+      if (overBudget()) return void (await retryLater(sql, ids, 0))
+      try {
+        await syncGroup(g)
+      } catch (err) {
+        return void (await fail(g, err))
+      }
+      await deleteMessages(sql, ids)
+      report.synced.push({ key: g.key, events: g.eventIds.length })
+    })
+  }
+  if (overBudget()) report.stoppedBy = 'budget'
+  report.stripeCalls = stripeCalls.count - callsBefore
+  report.durationMs = Date.now() - started
+  return report
+}
