@@ -2,6 +2,7 @@
 import type postgres from 'postgres'
 import { z } from 'zod'
 
+/** The queue the inbox trigger feeds (tests use queues of their own). */
 export const QUEUE = 'stripe_events'
 
 /** What the inbox trigger (and ops.replay_event / ops.resync_customer) put on the queue. */
@@ -22,9 +23,9 @@ export interface Message {
   raw: unknown
 }
 
-export async function readBatch(sql: postgres.Sql, qty: number, visibilitySeconds: number): Promise<Message[]> {
+export async function readBatch(sql: postgres.Sql, queue: string, qty: number, visibilitySeconds: number): Promise<Message[]> {
   const rows = await sql<{ msg_id: string; read_ct: number; message: unknown }[]>`
-    select msg_id::text, read_ct, message from pgmq.read(${QUEUE}, ${visibilitySeconds}, ${qty})`
+    select msg_id::text, read_ct, message from pgmq.read(${queue}, ${visibilitySeconds}, ${qty})`
   return rows.map((r) => {
     const parsed = QueuedEvent.safeParse(r.message)
     return { msgId: r.msg_id, readCount: r.read_ct, body: parsed.success ? parsed.data : undefined, raw: r.message }
@@ -32,17 +33,17 @@ export async function readBatch(sql: postgres.Sql, qty: number, visibilitySecond
 }
 
 /** Removes finished messages; called only after their work has committed. */
-export async function deleteMessages(sql: postgres.Sql, msgIds: string[]): Promise<void> {
+export async function deleteMessages(sql: postgres.Sql, queue: string, msgIds: string[]): Promise<void> {
   if (msgIds.length === 0) return
-  await sql`select pgmq.delete(${QUEUE}, ${msgIds}::bigint[])`
+  await sql`select pgmq.delete(${queue}, ${msgIds}::bigint[])`
 }
 
 /** Makes messages visible again after `seconds` (0: at once, for work the budget left undone). */
-export async function retryLater(sql: postgres.Sql, msgIds: string[], seconds: number): Promise<void> {
-  for (const id of msgIds) await sql`select pgmq.set_vt(${QUEUE}, ${id}::bigint, ${Math.max(0, Math.round(seconds))})`
+export async function retryLater(sql: postgres.Sql, queue: string, msgIds: string[], seconds: number): Promise<void> {
+  for (const id of msgIds) await sql`select pgmq.set_vt(${queue}::text, ${id}::bigint, ${Math.max(0, Math.round(seconds))}::integer)`
 }
 
 /** Moves messages to the queue's archive: dead letters keep their body for inspection. */
-export async function archiveMessages(sql: postgres.Sql, msgIds: string[]): Promise<void> {
-  for (const id of msgIds) await sql`select pgmq.archive(${QUEUE}, ${id}::bigint)`
+export async function archiveMessages(sql: postgres.Sql, queue: string, msgIds: string[]): Promise<void> {
+  for (const id of msgIds) await sql`select pgmq.archive(${queue}, ${id}::bigint)`
 }

@@ -6,9 +6,10 @@ import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { stripeCalls } from '../stripe/limiter.ts'
 import { markFailed } from './events.ts'
 import { groupMessages, type Group } from './groups.ts'
-import { archiveMessages, deleteMessages, readBatch, retryLater } from './queue.ts'
+import { archiveMessages, deleteMessages, QUEUE, readBatch, retryLater } from './queue.ts'
 
 export interface WorkerOptions {
+  queue: string
   batchSize: number
   visibilitySeconds: number
   /** A message read this many times that fails again becomes a dead letter. */
@@ -21,6 +22,7 @@ export interface WorkerOptions {
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+  queue: QUEUE,
   batchSize: 50,
   visibilitySeconds: 120,
   maxReads: 8,
@@ -73,38 +75,38 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
     const ids = g.messages.map((m) => m.msgId)
     const error = describe(err)
     if (err instanceof NonRetriableError || reads >= opts.maxReads) {
-      await archiveMessages(sql, ids)
+      await archiveMessages(sql, opts.queue, ids)
       await markFailed(sql, g.eventIds, 'dead', reads, error)
       report.dead.push({ key: g.key, events: g.eventIds, error })
       console.error(`stripe-sync: ${g.key} dead after ${reads} reads (events ${g.eventIds.join(', ') || 'none'}): ${error}`)
       return
     }
     const delay = backoffSeconds(reads, err)
-    await retryLater(sql, ids, delay)
+    await retryLater(sql, opts.queue, ids, delay)
     await markFailed(sql, g.eventIds, 'failed', reads, error)
     report.retried.push({ key: g.key, events: g.eventIds, error, retryInSeconds: Math.round(delay) })
     console.warn(`stripe-sync: ${g.key} failed (read ${reads}), retry in ${Math.round(delay)}s (events ${g.eventIds.join(', ') || 'none'}): ${error}`)
   }
 
   while (!overBudget()) {
-    const batch = await readBatch(sql, opts.batchSize, opts.visibilitySeconds)
+    const batch = await readBatch(sql, opts.queue, opts.batchSize, opts.visibilitySeconds)
     if (batch.length === 0) break
     report.batches++
     const invalid = batch.filter((m) => !m.body)
     if (invalid.length > 0) {
-      await archiveMessages(sql, invalid.map((m) => m.msgId))
+      await archiveMessages(sql, opts.queue, invalid.map((m) => m.msgId))
       for (const m of invalid) report.dead.push({ key: `message:${m.msgId}`, events: [], error: 'message is not a queued event' })
       console.error(`stripe-sync: archived ${invalid.length} malformed message(s): ${invalid.map((m) => m.msgId).join(', ')}`)
     }
     await eachLimited(groupMessages(batch.filter((m) => m.body), opts.coalesce), opts.concurrency, async (g) => {
       const ids = g.messages.map((m) => m.msgId)
-      if (overBudget()) return void (await retryLater(sql, ids, 0))
+      if (overBudget()) return void (await retryLater(sql, opts.queue, ids, 0))
       try {
         await syncGroup(g)
       } catch (err) {
         return void (await fail(g, err))
       }
-      await deleteMessages(sql, ids)
+      await deleteMessages(sql, opts.queue, ids)
       report.synced.push({ key: g.key, events: g.eventIds.length })
     })
   }

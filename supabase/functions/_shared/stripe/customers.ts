@@ -1,0 +1,16 @@
+// Stripe customers: fetch the current state (or learn that it is gone).
+import type Stripe from 'stripe'
+import { call, isMissing, type StripeContext } from './context.ts'
+
+export type FetchedCustomer = { deleted: false; customer: Stripe.Customer } | { deleted: true; id: string }
+
+export async function fetchCustomer(ctx: StripeContext, id: string): Promise<FetchedCustomer> {
+  try {
+    const c = await call(ctx, `retrieve customer ${id}`, () => ctx.stripe.customers.retrieve(id))
+    return c.deleted ? { deleted: true, id } : { deleted: false, customer: c as Stripe.Customer }
+  } catch (err) {
+    // Gone for good: mirror it as deleted instead of retrying forever.
+    if (isMissing(err)) return { deleted: true, id }
+    throw err
+  }
+}

@@ -1,0 +1,12 @@
+// Stripe invoices: a customer's most recent ones (the mirror keeps older rows it already has).
+import type Stripe from 'stripe'
+import { call, type StripeContext } from './context.ts'
+
+export const RECENT_INVOICES = 24
+
+export async function fetchRecentInvoices(ctx: StripeContext, customerId: string): Promise<Stripe.Invoice[]> {
+  const page = await call(ctx, `list invoices of ${customerId}`, () =>
+    ctx.stripe.invoices.list({ customer: customerId, limit: RECENT_INVOICES }),
+  )
+  return page.data
+}

@@ -1,0 +1,136 @@
+// The sync worker's queue handling on real pgmq, with the per-customer sync replaced by a recorder:
+// coalescing, retries with backoff, dead letters, the time budget. Each test has a queue of its own.
+import type postgres from 'postgres'
+import { afterAll, describe, expect, test } from 'vitest'
+import { NonRetriableError, RetryAfterError } from '../../supabase/functions/_shared/errors.ts'
+import type { Group } from '../../supabase/functions/_shared/sync/groups.ts'
+import { backoffSeconds, runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
+import { adminSql, uniq } from '../helpers/stack.ts'
+
+const sql = adminSql()
+const queues: string[] = []
+afterAll(async () => {
+  for (const q of queues) await sql`select pgmq.drop_queue(${q})`
+  await sql.end()
+})
+
+/** A queue holding one message per event, and inbox rows for them (inserted without the enqueue trigger). */
+async function queueWith(events: { id: string; customer: string | null; type?: string }[]): Promise<string> {
+  const q = uniq('sync')
+  queues.push(q)
+  await sql`select pgmq.create(${q})`
+  await sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`
+    for (const e of events) {
+      await tx`insert into billing.stripe_events (id, type, livemode, created, customer_id, object_id, payload, verified_by)
+        values (${e.id}, ${e.type ?? 'invoice.paid'}, false, now(), ${e.customer}, 'in_x', '{}', 'test')`
+    }
+  })
+  for (const e of events) {
+    await sql`select pgmq.send(${q}, ${sql.json({ event_id: e.id, type: e.type ?? 'invoice.paid', customer_id: e.customer, object_id: 'in_x' })}, 0)`
+  }
+  return q
+}
+
+const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `evt_${prefix}_${i}`)
+const statuses = async (eventIds: string[]) =>
+  (await sql`select status, attempts, last_error from billing.stripe_events where id = any(${eventIds})`) as postgres.Row[]
+const queueLength = async (q: string) => Number((await sql`select queue_length from pgmq.metrics(${q})`)[0].queue_length)
+
+describe('sync worker', () => {
+  test('fifty events of one customer and three of another are synced as two groups and deleted', async () => {
+    const a = ids(50, uniq('a'))
+    const b = ids(3, uniq('b'))
+    const q = await queueWith([...a.map((id) => ({ id, customer: 'cus_A' })), ...b.map((id) => ({ id, customer: 'cus_B' }))])
+    const groups: Group[] = []
+    const report = await runWorker(sql, async (g) => void groups.push(g), { queue: q, batchSize: 100 })
+    expect(groups.map((g) => [g.key, g.eventIds.length]).sort()).toEqual([['customer:cus_A', 50], ['customer:cus_B', 3]])
+    expect(report.synced).toHaveLength(2)
+    expect(report.stoppedBy).toBe('empty')
+    expect(await queueLength(q)).toBe(0)
+  })
+
+  test('with coalescing off every event is its own group', async () => {
+    const a = ids(5, uniq('nc'))
+    const q = await queueWith(a.map((id) => ({ id, customer: 'cus_A' })))
+    const groups: Group[] = []
+    await runWorker(sql, async (g) => void groups.push(g), { queue: q, coalesce: false })
+    expect(groups).toHaveLength(5)
+  })
+
+  test('a failed sync is retried later: the message comes back and the event shows the error', async () => {
+    const [id] = ids(1, uniq('retry'))
+    const q = await queueWith([{ id, customer: 'cus_R' }])
+    const report = await runWorker(sql, async () => {
+      throw new RetryAfterError('Stripe answered 429', 1000)
+    }, { queue: q })
+    expect(report.retried[0]).toMatchObject({ key: 'customer:cus_R', events: [id] })
+    expect(report.retried[0].retryInSeconds).toBeGreaterThanOrEqual(1)
+    expect(await statuses([id])).toEqual([{ status: 'failed', attempts: 1, last_error: 'RetryAfterError: Stripe answered 429' }])
+    // Invisible until the backoff has passed, then read again.
+    expect(await sql`select * from pgmq.read(${q}, 1, 10)`).toHaveLength(0)
+    await new Promise((r) => setTimeout(r, 2600))
+    const again = await sql`select read_ct from pgmq.read(${q}, 30, 10)`
+    expect(again.map((m) => m.read_ct)).toEqual([2])
+  })
+
+  test('a message that keeps failing becomes a dead letter after the configured number of reads', async () => {
+    const [id] = ids(1, uniq('poison'))
+    const q = await queueWith([{ id, customer: 'cus_P' }])
+    const failing = async () => {
+      throw new Error('Stripe 500')
+    }
+    for (let read = 1; read < 3; read++) {
+      await runWorker(sql, failing, { queue: q, maxReads: 3 })
+      // Skip the backoff wait: make the message visible again now.
+      await sql.unsafe(`update pgmq.q_${q} set vt = now()`)
+    }
+    const report = await runWorker(sql, failing, { queue: q, maxReads: 3 })
+    expect(report.dead).toEqual([{ key: 'customer:cus_P', events: [id], error: 'Error: Stripe 500' }])
+    expect(await statuses([id])).toEqual([{ status: 'dead', attempts: 3, last_error: 'Error: Stripe 500' }])
+    expect(await queueLength(q)).toBe(0)
+    expect(await sql.unsafe(`select message ->> 'event_id' as id from pgmq.a_${q}`)).toEqual([{ id }])
+  })
+
+  test('a non-retriable failure is a dead letter at once', async () => {
+    const [id] = ids(1, uniq('nonretry'))
+    const q = await queueWith([{ id, customer: 'cus_N' }])
+    const report = await runWorker(sql, async () => {
+      throw new NonRetriableError('Stripe 400: No such price')
+    }, { queue: q })
+    expect(report.dead).toHaveLength(1)
+    expect((await statuses([id]))[0].status).toBe('dead')
+  })
+
+  test('a message that is not a queued event is archived without being synced', async () => {
+    const q = uniq('sync')
+    queues.push(q)
+    await sql`select pgmq.create(${q})`
+    await sql`select pgmq.send(${q}, ${sql.json({ nonsense: true })}, 0)`
+    let called = false
+    const report = await runWorker(sql, async () => void (called = true), { queue: q })
+    expect(called).toBe(false)
+    expect(report.dead[0].error).toBe('message is not a queued event')
+    expect(await queueLength(q)).toBe(0)
+  })
+
+  test('work left when the time budget runs out is released for the next worker at once', async () => {
+    const a = ids(6, uniq('budget'))
+    const q = await queueWith(a.map((id, i) => ({ id, customer: `cus_budget_${i}` })))
+    const report = await runWorker(sql, () => new Promise((r) => setTimeout(r, 60)), { queue: q, budgetMs: 100, concurrency: 1 })
+    expect(report.stoppedBy).toBe('budget')
+    expect(report.synced.length).toBeLessThan(6)
+    const visible = await sql`select msg_id from pgmq.read(${q}, 30, 10)`
+    expect(visible.length).toBe(6 - report.synced.length)
+  })
+
+  test('backoff grows with each read, honours Retry-After and stays under ten minutes', () => {
+    const b1 = backoffSeconds(1, new Error('x'))
+    const b5 = backoffSeconds(5, new Error('x'))
+    expect(b1).toBeGreaterThanOrEqual(1.6)
+    expect(b1).toBeLessThanOrEqual(2.4)
+    expect(b5).toBeGreaterThan(b1 * 8)
+    expect(backoffSeconds(1, new RetryAfterError('429', 30_000))).toBeGreaterThanOrEqual(30)
+    expect(backoffSeconds(30, new Error('x'))).toBeLessThanOrEqual(720)
+  })
+})
