@@ -1,0 +1,110 @@
+// Runs due workflow work: delivers scheduled internal events, then claims runnable runs (queued, woken
+// from a sleep, or abandoned by a worker that died) and executes them. `asOf` lets a test or the demo
+// run the work that would be due at a later time, so a 3-day sleep is proven without waiting.
+import type postgres from 'postgres'
+import { NonRetriableError } from '../errors.ts'
+import type { Workflow, WorkflowEvent } from './define.ts'
+import { dispatch } from './dispatch.ts'
+import { createStep, SleepInterrupt, type StepState } from './step.ts'
+
+export interface RunnerOptions {
+  asOf?: Date
+  limit?: number
+  budgetMs?: number
+  leaseSeconds?: number
+}
+
+export interface RunnerReport {
+  delivered: number
+  completed: string[]
+  sleeping: { runId: string; until: string }[]
+  retried: { runId: string; step?: string; error: string }[]
+  failed: { runId: string; step?: string; error: string }[]
+}
+
+interface RunRow {
+  id: string
+  workflow_id: string
+  event: WorkflowEvent
+  attempts: number
+  max_attempts: number
+}
+
+/** Backoff between attempts of a failed run: 10 s, 20 s, 40 s, ... with jitter, at most an hour. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(3_600_000, 10_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4)
+}
+
+async function deliverDueEvents(sql: postgres.Sql, workflows: Workflow[], asOf: Date, limit: number): Promise<number> {
+  return await sql.begin(async (tx) => {
+    const due = await tx<{ id: string; name: string; key: string; data: Record<string, unknown>; deliver_at: Date }[]>`
+      select id, name, key, data, deliver_at from billing.workflow_events
+      where delivered_at is null and cancelled_at is null and deliver_at <= ${asOf}
+        and name = any(${workflows.flatMap((w) => w.triggers)})
+      order by deliver_at limit ${limit} for update skip locked`
+    for (const e of due) {
+      await dispatch(tx, workflows, { name: e.name, id: e.key, data: e.data, ts: e.deliver_at.getTime() })
+      await tx`update billing.workflow_events set delivered_at = now() where id = ${e.id}`
+    }
+    return due.length
+  })
+}
+
+/** Claims runnable runs of the workflows this runner knows (another deploy's workflows wait for theirs). */
+async function claimRuns(sql: postgres.Sql, workflowIds: string[], asOf: Date, limit: number, leaseSeconds: number): Promise<RunRow[]> {
+  return await sql<RunRow[]>`
+    update billing.workflow_runs set status = 'running', lease_until = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
+    where id in (
+      select id from billing.workflow_runs
+      where workflow_id = any(${workflowIds})
+        and ((status in ('queued', 'sleeping') and wake_at <= ${asOf}) or (status = 'running' and lease_until < now()))
+      order by wake_at limit ${limit} for update skip locked)
+    returning id, workflow_id, event, attempts, max_attempts`
+}
+
+async function execute(sql: postgres.Sql, workflows: Workflow[], run: RunRow, now: () => Date, report: RunnerReport): Promise<void> {
+  const workflow = workflows.find((w) => w.id === run.workflow_id)
+  const steps = await sql<{ step_id: string; result: unknown }[]>`select step_id, result from billing.workflow_steps where run_id = ${run.id}`
+  const state: StepState = { runId: run.id, memo: new Map(steps.map((s) => [s.step_id, s.result])) }
+  try {
+    if (!workflow) throw new NonRetriableError(`no workflow ${run.workflow_id} is defined`)
+    const step = createStep(sql, state, now, workflows)
+    const result = await workflow.handler({ event: run.event, step, run: { id: run.id, attempt: run.attempts + 1, workflowId: run.workflow_id }, sql, now })
+    await sql`update billing.workflow_runs set status = 'completed', result = ${sql.json((result ?? null) as never)}, lease_until = null,
+      sleeping_step = null, completed_at = now(), updated_at = now() where id = ${run.id} and status = 'running'`
+    report.completed.push(run.id)
+  } catch (err) {
+    if (err instanceof SleepInterrupt) {
+      await sql`update billing.workflow_runs set status = 'sleeping', wake_at = ${err.until}, sleeping_step = ${err.stepId},
+        lease_until = null, updated_at = now() where id = ${run.id} and status = 'running'`
+      report.sleeping.push({ runId: run.id, until: err.until.toISOString() })
+      return
+    }
+    const attempts = run.attempts + 1
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+    const final = err instanceof NonRetriableError || attempts >= run.max_attempts
+    const wake = new Date(now().getTime() + retryDelayMs(attempts))
+    await sql`update billing.workflow_runs set status = ${final ? 'failed' : 'queued'}, attempts = ${attempts}, last_error = ${error.slice(0, 2000)},
+      failed_step = ${state.current ?? null}, wake_at = ${wake}, lease_until = null, updated_at = now()
+      where id = ${run.id} and status = 'running'`
+    ;(final ? report.failed : report.retried).push({ runId: run.id, step: state.current, error })
+    console.error(`workflows: run ${run.id} (${run.workflow_id}) ${final ? 'failed' : 'will retry'} in step ${state.current ?? '-'}: ${error}`)
+  }
+}
+
+export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: RunnerOptions = {}): Promise<RunnerReport> {
+  const started = Date.now()
+  const limit = opts.limit ?? 20
+  const report: RunnerReport = { delivered: 0, completed: [], sleeping: [], retried: [], failed: [] }
+  // The clock moves on from `asOf` as real time passes during this call.
+  const base = opts.asOf?.getTime()
+  const now = () => new Date(base === undefined ? Date.now() : base + (Date.now() - started))
+  while (Date.now() - started < (opts.budgetMs ?? 30_000)) {
+    const delivered = await deliverDueEvents(sql, workflows, now(), limit)
+    report.delivered += delivered
+    const runs = await claimRuns(sql, workflows.map((w) => w.id), now(), limit, opts.leaseSeconds ?? 300)
+    for (const run of runs) await execute(sql, workflows, run, now, report)
+    if (delivered === 0 && runs.length === 0) break
+  }
+  return report
+}

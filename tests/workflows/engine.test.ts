@@ -1,0 +1,223 @@
+// The workflow engine on the real database: memoized steps, durable sleeps, scheduled events,
+// retries, cancellation by key, one run per trigger key. Each test uses workflows and event names of
+// its own, so tests and the product's own runs never claim each other's work.
+import { afterAll, describe, expect, test } from 'vitest'
+import { NonRetriableError } from '../../supabase/functions/_shared/errors.ts'
+import { defineWorkflow, type WorkflowEvent } from '../../supabase/functions/_shared/workflows/define.ts'
+import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
+import { toMs } from '../../supabase/functions/_shared/workflows/duration.ts'
+import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
+import { adminSql, uniq } from '../helpers/stack.ts'
+
+const sql = adminSql()
+afterAll(() => sql.end())
+
+const DAY = 86_400_000
+const later = (ms: number) => new Date(Date.now() + ms)
+const ev = (name: string, data: Record<string, unknown> = {}, id = uniq('evt')): WorkflowEvent => ({ name, id, data, ts: Date.now() })
+const runOf = async (workflowId: string) =>
+  (await sql`select id, status, attempts, failed_step, last_error, wake_at, result from billing.workflow_runs where workflow_id = ${workflowId}`)[0]
+
+describe('workflow engine', () => {
+  test('a retried run reuses finished steps and runs only the failed one again', async () => {
+    const id = uniq('wf')
+    const calls = { a: 0, b: 0 }
+    const wf = defineWorkflow({ id, triggers: [id] }, async ({ step }) => {
+      const a = await step.run('a', async () => ++calls.a)
+      return await step.run('b', async () => {
+        if (++calls.b === 1) throw new Error('flaky')
+        return a * 10
+      })
+    })
+    await dispatch(sql, [wf], ev(id))
+    const first = await runDue(sql, [wf])
+    expect(first.retried).toHaveLength(1)
+    expect((await runOf(id)).status).toBe('queued')
+    await runDue(sql, [wf], { asOf: later(60_000) })
+    expect(calls).toEqual({ a: 1, b: 2 })
+    expect(await runOf(id)).toMatchObject({ status: 'completed', result: 10 })
+  })
+
+  test('a step whose worker died before storing its result runs again and its idempotent effect happens once', async () => {
+    const id = uniq('wf')
+    await sql`create schema if not exists stack_test`
+    await sql`create table if not exists stack_test.effects (key text primary key, at timestamptz default now())`
+    let dieAfterEffect = true
+    const wf = defineWorkflow({ id, triggers: [id] }, async ({ step }) => {
+      await step.run('send', async () => {
+        await sql`insert into stack_test.effects (key) values (${`${id}:send`}) on conflict do nothing`
+        if (dieAfterEffect) {
+          dieAfterEffect = false
+          throw new Error('worker killed')
+        }
+        return 'sent'
+      })
+    })
+    await dispatch(sql, [wf], ev(id))
+    await runDue(sql, [wf])
+    await runDue(sql, [wf], { asOf: later(60_000) })
+    const [{ n }] = await sql`select count(*)::int as n from stack_test.effects where key = ${`${id}:send`}`
+    expect(n).toBe(1)
+    expect((await runOf(id)).status).toBe('completed')
+    await sql`delete from stack_test.effects where key = ${`${id}:send`}`
+  })
+
+  test('a run abandoned by a dead worker is picked up again once its lease expires', async () => {
+    const id = uniq('wf')
+    let runs = 0
+    const wf = defineWorkflow({ id, triggers: [id] }, async () => ++runs)
+    await dispatch(sql, [wf], ev(id))
+    await sql`update billing.workflow_runs set status = 'running', lease_until = now() + interval '5 minutes' where workflow_id = ${id}`
+    await runDue(sql, [wf])
+    expect(runs).toBe(0)
+    await sql`update billing.workflow_runs set lease_until = now() - interval '1 second' where workflow_id = ${id}`
+    await runDue(sql, [wf])
+    expect(runs).toBe(1)
+    expect((await runOf(id)).status).toBe('completed')
+  })
+
+  test('a run sleeps for three days and resumes only when that time has come', async () => {
+    const id = uniq('wf')
+    const calls = { before: 0, after: 0 }
+    const wf = defineWorkflow({ id, triggers: [id] }, async ({ step }) => {
+      await step.run('before', async () => ++calls.before)
+      await step.sleep('wait', '3d')
+      await step.run('after', async () => ++calls.after)
+    })
+    await dispatch(sql, [wf], ev(id))
+    await runDue(sql, [wf])
+    const sleeping = await runOf(id)
+    expect(sleeping.status).toBe('sleeping')
+    expect(Math.abs(sleeping.wake_at.getTime() - (Date.now() + 3 * DAY))).toBeLessThan(60_000)
+    await runDue(sql, [wf], { asOf: later(2 * DAY) })
+    expect(calls).toEqual({ before: 1, after: 0 })
+    await runDue(sql, [wf], { asOf: later(3 * DAY + 60_000) })
+    expect(calls).toEqual({ before: 1, after: 1 })
+    expect((await runOf(id)).status).toBe('completed')
+  })
+
+  test('an event sent for a later time starts its workflow only at that time', async () => {
+    const sender = uniq('wf')
+    const name = uniq('ev')
+    const received: unknown[] = []
+    const a = defineWorkflow({ id: sender, triggers: [sender] }, async ({ step }) => {
+      await step.sendEvent('remind', { name, data: { who: 'org_1' }, ts: later(7 * DAY) })
+    })
+    const b = defineWorkflow({ id: uniq('wf'), triggers: [name] }, async ({ event }) => void received.push(event.data))
+    await dispatch(sql, [a, b], ev(sender))
+    await runDue(sql, [a, b])
+    expect(received).toEqual([])
+    await runDue(sql, [a, b], { asOf: later(7 * DAY + 60_000) })
+    expect(received).toEqual([{ who: 'org_1' }])
+  })
+
+  test('the same event dispatched three times starts one run', async () => {
+    const id = uniq('wf')
+    const wf = defineWorkflow({ id, triggers: [id] }, async () => 'ok')
+    const e = ev(id)
+    for (let i = 0; i < 3; i++) await dispatch(sql, [wf], e)
+    const [{ n }] = await sql`select count(*)::int as n from billing.workflow_runs where workflow_id = ${id}`
+    expect(n).toBe(1)
+  })
+
+  test('two events with the same trigger key (invoice.paid and invoice.payment_succeeded) start one run', async () => {
+    const id = uniq('wf')
+    const wf = defineWorkflow({ id, triggers: [`${id}.paid`, `${id}.payment_succeeded`], key: (e) => `invoice:${e.data.invoice}` }, async () => 'ok')
+    await dispatch(sql, [wf], ev(`${id}.paid`, { invoice: 'in_1' }))
+    const second = await dispatch(sql, [wf], ev(`${id}.payment_succeeded`, { invoice: 'in_1' }))
+    expect(second.started).toEqual([])
+  })
+
+  test('a cancelling event cancels the pending run with its key and the run never resumes', async () => {
+    const id = uniq('wf')
+    let reminded = 0
+    const wf = defineWorkflow(
+      {
+        id,
+        triggers: [`${id}.failed`],
+        cancelKey: (e) => `sub:${e.data.sub}`,
+        cancelOn: [{ event: `${id}.paid`, key: (e) => `sub:${e.data.sub}` }],
+      },
+      async ({ step }) => {
+        await step.sleep('wait', '3d')
+        await step.run('remind', async () => ++reminded)
+      },
+    )
+    await dispatch(sql, [wf], ev(`${id}.failed`, { sub: 'sub_1' }))
+    await runDue(sql, [wf])
+    const r = await dispatch(sql, [wf], ev(`${id}.paid`, { sub: 'sub_1' }))
+    expect(r.cancelledRuns).toBe(1)
+    await runDue(sql, [wf], { asOf: later(4 * DAY) })
+    expect(reminded).toBe(0)
+    expect((await runOf(id)).status).toBe('cancelled')
+  })
+
+  test('a scheduled event is cancelled before delivery by an event that cancels the workflow it would start', async () => {
+    const id = uniq('wf')
+    let deleted = 0
+    const scheduler = defineWorkflow({ id: `${id}-s`, triggers: [`${id}.cancelled`] }, async ({ step, event }) => {
+      await step.sendEvent('schedule', { name: `${id}.delete`, data: { customer: event.data.customer }, ts: later(30 * DAY) })
+    })
+    const deleter = defineWorkflow(
+      {
+        id: `${id}-d`,
+        triggers: [`${id}.delete`],
+        cancelKey: (e) => `customer:${e.data.customer}`,
+        cancelOn: [{ event: `${id}.resubscribed`, key: (e) => `customer:${e.data.customer}` }],
+      },
+      async () => ++deleted,
+    )
+    const all = [scheduler, deleter]
+    await dispatch(sql, all, ev(`${id}.cancelled`, { customer: 'cus_1' }))
+    await runDue(sql, all)
+    const r = await dispatch(sql, all, ev(`${id}.resubscribed`, { customer: 'cus_1' }))
+    expect(r.cancelledEvents).toBe(1)
+    await runDue(sql, all, { asOf: later(31 * DAY) })
+    expect(deleted).toBe(0)
+  })
+
+  test('a NonRetriableError fails the run at once, keeping the error and the step', async () => {
+    const id = uniq('wf')
+    const wf = defineWorkflow({ id, triggers: [id] }, async ({ step }) => {
+      await step.run('ok', async () => 1)
+      await step.run('bad', async () => {
+        throw new NonRetriableError('organization not found')
+      })
+    })
+    await dispatch(sql, [wf], ev(id))
+    const report = await runDue(sql, [wf])
+    expect(report.failed).toHaveLength(1)
+    expect(await runOf(id)).toMatchObject({ status: 'failed', attempts: 1, failed_step: 'bad', last_error: 'NonRetriableError: organization not found' })
+  })
+
+  test('a run that keeps failing fails after its retries, and ops.retry_workflow_run resumes it from the failed step', async () => {
+    const id = uniq('wf')
+    const calls = { first: 0, flaky: 0 }
+    let healthy = false
+    const wf = defineWorkflow({ id, triggers: [id], retries: 2 }, async ({ step }) => {
+      await step.run('first', async () => ++calls.first)
+      await step.run('flaky', async () => {
+        calls.flaky++
+        if (!healthy) throw new Error('smtp down')
+        return 'done'
+      })
+    })
+    await dispatch(sql, [wf], ev(id))
+    await runDue(sql, [wf])
+    await runDue(sql, [wf], { asOf: later(3_600_000) })
+    expect(await runOf(id)).toMatchObject({ status: 'failed', attempts: 2, failed_step: 'flaky' })
+    healthy = true
+    await sql`select ops.retry_workflow_run(${(await runOf(id)).id}::uuid)`
+    await runDue(sql, [wf])
+    expect((await runOf(id)).status).toBe('completed')
+    expect(calls).toEqual({ first: 1, flaky: 3 })
+  })
+
+  test('durations read as Inngest writes them', () => {
+    expect(toMs('3d')).toBe(3 * DAY)
+    expect(toMs('12h')).toBe(12 * 3_600_000)
+    expect(toMs('500ms')).toBe(500)
+    expect(() => toMs('soon')).toThrow(/invalid duration/)
+  })
+})
+
