@@ -18,10 +18,11 @@ function cliEnv(): NodeJS.ProcessEnv {
 
 /**
  * Applies pending migrations. `--yes` is required: without a terminal the CLI otherwise declines to
- * apply anything on a port it treats as remote, and still exits 0.
+ * apply anything on a port it treats as remote, and still exits 0. `--include-all` applies a migration
+ * that a merge brought in with an earlier timestamp than ones already applied to a local database.
  */
 export async function migrate(p: Profile): Promise<string> {
-  const r = await runOk(SUPABASE_CLI, ['migration', 'up', '--yes', '--db-url', p.dbUrl], { cwd: ROOT, env: cliEnv() })
+  const r = await runOk(SUPABASE_CLI, ['migration', 'up', '--yes', '--include-all', '--db-url', p.dbUrl], { cwd: ROOT, env: cliEnv() })
   const out = r.stdout + r.stderr
   if (/Nothing was changed|Confirmation required/.test(out)) throw new Error(`supabase migration up applied nothing:\n${out}`)
   return out

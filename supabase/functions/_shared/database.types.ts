@@ -5,13 +5,160 @@ export type Database = {
   
   "public": {
           Tables: {
-            [_ in never]: never
+            "organization_members": {
+                  Row: {
+                    "created_at": string,"organization_id": string,"role": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"organization_id": string,"role"?: string,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"organization_id"?: string,"role"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "organization_members_organization_id_fkey"
+      columns: ["organization_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"organizations": {
+                  Row: {
+                    "billing_email": string | null,"billing_status": string | null,"cancelled_at": string | null,"created_at": string,"deleted_at": string | null,"id": string,"last_payment_at": string | null,"last_payment_failed_at": string | null,"name": string,"next_billing_at": string | null,"plan_limits": NonNullable<Json>,"plan_name": string | null,"price_id": string | null,"product_id": string | null,"stripe_customer_id": string | null,"stripe_subscription_id": string | null,"stripe_synced_at": string | null,"trial_ends_at": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "billing_email"?: string | null,"billing_status"?: string | null,"cancelled_at"?: string | null,"created_at"?: string,"deleted_at"?: string | null,"id"?: string,"last_payment_at"?: string | null,"last_payment_failed_at"?: string | null,"name": string,"next_billing_at"?: string | null,"plan_limits"?: NonNullable<Json>,"plan_name"?: string | null,"price_id"?: string | null,"product_id"?: string | null,"stripe_customer_id"?: string | null,"stripe_subscription_id"?: string | null,"stripe_synced_at"?: string | null,"trial_ends_at"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "billing_email"?: string | null,"billing_status"?: string | null,"cancelled_at"?: string | null,"created_at"?: string,"deleted_at"?: string | null,"id"?: string,"last_payment_at"?: string | null,"last_payment_failed_at"?: string | null,"name"?: string,"next_billing_at"?: string | null,"plan_limits"?: NonNullable<Json>,"plan_name"?: string | null,"price_id"?: string | null,"product_id"?: string | null,"stripe_customer_id"?: string | null,"stripe_subscription_id"?: string | null,"stripe_synced_at"?: string | null,"trial_ends_at"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"profiles": {
+                  Row: {
+                    "created_at": string,"email": string | null,"full_name": string | null,"id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"email"?: string | null,"full_name"?: string | null,"id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"email"?: string | null,"full_name"?: string | null,"id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"stripe_customers": {
+                  Row: {
+                    "deleted": boolean,"email": string | null,"id": string,"metadata": NonNullable<Json>,"name": string | null,"organization_id": string | null,"raw": Json | null,"stripe_fetched_at": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "deleted"?: boolean,"email"?: string | null,"id": string,"metadata"?: NonNullable<Json>,"name"?: string | null,"organization_id"?: string | null,"raw"?: Json | null,"stripe_fetched_at": string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "deleted"?: boolean,"email"?: string | null,"id"?: string,"metadata"?: NonNullable<Json>,"name"?: string | null,"organization_id"?: string | null,"raw"?: Json | null,"stripe_fetched_at"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stripe_customers_organization_id_fkey"
+      columns: ["organization_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stripe_invoices": {
+                  Row: {
+                    "amount_due": number | null,"amount_paid": number | null,"amount_remaining": number | null,"attempt_count": number | null,"billing_reason": string | null,"created": string | null,"currency": string | null,"customer_email": string | null,"customer_id": string,"due_date": string | null,"hosted_invoice_url": string | null,"id": string,"invoice_pdf": string | null,"next_payment_attempt": string | null,"number": string | null,"organization_id": string | null,"paid_at": string | null,"raw": NonNullable<Json>,"status": string | null,"stripe_fetched_at": string,"subscription_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_due"?: number | null,"amount_paid"?: number | null,"amount_remaining"?: number | null,"attempt_count"?: number | null,"billing_reason"?: string | null,"created"?: string | null,"currency"?: string | null,"customer_email"?: string | null,"customer_id": string,"due_date"?: string | null,"hosted_invoice_url"?: string | null,"id": string,"invoice_pdf"?: string | null,"next_payment_attempt"?: string | null,"number"?: string | null,"organization_id"?: string | null,"paid_at"?: string | null,"raw": NonNullable<Json>,"status"?: string | null,"stripe_fetched_at": string,"subscription_id"?: string | null
+                  }
+                  Update: {
+                    "amount_due"?: number | null,"amount_paid"?: number | null,"amount_remaining"?: number | null,"attempt_count"?: number | null,"billing_reason"?: string | null,"created"?: string | null,"currency"?: string | null,"customer_email"?: string | null,"customer_id"?: string,"due_date"?: string | null,"hosted_invoice_url"?: string | null,"id"?: string,"invoice_pdf"?: string | null,"next_payment_attempt"?: string | null,"number"?: string | null,"organization_id"?: string | null,"paid_at"?: string | null,"raw"?: NonNullable<Json>,"status"?: string | null,"stripe_fetched_at"?: string,"subscription_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stripe_invoices_organization_id_fkey"
+      columns: ["organization_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stripe_prices": {
+                  Row: {
+                    "active": boolean | null,"currency": string | null,"deleted": boolean,"id": string,"metadata": NonNullable<Json>,"nickname": string | null,"product_id": string | null,"raw": NonNullable<Json>,"recurring_interval": string | null,"recurring_interval_count": number | null,"stripe_fetched_at": string,"unit_amount": number | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "active"?: boolean | null,"currency"?: string | null,"deleted"?: boolean,"id": string,"metadata"?: NonNullable<Json>,"nickname"?: string | null,"product_id"?: string | null,"raw": NonNullable<Json>,"recurring_interval"?: string | null,"recurring_interval_count"?: number | null,"stripe_fetched_at": string,"unit_amount"?: number | null
+                  }
+                  Update: {
+                    "active"?: boolean | null,"currency"?: string | null,"deleted"?: boolean,"id"?: string,"metadata"?: NonNullable<Json>,"nickname"?: string | null,"product_id"?: string | null,"raw"?: NonNullable<Json>,"recurring_interval"?: string | null,"recurring_interval_count"?: number | null,"stripe_fetched_at"?: string,"unit_amount"?: number | null
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"stripe_products": {
+                  Row: {
+                    "active": boolean | null,"deleted": boolean,"id": string,"metadata": NonNullable<Json>,"name": string | null,"raw": NonNullable<Json>,"stripe_fetched_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "active"?: boolean | null,"deleted"?: boolean,"id": string,"metadata"?: NonNullable<Json>,"name"?: string | null,"raw": NonNullable<Json>,"stripe_fetched_at": string
+                  }
+                  Update: {
+                    "active"?: boolean | null,"deleted"?: boolean,"id"?: string,"metadata"?: NonNullable<Json>,"name"?: string | null,"raw"?: NonNullable<Json>,"stripe_fetched_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"stripe_subscriptions": {
+                  Row: {
+                    "cancel_at": string | null,"cancel_at_period_end": boolean,"canceled_at": string | null,"created": string | null,"current_period_end": string | null,"current_period_start": string | null,"customer_id": string,"ended_at": string | null,"id": string,"organization_id": string | null,"price_id": string | null,"product_id": string | null,"quantity": number | null,"raw": NonNullable<Json>,"status": string,"stripe_fetched_at": string,"trial_end": string | null,"trial_start": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "cancel_at"?: string | null,"cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created"?: string | null,"current_period_end"?: string | null,"current_period_start"?: string | null,"customer_id": string,"ended_at"?: string | null,"id": string,"organization_id"?: string | null,"price_id"?: string | null,"product_id"?: string | null,"quantity"?: number | null,"raw": NonNullable<Json>,"status": string,"stripe_fetched_at": string,"trial_end"?: string | null,"trial_start"?: string | null
+                  }
+                  Update: {
+                    "cancel_at"?: string | null,"cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created"?: string | null,"current_period_end"?: string | null,"current_period_start"?: string | null,"customer_id"?: string,"ended_at"?: string | null,"id"?: string,"organization_id"?: string | null,"price_id"?: string | null,"product_id"?: string | null,"quantity"?: number | null,"raw"?: NonNullable<Json>,"status"?: string,"stripe_fetched_at"?: string,"trial_end"?: string | null,"trial_start"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "stripe_subscriptions_organization_id_fkey"
+      columns: ["organization_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                }
           }
           Views: {
             [_ in never]: never
           }
           Functions: {
-            [_ in never]: never
+            "create_organization":
+{ Args: { "p_name": string }; Returns: string
+                           },
+"has_active_entitlement":
+{ Args: { "p_feature": string,"p_organization_id": string }; Returns: boolean
+                           },
+"has_org_role":
+{ Args: { "p_organization_id": string,"p_role"?: string }; Returns: boolean
+                           },
+"plan_limits_for":
+{ Args: { "p_price_id": string }; Returns: Json
+                           }
           }
           Enums: {
             [_ in never]: never

@@ -5,8 +5,13 @@ export const SyncRequest = z
   .object({
     /** Who called, for the logs. */
     trigger: z.string().max(40).optional(),
-    /** `drain` (default): work through the queue. `reconcile`: list recent Stripe events and record any the inbox lacks. */
-    mode: z.enum(['drain', 'reconcile']).default('drain'),
+    /**
+     * `drain` (default): work through the queue, then run due workflow work. `reconcile`: list recent
+     * Stripe events and record any the inbox lacks. `run-due`: only run due workflow work, as of `asOf`.
+     */
+    mode: z.enum(['drain', 'reconcile', 'run-due']).default('drain'),
+    /** The clock for tests and the demo: run the workflow work that would be due at this (later) time. */
+    asOf: z.iso.datetime({ offset: true }).optional(),
     /** Reconcile this many days back (Stripe keeps events for 30). */
     days: z.number().int().min(1).max(30).default(3),
     budgetMs: z.number().int().min(1000).max(140_000).optional(),

@@ -1,0 +1,65 @@
+// The stripe-sync endpoint's logic. Only the service-role key may call it (pg_cron through pg_net, the
+// webhook's kick, admin tools). It answers with a JSON report of what it did.
+import type postgres from 'postgres'
+import { isServiceRole } from '../auth.ts'
+import { HttpError } from '../errors.ts'
+import { errorResponse, json } from '../http.ts'
+import type { StripeContext } from '../stripe/context.ts'
+import type { Workflow } from '../workflows/define.ts'
+import { runDue } from '../workflows/runner.ts'
+import { reconcile } from './reconcile.ts'
+import { SyncRequest } from './request.ts'
+import type { GroupSyncer } from './worker.ts'
+import { runWorker } from './worker.ts'
+
+export interface SyncDeps {
+  sql: postgres.Sql
+  stripe: () => StripeContext
+  syncer: () => GroupSyncer
+  workflows: Workflow[]
+}
+
+async function parse(req: Request): Promise<SyncRequest> {
+  const text = await req.text()
+  let body: unknown = {}
+  if (text.trim()) {
+    try {
+      body = JSON.parse(text)
+    } catch {
+      throw new HttpError(400, 'body must be JSON')
+    }
+  }
+  const parsed = SyncRequest.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new HttpError(400, `invalid request: ${issue?.path.join('.') || 'body'} ${issue?.message}`)
+  }
+  return parsed.data
+}
+
+export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<Response> {
+  if (req.method !== 'POST') return json(405, { error: 'only POST is accepted' }, { allow: 'POST' })
+  if (!isServiceRole(req)) return json(401, { error: 'stripe-sync accepts only the service-role key' })
+  try {
+    const r = await parse(req)
+    if (r.mode === 'reconcile') {
+      const ctx = deps.stripe()
+      return json(200, { mode: r.mode, ...(await reconcile(deps.sql, ctx.stripe, ctx.bucket, r.days)) })
+    }
+    const sync = r.mode === 'drain'
+      ? await runWorker(deps.sql, deps.syncer(), {
+          ...(r.budgetMs ? { budgetMs: r.budgetMs } : {}),
+          ...(r.batchSize ? { batchSize: r.batchSize } : {}),
+          ...(r.concurrency ? { concurrency: r.concurrency } : {}),
+          ...(r.coalesce !== undefined ? { coalesce: r.coalesce } : {}),
+        })
+      : undefined
+    const workflows = await runDue(deps.sql, deps.workflows, { asOf: r.asOf ? new Date(r.asOf) : undefined })
+    if (sync && (sync.dead.length > 0 || sync.retried.length > 0)) {
+      console.warn(`stripe-sync (${r.trigger ?? 'unknown'}): ${sync.synced.length} synced, ${sync.retried.length} retrying, ${sync.dead.length} dead`)
+    }
+    return json(200, { mode: r.mode, sync, workflows })
+  } catch (err) {
+    return errorResponse(err, 'stripe-sync')
+  }
+}

@@ -1,0 +1,24 @@
+// Stripe events enter the workflows through the sync's hand-off (sync/handoff.ts): each synced event
+// becomes a workflow event named by its Stripe type, keyed by its event id, carrying the object and
+// `previous_attributes` exactly as Stripe sent them.
+import type postgres from 'postgres'
+import type { SyncedEvent, SyncedEventsHandler } from '../sync/handoff.ts'
+import type { Workflow, WorkflowEvent } from './define.ts'
+import { dispatch } from './dispatch.ts'
+
+export function toWorkflowEvent(e: SyncedEvent): WorkflowEvent {
+  const data = e.payload.data as { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> }
+  return {
+    name: e.type,
+    id: e.id,
+    data: { object: data.object, previous_attributes: data.previous_attributes ?? null, customerId: e.customerId },
+    ts: e.created.getTime(),
+  }
+}
+
+/** The hand-off handler: dispatch every synced event to the workflows, in the sync's transaction. */
+export function dispatchSyncedEvents(workflows: Workflow[]): SyncedEventsHandler {
+  return async (tx: postgres.TransactionSql, events: SyncedEvent[]) => {
+    for (const e of events) await dispatch(tx, workflows, toWorkflowEvent(e))
+  }
+}

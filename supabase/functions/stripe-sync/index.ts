@@ -1,0 +1,21 @@
+// The sync worker: drains the Stripe event queue into the mirror and runs due workflow work.
+// Called by pg_cron (through pg_net), by stripe-webhook after each new event, and by admins' tools.
+import { db } from '../_shared/db.ts'
+import { env } from '../_shared/env.ts'
+import { stripeClient } from '../_shared/stripe/client.ts'
+import { bucketFor } from '../_shared/stripe/limiter.ts'
+import { handleSyncRequest } from '../_shared/sync/handler.ts'
+import { createGroupSyncer } from '../_shared/sync/syncer.ts'
+import { WORKFLOWS } from '../_shared/workflows/registry.ts'
+import { dispatchSyncedEvents } from '../_shared/workflows/stripe-events.ts'
+
+const stripe = () => ({ stripe: stripeClient(), sql: db(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
+
+Deno.serve((req) =>
+  handleSyncRequest(req, {
+    sql: db(),
+    stripe,
+    syncer: () => createGroupSyncer({ sql: db(), stripe: stripe(), onSynced: dispatchSyncedEvents(WORKFLOWS) }),
+    workflows: WORKFLOWS,
+  }),
+)
