@@ -25,6 +25,7 @@ export interface Keys {
 /** Local-only credentials shared by the emulator and the functions; not Stripe keys. */
 export const LOCAL_STRIPE_KEY = 'sk_test_local_emulator'
 export const LOCAL_WEBHOOK_SECRET = 'whsec_local_development_only'
+export const LOCAL_EXPORT_SECRET = 'local-development-export-signing-secret'
 
 const NODE_TS = [process.execPath, '--import', 'tsx'] as const
 export const DENO = path.join(ROOT, 'node_modules/deno/deno')
@@ -50,6 +51,7 @@ export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
     STRIPE_API_BASE: process.env.STRIPE_API_BASE ?? `http://127.0.0.1:${p.ports.stripe}`,
     STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY ?? LOCAL_STRIPE_KEY,
     STRIPE_WEBHOOK_SECRETS: process.env.STRIPE_WEBHOOK_SECRETS ?? LOCAL_WEBHOOK_SECRET,
+    EXPORT_SIGNING_SECRET: process.env.EXPORT_SIGNING_SECRET ?? LOCAL_EXPORT_SECRET,
   }
 }
 
