@@ -81,7 +81,10 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       cmd: DENO,
       args: [
         'run', '-A', '--quiet', '--config', path.join(ROOT, 'supabase/functions/deno.json'),
-        ...(watch ? [`--watch=${path.join(ROOT, 'supabase/functions')}`] : []),
+        // Watches the loaded module graph (functions, _shared, emails). Watching the folder instead
+        // restarts forever: Deno writes its node_modules and lock file there. A new function folder
+        // needs a restart of npm start.
+        ...(watch ? ['--watch'] : []),
         path.join(ROOT, 'dev/functions/host.ts'),
       ],
       env: {

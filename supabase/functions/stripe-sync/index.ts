@@ -1,6 +1,7 @@
 // The sync worker: drains the Stripe event queue into the mirror and runs due workflow work.
 // Called by pg_cron (through pg_net), by stripe-webhook after each new event, and by admins' tools.
 import { db } from '../_shared/db.ts'
+import { deliverDueEmails } from '../_shared/email/outbox.ts'
 import { env } from '../_shared/env.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
 import { bucketFor } from '../_shared/stripe/limiter.ts'
@@ -17,5 +18,6 @@ Deno.serve((req) =>
     stripe,
     syncer: () => createGroupSyncer({ sql: db(), stripe: stripe(), onSynced: dispatchSyncedEvents(WORKFLOWS) }),
     workflows: WORKFLOWS,
+    deliverEmails: deliverDueEmails,
   }),
 )

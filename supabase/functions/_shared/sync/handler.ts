@@ -17,6 +17,8 @@ export interface SyncDeps {
   stripe: () => StripeContext
   syncer: () => GroupSyncer
   workflows: Workflow[]
+  /** Sends due emails from the outbox (after the workflows queued them). */
+  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date }) => Promise<unknown>
 }
 
 async function parse(req: Request): Promise<SyncRequest> {
@@ -54,11 +56,13 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
           ...(r.coalesce !== undefined ? { coalesce: r.coalesce } : {}),
         })
       : undefined
-    const workflows = await runDue(deps.sql, deps.workflows, { asOf: r.asOf ? new Date(r.asOf) : undefined })
+    const asOf = r.asOf ? new Date(r.asOf) : undefined
+    const workflows = await runDue(deps.sql, deps.workflows, { asOf })
+    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf }) : undefined
     if (sync && (sync.dead.length > 0 || sync.retried.length > 0)) {
       console.warn(`stripe-sync (${r.trigger ?? 'unknown'}): ${sync.synced.length} synced, ${sync.retried.length} retrying, ${sync.dead.length} dead`)
     }
-    return json(200, { mode: r.mode, sync, workflows })
+    return json(200, { mode: r.mode, sync, workflows, emails })
   } catch (err) {
     return errorResponse(err, 'stripe-sync')
   }

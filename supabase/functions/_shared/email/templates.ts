@@ -1,0 +1,61 @@
+// Every customer email: its template, its subject, and the shape of its props (validated before
+// rendering). Each type can be switched off with EMAILS_DISABLED (comma-separated), for example
+// `receipt,trial_ending` when Stripe sends its own receipts and trial notices.
+import type { ComponentType } from 'react'
+import { z } from 'zod'
+import PaymentFailedEmail from '../../../../emails/payment-failed.tsx'
+import PaymentReminderEmail from '../../../../emails/payment-reminder.tsx'
+import ReceiptEmail from '../../../../emails/receipt.tsx'
+import SubscriptionCancelledEmail from '../../../../emails/subscription-cancelled.tsx'
+import SubscriptionConfirmationEmail from '../../../../emails/subscription-confirmation.tsx'
+import TrialEndingEmail from '../../../../emails/trial-ending.tsx'
+import { env } from '../env.ts'
+import { formatMoney } from './format.ts'
+
+const text = z.string().min(1)
+const optional = z.string().nullable().optional()
+const iso = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'a date')
+const url = z.url()
+
+export const EMAILS = {
+  subscription_confirmation: {
+    component: SubscriptionConfirmationEmail,
+    schema: z.object({ userName: optional, organizationName: text, plan: optional, billingCycle: optional, trialEndsAt: iso.nullable().optional(), manageBillingUrl: url.nullable().optional() }),
+    subject: (p: { organizationName: string; plan?: string | null }) => `Welcome to ${p.plan ?? 'your new plan'}, ${p.organizationName}`,
+  },
+  trial_ending: {
+    component: TrialEndingEmail,
+    schema: z.object({ organizationName: optional, trialEndsAt: iso, plan: optional, manageBillingUrl: url }),
+    subject: () => 'Your trial ends soon',
+  },
+  payment_failed: {
+    component: PaymentFailedEmail,
+    schema: z.object({ organizationName: text, amountDue: z.number().int().nonnegative(), currency: z.string().length(3), dueDate: iso.nullable().optional(), paymentUrl: url }),
+    subject: (p: { amountDue: number; currency: string }) => `Payment of ${formatMoney(p.amountDue, p.currency)} failed`,
+  },
+  payment_reminder: {
+    component: PaymentReminderEmail,
+    schema: z.object({ organizationName: text, paymentUrl: url, updatePaymentUrl: url, supportEmail: optional }),
+    subject: () => 'Reminder: your invoice is still unpaid',
+  },
+  receipt: {
+    component: ReceiptEmail,
+    schema: z.object({ organizationName: text, invoiceNumber: text, amountPaid: z.number().int().nonnegative(), currency: z.string().length(3), paidAt: iso, receiptUrl: url.nullable().optional() }),
+    subject: (p: { invoiceNumber: string }) => `Your receipt ${p.invoiceNumber}`,
+  },
+  subscription_cancelled: {
+    component: SubscriptionCancelledEmail,
+    schema: z.object({ organizationName: text, cancelledAt: iso, dataExportUrl: url, exportExpiresAt: iso, deletionAt: iso }),
+    subject: () => 'Your subscription has ended',
+  },
+} as const
+
+export type EmailType = keyof typeof EMAILS
+export const EMAIL_TYPES = Object.keys(EMAILS) as EmailType[]
+
+export type AnyEmailComponent = ComponentType<Record<string, unknown>>
+
+/** False when the email type is listed in EMAILS_DISABLED. */
+export function isEmailEnabled(type: EmailType): boolean {
+  return !env('EMAILS_DISABLED', '').split(',').map((s) => s.trim()).includes(type)
+}

@@ -1,0 +1,27 @@
+// The scheduled deletion of an organization's personal data, 30 days after cancellation. A new
+// subscription of the same customer cancels it before it is due; and at run time it checks again
+// that the organization has not resubscribed.
+import { defineWorkflow } from '../define.ts'
+import { idOf } from './lookups.ts'
+
+export const dataDeletion = defineWorkflow(
+  {
+    id: 'data-deletion',
+    triggers: ['data/deletion.scheduled'],
+    key: (e) => `organization:${e.data.organizationId}:${e.id}`,
+    cancelKey: (e) => (e.data.customerId ? `customer:${e.data.customerId}` : null),
+    cancelOn: [{ event: 'customer.subscription.created', key: (e) => { const c = idOf((e.data.object as { customer?: unknown }).customer); return c ? `customer:${c}` : null } }],
+  },
+  async ({ event, step, sql }) => {
+    const organizationId = String(event.data.organizationId)
+    return await step.run('delete-personal-data', async () => {
+      const [org] = await sql<{ billing_status: string | null }[]>`select billing_status from public.organizations where id = ${organizationId}`
+      if (!org) return { deleted: false, reason: 'organization no longer exists' }
+      if (org.billing_status && ['active', 'trialing', 'past_due', 'payment_failed'].includes(org.billing_status)) {
+        return { deleted: false, reason: `organization is ${org.billing_status} again` }
+      }
+      const [{ deleted }] = await sql<{ deleted: boolean }[]>`select billing.service_role_delete_organization_data(${organizationId}::uuid) as deleted`
+      return { deleted }
+    })
+  },
+)

@@ -1,0 +1,75 @@
+// An invoice paid: record the payment and next billing date, send the receipt, and apply the new
+// plan's limits if the plan changed. Its arrival also cancels the pending dunning reminder of the
+// subscription (payment-failed's cancelOn). invoice.paid and invoice.payment_succeeded are one run.
+import { enqueueEmail } from '../../email/outbox.ts'
+import { defineWorkflow } from '../define.ts'
+import { customer, idOf, organizationForCustomer } from './lookups.ts'
+import { subscriptionOfInvoice } from './payment-failed.ts'
+
+interface PaidInvoice {
+  id: string
+  customer: unknown
+  number?: string | null
+  amount_paid: number
+  currency: string
+  billing_reason?: string | null
+  hosted_invoice_url?: string | null
+  status_transitions?: { paid_at?: number | null } | null
+}
+
+export const invoicePaid = defineWorkflow(
+  { id: 'invoice-paid', triggers: ['invoice.paid', 'invoice.payment_succeeded'], key: (e) => `invoice:${(e.data.object as PaidInvoice).id}` },
+  async ({ event, step, sql, run }) => {
+    const inv = event.data.object as PaidInvoice
+    const customerId = idOf(inv.customer)
+    const subscriptionId = subscriptionOfInvoice(inv as never)
+    const paidAt = new Date((inv.status_transitions?.paid_at ?? Math.floor(event.ts / 1000)) * 1000)
+    const org = await step.run('update-billing-status', async () => {
+      const o = await organizationForCustomer(sql, customerId)
+      if (!o) return null
+      const [sub] = subscriptionId
+        ? await sql<{ status: string; current_period_end: Date | null; price_id: string | null }[]>`
+            select status, current_period_end, price_id from public.stripe_subscriptions where id = ${subscriptionId}`
+        : []
+      await sql`update public.organizations set
+          last_payment_at = greatest(last_payment_at, ${paidAt}),
+          next_billing_at = coalesce(${sub?.current_period_end ?? null}, next_billing_at),
+          billing_status = case when billing_status in ('payment_failed', 'past_due') and ${sub?.status ?? 'active'} in ('active', 'trialing')
+            then ${sub?.status ?? 'active'} else billing_status end,
+          updated_at = now()
+        where id = ${o.id} and deleted_at is null`
+      return { id: o.id, name: o.name, email: o.billing_email }
+    })
+    if (!org) return { skipped: 'no organization for this customer' }
+    if (inv.amount_paid > 0) {
+      await step.run('send-payment-receipt', async () => {
+        const c = await customer(sql, customerId)
+        return await enqueueEmail(sql, {
+          type: 'receipt',
+          to: org.email ?? c?.email,
+          organizationId: org.id,
+          runId: run.id,
+          idempotencyKey: `receipt:${inv.id}`,
+          props: {
+            organizationName: org.name,
+            invoiceNumber: inv.number ?? inv.id,
+            amountPaid: inv.amount_paid,
+            currency: inv.currency,
+            paidAt: paidAt.toISOString(),
+            receiptUrl: inv.hosted_invoice_url ?? null,
+          },
+        })
+      })
+    }
+    if (inv.billing_reason === 'subscription_update' && subscriptionId) {
+      await step.run('update-usage-limits', async () => {
+        // The price on the organization drives its limits (a trigger applies them on change).
+        await sql`update public.organizations o set price_id = s.price_id, product_id = s.product_id
+          from public.stripe_subscriptions s where s.id = ${subscriptionId} and o.id = ${org.id} and o.price_id is distinct from s.price_id`
+        await sql`update public.organizations set plan_limits = coalesce(public.plan_limits_for(price_id), '{}'::jsonb) where id = ${org.id}`
+        return { applied: true }
+      })
+    }
+    return { organizationId: org.id }
+  },
+)

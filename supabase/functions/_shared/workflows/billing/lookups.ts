@@ -1,0 +1,65 @@
+// What the billing workflows read: the organization of a Stripe customer, the customer as mirrored,
+// and the product's settings. Reads happen inside steps so a retried run sees the same answers.
+import type postgres from 'postgres'
+
+export interface OrganizationRow {
+  id: string
+  name: string
+  billing_email: string | null
+  billing_status: string | null
+  stripe_customer_id: string | null
+  deleted_at: Date | null
+}
+
+export interface CustomerRow {
+  id: string
+  email: string | null
+  name: string | null
+  user_id: string | null
+  organization_id: string | null
+}
+
+export interface Settings {
+  payment_reminder_delay_ms: number
+  trial_reminder_lead_ms: number
+  data_deletion_delay_ms: number
+}
+
+/** The id of an expandable Stripe field (an id, or the expanded object). */
+export function idOf(value: unknown): string | null {
+  if (typeof value === 'string') return value
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id
+  return null
+}
+
+export async function organizationForCustomer(sql: postgres.Sql, customerId: string | null): Promise<OrganizationRow | undefined> {
+  if (!customerId) return undefined
+  const [org] = await sql<OrganizationRow[]>`
+    select o.id, o.name, o.billing_email, o.billing_status, o.stripe_customer_id, o.deleted_at from public.organizations o
+    where o.stripe_customer_id = ${customerId}
+       or o.id = (select organization_id from public.stripe_customers where id = ${customerId})
+    order by (o.stripe_customer_id = ${customerId}) desc nulls last limit 1`
+  return org
+}
+
+export async function customer(sql: postgres.Sql, customerId: string | null): Promise<CustomerRow | undefined> {
+  if (!customerId) return undefined
+  const [c] = await sql<CustomerRow[]>`select id, email, name, user_id, organization_id from public.stripe_customers where id = ${customerId}`
+  return c
+}
+
+export async function settings(sql: postgres.Sql): Promise<Settings> {
+  const [s] = await sql<Settings[]>`
+    select extract(epoch from payment_reminder_delay) * 1000 as payment_reminder_delay_ms,
+      extract(epoch from trial_reminder_lead) * 1000 as trial_reminder_lead_ms,
+      extract(epoch from data_deletion_delay) * 1000 as data_deletion_delay_ms
+    from billing.settings`
+  return { payment_reminder_delay_ms: Number(s.payment_reminder_delay_ms), trial_reminder_lead_ms: Number(s.trial_reminder_lead_ms), data_deletion_delay_ms: Number(s.data_deletion_delay_ms) }
+}
+
+/** Where customers manage billing in the web app (APP_URL). */
+export function appUrl(path: string): string {
+  const deno = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno
+  const base = (deno ? deno.env.get('APP_URL') : process.env.APP_URL) ?? 'http://127.0.0.1:3000'
+  return `${base.replace(/\/$/, '')}${path}`
+}

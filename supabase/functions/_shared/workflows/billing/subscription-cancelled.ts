@@ -1,0 +1,49 @@
+// A subscription ended: mark the organization cancelled, build its GDPR export, email the export
+// link, and schedule the deletion of its personal data (30 days by default; cancelled if they
+// subscribe again, see data-deletion).
+import { enqueueEmail } from '../../email/outbox.ts'
+import { env } from '../../env.ts'
+import { signExportLink } from '../../exports/link.ts'
+import { defineWorkflow } from '../define.ts'
+import { customer, idOf, organizationForCustomer, settings } from './lookups.ts'
+
+export const subscriptionCancelled = defineWorkflow(
+  { id: 'subscription-cancelled', triggers: ['customer.subscription.deleted'], key: (e) => `subscription:${(e.data.object as { id: string }).id}` },
+  async ({ event, step, sql, run, now }) => {
+    const sub = event.data.object as { id: string; customer: unknown; ended_at?: number | null; canceled_at?: number | null }
+    const customerId = idOf(sub.customer)
+    const cancelledAt = new Date(((sub.ended_at ?? sub.canceled_at) ?? Math.floor(event.ts / 1000)) * 1000)
+    const org = await step.run('deactivate-organization', async () => {
+      const o = await organizationForCustomer(sql, customerId)
+      if (!o) return null
+      // Only if this subscription is still the organization's: a newer one may have replaced it.
+      await sql`update public.organizations set billing_status = 'cancelled', cancelled_at = ${cancelledAt}, next_billing_at = null, updated_at = now()
+        where id = ${o.id} and deleted_at is null and (stripe_subscription_id is null or stripe_subscription_id = ${sub.id})`
+      return { id: o.id, name: o.name, email: o.billing_email }
+    })
+    if (!org) return { skipped: 'no organization for this customer' }
+    const exported = await step.run('export-user-data', async () => {
+      const [{ id }] = await sql<{ id: string }[]>`select billing.service_role_build_organization_export(${org.id}::uuid) as id`
+      const [{ expires_at }] = await sql<{ expires_at: Date }[]>`select expires_at from billing.organization_exports where id = ${id}`
+      return { exportId: id, url: await signExportLink(env('SUPABASE_URL'), id, expires_at, env('EXPORT_SIGNING_SECRET')), expiresAt: expires_at.toISOString() }
+    })
+    const deleteAt = await step.run('plan-deletion', async () => new Date(now().getTime() + (await settings(sql)).data_deletion_delay_ms).toISOString())
+    await step.run('send-cancellation-email', async () => {
+      const c = await customer(sql, customerId)
+      return await enqueueEmail(sql, {
+        type: 'subscription_cancelled',
+        to: org.email ?? c?.email,
+        organizationId: org.id,
+        runId: run.id,
+        idempotencyKey: `subscription_cancelled:${sub.id}`,
+        props: { organizationName: org.name, cancelledAt: cancelledAt.toISOString(), dataExportUrl: exported.url, exportExpiresAt: exported.expiresAt, deletionAt: deleteAt },
+      })
+    })
+    await step.sendEvent('schedule-data-deletion', {
+      name: 'data/deletion.scheduled',
+      data: { organizationId: org.id, customerId, subscriptionId: sub.id },
+      ts: new Date(deleteAt),
+    })
+    return { organizationId: org.id, exportId: exported.exportId }
+  },
+)

@@ -1,0 +1,48 @@
+// Trial ending: one email per trial, whether our own reminder (scheduled by subscription-created) or
+// Stripe's customer.subscription.trial_will_end comes first, and none if the subscription is no longer
+// trialing when it is time to send.
+import { enqueueEmail } from '../../email/outbox.ts'
+import { defineWorkflow, type WorkflowEvent } from '../define.ts'
+import { appUrl, customer, organizationForCustomer } from './lookups.ts'
+
+function trialOf(e: WorkflowEvent): { subscriptionId: string; trialEnd: number; customerId: string | null } {
+  if (e.name === 'trial/expiration-reminder') {
+    return { subscriptionId: String(e.data.subscriptionId), trialEnd: Number(e.data.trialEnd), customerId: (e.data.customerId as string) ?? null }
+  }
+  const sub = e.data.object as { id: string; trial_end: number; customer: string }
+  return { subscriptionId: sub.id, trialEnd: sub.trial_end, customerId: typeof sub.customer === 'string' ? sub.customer : null }
+}
+
+export const trialEnding = defineWorkflow(
+  {
+    id: 'trial-ending',
+    triggers: ['trial/expiration-reminder', 'customer.subscription.trial_will_end'],
+    // Both triggers of one trial are the same run: the email goes once.
+    key: (e) => { const t = trialOf(e); return `trial:${t.subscriptionId}:${t.trialEnd}` },
+  },
+  async ({ event, step, sql, run }) => {
+    const t = trialOf(event)
+    return await step.run('send-trial-ending-email', async () => {
+      const [sub] = await sql<{ status: string; customer_id: string; price_id: string | null }[]>`
+        select status, customer_id, price_id from public.stripe_subscriptions where id = ${t.subscriptionId}`
+      if (sub && sub.status !== 'trialing') return { sent: false, reason: `subscription is ${sub.status}` }
+      const customerId = t.customerId ?? sub?.customer_id ?? null
+      const org = await organizationForCustomer(sql, customerId)
+      const c = await customer(sql, customerId)
+      const [price] = sub?.price_id ? await sql<{ nickname: string | null }[]>`select nickname from public.stripe_prices where id = ${sub.price_id}` : []
+      return await enqueueEmail(sql, {
+        type: 'trial_ending',
+        to: org?.billing_email ?? c?.email,
+        organizationId: org?.id,
+        runId: run.id,
+        idempotencyKey: `trial_ending:${t.subscriptionId}:${t.trialEnd}`,
+        props: {
+          organizationName: org?.name ?? c?.name ?? null,
+          trialEndsAt: new Date(t.trialEnd * 1000).toISOString(),
+          plan: price?.nickname ?? null,
+          manageBillingUrl: appUrl('/billing'),
+        },
+      })
+    })
+  },
+)

@@ -1,0 +1,71 @@
+// Each email renders with its preview props, as HTML and plain text carrying the facts it must carry.
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { ROOT } from '../../dev/stack/config.ts'
+import { renderEmail } from '../../supabase/functions/_shared/email/render.ts'
+import { EMAIL_TYPES, EMAILS, isEmailEnabled } from '../../supabase/functions/_shared/email/templates.ts'
+import { NonRetriableError } from '../../supabase/functions/_shared/errors.ts'
+
+const previewOf = (type: keyof typeof EMAILS) => (EMAILS[type].component as unknown as { PreviewProps: Record<string, unknown> }).PreviewProps
+
+describe('email templates', () => {
+  test.each(EMAIL_TYPES)('%s renders HTML and text from its preview props', async (type) => {
+    const r = await renderEmail(type, previewOf(type))
+    expect(r.subject.length).toBeGreaterThan(5)
+    expect(r.html).toMatch(/^<!DOCTYPE html/)
+    expect(r.text).not.toMatch(/<[a-z]/i)
+    expect({ subject: r.subject, text: r.text }).toMatchSnapshot()
+  })
+
+  test('the payment-failed email shows the amount due, the due date and the payment link', async () => {
+    const r = await renderEmail('payment_failed', previewOf('payment_failed'))
+    for (const part of [r.html, r.text]) {
+      expect(part).toContain('$49.00')
+      expect(part).toContain('November 29, 2026')
+      expect(part).toContain('http://127.0.0.1:12111/invoices/in_123/pay')
+    }
+  })
+
+  test('the receipt shows the invoice number, amount, and paid date', async () => {
+    const r = await renderEmail('receipt', { ...previewOf('receipt'), amountPaid: 5000, currency: 'jpy' })
+    expect(r.text).toContain('ACME-0042')
+    expect(r.text).toContain('¥5,000')
+    expect(r.text).toContain('November 22, 2026')
+  })
+
+  test('the cancellation email carries the export link and the deletion date', async () => {
+    const r = await renderEmail('subscription_cancelled', previewOf('subscription_cancelled'))
+    expect(r.text).toContain('export-download?export=')
+    expect(r.text).toContain('December 22, 2026')
+  })
+
+  test('props that do not fit the template are refused as not retriable', async () => {
+    const err = await renderEmail('receipt', { organizationName: 'x' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(NonRetriableError)
+    expect((err as Error).message).toMatch(/^email receipt has invalid props: invoiceNumber/)
+  })
+
+  test('an email type listed in EMAILS_DISABLED is switched off, others stay on', () => {
+    process.env.EMAILS_DISABLED = 'receipt, trial_ending'
+    try {
+      expect(isEmailEnabled('receipt')).toBe(false)
+      expect(isEmailEnabled('trial_ending')).toBe(false)
+      expect(isEmailEnabled('payment_failed')).toBe(true)
+    } finally {
+      delete process.env.EMAILS_DISABLED
+    }
+  })
+
+  test('the same templates render under Deno, as the edge functions run them', () => {
+    const r = spawnSync(path.join(ROOT, 'node_modules/deno/deno'), ['run', '-A', '--quiet', '--config', 'supabase/functions/deno.json', 'tests/emails/deno-render.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    })
+    expect(r.stderr).toBe('')
+    const out = JSON.parse(r.stdout)
+    expect(out.subject).toBe('Payment of $49.00 failed')
+    expect(out.text).toContain('$49.00')
+  }, 60_000)
+})

@@ -1,0 +1,92 @@
+// Test fixtures for the billing workflows: a Stripe customer and its mirror rows as the sync would have
+// written them, events handed over as the sync hands them over, and a runner that settles due work.
+import type postgres from 'postgres'
+import { LOCAL_EXPORT_SECRET } from '../../dev/stack/services.ts'
+import { deliverDueEmails } from '../../supabase/functions/_shared/email/outbox.ts'
+import type { SyncedEvent } from '../../supabase/functions/_shared/sync/handoff.ts'
+import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.ts'
+import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
+import { dispatchSyncedEvents } from '../../supabase/functions/_shared/workflows/stripe-events.ts'
+import { apiUrl, stackProfile, uniq } from './stack.ts'
+
+/** The environment the workflows read, pointed at the test stack (as the functions host has it). */
+export function useStackEnv(): void {
+  process.env.SMTP_HOST = '127.0.0.1'
+  process.env.SMTP_PORT = String(stackProfile.ports.smtp)
+  process.env.EMAIL_TRANSPORT = 'smtp'
+  process.env.SUPABASE_URL = apiUrl
+  process.env.EXPORT_SIGNING_SECRET = LOCAL_EXPORT_SECRET
+  process.env.APP_URL = 'http://127.0.0.1:3000'
+}
+
+export interface Customer {
+  id: string
+  email: string
+  userId: string
+}
+
+/** A signed-up user who owns a Stripe customer (metadata.user_id), mirrored as the sync writes it. */
+export async function customerWithUser(sql: postgres.Sql, name = 'Acme Test'): Promise<Customer> {
+  const id = uniq('cus')
+  const email = `${uniq('owner')}@example.test`
+  const [{ id: userId }] = await sql`insert into auth.users (instance_id, id, aud, role, email, created_at, updated_at)
+    values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', ${email}, now(), now()) returning id`
+  await sql`insert into public.stripe_customers (id, user_id, email, name, metadata, raw, stripe_fetched_at)
+    values (${id}, ${userId}, ${email}, ${name}, ${sql.json({ user_id: userId })}, '{}', now())`
+  return { id, email, userId }
+}
+
+export function subscription(c: Customer, overrides: Record<string, unknown> = {}) {
+  return {
+    id: uniq('sub'),
+    object: 'subscription',
+    customer: c.id,
+    status: 'active',
+    trial_end: null,
+    items: { data: [{ price: { id: 'price_pro_monthly', nickname: 'Pro monthly', recurring: { interval: 'month' }, product: 'prod_pro' } }] },
+    ...overrides,
+  }
+}
+
+export function invoice(c: Customer, subscriptionId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id: uniq('in'),
+    object: 'invoice',
+    customer: c.id,
+    number: uniq('INV').toUpperCase(),
+    amount_due: 4900,
+    amount_paid: 0,
+    currency: 'usd',
+    status: 'open',
+    hosted_invoice_url: `http://127.0.0.1:12111/invoices/pay`,
+    next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86400,
+    parent: { subscription_details: { subscription: subscriptionId } },
+    ...overrides,
+  }
+}
+
+/** Hands a Stripe event to the workflows exactly as the sync does after writing the mirror. */
+export async function handOver(sql: postgres.Sql, type: string, object: Record<string, unknown>, previous?: Record<string, unknown>): Promise<string> {
+  const id = uniq('evt')
+  const event: SyncedEvent = {
+    id,
+    type,
+    created: new Date(),
+    customerId: (object.customer as string) ?? (object.object === 'customer' ? (object.id as string) : null),
+    objectId: object.id as string,
+    payload: { id, object: 'event', type, created: Math.floor(Date.now() / 1000), livemode: false, data: { object, ...(previous ? { previous_attributes: previous } : {}) } } as never,
+  }
+  await sql.begin((tx) => dispatchSyncedEvents(WORKFLOWS)(tx, [event]))
+  return id
+}
+
+/** Runs all due workflow work and email delivery as of a time, until nothing more is due. */
+export async function settle(sql: postgres.Sql, asOf?: Date): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const r = await runDue(sql, WORKFLOWS, { asOf })
+    const e = await deliverDueEmails(sql, { now: asOf })
+    if (r.completed.length + r.sleeping.length + r.retried.length + r.delivered + e.sent.length + e.retrying.length === 0) return
+  }
+}
+
+export const days = (n: number) => new Date(Date.now() + n * 86_400_000)

@@ -1,0 +1,152 @@
+// Every workflow of DESIGN.md end to end from the sync's hand-off: the organization's state in
+// Postgres and the emails in maildev, with the clock moved forward for the timed steps.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { customerWithUser, days, handOver, invoice, settle, subscription, useStackEnv } from '../helpers/billing.ts'
+import { mailsTo } from '../helpers/mail.ts'
+import { adminSql } from '../helpers/stack.ts'
+
+const sql = adminSql()
+beforeAll(useStackEnv)
+afterAll(() => sql.end())
+
+const orgOf = async (customerId: string) =>
+  (await sql`select * from public.organizations where stripe_customer_id = ${customerId}`)[0]
+
+async function subscribed(name = 'Acme Test') {
+  const c = await customerWithUser(sql, name)
+  const sub = subscription(c)
+  await handOver(sql, 'customer.subscription.created', sub)
+  await settle(sql)
+  return { c, sub, org: await orgOf(c.id) }
+}
+
+describe('billing workflows', () => {
+  test('a new subscription creates the organization, makes the customer\'s user its admin and sends one confirmation', async () => {
+    const { c, org } = await subscribed('Initech')
+    expect(org).toMatchObject({ name: 'Initech', billing_email: c.email })
+    const [m] = await sql`select role from public.organization_members where organization_id = ${org.id} and user_id = ${c.userId}`
+    expect(m.role).toBe('admin')
+    const mails = await mailsTo(c.email)
+    expect(mails).toHaveLength(1)
+    expect(mails[0].subject).toBe('Welcome to Pro monthly, Initech')
+    expect(mails[0].text).toContain('billed monthly')
+  })
+
+  test('a trialing subscription gets one trial-ending email 7 days before the trial ends, even when Stripe also says so', async () => {
+    const c = await customerWithUser(sql)
+    const trialEnd = Math.floor(days(10).getTime() / 1000)
+    const sub = subscription(c, { status: 'trialing', trial_end: trialEnd })
+    await sql`insert into public.stripe_subscriptions (id, customer_id, status, raw, stripe_fetched_at) values (${sub.id}, ${c.id}, 'trialing', '{}', now())`
+    await handOver(sql, 'customer.subscription.created', sub)
+    await settle(sql)
+    const [scheduled] = await sql`select deliver_at from billing.workflow_events where name = 'trial/expiration-reminder' and data ->> 'subscriptionId' = ${sub.id}`
+    expect(Math.abs(scheduled.deliver_at.getTime() - (trialEnd * 1000 - 7 * 86_400_000))).toBeLessThan(1000)
+    await settle(sql, days(2))
+    expect((await mailsTo(c.email, { atLeast: 2, timeoutMs: 300 })).map((m) => m.subject)).toEqual(['Welcome to Pro monthly, Acme Test'])
+    await settle(sql, days(3.1))
+    await handOver(sql, 'customer.subscription.trial_will_end', sub)
+    await settle(sql, days(3.2))
+    const subjects = (await mailsTo(c.email, { atLeast: 3, timeoutMs: 500 })).map((m) => m.subject)
+    expect(subjects.filter((s) => s === 'Your trial ends soon')).toHaveLength(1)
+  })
+
+  test('a failed payment marks the organization, sends one notice, and one reminder after 3 days if still unpaid', async () => {
+    const { c, sub, org } = await subscribed()
+    const inv = invoice(c, sub.id)
+    await sql`insert into public.stripe_invoices (id, customer_id, status, raw, stripe_fetched_at) values (${inv.id}, ${c.id}, 'open', '{}', now())`
+    await handOver(sql, 'invoice.payment_failed', inv)
+    await handOver(sql, 'invoice.payment_failed', { ...inv, attempt_count: 2 })
+    await settle(sql)
+    expect((await orgOf(c.id)).billing_status).toBe('payment_failed')
+    const notices = (await mailsTo(c.email, { atLeast: 2 })).filter((m) => m.subject === 'Payment of $49.00 failed')
+    expect(notices).toHaveLength(1)
+    expect(notices[0].text).toContain('http://127.0.0.1:12111/invoices/pay')
+    await settle(sql, days(2.9))
+    expect((await mailsTo(c.email, { atLeast: 3, timeoutMs: 300 })).some((m) => m.subject.startsWith('Reminder'))).toBe(false)
+    await settle(sql, days(3.1))
+    await settle(sql, days(6))
+    const reminders = (await mailsTo(c.email, { atLeast: 3 })).filter((m) => m.subject === 'Reminder: your invoice is still unpaid')
+    expect(reminders).toHaveLength(1)
+    expect(org.id).toBeTruthy()
+  })
+
+  test('an invoice paid within the 3 days cancels the reminder and sends one receipt', async () => {
+    const { c, sub } = await subscribed()
+    const inv = invoice(c, sub.id)
+    await handOver(sql, 'invoice.payment_failed', inv)
+    await settle(sql)
+    const paid = { ...inv, status: 'paid', amount_paid: 4900, status_transitions: { paid_at: Math.floor(Date.now() / 1000) } }
+    await sql`insert into public.stripe_invoices (id, customer_id, status, raw, stripe_fetched_at) values (${inv.id}, ${c.id}, 'paid', '{}', now())`
+    await handOver(sql, 'invoice.paid', paid)
+    await handOver(sql, 'invoice.payment_succeeded', paid)
+    await settle(sql)
+    await settle(sql, days(4))
+    const subjects = (await mailsTo(c.email, { atLeast: 3 })).map((m) => m.subject)
+    expect(subjects.filter((s) => s.startsWith('Your receipt'))).toHaveLength(1)
+    expect(subjects.some((s) => s.startsWith('Reminder'))).toBe(false)
+    const [run] = await sql`select status from billing.workflow_runs where workflow_id = 'payment-failed' and trigger_key = ${`invoice:${inv.id}`}`
+    expect(run.status).toBe('cancelled')
+    expect((await orgOf(c.id)).last_payment_at).not.toBeNull()
+  })
+
+  test('a cancelled subscription sends the export link, and the organization\'s data is deleted 30 days later', async () => {
+    const { c, sub } = await subscribed()
+    await handOver(sql, 'customer.subscription.deleted', { ...sub, status: 'canceled', ended_at: Math.floor(Date.now() / 1000) })
+    await settle(sql)
+    const org = await orgOf(c.id)
+    expect(org.billing_status).toBe('cancelled')
+    const [mail] = (await mailsTo(c.email, { atLeast: 2 })).filter((m) => m.subject === 'Your subscription has ended')
+    const link = /http:\/\/\S+export-download\?\S+/.exec(mail.text)![0]
+    const exported = await (await fetch(link)).json()
+    expect(exported.organization.id).toBe(org.id)
+    await settle(sql, days(29))
+    expect((await orgOf(c.id)).billing_status).toBe('cancelled')
+    await settle(sql, days(30.1))
+    const after = await sql`select billing_status, name from public.organizations where id = ${org.id}`
+    expect(after[0]).toEqual({ billing_status: 'deleted', name: 'Deleted organization' })
+  })
+
+  test('subscribing again within 30 days cancels the scheduled deletion', async () => {
+    const { c, sub } = await subscribed()
+    await handOver(sql, 'customer.subscription.deleted', { ...sub, status: 'canceled' })
+    await settle(sql)
+    await handOver(sql, 'customer.subscription.created', subscription(c))
+    await sql`update public.organizations set billing_status = 'active' where stripe_customer_id = ${c.id}`
+    await settle(sql, days(31))
+    expect((await orgOf(c.id)).billing_status).toBe('active')
+    const [event] = await sql`select cancelled_at from billing.workflow_events where name = 'data/deletion.scheduled' and data ->> 'customerId' = ${c.id}`
+    expect(event.cancelled_at).not.toBeNull()
+  })
+
+  test('a customer whose name and email changed renames the organization and updates the owner\'s profile email', async () => {
+    const { c } = await subscribed('Old Name')
+    const email = `new-${c.email}`
+    await handOver(sql, 'customer.updated', { id: c.id, object: 'customer', name: 'New Name', email }, { name: 'Old Name', email: c.email })
+    await settle(sql)
+    expect(await orgOf(c.id)).toMatchObject({ name: 'New Name', billing_email: email })
+    const [profile] = await sql`select email from public.profiles where id = ${c.userId}`
+    expect(profile.email).toBe(email)
+  })
+
+  test('one payment seen as invoice.payment_succeeded and charge.succeeded is one metric', async () => {
+    const { c, sub } = await subscribed()
+    const pi = `pi_${Date.now()}`
+    await handOver(sql, 'invoice.payment_succeeded', { ...invoice(c, sub.id), amount_paid: 4900, status: 'paid', payments: { data: [{ payment: { payment_intent: pi } }] } })
+    await handOver(sql, 'charge.succeeded', { id: `ch_${Date.now()}`, object: 'charge', customer: c.id, amount: 4900, currency: 'usd', payment_intent: pi })
+    await settle(sql)
+    const rows = await sql`select amount, currency from billing.payment_metrics where payment_key = ${`payment:${pi}`}`
+    expect(rows).toEqual([{ amount: '4900', currency: 'usd' }])
+  })
+
+  test('a worker that died after sending an email but before recording the step sends nothing twice', async () => {
+    const { c, org } = await subscribed()
+    const [run] = await sql`select id from billing.workflow_runs where workflow_id = 'subscription-created' and event -> 'data' -> 'object' ->> 'customer' = ${c.id}`
+    // As if the worker died right after the email step's side effect: its result was never stored.
+    await sql`delete from billing.workflow_steps where run_id = ${run.id} and step_id = 'send-confirmation-email'`
+    await sql`update billing.workflow_runs set status = 'running', lease_until = now() - interval '1 second' where id = ${run.id}`
+    await settle(sql)
+    expect(await mailsTo(c.email, { atLeast: 2, timeoutMs: 500 })).toHaveLength(1)
+    expect((await sql`select count(*)::int as n from public.organizations where stripe_customer_id = ${c.id}`)[0].n).toBe(1)
+    expect((await sql`select count(*)::int as n from public.organization_members where organization_id = ${org.id}`)[0].n).toBe(1)
+  })
+})
