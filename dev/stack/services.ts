@@ -52,6 +52,7 @@ export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
     STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY ?? LOCAL_STRIPE_KEY,
     STRIPE_WEBHOOK_SECRETS: process.env.STRIPE_WEBHOOK_SECRETS ?? LOCAL_WEBHOOK_SECRET,
     EXPORT_SIGNING_SECRET: process.env.EXPORT_SIGNING_SECRET ?? LOCAL_EXPORT_SECRET,
+    APP_URL: process.env.APP_URL ?? `http://127.0.0.1:${p.ports.web}`,
   }
 }
 
