@@ -55,5 +55,16 @@ const gateway = createGateway({
 
 realServe({ port, hostname: '127.0.0.1', onListen: () => console.log(`gateway and functions on 127.0.0.1:${port}: ${[...handlers.keys()].join(', ')}`) }, gateway)
 
+// An error thrown outside any request (seen from postgres.js while the database restarts) must not take
+// the whole local runtime down: Supabase's edge runtime would restart just that worker. Log and go on.
+globalThis.addEventListener('error', (e) => {
+  e.preventDefault()
+  console.error('functions: uncaught error outside a request (kept running):', e.error ?? e.message)
+})
+globalThis.addEventListener('unhandledrejection', (e) => {
+  e.preventDefault()
+  console.error('functions: unhandled rejection (kept running):', e.reason)
+})
+
 // Functions may hold database pools open; end promptly when the stack stops.
 for (const sig of ['SIGTERM', 'SIGINT'] as const) Deno.addSignalListener(sig, () => Deno.exit(0))

@@ -26,3 +26,15 @@ export async function closeDb(): Promise<void> {
   await pool?.end({ timeout: 1 })
   pool = undefined
 }
+
+let limiterPool: postgres.Sql | undefined
+
+/**
+ * A separate small pool for the Stripe rate limiter. Sync transactions hold a connection (and the
+ * customer's advisory lock) while they call Stripe; if token requests came from the same pool, enough
+ * waiting transactions could leave none for them, and every worker would wait forever.
+ */
+export function limiterDb(): postgres.Sql {
+  limiterPool ??= postgres(env('SUPABASE_DB_URL'), { max: 2, connect_timeout: 5, onnotice: () => {}, prepare: false })
+  return limiterPool
+}

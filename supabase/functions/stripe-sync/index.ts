@@ -1,6 +1,6 @@
 // The sync worker: drains the Stripe event queue into the mirror and runs due workflow work.
 // Called by pg_cron (through pg_net), by stripe-webhook after each new event, and by admins' tools.
-import { db } from '../_shared/db.ts'
+import { db, limiterDb } from '../_shared/db.ts'
 import { deliverDueEmails } from '../_shared/email/outbox.ts'
 import { env } from '../_shared/env.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
@@ -10,7 +10,8 @@ import { createGroupSyncer } from '../_shared/sync/syncer.ts'
 import { WORKFLOWS } from '../_shared/workflows/registry.ts'
 import { dispatchSyncedEvents } from '../_shared/workflows/stripe-events.ts'
 
-const stripe = () => ({ stripe: stripeClient(), sql: db(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
+// Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb).
+const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
 
 Deno.serve((req) =>
   handleSyncRequest(req, {
