@@ -54,6 +54,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       const c = fake.customers.get(m[1])
       return c ? { status: 200, body: c, customer } : { ...error(404, 'invalid_request_error', `No such customer: '${m[1]}'`, 'resource_missing'), customer }
     }
+    if (url.pathname === '/v1/customers') {
+      // Pages of `limit`, newest first, with starting_after, as Stripe lists.
+      const all = [...fake.customers.values()].reverse()
+      const after = url.searchParams.get('starting_after')
+      const from = after ? all.findIndex((c) => c.id === after) + 1 : 0
+      const limit = Number(url.searchParams.get('limit') ?? 10)
+      return { status: 200, body: { ...list('/v1/customers', all.slice(from, from + limit)), has_more: from + limit < all.length }, customer }
+    }
     if (url.pathname === '/v1/subscriptions') return { status: 200, body: list('/v1/subscriptions', fake.subscriptions.filter((s) => s.customer === customer)), customer }
     if (url.pathname === '/v1/invoices') return { status: 200, body: list('/v1/invoices', fake.invoices.filter((i) => i.customer === customer)), customer }
     if (url.pathname === '/v1/events') return { status: 200, body: list('/v1/events', fake.events), customer }

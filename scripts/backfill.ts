@@ -1,0 +1,39 @@
+// `npm run backfill`: syncs every Stripe customer into the mirror, for a first install. Reads
+// STRIPE_SECRET_KEY (and STRIPE_API_BASE if set) and the database from SUPABASE_DB_URL, or the running
+// local stack's (STACK_PROFILE, default dev). Shows a progress bar.
+import postgres from 'postgres'
+import { profile } from '../dev/stack/config.ts'
+import { LOCAL_STRIPE_KEY } from '../dev/stack/services.ts'
+import { stripeClient } from '../supabase/functions/_shared/stripe/client.ts'
+import { bucketFor } from '../supabase/functions/_shared/stripe/limiter.ts'
+import { backfill, type BackfillProgress } from '../supabase/functions/_shared/sync/backfill.ts'
+import { createGroupSyncer } from '../supabase/functions/_shared/sync/syncer.ts'
+
+const p = profile()
+process.env.STRIPE_SECRET_KEY ??= LOCAL_STRIPE_KEY
+if (!process.env.STRIPE_API_BASE && process.env.STRIPE_SECRET_KEY === LOCAL_STRIPE_KEY) process.env.STRIPE_API_BASE = `http://127.0.0.1:${p.ports.stripe}`
+const url = process.env.SUPABASE_DB_URL ?? p.dbUrl
+const sql = postgres(url, { max: 6, onnotice: () => {} })
+const limiterSql = postgres(url, { max: 2, onnotice: () => {} })
+const ctx = { stripe: stripeClient(), sql: limiterSql, bucket: bucketFor(process.env.STRIPE_SECRET_KEY) }
+
+function bar(pr: BackfillProgress): string {
+  if (pr.phase === 'listing') return `listing customers: ${pr.customers}`
+  const done = pr.synced + pr.failed
+  const width = 30
+  const filled = pr.customers ? Math.round((done / pr.customers) * width) : width
+  return `[${'#'.repeat(Math.min(width, filled))}${'.'.repeat(Math.max(0, width - filled))}] ${done}/${pr.customers} customers synced${pr.failed ? `, ${pr.failed} failed (see ops.dead_letters)` : ''}`
+}
+
+try {
+  const result = await backfill(sql, ctx, createGroupSyncer({ sql, stripe: ctx }), { onProgress: (pr) => process.stdout.write(`\r${bar(pr)}`) })
+  process.stdout.write(`\r${bar(result)}\n`)
+  process.exitCode = result.failed > 0 ? 1 : 0
+} catch (err) {
+  const where = process.env.STRIPE_API_BASE ?? 'https://api.stripe.com'
+  process.stderr.write(`\nbackfill failed (Stripe at ${where}, database ${url.replace(/:[^:@/]*@/, ':***@')}): ${err instanceof Error ? err.message : String(err)}\n`)
+  process.exitCode = 1
+} finally {
+  await sql.end()
+  await limiterSql.end()
+}
