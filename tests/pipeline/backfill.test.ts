@@ -26,7 +26,7 @@ test('backfill syncs every customer Stripe lists, across pages, and reports its 
   const ctx = { stripe: fake.client(), sql: limiterSql, bucket: 'test' as const }
   await sql`update billing.stripe_rate_limits set tokens = burst, paused_until = null where bucket = 'test'`
   const seen: BackfillProgress[] = []
-  const result = await backfill(sql, ctx, createGroupSyncer({ sql, stripe: ctx }), { queue, concurrency: 4, onProgress: (p) => seen.push(p) })
+  const result = await backfill(sql, ctx, createGroupSyncer({ sql, queue, stripe: ctx }), { queue, concurrency: 4, onProgress: (p) => seen.push(p) })
   expect(result).toEqual({ phase: 'syncing', customers: 120, synced: 120, failed: 0 })
   expect(fake.log.filter((r) => r.path === '/v1/customers')).toHaveLength(2)
   const [{ n }] = await sql`select count(*)::int as n from public.stripe_customers where id = any(${ids}) and not deleted`

@@ -25,7 +25,8 @@ afterAll(async () => {
   await sql.end()
 })
 
-const syncer = () => createGroupSyncer({ sql, stripe: { stripe: fake.client(), sql: limiterSql, bucket: 'test' } })
+let currentQueue = 'stripe_events'
+const syncer = () => createGroupSyncer({ sql, queue: currentQueue, stripe: { stripe: fake.client(), sql: limiterSql, bucket: 'test' } })
 const T0 = 1_790_000_000
 
 /** An organization and its Stripe customer, subscription and paid invoice, as Stripe holds them. */
@@ -50,6 +51,7 @@ async function stripeCustomer(status = 'active'): Promise<{ id: string; org: str
 async function queued(customers: string[], n: number): Promise<{ queue: string; events: string[] }> {
   const queue = uniq('syncq')
   queues.push(queue)
+  currentQueue = queue
   await sql`select pgmq.create(${queue})`
   const events: string[] = []
   await sql.begin(async (tx) => {
@@ -95,6 +97,23 @@ describe('sync against Stripe', () => {
     expect(org).toEqual({ billing_status: 'active', price_id: 'price_fake_pro', plan_name: 'Pro', plan_limits: { seats: 5 }, stripe_customer_id: c.id })
     const [inv] = await sql`select subscription_id, amount_paid, paid_at from public.stripe_invoices where id = ${c.inv}`
     expect(inv).toMatchObject({ subscription_id: c.sub, amount_paid: '4900' })
+  })
+
+  test('events of one customer spread across batches still cause one fetch of it', async () => {
+    const cs = await Promise.all([stripeCustomer(), stripeCustomer(), stripeCustomer()])
+    // Interleaved: every batch of three holds one event of each customer.
+    const { queue, events } = await queued(cs.map((c) => c.id), 1)
+    for (let round = 0; round < 4; round++) {
+      const more = await queued(cs.map((c) => c.id), 1)
+      events.push(...more.events)
+      await sql.unsafe(`insert into pgmq.q_${queue} (vt, message) select vt, message from pgmq.q_${more.queue}`)
+      await sql`select pgmq.purge_queue(${more.queue})`
+    }
+    currentQueue = queue
+    const before = fake.log.length
+    await runWorker(sql, syncer(), { queue, batchSize: 3 })
+    expect(fake.log.length - before).toBe(9)
+    expect(await statusOf(events)).toEqual([{ status: 'processed', n: 15 }])
   })
 
   test('a customer Stripe no longer has is mirrored as deleted and its events are not retried', async () => {

@@ -17,7 +17,7 @@ Deno.serve((req) =>
   handleSyncRequest(req, {
     sql: db(),
     stripe,
-    syncer: () => createGroupSyncer({ sql: db(), stripe: stripe(), onSynced: dispatchSyncedEvents(WORKFLOWS) }),
+    syncer: ({ coalesce }) => createGroupSyncer({ sql: db(), stripe: stripe(), coalesce, onSynced: dispatchSyncedEvents(WORKFLOWS) }),
     workflows: WORKFLOWS,
     deliverEmails: deliverDueEmails,
   }),

@@ -15,7 +15,7 @@ import { runWorker } from './worker.ts'
 export interface SyncDeps {
   sql: postgres.Sql
   stripe: () => StripeContext
-  syncer: () => GroupSyncer
+  syncer: (opts: { coalesce: boolean }) => GroupSyncer
   workflows: Workflow[]
   /** Sends due emails from the outbox (after the workflows queued them). */
   deliverEmails?: (sql: postgres.Sql, opts: { now?: Date }) => Promise<unknown>
@@ -49,7 +49,7 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
       return json(200, { mode: r.mode, ...(await reconcile(deps.sql, ctx.stripe, ctx.bucket, r.days)) })
     }
     const sync = r.mode === 'drain'
-      ? await runWorker(deps.sql, deps.syncer(), {
+      ? await runWorker(deps.sql, deps.syncer({ coalesce: r.coalesce !== false }), {
           ...(r.budgetMs ? { budgetMs: r.budgetMs } : {}),
           ...(r.batchSize ? { batchSize: r.batchSize } : {}),
           ...(r.concurrency ? { concurrency: r.concurrency } : {}),

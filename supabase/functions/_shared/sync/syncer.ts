@@ -11,17 +11,39 @@ import { fetchSubscriptions } from '../stripe/subscriptions.ts'
 import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
+import { QUEUE } from './queue.ts'
 import type { GroupSyncer } from './worker.ts'
 
 export interface SyncerDeps {
   sql: postgres.Sql
   stripe: StripeContext
   onSynced?: SyncedEventsHandler
+  /** The queue the worker reads (default stripe_events), for absorbing a customer's other messages. */
+  queue?: string
+  /** False only to measure what coalescing saves: no absorbing of other queued messages. */
+  coalesce?: boolean
+}
+
+/**
+ * Coalescing across batches: other visible messages of the same customer that were queued before our
+ * fetch began are covered by it, so they are finished in the same transaction instead of causing
+ * another fetch. Locked rows (another worker has them) are skipped.
+ */
+async function absorbQueued(tx: postgres.TransactionSql, queue: string, customerId: string, fetchedAt: Date): Promise<string[]> {
+  if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
+  const rows = await tx.unsafe<{ msg_id: string; event_id: string | null }[]>(
+    `select msg_id::text, message ->> 'event_id' as event_id from pgmq.q_${queue}
+     where message ->> 'customer_id' = $1 and enqueued_at <= $2 and vt <= now()
+     for update skip locked`,
+    [customerId, fetchedAt],
+  )
+  if (rows.length > 0) await tx`select pgmq.delete(${queue}::text, ${rows.map((r) => r.msg_id)}::bigint[])`
+  return rows.map((r) => r.event_id).filter((id): id is string => !!id)
 }
 
 const lockKey = (g: Group) => `stripe:${g.key}`
 
-async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, customerId: string): Promise<void> {
+async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, customerId: string): Promise<Date> {
   // Stamped before the first call: the data is at least this fresh.
   const fetchedAt = new Date()
   const fetched = await fetchCustomer(ctx, customerId)
@@ -30,6 +52,7 @@ async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, cu
   await tx`select billing.service_role_apply_customer_state(
     ${customerId}, ${fetched.deleted ? null : tx.json(fetched.customer as never)},
     ${tx.json(subscriptions as never)}, ${tx.json(invoices as never)}, ${fetchedAt})`
+  return fetchedAt
 }
 
 async function writeCatalog(tx: postgres.TransactionSql, ctx: StripeContext, g: Group): Promise<void> {
@@ -47,10 +70,14 @@ export function createGroupSyncer(deps: SyncerDeps): GroupSyncer {
   return async (g) => {
     await deps.sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey(g)}, 0))`
-      if (g.target.kind === 'customer') await writeCustomer(tx, deps.stripe, g.target.customerId)
-      else if (g.target.kind !== 'none') await writeCatalog(tx, deps.stripe, g)
-      await markProcessed(tx, g.eventIds)
-      if (deps.onSynced) await deps.onSynced(tx, await loadEvents(tx, g.eventIds))
+      let eventIds = g.eventIds
+      if (g.target.kind === 'customer') {
+        const fetchedAt = await writeCustomer(tx, deps.stripe, g.target.customerId)
+        const absorbed = deps.coalesce === false ? [] : await absorbQueued(tx, deps.queue ?? QUEUE, g.target.customerId, fetchedAt)
+        eventIds = [...new Set([...eventIds, ...absorbed])]
+      } else if (g.target.kind !== 'none') await writeCatalog(tx, deps.stripe, g)
+      await markProcessed(tx, eventIds)
+      if (deps.onSynced) await deps.onSynced(tx, await loadEvents(tx, eventIds))
     })
   }
 }
