@@ -56,6 +56,8 @@ export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
   }
 }
 
+export const stripeSnapshot = (p: Profile) => path.join(p.dir, 'stripe-emulator.json')
+
 export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec[] {
   const base = { PROJECT_ROOT: ROOT, JWT_SECRET: p.jwtSecret, PATH: process.env.PATH ?? '' }
   const fnEnv = functionEnv(p, keys)
@@ -99,6 +101,25 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       // Ready when a function answers through the gateway, with the database behind: the readiness check.
       healthy: () => ok(`${p.apiUrl}/functions/v1/health`, { headers: { authorization: `Bearer ${keys.anon}` } }),
       url: p.apiUrl,
+    },
+    {
+      // DEVELOPMENT ONLY: the Stripe emulator stands in for api.stripe.com, which this machine cannot
+      // reach. It signs webhooks to the local stripe-webhook function with the local secret.
+      name: 'stripe',
+      ports: [p.ports.stripe],
+      cmd: NODE_TS[0],
+      args: [...NODE_TS.slice(1), path.join(ROOT, 'dev/stripe-emulator/main.ts')],
+      env: {
+        ...base,
+        STRIPE_EMULATOR_PORT: String(p.ports.stripe),
+        STRIPE_WEBHOOK_URL: `${p.apiUrl}/functions/v1/stripe-webhook`,
+        STRIPE_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
+        // Its state survives restarts, as the database does; stack:reset removes both.
+        STRIPE_EMULATOR_SNAPSHOT: stripeSnapshot(p),
+        STRIPE_EMULATOR_RETRY_BASE_MS: p.name === 'dev' ? '1000' : '200',
+      },
+      healthy: () => ok(`http://127.0.0.1:${p.ports.stripe}/_emulator/health`),
+      url: `http://127.0.0.1:${p.ports.stripe}`,
     },
     {
       name: 'relay',

@@ -10,7 +10,7 @@ import { assertPortFree } from './ports.ts'
 import { initCluster, destroyCluster, runSqlFile, startCluster, stopCluster, waitForDb } from './postgres.ts'
 import { ensureSystemPackages } from './prereqs.ts'
 import { isAlive, killInFlight, spawnService, stopPid, waitFor } from './proc.ts'
-import { serviceSpecs, type Keys, type ServiceSpec } from './services.ts'
+import { serviceSpecs, stripeSnapshot, type Keys, type ServiceSpec } from './services.ts'
 
 interface PidFile {
   /** True when this stack started the cluster (a cluster found running is left running). */
@@ -85,7 +85,10 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<Stack> {
     await ensureSystemPackages(undefined, log)
     log('installing extensions (pgmq from crates.io, dev stand-ins)')
     const ext = await installExtensions()
-    if (opts.fresh) await destroyCluster(p)
+    if (opts.fresh) {
+      await destroyCluster(p)
+      rmSync(stripeSnapshot(p), { force: true })
+    }
     if (await initCluster(p)) log(`created a Postgres cluster in ${path.relative(ROOT, p.pgdata)}`)
     pids.postgres = await startCluster(p)
     writePids(p, pids)

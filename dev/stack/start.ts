@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs'
 import { profile } from './config.ts'
 import { stackLog } from './log.ts'
 import { down, up, type Stack } from './stack.ts'
+import { seedCatalog } from '../stripe-emulator/seed.ts'
+import { stripeFor } from './stripe.ts'
 
 function table(stack: Stack): string {
   const p = stack.profile
@@ -12,6 +14,7 @@ function table(stack: Stack): string {
     ['  functions', `${p.apiUrl}/functions/v1/<name>`],
     ['  auth', `${p.apiUrl}/auth/v1`],
     ['Database', p.dbUrl],
+    ['Stripe emulator (dev only)', `http://127.0.0.1:${p.ports.stripe}  (control: /_emulator/health)`],
     ['Mail inbox (maildev)', `http://127.0.0.1:${p.ports.mail}  (SMTP 127.0.0.1:${p.ports.smtp})`],
     ['pgmq', stack.pgmqVersion],
     ['anon key', stack.keys.anon],
@@ -27,6 +30,8 @@ const p = profile()
 const started = Date.now()
 try {
   const stack = await up(p, { watch: p.name === 'dev', log: stackLog })
+  const seeded = await seedCatalog(stripeFor(p))
+  if (seeded > 0) stackLog(`created ${seeded} demo prices in the Stripe emulator (Starter, Pro)`)
   stackLog(`healthy in ${((Date.now() - started) / 1000).toFixed(1)}s\n\n${table(stack)}\n\nPress Ctrl-C to stop.`)
 } catch (err) {
   process.stderr.write(`[stack] start failed: ${err instanceof Error ? err.message : String(err)}\n`)

@@ -1,0 +1,149 @@
+// The emulator's state: every Stripe object by id, creation order per type, private per-object state
+// (card behaviour, scheduled work), clocks, and the event log. Handlers are synchronous, so one
+// request's changes and events are applied as a unit.
+import { randomBytes } from 'node:crypto'
+import { writeFileSync, readFileSync, existsSync, renameSync } from 'node:fs'
+import type { Obj } from './shape.ts'
+import { missing } from './errors.ts'
+import { Chaos } from './chaos.ts'
+import { Webhooks } from './webhooks.ts'
+
+export const API_VERSION = '2026-10-28.endive'
+/** Events older than this are not listed or retrievable, as with Stripe. */
+export const EVENT_RETENTION_S = 30 * 24 * 3600
+
+export interface EmulatorOptions {
+  /** Where a browser reaches the emulator: the hosted checkout, portal and invoice pages live here. */
+  publicUrl: string
+  /** An endpoint configured from the environment (Stripe's dashboard equivalent). */
+  webhookUrl?: string
+  webhookSecret?: string
+  /** Backoff for failed deliveries: attempt n waits retryBaseMs * 2^(n-1) (Stripe waits hours). */
+  retryBaseMs?: number
+  maxAttempts?: number
+  snapshotPath?: string
+}
+
+export interface RequestInfo {
+  id: string | null
+  idempotency_key: string | null
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+export class Emulator {
+  objects = new Map<string, Obj>()
+  order = new Map<string, string[]>()
+  /** Emulator-only state per object id (never serialized into API responses). */
+  meta = new Map<string, Obj>()
+  /** Seconds added to the wall clock for objects that are not on a test clock (the control API moves it). */
+  offset = 0
+  /** While the scheduler runs due work on a clock, that clock reads the work's time (key '' = own clock). */
+  pinned = new Map<string, number>()
+  /** The API request being handled, recorded on the events it causes. */
+  request: RequestInfo = { id: null, idempotency_key: null }
+  readonly chaos = new Chaos()
+  readonly webhooks: Webhooks
+
+  constructor(readonly options: EmulatorOptions) {
+    this.webhooks = new Webhooks(this)
+  }
+
+  newId(prefix: string, length = 24): string {
+    const bytes = randomBytes(length)
+    let s = ''
+    for (const b of bytes) s += BASE62[b % 62]
+    return `${prefix}_${s}`
+  }
+
+  put(type: string, obj: Obj): Obj {
+    if (!this.objects.has(obj.id)) {
+      const ids = this.order.get(type) ?? []
+      ids.push(obj.id)
+      this.order.set(type, ids)
+    }
+    this.objects.set(obj.id, obj)
+    return obj
+  }
+
+  find(id: string | null | undefined): Obj | undefined {
+    return id ? this.objects.get(id) : undefined
+  }
+
+  get(type: string, id: string, label = type, param = 'id'): Obj {
+    const obj = this.objects.get(id)
+    if (!obj || obj.object !== type) throw missing(label, id, param)
+    return obj
+  }
+
+  all(type: string): Obj[] {
+    return (this.order.get(type) ?? []).map((id) => this.objects.get(id)!).filter(Boolean)
+  }
+
+  metaOf(id: string): Obj {
+    let m = this.meta.get(id)
+    if (!m) this.meta.set(id, (m = {}))
+    return m
+  }
+
+  /** Unix seconds on a test clock, or on the emulator's own clock (wall time + offset). */
+  now(clockId: string | null = null): number {
+    const pinned = this.pinned.get(clockId ?? '')
+    if (pinned !== undefined) return pinned
+    if (clockId) {
+      const clock = this.objects.get(clockId)
+      if (clock) return clock.frozen_time
+    }
+    return Math.floor(Date.now() / 1000) + this.offset
+  }
+
+  clockOfCustomer(customerId: string | null | undefined): string | null {
+    return (customerId && this.objects.get(customerId)?.test_clock) || null
+  }
+
+  /** Records an event in Stripe's envelope and hands it to the webhook endpoints. */
+  emit(type: string, object: Obj, previous?: Obj, clockId: string | null = null): Obj {
+    const event: Obj = {
+      id: this.newId('evt'),
+      object: 'event',
+      api_version: API_VERSION,
+      created: this.now(clockId),
+      data: previous ? { object: structuredClone(object), previous_attributes: previous } : { object: structuredClone(object) },
+      livemode: false,
+      pending_webhooks: 0,
+      request: { ...this.request },
+      type,
+    }
+    this.put('event', event)
+    this.webhooks.enqueue(event)
+    return event
+  }
+
+  reset(): void {
+    this.objects.clear()
+    this.order.clear()
+    this.meta.clear()
+    this.offset = 0
+    this.chaos.configure({})
+    this.webhooks.reset()
+  }
+
+  /** Writes the state to a file (atomically), so `npm start` keeps its customers across restarts. */
+  saveSnapshot(path = this.options.snapshotPath): void {
+    if (!path) return
+    const data = { version: 1, offset: this.offset, order: [...this.order], objects: [...this.objects], meta: [...this.meta], endpoints: this.webhooks.exportEndpoints() }
+    writeFileSync(`${path}.tmp`, JSON.stringify(data))
+    renameSync(`${path}.tmp`, path)
+  }
+
+  loadSnapshot(path = this.options.snapshotPath): boolean {
+    if (!path || !existsSync(path)) return false
+    const data = JSON.parse(readFileSync(path, 'utf8'))
+    this.objects = new Map(data.objects)
+    this.order = new Map(data.order)
+    this.meta = new Map(data.meta)
+    this.offset = data.offset ?? 0
+    this.webhooks.importEndpoints(data.endpoints ?? [])
+    return true
+  }
+}

@@ -1,0 +1,48 @@
+// The hosted Checkout page: what is being bought, an email when the session has no customer, a
+// test card to choose, Pay. Success redirects to success_url with {CHECKOUT_SESSION_ID} filled in.
+import type { Emulator } from '../emulator.ts'
+import type { Obj } from '../shape.ts'
+import { StripeApiError } from '../errors.ts'
+import { completeCheckout } from '../resources/checkout.ts'
+import { PAGE_CARDS } from '../resources/payment-methods.ts'
+import { cardChoices, esc, layout, money } from './layout.ts'
+import type { PageResult } from './index.ts'
+
+function render(emu: Emulator, session: Obj, error?: string): string {
+  const meta = emu.metaOf(session.id)
+  const lines = (meta.line_items as { price: string; quantity: number }[]).map((li) => {
+    const price = emu.find(li.price)!
+    const product = emu.find(price.product)
+    const per = price.recurring ? ` / ${price.recurring.interval}` : ''
+    return `<tr><td>${esc(product?.name ?? price.id)}${li.quantity > 1 ? ` × ${li.quantity}` : ''}</td><td>${money(price.unit_amount * li.quantity, price.currency)}${per}</td></tr>`
+  })
+  const trial = meta.subscription_data?.trial_period_days
+  const needsEmail = !session.customer && !session.customer_email
+  if (session.status !== 'open') return layout('Checkout', `<h1>This checkout session is ${esc(session.status)}</h1>`)
+  return layout('Checkout', `
+    <h1>Subscribe</h1>
+    <p class="amount">${money(session.amount_total, session.currency)}</p>
+    ${trial ? `<p class="muted">${trial}-day free trial, then billed each period.</p>` : ''}
+    <table aria-label="Order summary">${lines.join('')}</table>
+    ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+    <form method="post">
+      ${needsEmail ? `<label>Email <input type="email" name="email" required autocomplete="email"></label>` : `<p class="muted">Paying as ${esc(session.customer_email ?? emu.find(session.customer)?.email ?? session.customer)}</p>`}
+      ${cardChoices(PAGE_CARDS)}
+      <button type="submit">Pay and subscribe</button>
+    </form>
+    ${session.cancel_url ? `<p><a href="${esc(session.cancel_url)}">Cancel and go back</a></p>` : ''}`)
+}
+
+export function checkoutPage(emu: Emulator, method: string, id: string, form: Record<string, any>): PageResult {
+  const session = emu.find(id)
+  if (!session || session.object !== 'checkout.session') return { status: 404, html: layout('Not found', '<h1>No such checkout session</h1>') }
+  if (method === 'GET') return { status: 200, html: render(emu, session) }
+  try {
+    completeCheckout(emu, session, String(form.card ?? 'pm_card_visa'), form.email ? String(form.email) : null)
+  } catch (err) {
+    if (err instanceof StripeApiError) return { status: err.status === 402 ? 402 : 400, html: render(emu, session, err.message) }
+    throw err
+  }
+  if (!session.success_url) return { status: 200, html: layout('Paid', '<h1 class="ok">Payment complete</h1>') }
+  return { status: 303, location: session.success_url.replace('{CHECKOUT_SESSION_ID}', session.id) }
+}

@@ -1,0 +1,116 @@
+// Invoices: one-off invoices (create from pending items, finalize, pay, void, mark uncollectible,
+// delete drafts), and retrieve / list / lines for every invoice, subscription ones included.
+import type { Obj } from '../shape.ts'
+import type { Emulator } from '../emulator.ts'
+import { StripeApiError, invalid, required } from '../errors.ts'
+import { bool, expand, expandPaths, page } from '../list.ts'
+import { mergeMetadata, oneOf, route, str, type Route } from './common.ts'
+import { buildInvoice, finalize, markUncollectible, paymentMethodFor, voidInvoice, type LineInput } from '../billing/invoices.ts'
+import { charge } from '../billing/lifecycle.ts'
+import { attach, ownedBy } from './payment-methods.ts'
+
+function create(emu: Emulator, p: Record<string, any>): Obj {
+  if (!p.customer) throw required('customer')
+  const customer = emu.get('customer', p.customer, 'customer', 'customer')
+  const behaviour = oneOf(p.pending_invoice_items_behavior, ['include', 'exclude'] as const, 'pending_invoice_items_behavior') ?? 'exclude'
+  const items = behaviour === 'include' ? emu.all('invoiceitem').filter((i) => i.customer === customer.id && i.invoice === null && !i.subscription) : []
+  const currency = items[0]?.currency ?? str(p.currency, 'currency') ?? 'usd'
+  const lines: LineInput[] = items.map((ii) => ({ amount: ii.amount, description: ii.description, quantity: 1, period: ii.period, price: null, invoiceItem: ii.id }))
+  const now = emu.now(customer.test_clock)
+  const collection = oneOf(p.collection_method, ['charge_automatically', 'send_invoice'] as const, 'collection_method')
+  const invoice = buildInvoice(emu, { customer, currency, lines, billingReason: 'manual', periodStart: now, periodEnd: now, description: str(p.description, 'description') ?? null, autoAdvance: bool(p.auto_advance, 'auto_advance') ?? false, collectionMethod: collection })
+  invoice.metadata = mergeMetadata({}, p.metadata)
+  for (const ii of items) ii.invoice = invoice.id
+  emu.emit('invoice.created', invoice, undefined, customer.test_clock)
+  return invoice
+}
+
+function pay(emu: Emulator, id: string, p: Record<string, any>): Obj {
+  const invoice = emu.get('invoice', id, 'invoice')
+  if (invoice.status === 'draft') finalize(emu, invoice)
+  if (invoice.status === 'paid') throw invalid('Invoice is already paid', 'invoice', 'invoice_already_paid')
+  if (invoice.status !== 'open') throw invalid(`You cannot pay an invoice with status ${invoice.status}.`, 'invoice', 'invoice_not_open')
+  let pmId: string | null = paymentMethodFor(emu, invoice)
+  if (p.payment_method) {
+    pmId = emu.find(p.payment_method)?.customer === invoice.customer ? ownedBy(emu, p.payment_method, invoice.customer, 'payment_method').id : attach(emu, p.payment_method, invoice.customer).id
+  }
+  if (bool(p.paid_out_of_band, 'paid_out_of_band')) {
+    return markPaidOutOfBand(emu, invoice)
+  }
+  const result = charge(emu, invoice, pmId, false)
+  if (!result.paid) {
+    throw new StripeApiError(402, 'card_error', result.message, { code: result.declineCode === 'no_payment_method' ? 'invoice_no_payment_method_types' : 'card_declined', decline_code: result.declineCode })
+  }
+  return invoice
+}
+
+function markPaidOutOfBand(emu: Emulator, invoice: Obj): Obj {
+  invoice.amount_paid += invoice.amount_remaining
+  invoice.amount_remaining = 0
+  invoice.status = 'paid'
+  invoice.next_payment_attempt = null
+  invoice.status_transitions.paid_at = emu.now(invoice.test_clock)
+  emu.emit('invoice.paid', invoice, undefined, invoice.test_clock)
+  return invoice
+}
+
+export const invoiceRoutes: Route[] = [
+  route('POST', '/v1/invoices', (emu, p) => expand(emu, create(emu, p), expandPaths(p))),
+  route('GET', '/v1/invoices/:id', (emu, p, [id]) => expand(emu, emu.get('invoice', id, 'invoice'), expandPaths(p))),
+  route('GET', '/v1/invoices/:id/lines', (emu, p, [id]) => page(emu, `/v1/invoices/${id}/lines`, [...emu.get('invoice', id, 'invoice').lines.data].reverse(), p)),
+  route('POST', '/v1/invoices/:id', (emu, p, [id]) => {
+    const invoice = emu.get('invoice', id, 'invoice')
+    const before = structuredClone(invoice)
+    invoice.metadata = mergeMetadata(invoice.metadata, p.metadata)
+    if (p.description !== undefined) {
+      if (invoice.status !== 'draft') throw invalid('You can only update the description of draft invoices.', 'description', 'invoice_not_editable')
+      invoice.description = p.description || null
+    }
+    const autoAdvance = bool(p.auto_advance, 'auto_advance')
+    if (autoAdvance !== undefined) invoice.auto_advance = autoAdvance
+    const prev: Obj = {}
+    for (const k of ['metadata', 'description', 'auto_advance']) if (JSON.stringify(before[k]) !== JSON.stringify(invoice[k])) prev[k] = before[k]
+    if (Object.keys(prev).length) emu.emit('invoice.updated', invoice, prev, invoice.test_clock)
+    return expand(emu, invoice, expandPaths(p))
+  }),
+  route('POST', '/v1/invoices/:id/finalize', (emu, p, [id]) => {
+    const invoice = emu.get('invoice', id, 'invoice')
+    finalize(emu, invoice)
+    return expand(emu, invoice, expandPaths(p))
+  }),
+  route('POST', '/v1/invoices/:id/pay', (emu, p, [id]) => expand(emu, pay(emu, id, p), expandPaths(p))),
+  route('POST', '/v1/invoices/:id/void', (emu, p, [id]) => {
+    const invoice = emu.get('invoice', id, 'invoice')
+    voidInvoice(emu, invoice)
+    return expand(emu, invoice, expandPaths(p))
+  }),
+  route('POST', '/v1/invoices/:id/mark_uncollectible', (emu, p, [id]) => {
+    const invoice = emu.get('invoice', id, 'invoice')
+    markUncollectible(emu, invoice)
+    return expand(emu, invoice, expandPaths(p))
+  }),
+  route('POST', '/v1/invoices/:id/send', (emu, p, [id]) => {
+    const invoice = emu.get('invoice', id, 'invoice')
+    // Sending a draft finalizes it first, as Stripe does.
+    if (invoice.status === 'draft') finalize(emu, invoice)
+    if (invoice.status !== 'open') throw invalid('You can only send open invoices.', 'invoice', 'invoice_not_open')
+    emu.emit('invoice.sent', invoice, undefined, invoice.test_clock)
+    return expand(emu, invoice, expandPaths(p))
+  }),
+  route('DELETE', '/v1/invoices/:id', (emu, _p, [id]) => {
+    const invoice = emu.get('invoice', id, 'invoice')
+    if (invoice.status !== 'draft') throw invalid('You can only delete draft invoices.', 'id', 'invoice_not_editable')
+    for (const ii of emu.all('invoiceitem')) if (ii.invoice === id) ii.invoice = null
+    emu.objects.delete(id)
+    emu.order.set('invoice', (emu.order.get('invoice') ?? []).filter((x) => x !== id))
+    emu.emit('invoice.deleted', invoice, undefined, invoice.test_clock)
+    return { id, object: 'invoice', deleted: true }
+  }),
+  route('GET', '/v1/invoices', (emu, p) => {
+    const items = emu.all('invoice').filter((i) =>
+      (!p.customer || i.customer === p.customer) && (!p.status || i.status === p.status) &&
+      (!p.subscription || i.parent?.subscription_details?.subscription === p.subscription) &&
+      (!p.collection_method || i.collection_method === p.collection_method))
+    return page(emu, '/v1/invoices', items, p)
+  }),
+]

@@ -1,0 +1,74 @@
+// An emulator in the test process, the official `stripe` client pointed at it, and a webhook endpoint
+// that verifies every delivery with `stripe.webhooks.constructEvent`, as a product would.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import Stripe from 'stripe'
+import { startEmulator, type RunningEmulator, type StartOptions } from '../../dev/stripe-emulator/server.ts'
+import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+
+export const SECRET = 'whsec_emulator_test_secret'
+
+export interface Received { event: Stripe.Event; raw: string; signature: string }
+
+export interface Harness {
+  emulator: RunningEmulator
+  stripe: Stripe
+  received: Received[]
+  /** Answer status for the next webhook deliveries (default 200). */
+  respond: { status: number }
+  control(path: string, body?: unknown, method?: string): Promise<any>
+  /** Waits until every delivery is done, then returns the types received since `from`. */
+  settle(from?: number): Promise<string[]>
+  close(): Promise<void>
+}
+
+export function client(url: string, key = 'sk_test_emulator'): Stripe {
+  const u = new URL(url)
+  return new Stripe(key, { apiVersion: STRIPE_API_VERSION, host: u.hostname, port: Number(u.port), protocol: 'http', maxNetworkRetries: 0 })
+}
+
+export async function harness(opts: StartOptions = {}): Promise<Harness> {
+  const received: Received[] = []
+  const respond = { status: 200 }
+  const verifier = new Stripe('sk_test_verifier')
+  const receiver = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const raw = Buffer.concat(chunks).toString('utf8')
+    const signature = String(req.headers['stripe-signature'] ?? '')
+    if (respond.status >= 300) {
+      res.writeHead(respond.status).end()
+      return
+    }
+    try {
+      const event = verifier.webhooks.constructEvent(raw, signature, SECRET)
+      received.push({ event, raw, signature })
+      res.writeHead(200).end('{}')
+    } catch {
+      res.writeHead(400).end('bad signature')
+    }
+  })
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+  const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhook`
+  const emulator = await startEmulator({ webhookUrl, webhookSecret: SECRET, retryBaseMs: 20, tickMs: 60_000, ...opts })
+  const control = async (path: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {
+    const res = await fetch(`${emulator.url}/_emulator${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    return res.json()
+  }
+  return {
+    emulator,
+    stripe: client(emulator.url),
+    received,
+    respond,
+    control,
+    async settle(from = 0) {
+      await emulator.emu.webhooks.idle(10_000)
+      return received.slice(from).map((r) => r.event.type)
+    },
+    async close() {
+      await emulator.close()
+      receiver.closeAllConnections()
+      await new Promise<void>((r) => receiver.close(() => r()))
+    },
+  }
+}
