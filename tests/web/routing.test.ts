@@ -1,0 +1,22 @@
+// Where the web app goes: its three routes, and where a signed-in user lands.
+import { describe, expect, it } from 'vitest'
+import { parseRoute } from '../../web/src/lib/router.ts'
+import { landingPath } from '../../web/src/lib/use-organizations.ts'
+
+const org = (id: string) => ({ id, name: id, role: 'admin' as const, billing_status: null, plan_name: null })
+
+describe('routes', () => {
+  it('reads the three routes from the path and anything else as not found', () => {
+    expect(parseRoute('/')).toEqual({ name: 'home' })
+    expect(parseRoute('/orgs')).toEqual({ name: 'orgs' })
+    expect(parseRoute('/billing/2b1e%2Fx')).toEqual({ name: 'billing', orgId: '2b1e/x' })
+    expect(parseRoute('/billing/')).toEqual({ name: 'not-found' })
+    expect(parseRoute('/settings')).toEqual({ name: 'not-found' })
+  })
+
+  it("sends a user with one organization straight to its billing page, and others to the organizations page", () => {
+    expect(landingPath([org('o1')])).toBe('/billing/o1')
+    expect(landingPath([])).toBe('/orgs')
+    expect(landingPath([org('o1'), org('o2')])).toBe('/orgs')
+  })
+})

@@ -1,0 +1,71 @@
+// The app shell: who is signed in decides between the sign-in page and the three routes
+// (`/`, `/orgs`, `/billing/:orgId`), read from the URL.
+import type { SupabaseClient } from '@supabase/supabase-js'
+import { useEffect, useRef } from 'react'
+import type { BillingApi } from './api.ts'
+import { AppHeader } from './components/app-header.tsx'
+import { LoadingState } from './components/page-states.tsx'
+import { navigate, parseRoute, usePathname } from './lib/router.ts'
+import { useOrganizations } from './lib/use-organizations.ts'
+import { useSession } from './lib/use-session.ts'
+import { BillingContainer } from './pages/billing-container.tsx'
+import { HomeRedirect } from './pages/home-redirect.tsx'
+import { NotFoundPage } from './pages/not-found-page.tsx'
+import { OrgsPage } from './pages/orgs-page.tsx'
+import { SignInPage } from './pages/sign-in-page.tsx'
+
+export interface AppProps {
+  supabase: SupabaseClient
+  api: BillingApi
+}
+
+/** Both clients are props so the shell can be rendered against fakes. */
+export function App({ supabase, api }: AppProps) {
+  const session = useSession(supabase)
+  const pathname = usePathname()
+  const route = parseRoute(pathname)
+  const orgs = useOrganizations(api, session?.user.id ?? null)
+  const main = useRef<HTMLElement>(null)
+  const shownPath = useRef(pathname)
+
+  // After an in-app navigation, move focus to the new page so screen readers start at its top.
+  useEffect(() => {
+    if (pathname === shownPath.current) return
+    shownPath.current = pathname
+    main.current?.focus()
+  }, [pathname])
+
+  useEffect(() => {
+    if (session === null) document.title = 'Sign in · Billing'
+  }, [session])
+
+  async function signOut() {
+    await supabase.auth.signOut()
+    navigate('/')
+  }
+
+  let page
+  if (session === undefined) page = <LoadingState label="Loading…" />
+  else if (session === null) page = <SignInPage supabase={supabase} />
+  else if (route.name === 'home') page = <HomeRedirect orgs={orgs} />
+  else if (route.name === 'orgs') page = <OrgsPage api={api} orgs={orgs} />
+  else if (route.name === 'billing') page = <BillingContainer api={api} orgId={route.orgId} />
+  else page = <NotFoundPage />
+
+  return (
+    <>
+      <a className="skip-link" href="#main">Skip to content</a>
+      {session ? (
+        <AppHeader
+          email={session.user.email ?? null}
+          organizations={orgs.organizations}
+          currentOrgId={route.name === 'billing' ? route.orgId : null}
+          onSignOut={() => void signOut()}
+        />
+      ) : null}
+      <main id="main" ref={main} tabIndex={-1} className="main">
+        {page}
+      </main>
+    </>
+  )
+}

@@ -1,0 +1,135 @@
+// The billing function's JSON shapes (supabase/functions/billing). Kept free of DOM and React imports
+// so the edge function and its tests can import the same types the web app renders.
+
+export type Role = 'admin' | 'member'
+
+/** The organization's billing state as the product sees it (set by the sync and the workflows). */
+export type BillingStatus = 'trialing' | 'active' | 'payment_failed' | 'past_due' | 'cancelled' | 'deleted'
+
+export type BillingInterval = 'month' | 'year'
+
+/** One row of `GET /organizations`: enough to route and to fill the organization switcher. */
+export interface OrganizationSummary {
+  id: string
+  name: string
+  role: Role
+  billing_status: string | null
+  plan_name: string | null
+}
+
+export interface Organization {
+  id: string
+  name: string
+  billing_email: string | null
+  billing_status: BillingStatus | null
+  plan_name: string | null
+  price_id: string | null
+  next_billing_at: string | null
+  trial_ends_at: string | null
+  cancelled_at: string | null
+  last_payment_failed_at: string | null
+  stripe_customer_id: string | null
+  stripe_synced_at: string | null
+}
+
+/** The live subscription (trialing, active, past_due, unpaid or incomplete); amounts in minor units. */
+export interface Subscription {
+  id: string
+  status: string
+  price_id: string | null
+  product_name: string | null
+  nickname: string | null
+  unit_amount: number | null
+  currency: string | null
+  interval: BillingInterval | null
+  quantity: number | null
+  current_period_end: string | null
+  trial_end: string | null
+  cancel_at_period_end: boolean
+  cancel_at: string | null
+  canceled_at: string | null
+}
+
+/** The open invoice whose last payment attempt failed, so the page can ask for payment. */
+export interface FailedPayment {
+  invoice_id: string
+  number: string | null
+  amount_due: number
+  amount_remaining: number
+  currency: string
+  hosted_invoice_url: string | null
+  next_payment_attempt: string | null
+}
+
+export interface Invoice {
+  id: string
+  number: string | null
+  status: string | null
+  amount_due: number
+  amount_paid: number
+  currency: string
+  created: string | null
+  hosted_invoice_url: string | null
+  invoice_pdf: string | null
+}
+
+export interface Member {
+  user_id: string
+  email: string | null
+  full_name: string | null
+  role: Role
+}
+
+/** A price the organization can subscribe to; `limits` come from Stripe metadata (`null` = unlimited). */
+export interface Plan {
+  price_id: string
+  product_id: string
+  product_name: string
+  nickname: string | null
+  unit_amount: number
+  currency: string
+  interval: BillingInterval
+  limits: Record<string, unknown>
+}
+
+/** Everything the billing page shows, in one response (`GET /organizations/:id`). */
+export interface Overview {
+  organization: Organization
+  role: Role
+  subscription: Subscription | null
+  failed_payment: FailedPayment | null
+  invoices: Invoice[]
+  members: Member[]
+  plans: Plan[]
+  /** A sync of this customer is queued or running: the page polls until it is false. */
+  pending: boolean
+  export: { available: boolean }
+}
+
+export interface OrganizationsResponse {
+  organizations: OrganizationSummary[]
+}
+
+export interface CreateOrganizationResponse {
+  organization: OrganizationSummary
+}
+
+/** A Stripe-hosted page (Checkout or the customer portal) to send the browser to. */
+export interface RedirectResponse {
+  url: string
+}
+
+export interface SyncResponse {
+  overview: Overview
+}
+
+/** A signed, expiring download link for the organization's GDPR export. */
+export interface ExportLink {
+  url: string
+  expires_at: string
+}
+
+/** Every error response: `message` is written for the person using the app. */
+export interface ApiErrorBody {
+  error: { code: string; message: string }
+}

@@ -1,0 +1,47 @@
+// Three routes do not need a router library: the path is read from window.location, changed with
+// history.pushState, and every change is announced with one event so components re-render.
+import { useSyncExternalStore } from 'react'
+
+const CHANGE = 'app:navigate'
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'orgs' }
+  | { name: 'billing'; orgId: string }
+  | { name: 'not-found' }
+
+/** The route for a pathname; the query string (e.g. ?checkout=success) is the page's business. */
+export function parseRoute(pathname: string): Route {
+  if (pathname === '/' || pathname === '') return { name: 'home' }
+  if (pathname === '/orgs' || pathname === '/orgs/') return { name: 'orgs' }
+  const billing = /^\/billing\/([^/]+)\/?$/.exec(pathname)
+  if (billing) return { name: 'billing', orgId: decodeURIComponent(billing[1]) }
+  return { name: 'not-found' }
+}
+
+export function billingPath(orgId: string): string {
+  return `/billing/${encodeURIComponent(orgId)}`
+}
+
+/** Goes to an in-app path; `replace` for redirects, so Back does not return to them. */
+export function navigate(path: string, { replace = false }: { replace?: boolean } = {}): void {
+  const current = window.location.pathname + window.location.search
+  if (path === current) return
+  if (replace) window.history.replaceState(null, '', path)
+  else window.history.pushState(null, '', path)
+  window.dispatchEvent(new Event(CHANGE))
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange)
+  window.addEventListener(CHANGE, onChange)
+  return () => {
+    window.removeEventListener('popstate', onChange)
+    window.removeEventListener(CHANGE, onChange)
+  }
+}
+
+/** The current pathname, re-rendering on pushState (through `navigate`) and on Back/Forward. */
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname, () => '/')
+}

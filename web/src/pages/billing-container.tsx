@@ -1,0 +1,110 @@
+// The billing route: fetches and polls the overview (useBillingOverview), performs the actions, and
+// renders BillingPage or the loading and error states. The api is a prop so tests can pass a fake.
+import { useEffect, useState } from 'react'
+import type { ExportLink } from '../api-types.ts'
+import { errorMessage, type BillingApi } from '../api.ts'
+import { ErrorState, LoadingState } from '../components/page-states.tsx'
+import type { FormatOptions } from '../lib/format.ts'
+import { useBillingOverview, type PollOptions } from '../lib/use-billing-overview.ts'
+import { BillingPage, type BusyAction } from './billing-page.tsx'
+
+export interface BillingContainerProps extends FormatOptions, PollOptions {
+  api: BillingApi
+  orgId: string
+  /** Sends the browser to Stripe (Checkout, the portal); tests pass a spy. */
+  redirect?: (url: string) => void
+}
+
+const BUSY_TEXT: Record<string, string> = {
+  checkout: 'Opening Stripe Checkout…',
+  portal: 'Opening the billing portal…',
+  export: 'Preparing your export…',
+}
+
+function leaveFor(url: string): void {
+  window.location.assign(url)
+}
+
+/** Keyed by organization, so switching organizations starts from a clean state. */
+export function BillingContainer(props: BillingContainerProps) {
+  return <BillingView key={props.orgId} {...props} />
+}
+
+function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTimeoutMs, ...format }: BillingContainerProps) {
+  const { overview, loadError, refreshError, notice, confirmingCheckout, refresh } = useBillingOverview(api, orgId, { pollIntervalMs, pollTimeoutMs })
+  const [busy, setBusy] = useState<BusyAction | null>(null)
+  const [actionError, setActionError] = useState<string | null>(null)
+  const [exportLink, setExportLink] = useState<ExportLink | null>(null)
+
+  useEffect(() => {
+    if (overview) document.title = `Billing · ${overview.organization.name}`
+  }, [overview])
+
+  // Back from Stripe through the browser's page cache: the page is restored with its buttons disabled.
+  useEffect(() => {
+    const onPageShow = (event: PageTransitionEvent) => {
+      if (event.persisted) setBusy(null)
+    }
+    window.addEventListener('pageshow', onPageShow)
+    return () => window.removeEventListener('pageshow', onPageShow)
+  }, [])
+
+  async function perform(action: BusyAction, work: () => Promise<void>): Promise<void> {
+    if (busy) return
+    setBusy(action)
+    setActionError(null)
+    try {
+      await work()
+    } catch (error) {
+      setActionError(errorMessage(error))
+      setBusy(null)
+    }
+  }
+
+  const onCheckout = (priceId: string) =>
+    void perform(`checkout:${priceId}`, async () => redirect((await api.checkout(orgId, priceId)).url))
+  const onManageBilling = () => void perform('portal', async () => redirect((await api.portal(orgId)).url))
+  const onExport = () =>
+    void perform('export', async () => {
+      setExportLink(await api.requestExport(orgId))
+      setBusy(null)
+    })
+
+  const busyText = busy ? BUSY_TEXT[busy.split(':')[0]] : null
+
+  return (
+    <>
+      <div className="live-region" role="status" aria-live="polite">
+        {notice ? (
+          <div className={`notice notice-${notice.tone}`}>
+            <span>{notice.text}</span>
+            {notice.refreshable ? (
+              <button type="button" className="button button-small button-secondary" onClick={refresh}>
+                Refresh
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+        {busyText ? <p className="sr-only">{busyText}</p> : null}
+        {refreshError && overview ? <p className="notice notice-warning">Could not refresh: {refreshError}</p> : null}
+      </div>
+      {overview ? (
+        <BillingPage
+          overview={overview}
+          busy={busy}
+          actionError={actionError}
+          exportLink={exportLink}
+          confirmingCheckout={confirmingCheckout}
+          onCheckout={onCheckout}
+          onManageBilling={onManageBilling}
+          onExport={onExport}
+          {...format}
+        />
+      ) : loadError ? (
+        <ErrorState title="We couldn't load billing" message={loadError} onRetry={refresh} />
+      ) : (
+        <LoadingState label="Loading billing…" />
+      )}
+    </>
+  )
+}

@@ -1,0 +1,84 @@
+// The billing page itself, drawn from one overview and callbacks only, so it can be rendered in tests
+// with fixtures; `BillingContainer` fetches, polls and performs the actions.
+import type { ExportLink, Overview } from '../api-types.ts'
+import { ExportPanel } from '../components/export-panel.tsx'
+import { InvoicesTable } from '../components/invoices-table.tsx'
+import { MembersList } from '../components/members-list.tsx'
+import { PaymentFailedBanner } from '../components/payment-failed-banner.tsx'
+import { PlanChooser } from '../components/plan-chooser.tsx'
+import { SubscriptionSummary } from '../components/subscription-summary.tsx'
+import type { FormatOptions } from '../lib/format.ts'
+
+/** The action in flight: one at a time, so a double click cannot open two Checkouts. */
+export type BusyAction = 'portal' | 'export' | `checkout:${string}`
+
+export interface BillingPageProps extends FormatOptions {
+  overview: Overview
+  busy?: BusyAction | null
+  /** The last action's error, in the API's words. */
+  actionError?: string | null
+  exportLink?: ExportLink | null
+  /** Back from Checkout, waiting for Stripe: offering the plans again would invite a second payment. */
+  confirmingCheckout?: boolean
+  onCheckout: (priceId: string) => void
+  /** Opens the Stripe customer portal ("Manage billing" and "Update payment method"). */
+  onManageBilling: () => void
+  onExport: () => void
+}
+
+/** Pure rendering of one overview: every state is reachable from a fixture, with no network. */
+export function BillingPage({ overview, busy = null, actionError = null, exportLink = null, confirmingCheckout = false, onCheckout, onManageBilling, onExport, ...format }: BillingPageProps) {
+  const { organization: org, subscription, failed_payment: failedPayment } = overview
+  const isAdmin = overview.role === 'admin'
+  const cancelled = org.billing_status === 'cancelled'
+  const busyPriceId = busy?.startsWith('checkout:') ? busy.slice('checkout:'.length) : null
+
+  return (
+    <div className="billing">
+      <header className="page-head">
+        <p className="eyebrow">Billing</p>
+        <h1>{org.name}</h1>
+      </header>
+
+      {failedPayment ? (
+        <PaymentFailedBanner payment={failedPayment} canManage={isAdmin} busy={busy !== null} onUpdatePaymentMethod={onManageBilling} {...format} />
+      ) : null}
+
+      {actionError ? (
+        <div className="callout callout-danger" role="alert">
+          {actionError}
+        </div>
+      ) : null}
+
+      {!isAdmin ? <p className="callout callout-info">Only admins can change billing.</p> : null}
+
+      <SubscriptionSummary
+        overview={overview}
+        canManage={isAdmin}
+        busy={busy !== null}
+        confirmingCheckout={confirmingCheckout}
+        onManageBilling={onManageBilling}
+        {...format}
+      />
+
+      {cancelled && overview.export.available && isAdmin ? (
+        <ExportPanel link={exportLink} busy={busy === 'export'} onExport={onExport} {...format} />
+      ) : null}
+
+      {subscription === null && org.billing_status !== 'deleted' && !confirmingCheckout ? (
+        <PlanChooser
+          plans={overview.plans}
+          heading={cancelled ? 'Subscribe again' : 'Choose a plan'}
+          canChoose={isAdmin}
+          busyPriceId={busyPriceId}
+          disabled={busy !== null}
+          onChoose={onCheckout}
+          {...format}
+        />
+      ) : null}
+
+      <InvoicesTable invoices={overview.invoices} {...format} />
+      <MembersList members={overview.members} />
+    </div>
+  )
+}
