@@ -21,6 +21,8 @@ export const SYSTEM_PACKAGES: SystemPackage[] = [
     why: 'plpgsql_check (supabase db lint)',
     provides: '/usr/share/postgresql/15/extension/plpgsql_check.control',
   },
+  // The end-to-end tests drive Debian's Chromium with playwright-core (no browser download).
+  { name: 'chromium', why: 'the browser for the end-to-end tests', provides: '/usr/bin/chromium' },
 ]
 
 export class MissingPackageError extends Error {

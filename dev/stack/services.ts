@@ -122,6 +122,16 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       url: `http://127.0.0.1:${p.ports.stripe}`,
     },
     {
+      // The customer web app (web/), served by Vite with the local API and anon key baked in.
+      name: 'web',
+      ports: [p.ports.web],
+      cmd: process.execPath,
+      args: [path.join(ROOT, 'node_modules/vite/bin/vite.js'), '--config', path.join(ROOT, 'web/vite.config.ts'), '--clearScreen', 'false'],
+      env: { ...base, WEB_PORT: String(p.ports.web), VITE_SUPABASE_URL: p.apiUrl, VITE_SUPABASE_ANON_KEY: keys.anon },
+      healthy: () => ok(`http://127.0.0.1:${p.ports.web}/`),
+      url: `http://127.0.0.1:${p.ports.web}`,
+    },
+    {
       name: 'relay',
       ports: [],
       cmd: NODE_TS[0],

@@ -10,6 +10,7 @@ import { stripeFor } from './stripe.ts'
 function table(stack: Stack): string {
   const p = stack.profile
   const rows: [string, string][] = [
+    ['Web app', `http://127.0.0.1:${p.ports.web}`],
     ['API (gateway)', p.apiUrl],
     ['  functions', `${p.apiUrl}/functions/v1/<name>`],
     ['  auth', `${p.apiUrl}/auth/v1`],

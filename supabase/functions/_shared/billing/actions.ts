@@ -1,0 +1,110 @@
+// What the web app asks of Stripe on a user's behalf: Checkout, the billing portal, a sync of the
+// caller's own customer now (after Checkout), and the GDPR export link after cancellation.
+import type postgres from 'postgres'
+import type Stripe from 'stripe'
+import { call, type StripeContext } from '../stripe/context.ts'
+import { signExportLink } from '../exports/link.ts'
+import type { GroupSyncer } from '../sync/worker.ts'
+import { asUser } from './as-user.ts'
+import type { Caller } from './caller.ts'
+import { adminsOnly, BillingError, notFound } from './errors.ts'
+import { LIVE_STATUSES, plans } from './overview.ts'
+
+export interface BillingDeps {
+  sql: postgres.Sql
+  stripe: () => StripeContext
+  /** Syncs one customer now, as the queue worker would (fetch, apply, hand off to the workflows). */
+  syncer: () => GroupSyncer
+  appUrl: string
+  apiUrl: string
+  exportSecret: string
+}
+
+interface Membership { role: 'admin' | 'member'; name: string; billing_email: string | null; billing_status: string | null; stripe_customer_id: string | null; live: boolean }
+
+/** The caller's membership of the organization, read through RLS; 404 when they are not a member. */
+async function membership(deps: BillingDeps, caller: Caller, orgId: string): Promise<Membership> {
+  const [row] = await asUser(deps.sql, caller, (tx) => tx<Membership[]>`
+    select m.role, o.name, o.billing_email, o.billing_status, o.stripe_customer_id,
+           exists (select 1 from public.stripe_subscriptions s where s.organization_id = o.id and s.status in ${tx(LIVE_STATUSES)}) as live
+    from public.organizations o join public.organization_members m on m.organization_id = o.id and m.user_id = (select auth.uid())
+    where o.id = ${orgId}`)
+  if (!row) throw notFound()
+  return row
+}
+
+/**
+ * The organization's Stripe customer, created on first use with the organization and user in its
+ * metadata (before any payment, so every later event routes to the organization). The idempotency key
+ * makes two concurrent first checkouts share one customer.
+ */
+async function ensureCustomer(deps: BillingDeps, ctx: StripeContext, caller: Caller, orgId: string, m: Membership): Promise<string> {
+  if (m.stripe_customer_id) return m.stripe_customer_id
+  const customer = await call(ctx, `create customer for organization ${orgId}`, () =>
+    ctx.stripe.customers.create(
+      { email: m.billing_email ?? caller.email ?? undefined, name: m.name, metadata: { organization_id: orgId, user_id: caller.userId } },
+      { idempotencyKey: `organization-customer-${orgId}` },
+    ))
+  const [row] = await deps.sql<{ stripe_customer_id: string }[]>`
+    update public.organizations set stripe_customer_id = coalesce(stripe_customer_id, ${customer.id}), updated_at = now()
+    where id = ${orgId} returning stripe_customer_id`
+  return row.stripe_customer_id
+}
+
+export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: string, priceId: string): Promise<string> {
+  const m = await membership(deps, caller, orgId)
+  if (m.role !== 'admin') throw adminsOnly()
+  if (m.live) throw new BillingError(409, 'already_subscribed', 'This organization already has a subscription. Use "Manage billing" to change it.')
+  const plan = (await plans(deps.sql)).find((p) => p.price_id === priceId)
+  if (!plan) throw new BillingError(422, 'unknown_price', `There is no plan with the price "${priceId}". Choose one of the plans shown.`)
+  const ctx = deps.stripe()
+  const customer = await ensureCustomer(deps, ctx, caller, orgId, m)
+  const back = `${deps.appUrl.replace(/\/$/, '')}/billing/${orgId}`
+  const session = await call(ctx, `create checkout session for ${customer}`, () =>
+    ctx.stripe.checkout.sessions.create({
+      mode: 'subscription',
+      customer,
+      client_reference_id: orgId,
+      line_items: [{ price: priceId, quantity: 1 }],
+      success_url: `${back}?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: `${back}?checkout=cancel`,
+      subscription_data: { metadata: { organization_id: orgId } },
+      metadata: { organization_id: orgId, user_id: caller.userId },
+    } satisfies Stripe.Checkout.SessionCreateParams))
+  if (!session.url) throw new BillingError(502, 'stripe_error', 'Stripe did not return a checkout page; try again.')
+  console.log(`billing: checkout ${session.id} for organization ${orgId} (customer ${customer}, price ${priceId})`)
+  return session.url
+}
+
+export async function openPortal(deps: BillingDeps, caller: Caller, orgId: string): Promise<string> {
+  const m = await membership(deps, caller, orgId)
+  if (m.role !== 'admin') throw adminsOnly()
+  if (!m.stripe_customer_id) throw new BillingError(409, 'no_customer', 'This organization has no billing account yet. Choose a plan first.')
+  const ctx = deps.stripe()
+  const session = await call(ctx, `create portal session for ${m.stripe_customer_id}`, () =>
+    ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${deps.appUrl.replace(/\/$/, '')}/billing/${orgId}?portal=return` }))
+  return session.url
+}
+
+/** Fetches the caller's customer from Stripe now, instead of waiting for the webhook (t3's advice). */
+export async function syncNow(deps: BillingDeps, caller: Caller, orgId: string): Promise<void> {
+  const m = await membership(deps, caller, orgId)
+  if (!m.stripe_customer_id) return
+  const customerId = m.stripe_customer_id
+  await deps.syncer()({ key: `customer:${customerId}`, target: { kind: 'customer', customerId }, messages: [], eventIds: [] })
+}
+
+export async function exportLink(deps: BillingDeps, caller: Caller, orgId: string): Promise<{ url: string; expires_at: string }> {
+  const m = await membership(deps, caller, orgId)
+  if (m.role !== 'admin') throw new BillingError(403, 'admins_only', 'Only an admin of this organization can download its data.')
+  if (m.billing_status !== 'cancelled') {
+    throw new BillingError(409, 'not_cancelled', m.billing_status === 'deleted'
+      ? "This organization's data has already been deleted."
+      : 'The data export is available once the subscription has been cancelled.')
+  }
+  const [{ id }] = await deps.sql<{ id: string }[]>`select billing.service_role_build_organization_export(${orgId}) as id`
+  await deps.sql`insert into billing.audit_log (action, organization_id, detail)
+    values ('export.link_created', ${orgId}, ${deps.sql.json({ export_id: id, user_id: caller.userId })})`
+  const expires = new Date(Date.now() + 24 * 3600_000)
+  return { url: await signExportLink(deps.apiUrl, id, expires, deps.exportSecret), expires_at: expires.toISOString() }
+}

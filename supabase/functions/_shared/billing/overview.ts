@@ -1,0 +1,113 @@
+// The billing overview of one organization, read as the caller (RLS decides what is visible). An
+// organization the caller is not a member of is indistinguishable from one that does not exist.
+import type postgres from 'postgres'
+import type { Overview, OrganizationSummary, Plan } from '../../../../web/src/api-types.ts'
+import { asUser } from './as-user.ts'
+import type { Caller } from './caller.ts'
+import { notFound } from './errors.ts'
+
+/** Subscription statuses that still bill (or may): the one the page shows and checkout refuses to duplicate. */
+export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']
+
+const iso = (v: Date | string | null | undefined) => (v ? new Date(v).toISOString() : null)
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
+
+export async function listOrganizations(sql: postgres.Sql, caller: Caller): Promise<OrganizationSummary[]> {
+  return await asUser(sql, caller, (tx) => tx<OrganizationSummary[]>`
+    select o.id, o.name, m.role, o.billing_status, o.plan_name
+    from public.organizations o
+    join public.organization_members m on m.organization_id = o.id and m.user_id = (select auth.uid())
+    order by o.name, o.id`)
+}
+
+export async function createOrganization(sql: postgres.Sql, caller: Caller, name: string): Promise<OrganizationSummary> {
+  return await asUser(sql, caller, async (tx) => {
+    const [{ id }] = await tx<{ id: string }[]>`select public.create_organization(${name}) as id`
+    return { id, name, role: 'admin', billing_status: null, plan_name: null }
+  })
+}
+
+/** Limits from metadata `limits.<name>`: the product's, overridden by the price's. */
+function limits(productMeta: Record<string, string> | null, priceMeta: Record<string, string> | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const meta of [productMeta ?? {}, priceMeta ?? {}]) {
+    for (const [k, v] of Object.entries(meta)) if (k.startsWith('limits.')) out[k.slice(7)] = /^\d+$/.test(v) ? Number(v) : v
+  }
+  return out
+}
+
+export async function plans(tx: postgres.TransactionSql | postgres.Sql): Promise<Plan[]> {
+  const rows = await tx`
+    select p.id as price_id, p.product_id, pr.name as product_name, p.nickname, p.unit_amount, p.currency, p.recurring_interval as interval,
+           pr.metadata as product_metadata, p.metadata as price_metadata
+    from public.stripe_prices p join public.stripe_products pr on pr.id = p.product_id
+    where p.active and not p.deleted and pr.active is not false and not pr.deleted
+      and p.recurring_interval in ('month', 'year') and p.unit_amount is not null
+    order by p.recurring_interval, p.unit_amount, p.id`
+  return rows.map((r) => ({
+    price_id: r.price_id, product_id: r.product_id, product_name: r.product_name ?? r.product_id, nickname: r.nickname,
+    unit_amount: Number(r.unit_amount), currency: r.currency, interval: r.interval, limits: limits(r.product_metadata, r.price_metadata),
+  }))
+}
+
+export async function overview(sql: postgres.Sql, caller: Caller, orgId: string): Promise<Overview> {
+  const read = await asUser(sql, caller, async (tx) => {
+    const [org] = await tx`
+      select o.*, (select m.role from public.organization_members m where m.organization_id = o.id and m.user_id = (select auth.uid())) as role
+      from public.organizations o where o.id = ${orgId}`
+    if (!org) throw notFound()
+    const [sub] = await tx`
+      select s.*, pr.name as product_name, p.nickname, p.unit_amount, p.currency as price_currency, p.recurring_interval
+      from public.stripe_subscriptions s
+      left join public.stripe_prices p on p.id = s.price_id
+      left join public.stripe_products pr on pr.id = coalesce(s.product_id, p.product_id)
+      where s.organization_id = ${orgId} and s.status in ${tx(LIVE_STATUSES)}
+      order by s.created desc nulls last limit 1`
+    const invoices = await tx`
+      select * from public.stripe_invoices where organization_id = ${orgId} and status is distinct from 'draft'
+      order by created desc nulls last limit 24`
+    const members = await tx`
+      select m.user_id, p.email, p.full_name, m.role from public.organization_members m
+      left join public.profiles p on p.id = m.user_id
+      where m.organization_id = ${orgId} order by m.role, p.email`
+    return { org, sub, invoices, members, plans: await plans(tx) }
+  })
+  const { org, sub, invoices, members } = read
+  const failed = invoices.find((i) => i.status === 'open' && Number(i.attempt_count ?? 0) > 0 && Number(i.amount_remaining ?? 0) > 0)
+  const pending = org.stripe_customer_id ? await customerPending(sql, org.stripe_customer_id) : false
+  return {
+    organization: {
+      id: org.id, name: org.name, billing_email: org.billing_email, billing_status: org.billing_status, plan_name: org.plan_name, price_id: org.price_id,
+      next_billing_at: iso(org.next_billing_at), trial_ends_at: iso(org.trial_ends_at), cancelled_at: iso(org.cancelled_at),
+      last_payment_failed_at: iso(org.last_payment_failed_at), stripe_customer_id: org.stripe_customer_id, stripe_synced_at: iso(org.stripe_synced_at),
+    },
+    role: org.role,
+    subscription: sub
+      ? {
+        id: sub.id, status: sub.status, price_id: sub.price_id, product_name: sub.product_name, nickname: sub.nickname, unit_amount: num(sub.unit_amount),
+        currency: sub.price_currency, interval: sub.recurring_interval, quantity: sub.quantity, current_period_end: iso(sub.current_period_end),
+        trial_end: iso(sub.trial_end), cancel_at_period_end: sub.cancel_at_period_end, cancel_at: iso(sub.cancel_at), canceled_at: iso(sub.canceled_at),
+      }
+      : null,
+    failed_payment: failed
+      ? {
+        invoice_id: failed.id, number: failed.number, amount_due: Number(failed.amount_due), amount_remaining: Number(failed.amount_remaining),
+        currency: failed.currency, hosted_invoice_url: failed.hosted_invoice_url, next_payment_attempt: iso(failed.next_payment_attempt),
+      }
+      : null,
+    invoices: invoices.map((i) => ({
+      id: i.id, number: i.number, status: i.status, amount_due: Number(i.amount_due ?? 0), amount_paid: Number(i.amount_paid ?? 0), currency: i.currency,
+      created: iso(i.created), hosted_invoice_url: i.hosted_invoice_url, invoice_pdf: i.invoice_pdf,
+    })),
+    members: members.map((m) => ({ user_id: m.user_id, email: m.email, full_name: m.full_name, role: m.role })),
+    plans: read.plans,
+    pending,
+    export: { available: org.role === 'admin' && org.billing_status === 'cancelled' },
+  } as Overview
+}
+
+/** Whether events of this customer are still waiting in the sync queue (the page keeps polling). */
+export async function customerPending(sql: postgres.Sql, customerId: string): Promise<boolean> {
+  const [row] = await sql`select exists (select 1 from pgmq.q_stripe_events where message ->> 'customer_id' = ${customerId}) as pending`
+  return row.pending
+}

@@ -1,0 +1,24 @@
+// The web app's backend: organizations, the billing overview (read as the caller under RLS),
+// Checkout, the billing portal, sync-now and the GDPR export link. See _shared/billing/.
+import { db, limiterDb } from '../_shared/db.ts'
+import { env } from '../_shared/env.ts'
+import { handleBilling } from '../_shared/billing/handler.ts'
+import { stripeClient } from '../_shared/stripe/client.ts'
+import { bucketFor } from '../_shared/stripe/limiter.ts'
+import { createGroupSyncer } from '../_shared/sync/syncer.ts'
+import { WORKFLOWS } from '../_shared/workflows/registry.ts'
+import { dispatchSyncedEvents } from '../_shared/workflows/stripe-events.ts'
+
+const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
+
+Deno.serve((req) =>
+  handleBilling(req, {
+    sql: db(),
+    stripe,
+    syncer: () => createGroupSyncer({ sql: db(), stripe: stripe(), onSynced: dispatchSyncedEvents(WORKFLOWS) }),
+    appUrl: env('APP_URL'),
+    apiUrl: env('SUPABASE_URL'),
+    exportSecret: env('EXPORT_SIGNING_SECRET'),
+    jwtSecret: env('JWT_SECRET'),
+  }),
+)

@@ -1,0 +1,158 @@
+// The billing edge function through the gateway: who may call it, what RLS lets each caller see, and
+// Checkout / portal / sync-now / export against the stack's Stripe emulator.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SignJWT } from 'jose'
+import type Stripe from 'stripe'
+import type { Overview } from '../../web/src/api-types.ts'
+import { stripeFor } from '../../dev/stack/stripe.ts'
+import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
+
+const sql = adminSql()
+const stripe = stripeFor(stackProfile)
+afterAll(() => sql.end())
+
+interface User { id: string; email: string; token: string }
+
+async function signUp(): Promise<User> {
+  const email = `${uniq('web')}@example.test`
+  const { data, error } = await supabaseClient().auth.signUp({ email, password: 'correct horse battery' })
+  if (error || !data.session) throw error ?? new Error('no session')
+  return { id: data.user!.id, email, token: data.session.access_token }
+}
+
+async function api(token: string | null, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${functionsUrl}/billing${path}`, {
+    method,
+    headers: { apikey: keys.anon, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 150))
+  }
+}
+
+let owner: User
+let stranger: User
+let member: User
+let orgId: string
+let price: Stripe.Price
+beforeAll(async () => {
+  ;[owner, stranger, member] = await Promise.all([signUp(), signUp(), signUp()])
+  const product = await stripe.products.create({ name: uniq('Plan'), metadata: { 'limits.seats': '7' } })
+  price = await stripe.prices.create({ product: product.id, unit_amount: 4200, currency: 'usd', recurring: { interval: 'month' } })
+  // The catalogue reaches the mirror through the webhook and the sync, like every Stripe change.
+  await until('the price in the mirror', async () => (await sql`select 1 from public.stripe_prices where id = ${price.id}`).length > 0)
+  const created = await api(owner.token, 'POST', '/organizations', { name: 'Owner Co' })
+  expect(created.status).toBe(201)
+  orgId = created.body.organization.id
+  await sql`insert into public.organization_members (organization_id, user_id, role) values (${orgId}, ${member.id}, 'member')`
+})
+
+describe('who may call it', () => {
+  it('answers 401 without a token, with the anon key, a forged token or an expired one', async () => {
+    expect((await api(null, 'GET', '/organizations')).status).toBe(401)
+    const anon = await api(keys.anon, 'GET', '/organizations')
+    expect(anon.status).toBe(401)
+    expect(anon.body.error.message).toMatch(/sign in/i)
+    const claims = { sub: owner.id, role: 'authenticated', aud: 'authenticated' }
+    const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode('not-the-project-secret-not-the-project-secret'))
+    expect((await api(forged, 'GET', '/organizations')).status).toBe(401)
+    const expired = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(new TextEncoder().encode(stackProfile.jwtSecret))
+    expect((await api(expired, 'GET', '/organizations')).status).toBe(401)
+  })
+
+  it('shows an organization to its members only; to anyone else it does not exist', async () => {
+    const mine = await api(owner.token, 'GET', `/organizations/${orgId}`)
+    expect(mine.status).toBe(200)
+    const o = mine.body as Overview
+    expect(o.role).toBe('admin')
+    expect(o.members.map((m) => [m.email, m.role]).sort()).toEqual([[member.email, 'member'], [owner.email, 'admin']].sort())
+    expect(o.plans.find((p) => p.price_id === price.id)).toMatchObject({ unit_amount: 4200, interval: 'month', limits: { seats: 7 } })
+    expect((await api(member.token, 'GET', `/organizations/${orgId}`)).body.role).toBe('member')
+    const theirs = await api(stranger.token, 'GET', `/organizations/${orgId}`)
+    expect(theirs.status).toBe(404)
+    expect(JSON.stringify(theirs.body)).not.toContain('Owner Co')
+    expect((await api(stranger.token, 'GET', '/organizations')).body.organizations).toEqual([])
+    expect((await api(stranger.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })).status).toBe(404)
+    expect((await api(stranger.token, 'POST', `/organizations/${orgId}/export`)).status).toBe(404)
+  })
+
+  it('refuses billing changes by a member with 403 and a reason', async () => {
+    const r = await api(member.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })
+    expect(r.status).toBe(403)
+    expect(r.body.error).toMatchObject({ code: 'admins_only' })
+    expect((await api(member.token, 'POST', `/organizations/${orgId}/portal`)).status).toBe(403)
+  })
+
+  it('answers bad input with 400 or 422 and changes nothing', async () => {
+    expect((await api(owner.token, 'POST', '/organizations', '{not json')).status).toBe(400)
+    expect((await api(owner.token, 'POST', '/organizations', { name: '   ' })).status).toBe(422)
+    const unknown = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: 'price_does_not_exist' })
+    expect(unknown.status).toBe(422)
+    expect(unknown.body.error.message).toContain('price_does_not_exist')
+    const [org] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
+    expect(org.stripe_customer_id).toBeNull()
+    expect((await api(owner.token, 'GET', '/organizations/not-a-uuid')).status).toBe(404)
+  })
+})
+
+describe('checkout, sync-now, portal and export', () => {
+  it('creates the Stripe customer before payment, and the page state right after paying', async () => {
+    const r = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })
+    expect(r.status).toBe(200)
+    expect(r.body.url).toMatch(new RegExp(`^http://127.0.0.1:${stackProfile.ports.stripe}/checkout/cs_test_`))
+    const [org] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
+    const customer = (await stripe.customers.retrieve(org.stripe_customer_id)) as Stripe.Customer
+    expect(customer.metadata).toEqual({ organization_id: orgId, user_id: owner.id })
+    const paid = await fetch(r.body.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_visa' })
+    expect(paid.status).toBe(303)
+    expect(paid.headers.get('location')).toContain(`/billing/${orgId}?checkout=success&session_id=cs_test_`)
+    // sync-now fetches from Stripe at once, so the answer already shows the plan.
+    const synced = await api(owner.token, 'POST', `/organizations/${orgId}/sync`)
+    expect(synced.status).toBe(200)
+    const o = synced.body.overview as Overview
+    expect(o.subscription).toMatchObject({ status: 'active', price_id: price.id, unit_amount: 4200, interval: 'month' })
+    expect(o.organization.billing_status).toBe('active')
+    expect(o.invoices[0]).toMatchObject({ status: 'paid', amount_paid: 4200 })
+    const again = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })
+    expect(again.status).toBe(409)
+    expect(again.body.error.code).toBe('already_subscribed')
+  })
+
+  it('opens the billing portal for the organization\'s customer', async () => {
+    const r = await api(owner.token, 'POST', `/organizations/${orgId}/portal`)
+    expect(r.status).toBe(200)
+    const page = await (await fetch(r.body.url)).text()
+    expect(page).toContain('Cancel subscription')
+    expect(page).toContain(`/billing/${orgId}?portal=return`)
+  })
+
+  it('gives the export link only after cancellation, with this organization\'s data and no one else\'s', async () => {
+    const early = await api(owner.token, 'POST', `/organizations/${orgId}/export`)
+    expect(early.status).toBe(409)
+    const other = await api(stranger.token, 'POST', '/organizations', { name: 'Stranger Co' })
+    expect(other.status).toBe(201)
+    const [org] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
+    const sub = (await stripe.subscriptions.list({ customer: org.stripe_customer_id })).data[0]
+    await stripe.subscriptions.cancel(sub.id)
+    await until('the cancellation in the mirror', async () => (await sql`select billing_status from public.organizations where id = ${orgId}`)[0].billing_status === 'cancelled')
+    expect((await api(member.token, 'POST', `/organizations/${orgId}/export`)).status).toBe(403)
+    const r = await api(owner.token, 'POST', `/organizations/${orgId}/export`)
+    expect(r.status).toBe(200)
+    expect(Date.parse(r.body.expires_at)).toBeGreaterThan(Date.now())
+    const file = await (await fetch(r.body.url)).text()
+    expect(file).toContain(orgId)
+    expect(file).toContain(owner.email)
+    expect(file).not.toContain('Stranger Co')
+    expect(file).not.toContain(stranger.email)
+    expect((await api(owner.token, 'GET', `/organizations/${orgId}`)).body.export).toEqual({ available: true })
+  })
+})
