@@ -156,3 +156,14 @@ describe('checkout, sync-now, portal and export', () => {
     expect((await api(owner.token, 'GET', `/organizations/${orgId}`)).body.export).toEqual({ available: true })
   })
 })
+
+describe('browsers', () => {
+  it('answers the CORS preflight and marks every answer for cross-origin reads', async () => {
+    const pre = await fetch(`${functionsUrl}/billing/organizations`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, apikey' } })
+    expect(pre.status).toBe(204)
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*')
+    expect(pre.headers.get('access-control-allow-headers')).toContain('authorization')
+    const denied = await fetch(`${functionsUrl}/billing/organizations`, { headers: { apikey: keys.anon, authorization: `Bearer ${keys.anon}` } })
+    expect(denied.headers.get('access-control-allow-origin')).toBe('*')
+  })
+})

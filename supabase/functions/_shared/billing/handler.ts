@@ -7,7 +7,15 @@ import { verifyCaller } from './caller.ts'
 import { BillingError } from './errors.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
-const reply = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+// The web app calls from its own origin; the bearer token (not a cookie) is the credential, so any
+// origin may ask. Functions answer their own preflight, as on hosted Supabase.
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'authorization, x-client-info, apikey, content-type',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-max-age': '600',
+}
+const reply = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...CORS } })
 const UUID = '[0-9a-fA-F-]{36}'
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
@@ -27,6 +35,7 @@ export async function handleBilling(req: Request, deps: BillingDeps & { jwtSecre
   const url = new URL(req.url)
   const path = url.pathname.replace(/^.*?\/billing/, '') || '/'
   const route = `${req.method} ${path}`
+  if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS })
   try {
     const caller = await verifyCaller(req, deps.jwtSecret)
     let m: RegExpExecArray | null
