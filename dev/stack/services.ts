@@ -127,7 +127,7 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       ports: [p.ports.web],
       cmd: process.execPath,
       args: [path.join(ROOT, 'node_modules/vite/bin/vite.js'), '--config', path.join(ROOT, 'web/vite.config.ts'), '--clearScreen', 'false'],
-      env: { ...base, WEB_PORT: String(p.ports.web), VITE_SUPABASE_URL: p.apiUrl, VITE_SUPABASE_ANON_KEY: keys.anon },
+      env: { ...base, WEB_PORT: String(p.ports.web), VITE_SUPABASE_URL: p.apiUrl, VITE_SUPABASE_ANON_KEY: keys.anon, VITE_CACHE_DIR: path.join(p.dir, 'vite-cache') },
       healthy: () => ok(`http://127.0.0.1:${p.ports.web}/`),
       url: `http://127.0.0.1:${p.ports.web}`,
     },

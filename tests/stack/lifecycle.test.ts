@@ -85,7 +85,8 @@ describe('stack lifecycle', () => {
 
   test('stack:reset gives a clean database with every migration applied', { timeout: 180_000 }, async () => {
     const p = profile('probe-reset')
-    expect((await script('dev/stack/reset.ts', p)).code).toBe(0)
+    const first = await script('dev/stack/reset.ts', p)
+    expect(first.code, first.out).toBe(0)
     await startCluster(p)
     const sql = superuser(p)
     await sql`create table public.leftover (id int)`

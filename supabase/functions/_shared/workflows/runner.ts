@@ -98,7 +98,9 @@ export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: Run
   const report: RunnerReport = { delivered: 0, completed: [], sleeping: [], retried: [], failed: [] }
   // The clock moves on from `asOf` as real time passes during this call.
   const base = opts.asOf?.getTime()
-  const now = () => new Date(base === undefined ? Date.now() : base + (Date.now() - started))
+  // JS time has millisecond resolution and Postgres microseconds: a run woken "now" in the same
+  // millisecond would look 0.x ms in the future, so real time is rounded up by one millisecond.
+  const now = () => new Date(base === undefined ? Date.now() + 1 : base + (Date.now() - started))
   while (Date.now() - started < (opts.budgetMs ?? 30_000)) {
     const delivered = await deliverDueEvents(sql, workflows, now(), limit)
     report.delivered += delivered
