@@ -1,13 +1,14 @@
-// Drain benchmark: N events across C customers queued, then drained by the sync worker against an HTTP
-// Stripe limited to 100 req/s by the shared token bucket; once with coalescing, once without. Reports
-// time to drain and Stripe calls. Until the emulator (issue 3) exists, Stripe is the test-only
-// stand-in from tests/helpers/fake-stripe.ts.
+// Drain benchmark: N events across C customers queued, then drained by the sync worker against the
+// Stripe emulator (in this process), limited to 100 req/s by the shared token bucket; once with
+// coalescing, once without. Reports time to drain and Stripe calls (from the emulator's request log).
+// Each customer is real emulator state (a card and a subscription, so every sync fetches and writes a
+// subscription and an invoice); the queued events are inbox rows that point at those customers.
 import postgres from 'postgres'
 import { profile } from '../stack/config.ts'
 import { down, up } from '../stack/stack.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
-import { startFakeStripe } from '../../tests/helpers/fake-stripe.ts'
+import { startStripe } from '../../tests/helpers/stripe-emulator.ts'
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000)
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000)
@@ -18,29 +19,43 @@ console.log(`starting the bench stack (profile bench); ${EVENTS} events across $
 await up(p, { fresh: true })
 const sql = postgres(p.dbUrl, { max: 12, onnotice: () => {} })
 const limiterSql = postgres(p.dbUrl, { max: 2, onnotice: () => {} })
-const fake = await startFakeStripe()
+const s = await startStripe()
+const product = await s.stripe.products.create({ name: 'Bench' })
+const price = await s.stripe.prices.create({ product: product.id, unit_amount: 1000, currency: 'usd', recurring: { interval: 'month' } })
 
-async function run(label: string, coalesce: boolean, events: number, customers: number) {
+/** Subscribed customers, made a few at a time through the API. */
+async function customers(n: number): Promise<string[]> {
+  const ids: string[] = new Array(n)
+  let next = 0
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let i = next++; i < n; i = next++) {
+      const c = await s.stripe.customers.create({ email: `drain${i}@example.test`, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
+      await s.stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }] })
+      ids[i] = c.id
+    }
+  }))
+  return ids
+}
+
+async function run(label: string, coalesce: boolean, events: number, customerCount: number) {
   const queue = `drain_${label}`
   await sql`select pgmq.create(${queue})`
-  for (let c = 0; c < customers; c++) {
-    const id = `cus_drain_${label}_${c}`
-    fake.customers.set(id, { id, object: 'customer', email: `${id}@example.test`, name: id, metadata: {} })
-  }
+  const ids = await customers(customerCount)
   await sql`update billing.stripe_rate_limits set requests_per_second = ${RATE}, burst = ${RATE}, tokens = ${RATE}, paused_until = null where bucket = 'test'`
   // Inbox rows and queue messages in bulk (the insert trigger would feed the product's own queue).
   await sql.begin(async (tx) => {
     await tx`set local session_replication_role = replica`
     await tx`insert into billing.stripe_events (id, type, livemode, created, customer_id, payload, verified_by)
-      select 'evt_drain_' || ${label} || '_' || g, 'customer.subscription.updated', false, now(), 'cus_drain_' || ${label} || '_' || (g % ${customers}), '{}', 'bench'
+      select 'evt_drain_' || ${label} || '_' || g, 'customer.subscription.updated', false, now(), (${ids}::text[])[g % ${customerCount} + 1], '{}', 'bench'
       from generate_series(1, ${events}) g`
     await tx`select pgmq.send_batch(${queue}, array(
       select jsonb_build_object('event_id', 'evt_drain_' || ${label} || '_' || g, 'type', 'customer.subscription.updated',
-        'customer_id', 'cus_drain_' || ${label} || '_' || (g % ${customers}), 'object_id', null)
+        'customer_id', (${ids}::text[])[g % ${customerCount} + 1], 'object_id', null)
       from generate_series(1, ${events}) g))`
   })
-  const calls0 = fake.log.length
-  const syncer = createGroupSyncer({ sql, queue, coalesce, stripe: { stripe: fake.client(), sql: limiterSql, bucket: 'test' } })
+  // The emulator's log is bounded: count by time, not by position.
+  const since = Date.now()
+  const syncer = createGroupSyncer({ sql, queue, coalesce, stripe: { stripe: s.stripe, sql: limiterSql, bucket: 'test' } })
   const t0 = performance.now()
   for (;;) {
     await runWorker(sql, syncer, { queue, coalesce, batchSize: 500, concurrency: 8, budgetMs: 600_000 })
@@ -48,9 +63,9 @@ async function run(label: string, coalesce: boolean, events: number, customers: 
     if (n === 0) break
   }
   const seconds = (performance.now() - t0) / 1000
-  const calls = fake.log.length - calls0
+  const calls = (await s.requests()).filter((r) => r.start >= since).length
   const floor = calls / RATE
-  return { run: label, coalesce, events, customers, seconds: Number(seconds.toFixed(1)), stripeCalls: calls, callsPerCustomer: Number((calls / customers).toFixed(2)), secondsAtRateLimit: Number(floor.toFixed(1)), ratioToFloor: Number((seconds / floor).toFixed(2)) }
+  return { run: label, coalesce, events, customers: customerCount, seconds: Number(seconds.toFixed(1)), stripeCalls: calls, callsPerCustomer: Number((calls / customerCount).toFixed(2)), secondsAtRateLimit: Number(floor.toFixed(1)), ratioToFloor: Number((seconds / floor).toFixed(2)) }
 }
 
 try {
@@ -59,7 +74,7 @@ try {
   results.push(await run('uncoalesced', false, Math.round(EVENTS / 10), Math.round(CUSTOMERS / 10)))
   console.log(JSON.stringify({ benchmark: 'drain', rateLimit: RATE, results }, null, 2))
 } finally {
-  await fake.close()
+  await s.close()
   await sql.end()
   await limiterSql.end()
   await down(p, { cluster: true })

@@ -1,7 +1,8 @@
 // Chaos, off by default: seeded and deterministic, so a failing run can be repeated exactly.
 // Delivery chaos decides, per event in emission order, whether its delivery is held back (so later
 // events overtake it), duplicated, delayed, or has its first attempt fail. API chaos decides, per
-// request in arrival order, whether to answer 429 (with Retry-After), 500, or slowly.
+// request in arrival order, whether to answer 429 (with Retry-After), 500, or slowly; and answers 500
+// to every request about a customer in `failCustomers` (a poison customer).
 import { prng } from './prng.ts'
 
 export interface ChaosConfig {
@@ -22,6 +23,8 @@ export interface ChaosConfig {
   slowRate?: number
   slowMs?: number
   retryAfterS?: number
+  /** Customers (cus_...) whose requests are all answered 500: /v1/customers/<id>... or `?customer=<id>`. */
+  failCustomers?: string[]
 }
 
 export interface DeliveryPlan {
@@ -38,12 +41,16 @@ export class Chaos {
   private api = prng(2)
 
   static defaults(): Required<ChaosConfig> {
-    return { seed: 1, reorder: 0, duplicate: 0, delayMs: 0, failFirst: 0, hold: false, rate429: 0, rate500: 0, slowRate: 0, slowMs: 0, retryAfterS: 1 }
+    return { seed: 1, reorder: 0, duplicate: 0, delayMs: 0, failFirst: 0, hold: false, rate429: 0, rate500: 0, slowRate: 0, slowMs: 0, retryAfterS: 1, failCustomers: [] }
   }
 
   configure(config: ChaosConfig): Required<ChaosConfig> {
     for (const [k, v] of Object.entries(config)) {
       if (k === 'hold') continue
+      if (k === 'failCustomers') {
+        if (!Array.isArray(v) || v.some((id) => typeof id !== 'string')) throw new Error('chaos.failCustomers must be a list of customer ids')
+        continue
+      }
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`chaos.${k} must be a number ≥ 0`)
       if (['reorder', 'duplicate', 'failFirst', 'rate429', 'rate500', 'slowRate'].includes(k) && v > 1) throw new Error(`chaos.${k} is a share between 0 and 1`)
     }
@@ -70,7 +77,14 @@ export class Chaos {
     }
   }
 
-  apiFault(): ApiFault {
+  /** `customer` is the customer the request is about, if any. */
+  apiFault(customer: string | null = null): ApiFault {
+    const drawn = this.drawApiFault()
+    return customer !== null && this.config.failCustomers.includes(customer) ? { kind: '500' } : drawn
+  }
+
+  /** Drawn for every request, so a failing customer's requests never shift other requests' faults. */
+  private drawApiFault(): ApiFault {
     const c = this.config
     if (c.rate429 === 0 && c.rate500 === 0 && c.slowRate === 0) return { kind: 'none' }
     const r = this.api()

@@ -60,7 +60,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
     res.end(body)
   }
 
-  async function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string): Promise<{ status: number; fault: string | null }> {
+  async function api(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string, customer: string | null): Promise<{ status: number; fault: string | null }> {
     const key = apiKey(req)
     const headers: Record<string, string> = { 'request-id': requestId, 'stripe-version': String(req.headers['stripe-version'] ?? API_VERSION) }
     const fail = (e: StripeApiError, extra: Record<string, string> = {}) => {
@@ -73,12 +73,13 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
     if (version !== undefined && !/^\d{4}-\d{2}-\d{2}(\.\w+)?$/.test(String(version))) {
       return { status: fail(new StripeApiError(400, 'invalid_request_error', `Invalid Stripe API version: ${String(version)}`, { code: 'invalid_api_version' })), fault: null }
     }
-    const fault = emu.chaos.apiFault()
+    // Read before any slow answer: a client that times out meanwhile aborts the request body.
+    const raw = await readRaw(req)
+    const fault = emu.chaos.apiFault(customer)
     if (fault.kind === '429') return { status: fail(new StripeApiError(429, 'invalid_request_error', 'Too many requests hit the API too quickly. (emulator chaos)', { code: 'rate_limit' }), { 'retry-after': String(fault.retryAfterS), 'stripe-should-retry': 'true' }), fault: '429' }
     if (fault.kind === '500') return { status: fail(new StripeApiError(500, 'api_error', 'An unknown error occurred (emulator chaos).'), { 'stripe-should-retry': 'true' }), fault: '500' }
     if (fault.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms))
 
-    const raw = await readRaw(req)
     const method = req.method ?? 'GET'
     let params: Record<string, any>
     try {
@@ -141,8 +142,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
         return send(res, r.status, JSON.stringify(r.body))
       }
       if (url.pathname.startsWith('/v1/')) {
-        const { status, fault } = await api(req, res, url, requestId)
         const customer = url.searchParams.get('customer') ?? /^\/v1\/customers\/(cus_[^/]+)/.exec(url.pathname)?.[1] ?? null
+        const { status, fault } = await api(req, res, url, requestId, customer)
         log.push({ id: requestId, method: req.method ?? 'GET', path: url.pathname, status, customer, start, end: Date.now(), fault })
         if (log.length > 20_000) log.splice(0, log.length - 10_000)
         return

@@ -128,4 +128,38 @@ describe('chaos', () => {
       await h.close()
     }
   })
+
+  it('logs a slow answer the client gave up waiting for', async () => {
+    const h = await harness()
+    try {
+      await h.control('/chaos', { slowRate: 1, slowMs: 300 })
+      const res = await fetch(`${h.emulator.url}/v1/customers`, { headers: { authorization: 'Bearer sk_test_slow' }, signal: AbortSignal.timeout(50) }).catch((err: Error) => err)
+      expect(res).toBeInstanceOf(Error)
+      await new Promise((r) => setTimeout(r, 400))
+      const { data } = await h.control('/requests')
+      expect(data.map((r: any) => [r.path, r.fault])).toEqual([['/v1/customers', 'slow']])
+    } finally {
+      await h.close()
+    }
+  })
+
+  it('answers 500 to every request about a failing customer, and only those, logged as fault 500', async () => {
+    const h = await harness()
+    try {
+      const [poison, healthy] = [await h.stripe.customers.create({ email: 'poison@example.test' }), await h.stripe.customers.create({ email: 'ok@example.test' })]
+      await h.control('/requests', undefined, 'DELETE')
+      await h.control('/chaos', { failCustomers: [poison.id] })
+      await expect(h.stripe.customers.retrieve(poison.id)).rejects.toMatchObject({ statusCode: 500, type: 'StripeAPIError' })
+      await expect(h.stripe.invoices.list({ customer: poison.id })).rejects.toMatchObject({ statusCode: 500 })
+      expect((await h.stripe.customers.retrieve(healthy.id)).id).toBe(healthy.id)
+      expect((await h.stripe.subscriptions.list({ customer: healthy.id })).data).toEqual([])
+      const { data } = await h.control('/requests')
+      expect(data.map((r: any) => [r.customer, r.status, r.fault])).toEqual([[poison.id, 500, '500'], [poison.id, 500, '500'], [healthy.id, 200, null], [healthy.id, 200, null]])
+      await h.control('/chaos', {})
+      expect((await h.stripe.customers.retrieve(poison.id)).id).toBe(poison.id)
+      expect(await h.control('/chaos', { failCustomers: 'cus_x' })).toMatchObject({ error: { message: /failCustomers/ } })
+    } finally {
+      await h.close()
+    }
+  })
 })

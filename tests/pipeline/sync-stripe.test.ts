@@ -1,81 +1,65 @@
-// The sync worker against an HTTP Stripe (the test-only stand-in, tests/helpers/fake-stripe.ts): one
-// fetch per customer however many events, the mirror equal to Stripe's state, deletions, faults,
-// dead letters and replays, one writer per customer, and reconciliation.
+// The sync worker against the Stripe emulator (dev/stripe-emulator), with state made through the official
+// client and the events the emulator emitted about it: one fetch per customer however many events, the
+// mirror equal to Stripe's state, deletions, faults, dead letters and replays, one writer per customer,
+// and reconciliation.
 import type postgres from 'postgres'
+import type Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { reconcile } from '../../supabase/functions/_shared/sync/reconcile.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
-import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
+import { queueEvents, startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
 
 const sql = adminSql()
 // The limiter's own pool, as in stripe-sync (db.ts limiterDb).
 const limiterSql = adminSql()
-let fake: FakeStripe
+let s: EmulatedStripe
+let product: Stripe.Product
+let price: Stripe.Price
 const queues: string[] = []
 beforeAll(async () => {
-  fake = await startFakeStripe()
+  s = await startStripe()
+  product = await s.stripe.products.create({ name: 'Pro', metadata: { 'limits.seats': '5' } })
+  price = await s.stripe.prices.create({ product: product.id, nickname: 'Pro monthly', unit_amount: 4900, currency: 'usd', recurring: { interval: 'month' } })
 })
 afterAll(async () => {
   for (const q of queues) await sql`select pgmq.drop_queue(${q})`
   await sql`update billing.stripe_rate_limits set tokens = burst, paused_until = null where bucket = 'test'`
-  await fake.close()
+  await s.close()
   await limiterSql.end()
   await sql.end()
 })
 
-let currentQueue = 'stripe_events'
-const syncer = () => createGroupSyncer({ sql, queue: currentQueue, stripe: { stripe: fake.client(), sql: limiterSql, bucket: 'test' } })
-const T0 = 1_790_000_000
+const syncer = (queue: string) => createGroupSyncer({ sql, queue, stripe: { stripe: s.stripe, sql: limiterSql, bucket: 'test' } })
 
-/** An organization and its Stripe customer, subscription and paid invoice, as Stripe holds them. */
-async function stripeCustomer(status = 'active'): Promise<{ id: string; org: string; sub: string; inv: string }> {
-  const id = uniq('cus')
-  const [{ id: org }] = await sql`insert into public.organizations (name) values (${id}) returning id`
-  const sub = uniq('sub')
-  const inv = uniq('in')
-  fake.customers.set(id, { id, object: 'customer', email: `${id}@example.test`, name: 'Fake Co', metadata: { organization_id: org } })
-  fake.subscriptions.push({
-    id: sub, object: 'subscription', customer: id, status, created: T0, cancel_at_period_end: false, trial_end: null,
-    items: { object: 'list', data: [{ id: uniq('si'), object: 'subscription_item', quantity: 3, current_period_start: T0, current_period_end: T0 + 2_592_000,
-      price: { id: 'price_fake_pro', object: 'price', nickname: 'Pro monthly', currency: 'usd', unit_amount: 4900, recurring: { interval: 'month', interval_count: 1 }, metadata: {},
-        product: { id: 'prod_fake_pro', object: 'product', name: 'Pro', active: true, metadata: { 'limits.seats': '5' } } } }] },
+/** An organization and its Stripe customer (paying by card), subscribed to 3 × Pro: 8 events in the emulator. */
+async function stripeCustomer(): Promise<{ id: string; org: string; sub: string; inv: string }> {
+  const [{ id: org }] = await sql`insert into public.organizations (name) values (${uniq('org')}) returning id`
+  const customer = await s.stripe.customers.create({
+    email: `${org}@example.test`, name: 'Emulated Co', metadata: { organization_id: org },
+    payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' },
   })
-  fake.invoices.push({ id: inv, object: 'invoice', customer: id, status: 'paid', number: 'F-1', currency: 'usd', amount_due: 4900, amount_paid: 4900,
-    created: T0, status_transitions: { paid_at: T0 + 60 }, parent: { subscription_details: { subscription: sub } } })
-  return { id, org, sub, inv }
+  const sub = await s.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id, quantity: 3 }] })
+  return { id: customer.id, org, sub: sub.id, inv: sub.latest_invoice as string }
 }
 
-/** A queue of our own with `n` events per customer, and their inbox rows (recorded without the trigger). */
-async function queued(customers: string[], n: number): Promise<{ queue: string; events: string[] }> {
+/** A queue of this test's own (the stack's worker reads stripe_events). */
+async function newQueue(): Promise<string> {
   const queue = uniq('syncq')
   queues.push(queue)
-  currentQueue = queue
   await sql`select pgmq.create(${queue})`
-  const events: string[] = []
-  await sql.begin(async (tx) => {
-    await tx`set local session_replication_role = replica`
-    for (const c of customers) {
-      for (let i = 0; i < n; i++) {
-        const id = `evt_${uniq()}`
-        events.push(id)
-        await tx`insert into billing.stripe_events (id, type, livemode, created, customer_id, payload, verified_by)
-          values (${id}, 'customer.subscription.updated', false, now(), ${c}, ${tx.json({ id, type: 'customer.subscription.updated', data: { object: {} } } as never)}, 'test')`
-        await tx`select pgmq.send(${queue}, ${tx.json({ event_id: id, type: 'customer.subscription.updated', customer_id: c, object_id: null } as never)}, 0)`
-      }
-    }
-  })
-  return { queue, events }
+  return queue
 }
 
 const statusOf = async (events: string[]) => (await sql`select status, count(*)::int as n from billing.stripe_events where id = any(${events}) group by status`) as postgres.Row[]
+const seconds = (unix: number) => new Date(unix * 1000)
 
 /** Runs the worker until its queue is empty, skipping backoff waits between rounds. */
 async function drain(queue: string, maxReads = 8) {
   for (let round = 0; round < 40; round++) {
-    await runWorker(sql, syncer(), { queue, maxReads, batchSize: 100 })
-    const [{ n }] = await sql`select count(*)::int as n from pgmq.metrics(${queue}) m, lateral (select m.queue_length as n) x`
+    await runWorker(sql, syncer(queue), { queue, maxReads, batchSize: 100 })
+    const [{ n }] = await sql`select queue_length::int as n from pgmq.metrics(${queue})`
     if (n === 0) return
     await sql.unsafe(`update pgmq.q_${queue} set vt = now()`)
     await sql`update billing.stripe_rate_limits set paused_until = null where bucket = 'test'`
@@ -85,91 +69,109 @@ async function drain(queue: string, maxReads = 8) {
 describe('sync against Stripe', () => {
   test('fifty events of one customer cause three Stripe calls, and the mirror equals Stripe\'s state', async () => {
     const c = await stripeCustomer()
-    const { queue, events } = await queued([c.id], 50)
-    const before = fake.log.length
-    await runWorker(sql, syncer(), { queue, batchSize: 100 })
-    expect(fake.log.slice(before).map((r) => r.path)).toEqual(['/v1/customers/' + c.id, '/v1/subscriptions', '/v1/invoices'])
+    for (let i = s.eventsOf(c.id).length; i < 50; i++) await s.stripe.customers.update(c.id, { metadata: { touched: String(i) } })
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, s.eventsOf(c.id))
+    expect(events).toHaveLength(50)
+    const before = (await s.requests()).length
+    await runWorker(sql, syncer(queue), { queue, batchSize: 100 })
+    expect((await s.requests()).slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/customers/${c.id}`, 'GET /v1/subscriptions', 'GET /v1/invoices'])
     expect(await statusOf(events)).toEqual([{ status: 'processed', n: 50 }])
+    const held = s.running.emu.find(c.sub)!
+    const item = held.items.data[0]
     const [sub] = await sql`select status, quantity, price_id, product_id, current_period_end from public.stripe_subscriptions where id = ${c.sub}`
-    expect(sub).toMatchObject({ status: 'active', quantity: 3, price_id: 'price_fake_pro', product_id: 'prod_fake_pro' })
-    expect(sub.current_period_end.getTime()).toBe((T0 + 2_592_000) * 1000)
+    expect(sub).toEqual({ status: held.status, quantity: item.quantity, price_id: item.price.id, product_id: item.price.product, current_period_end: seconds(item.current_period_end) })
+    expect(sub).toMatchObject({ status: 'active', quantity: 3, price_id: price.id, product_id: product.id })
     const [org] = await sql`select billing_status, price_id, plan_name, plan_limits, stripe_customer_id from public.organizations where id = ${c.org}`
-    expect(org).toEqual({ billing_status: 'active', price_id: 'price_fake_pro', plan_name: 'Pro', plan_limits: { seats: 5 }, stripe_customer_id: c.id })
-    const [inv] = await sql`select subscription_id, amount_paid, paid_at from public.stripe_invoices where id = ${c.inv}`
-    expect(inv).toMatchObject({ subscription_id: c.sub, amount_paid: '4900' })
+    expect(org).toEqual({ billing_status: 'active', price_id: price.id, plan_name: 'Pro', plan_limits: { seats: 5 }, stripe_customer_id: c.id })
+    const invoice = s.running.emu.find(c.inv)!
+    const [inv] = await sql`select subscription_id, status, amount_paid, paid_at from public.stripe_invoices where id = ${c.inv}`
+    expect(inv).toEqual({ subscription_id: c.sub, status: invoice.status, amount_paid: String(invoice.amount_paid), paid_at: seconds(invoice.status_transitions.paid_at) })
+    expect(invoice.amount_paid).toBe(3 * 4900)
   })
 
   test('events of one customer spread across batches still cause one fetch of it', async () => {
     const cs = await Promise.all([stripeCustomer(), stripeCustomer(), stripeCustomer()])
     // Interleaved: every batch of three holds one event of each customer.
-    const { queue, events } = await queued(cs.map((c) => c.id), 1)
-    for (let round = 0; round < 4; round++) {
-      const more = await queued(cs.map((c) => c.id), 1)
-      events.push(...more.events)
-      await sql.unsafe(`insert into pgmq.q_${queue} (vt, message) select vt, message from pgmq.q_${more.queue}`)
-      await sql`select pgmq.purge_queue(${more.queue})`
-    }
-    currentQueue = queue
-    const before = fake.log.length
-    await runWorker(sql, syncer(), { queue, batchSize: 3 })
-    expect(fake.log.length - before).toBe(9)
+    const each = cs.map((c) => s.eventsOf(c.id).slice(-5))
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, [0, 1, 2, 3, 4].flatMap((i) => each.map((e) => e[i])))
+    const before = (await s.requests()).length
+    await runWorker(sql, syncer(queue), { queue, batchSize: 3 })
+    expect((await s.requests()).length - before).toBe(9)
     expect(await statusOf(events)).toEqual([{ status: 'processed', n: 15 }])
   })
 
-  test('a customer Stripe no longer has is mirrored as deleted and its events are not retried', async () => {
-    const id = uniq('cus_gone')
-    const { queue, events } = await queued([id], 2)
-    const report = await runWorker(sql, syncer(), { queue })
+  test('a customer deleted in Stripe, or one it never had, is mirrored as deleted and not retried', async () => {
+    const gone = await s.stripe.customers.create({ email: 'gone@example.test' })
+    await s.stripe.customers.del(gone.id)
+    const never = uniq('cus_never')
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, s.eventsOf(gone.id))
+    // What ops.resync_customer queues, for an id Stripe answers 404 to.
+    await sql`select pgmq.send(${queue}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: never, object_id: never })}, 0)`
+    const report = await runWorker(sql, syncer(queue), { queue })
     expect(report.retried).toEqual([])
-    expect(await statusOf(events)).toEqual([{ status: 'processed', n: 2 }])
-    const [row] = await sql`select deleted from public.stripe_customers where id = ${id}`
-    expect(row.deleted).toBe(true)
+    expect(events.length).toBeGreaterThanOrEqual(2)
+    expect(await statusOf(events)).toEqual([{ status: 'processed', n: events.length }])
+    const rows = await sql`select id, deleted from public.stripe_customers where id = any(${[gone.id, never]}) order by id = ${gone.id} desc`
+    expect(rows).toEqual([{ id: gone.id, deleted: true }, { id: never, deleted: true }])
   })
 
   test('with 30% of Stripe calls failing (429, 500, timeouts) every event is eventually synced and none is lost', { timeout: 120_000 }, async () => {
     const customers = await Promise.all(Array.from({ length: 8 }, () => stripeCustomer()))
-    const { queue, events } = await queued(customers.map((c) => c.id), 3)
-    fake.faults.rate = 0.3
-    fake.faults.seed = 42
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, customers.flatMap((c) => s.eventsOf(c.id).slice(-3)))
+    const before = (await s.requests()).length
+    // Slow answers take longer than the client's 1 s timeout.
+    await s.chaos({ seed: 42, rate429: 0.1, rate500: 0.1, slowRate: 0.1, slowMs: 1500 })
     try {
       await drain(queue)
     } finally {
-      fake.faults.rate = 0
+      await s.chaos({})
     }
     expect(await statusOf(events)).toEqual([{ status: 'processed', n: events.length }])
     const mirrored = await sql`select count(*)::int as n from public.stripe_subscriptions where id = any(${customers.map((c) => c.sub)}) and status = 'active'`
     expect(mirrored[0].n).toBe(customers.length)
-    expect(fake.log.some((r) => r.status === 429) && fake.log.some((r) => r.status === 500)).toBe(true)
+    expect(new Set((await s.requests()).slice(before).map((r) => r.fault))).toEqual(new Set([null, '429', '500', 'slow']))
   })
 
   test('a poison customer becomes a dead letter, and after the fault is removed ops.replay_event syncs it', { timeout: 60_000 }, async () => {
     const c = await stripeCustomer()
-    const { queue, events } = await queued([c.id], 1)
-    fake.faults.failCustomers.add(c.id)
-    await drain(queue, 2)
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, s.eventsOf(c.id).slice(-1))
+    await s.chaos({ failCustomers: [c.id] })
+    try {
+      await drain(queue, 2)
+    } finally {
+      await s.chaos({})
+    }
     expect(await statusOf(events)).toEqual([{ status: 'dead', n: 1 }])
     const [dead] = await sql`select last_error from ops.dead_letters where event_id = ${events[0]}`
-    expect(dead.last_error).toMatch(/500/)
-    fake.faults.failCustomers.delete(c.id)
-    // Replay puts it on the product's queue; move that message to this test's queue to sync it here.
-    await sql`select ops.replay_event(${events[0]})`
-    const [moved] = await sql`delete from pgmq.q_stripe_events where message ->> 'event_id' = ${events[0]} returning message`
-    await sql`select pgmq.send(${queue}, ${moved.message}, 0)`
+    expect(dead.last_error).toMatch(/\(500\)/)
+    // Replay puts it on the product's queue; moved to this test's queue in the same transaction, so the
+    // stack's own worker never sees it.
+    await sql.begin(async (tx) => {
+      await tx`select ops.replay_event(${events[0]})`
+      const [moved] = await tx`delete from pgmq.q_stripe_events where message ->> 'event_id' = ${events[0]} returning message`
+      await tx`select pgmq.send(${queue}, ${moved.message}, 0)`
+    })
     await drain(queue)
     expect(await statusOf(events)).toEqual([{ status: 'processed', n: 1 }])
   })
 
   test('two workers running at once never interleave their fetches and writes for one customer', async () => {
     const c = await stripeCustomer()
-    const { queue } = await queued([c.id], 2)
-    fake.faults.delayMs = 80
-    const before = fake.log.length
+    const queue = await newQueue()
+    await queueEvents(sql, queue, s.eventsOf(c.id).slice(-2))
+    const before = (await s.requests()).length
+    await s.chaos({ slowRate: 1, slowMs: 80 })
     try {
-      await Promise.all([runWorker(sql, syncer(), { queue, batchSize: 1 }), runWorker(sql, syncer(), { queue, batchSize: 1 })])
+      await Promise.all([runWorker(sql, syncer(queue), { queue, batchSize: 1 }), runWorker(sql, syncer(queue), { queue, batchSize: 1 })])
     } finally {
-      fake.faults.delayMs = 0
+      await s.chaos({})
     }
-    const mine = fake.log.slice(before).filter((r) => r.customer === c.id).sort((a, b) => a.start - b.start)
+    const mine = (await s.requests()).slice(before).filter((r) => r.customer === c.id).sort((a, b) => a.start - b.start)
     expect(mine).toHaveLength(6)
     // The second worker's first request starts only after the first worker's last one ended.
     expect(mine[3].start).toBeGreaterThanOrEqual(mine[2].end)
@@ -177,14 +179,25 @@ describe('sync against Stripe', () => {
   })
 
   test('reconciliation records the events Stripe has and the inbox lacks, and only those', async () => {
-    const have = `evt_${uniq('have')}`
-    const missed = `evt_${uniq('missed')}`
-    const ev = (id: string) => ({ id, object: 'event', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), livemode: false, type: 'product.updated', data: { object: { id: 'prod_fake_pro', object: 'product' } } })
-    await sql`insert into billing.stripe_events (id, type, livemode, created, payload, verified_by) values (${have}, 'product.updated', false, now(), '{}', 'test')`
-    fake.events.splice(0, fake.events.length, ev(have), ev(missed))
-    const report = await reconcile(sql, fake.client(), 'test', 3)
-    expect(report).toMatchObject({ listed: 2, recorded: [missed] })
-    const [row] = await sql`select verified_by from billing.stripe_events where id = ${missed}`
-    expect(row.verified_by).toBe('events-api')
+    // An emulator of its own, so its Events API lists exactly these two events.
+    const own = await startStripe()
+    const conn = await sql.reserve()
+    try {
+      const p = await own.stripe.products.create({ name: 'Reconciled' })
+      await own.stripe.products.update(p.id, { name: 'Reconciled again' })
+      const [have, missed] = own.running.emu.all('event')
+      expect([have.type, missed.type]).toEqual(['product.created', 'product.updated'])
+      await queueEvents(sql, await newQueue(), [have])
+      // Recorded without the enqueue trigger: the stack's worker would fetch the product from its own emulator.
+      await conn`set session_replication_role = replica`
+      const report = await reconcile(conn, own.stripe, 'test', 3)
+      expect(report).toMatchObject({ listed: 2, recorded: [missed.id] })
+      const [row] = await sql`select verified_by from billing.stripe_events where id = ${missed.id}`
+      expect(row.verified_by).toBe('events-api')
+    } finally {
+      await conn`reset session_replication_role`
+      conn.release()
+      await own.close()
+    }
   })
 })

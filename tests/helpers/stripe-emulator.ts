@@ -1,0 +1,62 @@
+// The Stripe emulator in the test process, for running the product's sync against: the official client
+// the sync uses, the emulator's request log and chaos, and events recorded into a queue of the test's own.
+import type postgres from 'postgres'
+import Stripe from 'stripe'
+import type { RequestLogEntry } from '../../dev/stripe-emulator/control.ts'
+import type { ChaosConfig } from '../../dev/stripe-emulator/chaos.ts'
+import { startEmulator, type RunningEmulator, type StartOptions } from '../../dev/stripe-emulator/server.ts'
+import type { Obj } from '../../dev/stripe-emulator/shape.ts'
+import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { routeEvent } from '../../supabase/functions/_shared/stripe/routing.ts'
+import { StripeEvent, toRecorded, type RecordedEvent } from '../../supabase/functions/_shared/webhook/envelope.ts'
+
+export interface EmulatedStripe {
+  running: RunningEmulator
+  /** Configured as stripe-sync configures its client: no library retries, and a timeout (1 s here). */
+  stripe: Stripe
+  /** Every /v1 request so far, oldest first. */
+  requests(): Promise<RequestLogEntry[]>
+  chaos(config: ChaosConfig): Promise<void>
+  /** Every event the emulator emitted about a customer, oldest first. */
+  eventsOf(customerId: string): Obj[]
+  close(): Promise<void>
+}
+
+export async function startStripe(opts: StartOptions = {}): Promise<EmulatedStripe> {
+  // The emulator's own clock never runs due work by itself here: tests move time with test clocks.
+  const running = await startEmulator({ port: 0, tickMs: 3_600_000, ...opts })
+  const control = async (path: string, body?: unknown) => {
+    const res = await fetch(`${running.url}/_emulator${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    if (!res.ok) throw new Error(`emulator control ${path} answered ${res.status}: ${await res.text()}`)
+    return res.json()
+  }
+  return {
+    running,
+    stripe: new Stripe('sk_test_emulator', { host: '127.0.0.1', port: running.port, protocol: 'http', apiVersion: STRIPE_API_VERSION, maxNetworkRetries: 0, timeout: 1000 }),
+    requests: async () => (await control('/requests')).data,
+    chaos: async (config) => void (await control('/chaos', config)),
+    eventsOf: (customerId) => running.emu.all('event').filter((e) => routeEvent(e).customerId === customerId),
+    close: () => running.close(),
+  }
+}
+
+/**
+ * Records a verified event in the inbox and puts it on `queue`, in one transaction, with the message the
+ * inbox trigger would have sent; the trigger is off, so the stack's own worker never sees the event.
+ */
+export async function recordInto(sql: postgres.Sql, queue: string, e: RecordedEvent): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`
+    const [{ inserted }] = await tx<{ inserted: boolean }[]>`select billing.service_role_record_stripe_event(
+      ${e.id}, ${e.type}, ${e.apiVersion}, ${e.apiVersionMismatch}, ${e.account}, ${e.livemode}, ${e.created},
+      ${e.objectType}, ${e.objectId}, ${e.customerId}, ${tx.json(e.payload as never)}, ${e.verifiedBy}) as inserted`
+    if (inserted) await tx`select pgmq.send(${queue}, ${tx.json({ event_id: e.id, type: e.type, customer_id: e.customerId, object_id: e.objectId })}, 0)`
+    return inserted
+  })
+}
+
+/** Records emulator events, in the given order, as if their webhooks had arrived. */
+export async function queueEvents(sql: postgres.Sql, queue: string, events: Obj[]): Promise<string[]> {
+  for (const e of events) await recordInto(sql, queue, toRecorded(StripeEvent.parse(e), 'test'))
+  return events.map((e) => e.id as string)
+}
