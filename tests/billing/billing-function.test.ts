@@ -5,11 +5,15 @@ import { SignJWT } from 'jose'
 import type Stripe from 'stripe'
 import type { Overview } from '../../web/src/api-types.ts'
 import { stripeFor } from '../../dev/stack/stripe.ts'
+import { holdProductClock } from '../helpers/product-clock.ts'
 import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
-afterAll(() => sql.end())
+afterAll(async () => {
+  await releaseClock?.()
+  await sql.end()
+})
 
 interface User { id: string; email: string; token: string }
 
@@ -44,7 +48,11 @@ let stranger: User
 let member: User
 let orgId: string
 let price: Stripe.Price
+// A cancelled organization's data is deleted 30 days on: files that run due work 30 days ahead hold
+// this lock, so they never run while this one cancels and downloads an export.
+let releaseClock: () => Promise<void>
 beforeAll(async () => {
+  releaseClock = await holdProductClock()
   ;[owner, stranger, member] = await Promise.all([signUp(), signUp(), signUp()])
   const product = await stripe.products.create({ name: uniq('Plan'), metadata: { 'limits.seats': '7' } })
   price = await stripe.prices.create({ product: product.id, unit_amount: 4200, currency: 'usd', recurring: { interval: 'month' } })

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { stripeFor } from '../../dev/stack/stripe.ts'
+import { holdProductClock } from '../helpers/product-clock.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
 const APP = `http://127.0.0.1:${stackProfile.ports.web}`
@@ -14,11 +15,16 @@ const SHOTS = 'test-results/screenshots'
 const sql = adminSql()
 let browser: Browser
 
+// A cancelled organization's data is deleted 30 days on: files that run due work 30 days ahead hold
+// this lock, so they never run while this one cancels and downloads an export.
+let releaseClock: () => Promise<void>
 beforeAll(async () => {
+  releaseClock = await holdProductClock()
   mkdirSync(SHOTS, { recursive: true })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
 })
 afterAll(async () => {
+  await releaseClock?.()
   await browser?.close()
   await sql.end()
 })

@@ -54,6 +54,18 @@ describe('stripe-webhook signatures', () => {
     expect(d.kick).toHaveBeenCalledOnce()
   })
 
+  test('the recorded payload is the whole signed event: previous_attributes, request and unknown fields kept', async () => {
+    const sent = event({
+      request: { id: 'req_abc', idempotency_key: 'key-1' },
+      future_field: { kept: true },
+      data: { object: { id: 'cus_9', object: 'customer', name: 'New' }, previous_attributes: { name: 'Old', email: 'old@example.test' } },
+    })
+    const body = JSON.stringify(sent)
+    const d = deps()
+    expect((await handleStripeWebhook(post(body, await sign(body, NEW)), d)).status).toBe(200)
+    expect(d.record.mock.calls[0][0].payload).toEqual(sent)
+  })
+
   test('a signature made with another secret is refused with 400 and nothing is recorded', async () => {
     const body = JSON.stringify(event())
     const d = deps()

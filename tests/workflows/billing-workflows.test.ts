@@ -3,11 +3,19 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { customerWithUser, days, handOver, invoice, settle, subscription, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
+import { holdProductClock } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
 
 const sql = adminSql()
-beforeAll(useStackEnv)
-afterAll(() => sql.end())
+let releaseClock: () => Promise<void>
+beforeAll(async () => {
+  useStackEnv()
+  releaseClock = await holdProductClock()
+})
+afterAll(async () => {
+  await releaseClock?.()
+  await sql.end()
+})
 
 const orgOf = async (customerId: string) =>
   (await sql`select * from public.organizations where stripe_customer_id = ${customerId}`)[0]

@@ -3,7 +3,9 @@ import { z } from 'zod'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
 import { routeEvent } from '../stripe/routing.ts'
 
-export const StripeEvent = z.object({
+// Loose objects: the inbox keeps the event exactly as Stripe signed it (request, pending_webhooks,
+// data.previous_attributes, fields of later API versions), checking only what routing relies on.
+export const StripeEvent = z.looseObject({
   id: z.string().startsWith('evt_'),
   object: z.literal('event'),
   type: z.string().min(1),
@@ -11,7 +13,7 @@ export const StripeEvent = z.object({
   account: z.string().optional(),
   created: z.number().int(),
   livemode: z.boolean(),
-  data: z.object({ object: z.record(z.string(), z.unknown()) }),
+  data: z.looseObject({ object: z.record(z.string(), z.unknown()), previous_attributes: z.record(z.string(), z.unknown()).optional() }),
 })
 export type StripeEventEnvelope = z.infer<typeof StripeEvent>
 

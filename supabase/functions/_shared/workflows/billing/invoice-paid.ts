@@ -26,7 +26,13 @@ export const invoicePaid = defineWorkflow(
     const paidAt = new Date((inv.status_transitions?.paid_at ?? Math.floor(event.ts / 1000)) * 1000)
     const org = await step.run('update-billing-status', async () => {
       const o = await organizationForCustomer(sql, customerId)
-      if (!o) return null
+      if (!o) {
+        // A new customer's first invoice is handed over with its subscription, whose subscription-created
+        // run makes the organization and may not have run yet: retry (as payment-failed does) rather
+        // than lose the receipt. An invoice without a subscription has no organization coming.
+        if (subscriptionId) throw new Error(`no organization for Stripe customer ${customerId} yet`)
+        return null
+      }
       const [sub] = subscriptionId
         ? await sql<{ status: string; current_period_end: Date | null; price_id: string | null }[]>`
             select status, current_period_end, price_id from public.stripe_subscriptions where id = ${subscriptionId}`

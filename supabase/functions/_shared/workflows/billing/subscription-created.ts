@@ -1,6 +1,7 @@
 // A new subscription: find or create the customer's organization, make the user who owns the Stripe
 // customer its admin, send the confirmation, and when trialing schedule the trial-ending reminder
 // (7 days before trial_end, or at once if less remains).
+import type postgres from 'postgres'
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow } from '../define.ts'
 import { customer, idOf, organizationForCustomer, settings } from './lookups.ts'
@@ -13,6 +14,23 @@ interface SubscriptionObject {
   items?: { data?: { price?: { id?: string; nickname?: string | null; recurring?: { interval?: string } | null; product?: unknown } }[] }
 }
 
+/**
+ * The sync mirrored this customer's state before the run started, but had no organization to give the
+ * plan to when the organization is created here: without this it would wait for the customer's next
+ * Stripe event (a month, for a monthly plan) to get its price, plan name and limits. Only fills an
+ * organization that has no plan yet, so a newer sync is never overwritten; the organizations trigger
+ * applies the price's limits.
+ */
+async function adoptPlan(sql: postgres.Sql, organizationId: string, subscriptionId: string): Promise<void> {
+  await sql`update public.organizations o set price_id = s.price_id, product_id = s.product_id,
+      plan_name = coalesce((select coalesce(pr.name, p.nickname) from public.stripe_prices p
+        left join public.stripe_products pr on pr.id = p.product_id where p.id = s.price_id), o.plan_name),
+      next_billing_at = case when s.status in ('active', 'trialing', 'past_due') and not s.cancel_at_period_end then s.current_period_end end,
+      trial_ends_at = s.trial_end, updated_at = now()
+    from public.stripe_subscriptions s
+    where s.id = ${subscriptionId} and o.id = ${organizationId} and o.price_id is null and s.price_id is not null`
+}
+
 export const subscriptionCreated = defineWorkflow(
   { id: 'subscription-created', triggers: ['customer.subscription.created'], key: (e) => `subscription:${(e.data.object as SubscriptionObject).id}` },
   async ({ event, step, sql, run, now }) => {
@@ -22,7 +40,10 @@ export const subscriptionCreated = defineWorkflow(
 
     const org = await step.run('create-organization', async () => {
       const existing = await organizationForCustomer(sql, customerId)
-      if (existing) return { id: existing.id, name: existing.name, created: false }
+      if (existing) {
+        await adoptPlan(sql, existing.id, sub.id)
+        return { id: existing.id, name: existing.name, created: false }
+      }
       const c = await customer(sql, customerId)
       const name = c?.name?.trim() || `Organization ${sub.id}`
       // Unique on the Stripe customer: a concurrent run creating the same organization finds this one.
@@ -33,6 +54,7 @@ export const subscriptionCreated = defineWorkflow(
       await sql`update public.stripe_customers set organization_id = ${row.id} where id = ${customerId} and organization_id is null`
       await sql`update public.stripe_subscriptions set organization_id = ${row.id} where customer_id = ${customerId} and organization_id is null`
       await sql`update public.stripe_invoices set organization_id = ${row.id} where customer_id = ${customerId} and organization_id is null`
+      await adoptPlan(sql, row.id, sub.id)
       return { id: row.id, name: row.name, created: true }
     })
 
