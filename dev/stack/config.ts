@@ -41,13 +41,17 @@ export interface Profile {
   jwtSecret: string
 }
 
-/** Ports for a profile; names other than dev/test get a block derived from their name (56000–59999). */
+/**
+ * Ports for a profile; names other than dev/test get a block derived from their name (20000–29999):
+ * below Linux's ephemeral range (32768–60999), where an outgoing connection's local port can hold a
+ * port in TIME-WAIT and make it look taken.
+ */
 export function portsFor(name: string): Ports {
   const fixed = PROFILE_PORTS[name]
   if (fixed) return fixed
   let h = 0
   for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0
-  const base = 56000 + (h % 400) * 10
+  const base = 20000 + (h % 1000) * 10
   return {
     api: base, db: base + 1, auth: base + 2, smtp: base + 3, mail: base + 4, stripe: base + 5, web: base + 6,
   }
