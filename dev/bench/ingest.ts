@@ -61,6 +61,7 @@ try {
   const warm = signed.splice(0, 200)
   for (const w of warm) await post(port, w.payload, w.signature, path)
 
+  console.log(`posting ${signed.length} signed events at concurrency ${CONCURRENCY}`)
   const latencies: number[] = []
   const statuses = new Map<number, number>()
   let next = 0
