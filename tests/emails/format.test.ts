@@ -1,6 +1,6 @@
 // Amounts in Stripe's minor units, formatted per currency.
 import { describe, expect, test } from 'vitest'
-import { formatDate, formatMoney } from '../../supabase/functions/_shared/email/format.ts'
+import { billingCycle, formatDate, formatMoney } from '../../supabase/functions/_shared/email/format.ts'
 
 // Intl separates with non-breaking spaces; compare them as plain spaces.
 const plain = (s: string) => s.replace(/\s/g, ' ')
@@ -15,3 +15,13 @@ describe('money and dates', () => {
     expect(formatDate('2026-11-22T23:30:00Z', 'en-US', 'Asia/Tokyo')).toBe('November 23, 2026')
   })
 })
+
+describe('billing cycles', () => {
+  test('a one-month price is "month" and a quarterly one "3 months"', () => {
+    expect(billingCycle({ interval: 'month', interval_count: 1 })).toBe('month')
+    expect(billingCycle({ interval: 'month', interval_count: 3 })).toBe('3 months')
+    expect(billingCycle({ interval: 'day', interval_count: 30 })).toBe('30 days')
+    expect(billingCycle(null)).toBeNull()
+  })
+})
+

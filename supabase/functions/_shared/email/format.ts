@@ -26,3 +26,13 @@ export function formatMoney(minorUnits: number, currency: string, locale = 'en-U
 export function formatDate(value: string | number | Date, locale = 'en-US', timeZone = 'UTC'): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(new Date(value))
 }
+
+/**
+ * A price's billing cycle for the confirmation email: `month` / `year` (the template says monthly /
+ * yearly), or `3 months`, `30 days` when the interval count is more than one ("billed every 3 months").
+ */
+export function billingCycle(recurring: { interval?: string; interval_count?: number } | null | undefined): string | null {
+  if (!recurring?.interval) return null
+  const count = recurring.interval_count ?? 1
+  return count > 1 ? `${count} ${recurring.interval}s` : recurring.interval
+}

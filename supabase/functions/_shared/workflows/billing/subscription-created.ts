@@ -2,6 +2,7 @@
 // customer its admin, send the confirmation, and when trialing schedule the trial-ending reminder
 // (7 days before trial_end, or at once if less remains).
 import type postgres from 'postgres'
+import { billingCycle } from '../../email/format.ts'
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow } from '../define.ts'
 import { customer, idOf, organizationForCustomer, settings } from './lookups.ts'
@@ -11,7 +12,7 @@ interface SubscriptionObject {
   customer: unknown
   status: string
   trial_end?: number | null
-  items?: { data?: { price?: { id?: string; nickname?: string | null; recurring?: { interval?: string } | null; product?: unknown } }[] }
+  items?: { data?: { price?: { id?: string; nickname?: string | null; recurring?: { interval?: string; interval_count?: number } | null; product?: unknown } }[] }
 }
 
 /**
@@ -83,7 +84,7 @@ export const subscriptionCreated = defineWorkflow(
           userName: c?.name ?? null,
           organizationName: org.name,
           plan: price?.nickname ?? null,
-          billingCycle: price?.recurring?.interval ?? null,
+          billingCycle: billingCycle(price?.recurring),
           trialEndsAt: sub.status === 'trialing' && sub.trial_end ? new Date(sub.trial_end * 1000).toISOString() : null,
         },
       })
