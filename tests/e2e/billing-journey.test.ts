@@ -134,4 +134,39 @@ describe('the billing page in a browser', () => {
     await other.close()
     await context.close()
   }, 180_000)
+
+  it('can be used with the keyboard alone: sign up, create an organization, reach a plan button with a visible focus ring', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(APP)
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null
+      return el ? `${el.tagName.toLowerCase()}#${el.id}:${(el.textContent ?? '').trim()}` : ''
+    })
+    /** Tabs until the focused element matches, failing after 15 presses. */
+    async function tabTo(match: RegExp) {
+      for (let i = 0; i < 15; i++) {
+        await page.keyboard.press('Tab')
+        if (match.test(await focused())) return
+      }
+      throw new Error(`could not reach ${match} with Tab (last: ${await focused()})`)
+    }
+    await tabTo(/^input#email/)
+    await page.keyboard.type(`${uniq('keys')}@example.test`)
+    await tabTo(/^input#password/)
+    await page.keyboard.type('correct horse battery staple')
+    await tabTo(/^button#?.*:Sign up$/)
+    await page.keyboard.press('Enter')
+    await page.getByLabel('Organization name').waitFor()
+    await tabTo(/^input#org-name/)
+    await page.keyboard.type('Keyboard Co')
+    await page.keyboard.press('Enter')
+    await page.waitForURL(/\/billing\/[0-9a-f-]{36}/)
+    await page.getByRole('button', { name: /^Choose / }).first().waitFor()
+    await tabTo(/^button#?.*:Choose /)
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)
+    expect(outline).not.toBe('none')
+    await shot(page, '9-keyboard-focus')
+    await context.close()
+  }, 60_000)
 })
