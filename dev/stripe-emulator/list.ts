@@ -4,6 +4,7 @@ import type { Obj } from './shape.ts'
 import type { Emulator } from './emulator.ts'
 import { invalid } from './errors.ts'
 import type { Params } from './form.ts'
+import { invoicePayments } from './billing/payments.ts'
 
 export function int(value: unknown, param: string): number | undefined {
   if (value === undefined || value === '') return undefined
@@ -69,6 +70,11 @@ export function expand(emu: Emulator, obj: Obj, paths: string[]): Obj {
   return out
 }
 
+/** Fields Stripe leaves out unless asked for with expand[] (its "includable" fields). */
+const INCLUDABLE: Record<string, Record<string, (emu: Emulator, obj: Obj) => unknown>> = {
+  invoice: { payments: (emu, inv) => ({ object: 'list', data: structuredClone(invoicePayments(emu, inv.id)), has_more: false, url: `/v1/invoice_payments?invoice=${inv.id}` }) },
+}
+
 function walk(emu: Emulator, node: any, segs: string[], path: string): void {
   if (Array.isArray(node)) {
     for (const item of node) walk(emu, item, segs, path)
@@ -76,7 +82,11 @@ function walk(emu: Emulator, node: any, segs: string[], path: string): void {
   }
   if (node === null || typeof node !== 'object') return
   const [seg, ...rest] = segs
-  if (!(seg in node)) throw invalid(`This property cannot be expanded (${path}).`, 'expand')
+  if (!(seg in node)) {
+    const include = INCLUDABLE[node.object]?.[seg]
+    if (!include) throw invalid(`This property cannot be expanded (${path}).`, 'expand')
+    node[seg] = include(emu, node)
+  }
   let value = node[seg]
   if (typeof value === 'string') {
     const target = emu.find(value)

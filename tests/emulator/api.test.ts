@@ -175,7 +175,7 @@ describe('shapes and speed', () => {
   it('builds objects whose every field is one Stripe documents, and emits only real event types', async () => {
     const types = new Set((JSON.parse(readFileSync('dev/stripe-emulator/event-types.json', 'utf8')).events as { type: string }[]).map((e) => e.type))
     const emu = h.emulator.emu
-    const byObject: Record<string, string> = { customer: 'customer', product: 'product', price: 'price', subscription: 'subscription', invoice: 'invoice', payment_method: 'payment_method', event: 'event' }
+    const byObject: Record<string, string> = { customer: 'customer', product: 'product', price: 'price', subscription: 'subscription', invoice: 'invoice', payment_method: 'payment_method', event: 'event', charge: 'charge', payment_intent: 'payment_intent' }
     let checked = 0
     for (const obj of emu.objects.values()) {
       const resource = byObject[obj.object]

@@ -30,9 +30,9 @@ async function customer(card: string | null) {
   return stripe.customers.create({ email: 'scenario@example.test', test_clock: clock.id, ...(card ? { payment_method: card, invoice_settings: { default_payment_method: card } } : {}) })
 }
 
-/** Event types since the last call, without the customer/card set-up and clock bookkeeping. */
+/** Event types since the last call, without set-up, clock bookkeeping and the card payments' own events. */
 async function events(): Promise<string[]> {
-  const types = (await h.settle(mark)).filter((t) => !t.startsWith('test_helpers.') && !['customer.created', 'payment_method.attached', 'customer.updated'].includes(t))
+  const types = (await h.settle(mark)).filter((t) => !t.startsWith('test_helpers.') && !t.startsWith('charge.') && !t.startsWith('payment_intent.') && !['customer.created', 'payment_method.attached', 'customer.updated'].includes(t))
   mark = h.received.length
   return types
 }
@@ -57,6 +57,28 @@ describe('scenarios', () => {
     expect(invoice.hosted_invoice_url).toContain(`/invoice/${invoice.id}`)
     expect(invoice.status_transitions.paid_at).toBe(clock.frozen_time)
     expect(invoice.parent?.subscription_details?.subscription).toBe(sub.id)
+  })
+
+  it('a card payment raises its PaymentIntent and Charge events, linked to the invoice through its payments', async () => {
+    const c = await customer('pm_card_visa')
+    const sub = await stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }] })
+    const types = await h.settle(mark)
+    mark = h.received.length
+    expect(types.filter((t) => t.startsWith('charge.') || t.startsWith('payment_intent.'))).toEqual(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded'])
+    expect(types.indexOf('payment_intent.succeeded')).toBeLessThan(types.indexOf('invoice.paid'))
+    const invoice = await stripe.invoices.retrieve(sub.latest_invoice as string, { expand: ['payments'] })
+    const intentId = invoice.payments!.data[0].payment.payment_intent as string
+    const intent = await stripe.paymentIntents.retrieve(intentId)
+    expect(intent).toMatchObject({ status: 'succeeded', amount: 2900, customer: c.id })
+    const ch = await stripe.charges.retrieve(intent.latest_charge as string)
+    expect(ch).toMatchObject({ paid: true, status: 'succeeded', payment_intent: intentId, amount: 2900 })
+    expect((await stripe.invoices.retrieve(invoice.id)).payments).toBeUndefined()
+    const listed = await stripe.invoices.list({ customer: c.id, expand: ['data.payments'] })
+    expect(listed.data[0].payments?.data[0].payment.payment_intent).toBe(intentId)
+    const failing = await customer('pm_card_chargeCustomerFail')
+    await stripe.subscriptions.create({ customer: failing.id, items: [{ price: price.id }] })
+    expect((await h.settle(mark)).filter((t) => t.startsWith('charge.') || t.startsWith('payment_intent.'))).toEqual(['payment_intent.created', 'charge.failed', 'payment_intent.payment_failed'])
+    mark = h.received.length
   })
 
   it('trial then paid: trial_will_end three days before, then the first real invoice is paid', async () => {

@@ -87,7 +87,7 @@ describe('chaos', () => {
     const c = await run(7)
     expect(a.order).toEqual(b.order)
     expect(a.order).not.toEqual(c.order)
-    const calm = ['product.created', 'price.created', 'customer.created', 'payment_method.attached', 'customer.updated', 'customer.subscription.created', 'invoice.created', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']
+    const calm = ['product.created', 'price.created', 'customer.created', 'payment_method.attached', 'customer.updated', 'customer.subscription.created', 'invoice.created', 'invoice.finalized', 'payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'invoice.paid', 'invoice.payment_succeeded', 'customer.subscription.updated']
     expect(a.order.some((t) => t.includes('+dup'))).toBe(true)
     expect(a.order.some((t) => t.includes('+fail1'))).toBe(true)
     expect(a.order.map((t) => t.split('+')[0]).filter((t, i, all) => all.indexOf(t) === i)).not.toEqual(calm)

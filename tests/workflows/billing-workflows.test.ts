@@ -146,6 +146,20 @@ describe('billing workflows', () => {
     expect(rows).toEqual([{ amount: '4900', currency: 'usd' }])
   })
 
+  test('an invoice event without payments still counts once beside its charge, through the mirrored invoice', async () => {
+    const { c, sub } = await subscribed()
+    const pi = `pi_mirror_${Date.now()}`
+    const inv = { ...invoice(c, sub.id), amount_paid: 4900, status: 'paid' }
+    // The sync fetched the invoice with its payments; the event's payload (as Stripe sends it) has none.
+    const fetched = { ...inv, payments: { object: 'list', data: [{ payment: { type: 'payment_intent', payment_intent: pi } }] } }
+    await sql`insert into public.stripe_invoices (id, customer_id, status, raw, stripe_fetched_at) values (${inv.id}, ${c.id}, 'paid', ${sql.json(fetched)}, now())`
+    await handOver(sql, 'charge.succeeded', { id: `ch_${Date.now()}`, object: 'charge', customer: c.id, amount: 4900, currency: 'usd', payment_intent: pi })
+    await handOver(sql, 'invoice.payment_succeeded', inv)
+    await settle(sql)
+    const rows = await sql`select payment_key from billing.payment_metrics where customer_id = ${c.id}`
+    expect(rows).toEqual([{ payment_key: `payment:${pi}` }])
+  })
+
   test('a worker that died after sending an email but before recording the step sends nothing twice', async () => {
     const { c, org } = await subscribed()
     const [run] = await sql`select id from billing.workflow_runs where workflow_id = 'subscription-created' and event -> 'data' -> 'object' ->> 'customer' = ${c.id}`

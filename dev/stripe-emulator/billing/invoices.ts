@@ -6,6 +6,7 @@ import type { Emulator } from '../emulator.ts'
 import { invalid } from '../errors.ts'
 import { behaviourOf, declineCodeOf } from '../resources/payment-methods.ts'
 import { DAY } from './periods.ts'
+import { recordAttempt } from './payments.ts'
 
 /** Days after each failed automatic attempt until the next one; after the last, the subscription is cancelled. */
 export const RETRY_DAYS = [3, 5, 7]
@@ -154,6 +155,7 @@ export function attemptPayment(emu: Emulator, invoice: Obj, pmId: string | null,
   const clock = invoice.test_clock
   const now = emu.now(clock)
   if (wouldPay(emu, invoice.amount_remaining, pmId)) {
+    if (invoice.amount_remaining > 0 && pmId) recordAttempt(emu, invoice, pmId, invoice.amount_remaining, { ok: true })
     invoice.attempted = invoice.amount_remaining > 0 || invoice.attempted
     if (invoice.amount_remaining > 0) invoice.attempt_count += 1
     invoice.amount_paid += invoice.amount_remaining
@@ -168,6 +170,7 @@ export function attemptPayment(emu: Emulator, invoice: Obj, pmId: string | null,
   }
   const declineCode = pmId ? declineCodeOf(emu, pmId) : 'no_payment_method'
   const message = pmId ? 'Your card was declined.' : 'The customer has no attached payment source or default payment method.'
+  if (pmId) recordAttempt(emu, invoice, pmId, invoice.amount_remaining, { ok: false, declineCode, message })
   invoice.attempted = true
   invoice.attempt_count += 1
   const isSubscription = !!invoice.parent?.subscription_details && invoice.billing_reason !== 'subscription_create'

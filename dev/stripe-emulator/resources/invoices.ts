@@ -7,6 +7,7 @@ import { bool, expand, expandPaths, page } from '../list.ts'
 import { mergeMetadata, oneOf, route, str, type Route } from './common.ts'
 import { buildInvoice, finalize, markUncollectible, paymentMethodFor, voidInvoice, type LineInput } from '../billing/invoices.ts'
 import { charge } from '../billing/lifecycle.ts'
+import { invoicePayments } from '../billing/payments.ts'
 import { attach, ownedBy } from './payment-methods.ts'
 
 function create(emu: Emulator, p: Record<string, any>): Obj {
@@ -106,6 +107,15 @@ export const invoiceRoutes: Route[] = [
     emu.emit('invoice.deleted', invoice, undefined, invoice.test_clock)
     return { id, object: 'invoice', deleted: true }
   }),
+  route('GET', '/v1/invoice_payments', (emu, p) => {
+    const intent = p.payment?.payment_intent
+    const all = emu.all('invoice').flatMap((i) => invoicePayments(emu, i.id))
+    const items = all.filter((ip) => (!p.invoice || ip.invoice === p.invoice) && (!intent || ip.payment.payment_intent === intent))
+    return page(emu, '/v1/invoice_payments', items, p)
+  }),
+  route('GET', '/v1/payment_intents/:id', (emu, p, [id]) => expand(emu, emu.get('payment_intent', id, 'payment_intent'), expandPaths(p))),
+  route('GET', '/v1/charges/:id', (emu, p, [id]) => expand(emu, emu.get('charge', id, 'charge'), expandPaths(p))),
+  route('GET', '/v1/charges', (emu, p) => page(emu, '/v1/charges', emu.all('charge').filter((c) => (!p.customer || c.customer === p.customer) && (!p.payment_intent || c.payment_intent === p.payment_intent)), p)),
   route('GET', '/v1/invoices', (emu, p) => {
     const items = emu.all('invoice').filter((i) =>
       (!p.customer || i.customer === p.customer) && (!p.status || i.status === p.status) &&

@@ -6,7 +6,8 @@ export const RECENT_INVOICES = 24
 
 export async function fetchRecentInvoices(ctx: StripeContext, customerId: string): Promise<Stripe.Invoice[]> {
   const page = await call(ctx, `list invoices of ${customerId}`, () =>
-    ctx.stripe.invoices.list({ customer: customerId, limit: RECENT_INVOICES }),
+    // `payments` (which PaymentIntent paid it) is only included on request; payment metrics need it.
+    ctx.stripe.invoices.list({ customer: customerId, limit: RECENT_INVOICES, expand: ['data.payments'] }),
   )
   return page.data
 }
