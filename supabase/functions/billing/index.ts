@@ -19,6 +19,7 @@ Deno.serve((req) =>
     appUrl: env('APP_URL'),
     apiUrl: env('SUPABASE_URL'),
     exportSecret: env('EXPORT_SIGNING_SECRET'),
-    jwtSecret: env('JWT_SECRET'),
+    // The legacy shared secret when set; the project's published signing keys otherwise.
+    jwt: { secret: env('JWT_SECRET', '') || undefined, jwksUrl: `${env('SUPABASE_URL')}/auth/v1/.well-known/jwks.json` },
   }),
 )

@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import { readBodyLimited } from '../http.ts'
 import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from './actions.ts'
-import { verifyCaller } from './caller.ts'
+import { verifyCaller, type JwtKeys } from './caller.ts'
 import { BillingError } from './errors.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
@@ -31,13 +31,13 @@ async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   return parsed.data
 }
 
-export async function handleBilling(req: Request, deps: BillingDeps & { jwtSecret: string }): Promise<Response> {
+export async function handleBilling(req: Request, deps: BillingDeps & { jwt: JwtKeys }): Promise<Response> {
   const url = new URL(req.url)
   const path = url.pathname.replace(/^.*?\/billing/, '') || '/'
   const route = `${req.method} ${path}`
   if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS })
   try {
-    const caller = await verifyCaller(req, deps.jwtSecret)
+    const caller = await verifyCaller(req, deps.jwt)
     let m: RegExpExecArray | null
     if (route === 'GET /organizations') return reply(200, { organizations: await listOrganizations(deps.sql, caller) })
     if (route === 'POST /organizations') {
