@@ -109,6 +109,10 @@ describe('who may call it', () => {
     const [org] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
     expect(org.stripe_customer_id).toBeNull()
     expect((await api(owner.token, 'GET', '/organizations/not-a-uuid')).status).toBe(404)
+    expect((await api(owner.token, 'GET', `/organizations/${'-'.repeat(36)}`)).status).toBe(404)
+    const huge = await api(owner.token, 'POST', '/organizations', { name: 'x'.repeat(20_000) })
+    expect(huge.status).toBe(413)
+    expect(huge.body.error.message).toContain('larger than')
   })
 })
 

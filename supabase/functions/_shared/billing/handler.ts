@@ -1,6 +1,7 @@
 // The billing function's routes: the web app's only backend. Every request carries the user's JWT;
 // reads run as that user under RLS; errors are JSON `{error: {code, message}}` a person can act on.
 import { z } from 'zod'
+import { HttpError } from '../errors.ts'
 import { readBodyLimited } from '../http.ts'
 import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from './actions.ts'
 import { verifyCaller, type JwtKeys } from './caller.ts'
@@ -16,7 +17,7 @@ const CORS = {
   'access-control-max-age': '600',
 }
 const reply = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...CORS } })
-const UUID = '[0-9a-fA-F-]{36}'
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   const text = await readBodyLimited(req, 16_384)
@@ -58,6 +59,7 @@ export async function handleBilling(req: Request, deps: BillingDeps & { jwt: Jwt
     if (/^(GET|POST) \/organizations\/[^/]+(\/\w+)?$/.test(route)) throw new BillingError(404, 'not_found', 'Organization not found, or you are not a member of it.')
     throw new BillingError(404, 'no_route', `No billing route ${req.method} ${path}.`)
   } catch (err) {
+    if (err instanceof HttpError) return reply(err.status, { error: { code: err.status === 413 ? 'body_too_large' : 'bad_request', message: err.message } })
     if (err instanceof BillingError) {
       if (err.status >= 500) console.error(`billing: ${route} failed: ${err.message}`, err.cause)
       return reply(err.status, { error: { code: err.code, message: err.message } })
