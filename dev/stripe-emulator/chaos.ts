@@ -13,6 +13,8 @@ export interface ChaosConfig {
   duplicate?: number
   /** The most a held-back or duplicated delivery waits, in ms. */
   delayMs?: number
+  /** A delay every delivery waits before its first attempt, in ms (a slow network; order kept). */
+  latencyMs?: number
   /** Share of events whose first delivery attempt fails (as if the network dropped it); Stripe retries. */
   failFirst?: number
   /** Keep deliveries until POST /_emulator/deliveries/flush, then send the batch in the seeded order. */
@@ -41,7 +43,7 @@ export class Chaos {
   private api = prng(2)
 
   static defaults(): Required<ChaosConfig> {
-    return { seed: 1, reorder: 0, duplicate: 0, delayMs: 0, failFirst: 0, hold: false, rate429: 0, rate500: 0, slowRate: 0, slowMs: 0, retryAfterS: 1, failCustomers: [] }
+    return { seed: 1, reorder: 0, duplicate: 0, delayMs: 0, latencyMs: 0, failFirst: 0, hold: false, rate429: 0, rate500: 0, slowRate: 0, slowMs: 0, retryAfterS: 1, failCustomers: [] }
   }
 
   configure(config: ChaosConfig): Required<ChaosConfig> {
@@ -63,7 +65,7 @@ export class Chaos {
 
   get deliveryActive(): boolean {
     const c = this.config
-    return c.reorder > 0 || c.duplicate > 0 || c.failFirst > 0 || c.hold
+    return c.reorder > 0 || c.duplicate > 0 || c.failFirst > 0 || c.latencyMs > 0 || c.hold
   }
 
   /** Draws the same number of values for every event, so one decision never shifts the next. */
@@ -71,8 +73,8 @@ export class Chaos {
     const c = this.config
     const [r1, r2, r3, r4, r5] = [this.delivery(), this.delivery(), this.delivery(), this.delivery(), this.delivery()]
     return {
-      delayMs: r1 < c.reorder ? Math.round(r2 * c.delayMs) : 0,
-      duplicates: r3 < c.duplicate ? [Math.round(r4 * c.delayMs)] : [],
+      delayMs: c.latencyMs + (r1 < c.reorder ? Math.round(r2 * c.delayMs) : 0),
+      duplicates: r3 < c.duplicate ? [c.latencyMs + Math.round(r4 * c.delayMs)] : [],
       failFirst: r5 < c.failFirst,
     }
   }

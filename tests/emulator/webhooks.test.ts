@@ -96,6 +96,22 @@ describe('chaos', () => {
     expect(a.log.length).toBeGreaterThan(calm.length)
   })
 
+  it('delays every delivery by latencyMs, keeping their order', async () => {
+    const h = await harness()
+    try {
+      await h.control('/chaos', { latencyMs: 150 })
+      const started = Date.now()
+      await h.stripe.customers.create({ email: 'slow-net@example.test' })
+      await h.stripe.products.create({ name: 'Later' })
+      await new Promise((r) => setTimeout(r, 60))
+      expect(h.received).toHaveLength(0)
+      expect(await h.settle()).toEqual(['customer.created', 'product.created'])
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+    } finally {
+      await h.close()
+    }
+  })
+
   it('injects 429 with Retry-After, 500 and slow answers at the configured rates, seeded', async () => {
     const h = await harness()
     try {
