@@ -5,6 +5,7 @@ import { SignJWT } from 'jose'
 import type Stripe from 'stripe'
 import type { Overview } from '../../web/src/api-types.ts'
 import { stripeFor } from '../../dev/stack/stripe.ts'
+import { syncNow, SYNC_NOW_MIN_INTERVAL_MS } from '../../supabase/functions/_shared/billing/actions.ts'
 import { holdProductClock } from '../helpers/product-clock.ts'
 import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
 
@@ -134,6 +135,9 @@ describe('checkout, sync-now, portal and export', () => {
     expect(o.subscription).toMatchObject({ status: 'active', price_id: price.id, unit_amount: 4200, interval: 'month' })
     expect(o.organization.billing_status).toBe('active')
     expect(o.invoices[0]).toMatchObject({ status: 'paid', amount_paid: 4200 })
+    expect(synced.body.synced).toBe(true)
+    const soon = await api(owner.token, 'POST', `/organizations/${orgId}/sync`)
+    expect(soon.body).toMatchObject({ synced: false, overview: { subscription: { status: 'active' } } })
     const again = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })
     expect(again.status).toBe(409)
     expect(again.body.error.code).toBe('already_subscribed')
@@ -166,6 +170,24 @@ describe('checkout, sync-now, portal and export', () => {
     expect(file).not.toContain('Stranger Co')
     expect(file).not.toContain(stranger.email)
     expect((await api(owner.token, 'GET', `/organizations/${orgId}`)).body.export).toEqual({ available: true })
+  })
+})
+
+describe('sync-now', () => {
+  it('fetches a customer at most once in two seconds, however often it is asked', async () => {
+    const [{ stripe_customer_id: customerId }] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
+    let fetches = 0
+    const deps = { sql, stripe: () => { throw new Error('not used') }, syncer: () => async () => void fetches++, appUrl: '', apiUrl: '', exportSecret: '' }
+    const caller = { userId: owner.id, email: owner.email, claims: { sub: owner.id, role: 'authenticated' } }
+    await new Promise((r) => setTimeout(r, SYNC_NOW_MIN_INTERVAL_MS))
+    const answers = []
+    for (let i = 0; i < 5; i++) answers.push((await syncNow(deps as never, caller, orgId)).synced)
+    expect(answers).toEqual([true, false, false, false, false])
+    expect(fetches).toBe(1)
+    expect(customerId).toMatch(/^cus_/)
+    await new Promise((r) => setTimeout(r, SYNC_NOW_MIN_INTERVAL_MS))
+    expect((await syncNow(deps as never, caller, orgId)).synced).toBe(true)
+    expect(fetches).toBe(2)
   })
 })
 

@@ -120,6 +120,8 @@ export interface RedirectResponse {
 }
 
 export interface SyncResponse {
+  /** False when this customer was synced moments ago and the overview is read as it is. */
+  synced?: boolean
   overview: Overview
 }
 

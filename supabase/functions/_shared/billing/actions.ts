@@ -86,12 +86,22 @@ export async function openPortal(deps: BillingDeps, caller: Caller, orgId: strin
   return session.url
 }
 
+/** sync-now fetches a customer at most once in this interval (per function instance): a page polling,
+ * or a user hammering the button, must not drain the Stripe rate limit the sync worker shares. */
+export const SYNC_NOW_MIN_INTERVAL_MS = 2000
+const lastSyncNow = new Map<string, number>()
+
 /** Fetches the caller's customer from Stripe now, instead of waiting for the webhook (t3's advice). */
-export async function syncNow(deps: BillingDeps, caller: Caller, orgId: string): Promise<void> {
+export async function syncNow(deps: BillingDeps, caller: Caller, orgId: string): Promise<{ synced: boolean }> {
   const m = await membership(deps, caller, orgId)
-  if (!m.stripe_customer_id) return
+  if (!m.stripe_customer_id) return { synced: false }
   const customerId = m.stripe_customer_id
+  const now = Date.now()
+  if (now - (lastSyncNow.get(customerId) ?? 0) < SYNC_NOW_MIN_INTERVAL_MS) return { synced: false }
+  lastSyncNow.set(customerId, now)
+  if (lastSyncNow.size > 10_000) lastSyncNow.clear()
   await deps.syncer()({ key: `customer:${customerId}`, target: { kind: 'customer', customerId }, messages: [], eventIds: [] })
+  return { synced: true }
 }
 
 export async function exportLink(deps: BillingDeps, caller: Caller, orgId: string): Promise<{ url: string; expires_at: string }> {

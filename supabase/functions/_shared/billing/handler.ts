@@ -52,8 +52,8 @@ export async function handleBilling(req: Request, deps: BillingDeps & { jwt: Jwt
     }
     if ((m = new RegExp(`^POST /organizations/(${UUID})/portal$`).exec(route))) return reply(200, { url: await openPortal(deps, caller, m[1]) })
     if ((m = new RegExp(`^POST /organizations/(${UUID})/sync$`).exec(route))) {
-      await syncNow(deps, caller, m[1])
-      return reply(200, { overview: await overview(deps.sql, caller, m[1]) })
+      const { synced } = await syncNow(deps, caller, m[1])
+      return reply(200, { synced, overview: await overview(deps.sql, caller, m[1]) })
     }
     if ((m = new RegExp(`^POST /organizations/(${UUID})/export$`).exec(route))) return reply(200, await exportLink(deps, caller, m[1]))
     if (/^(GET|POST) \/organizations\/[^/]+(\/\w+)?$/.test(route)) throw new BillingError(404, 'not_found', 'Organization not found, or you are not a member of it.')
