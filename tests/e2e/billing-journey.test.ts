@@ -135,7 +135,7 @@ describe('the billing page in a browser', () => {
     await context.close()
   }, 180_000)
 
-  it('can be used with the keyboard alone: sign up, create an organization, reach a plan button with a visible focus ring', async () => {
+  it('can be used with the keyboard alone (sign up, create an organization, reach a plan with a visible focus ring), then signs out and back in', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
     await page.goto(APP)
@@ -151,8 +151,9 @@ describe('the billing page in a browser', () => {
       }
       throw new Error(`could not reach ${match} with Tab (last: ${await focused()})`)
     }
+    const email = `${uniq('keys')}@example.test`
     await tabTo(/^input#email/)
-    await page.keyboard.type(`${uniq('keys')}@example.test`)
+    await page.keyboard.type(email)
     await tabTo(/^input#password/)
     await page.keyboard.type('correct horse battery staple')
     await tabTo(/^button#?.*:Sign up$/)
@@ -167,6 +168,21 @@ describe('the billing page in a browser', () => {
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle)
     expect(outline).not.toBe('none')
     await shot(page, '9-keyboard-focus')
+    const billingUrl = page.url()
+
+    // Sign out, and back in: the single organization opens at once.
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill('correct horse battery staple')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(billingUrl)
+    await page.getByRole('heading', { name: 'Keyboard Co' }).waitFor()
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('Password').fill('wrong password entirely')
+    await page.getByLabel('Email').fill(email)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('alert').first().waitFor()
+    expect(page.url()).not.toContain('/billing/')
     await context.close()
   }, 60_000)
 })
