@@ -66,6 +66,12 @@ export class Emulator {
     return obj
   }
 
+  /** Forgets an object (deleted drafts, invoice items, test clocks), keeping its events. */
+  remove(type: string, id: string): void {
+    this.objects.delete(id)
+    this.order.set(type, (this.order.get(type) ?? []).filter((x) => x !== id))
+  }
+
   find(id: string | null | undefined): Obj | undefined {
     return id ? this.objects.get(id) : undefined
   }

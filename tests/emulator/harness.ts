@@ -4,7 +4,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
 import { startEmulator, type RunningEmulator, type StartOptions } from '../../dev/stripe-emulator/server.ts'
-import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { emulatorClient } from '../../dev/stack/stripe.ts'
 
 export const SECRET = 'whsec_emulator_test_secret'
 
@@ -24,7 +24,7 @@ export interface Harness {
 
 export function client(url: string, key = 'sk_test_emulator'): Stripe {
   const u = new URL(url)
-  return new Stripe(key, { apiVersion: STRIPE_API_VERSION, host: u.hostname, port: Number(u.port), protocol: 'http', maxNetworkRetries: 0 })
+  return emulatorClient(Number(u.port), { key })
 }
 
 export async function harness(opts: StartOptions = {}): Promise<Harness> {

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { client, harness, type Harness } from './harness.ts'
 import { startEmulator } from '../../dev/stripe-emulator/server.ts'
 
 let h: Harness
@@ -87,14 +87,14 @@ describe('state', () => {
   it('keeps its state in a snapshot file across restarts, and reset empties it', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'emu-')), 'state.json')
     const first = await startEmulator({ snapshotPath: file, tickMs: 60_000 })
-    const c = await new Stripe('sk_test_snapshot', { host: '127.0.0.1', port: first.port, protocol: 'http' }).customers.create({ email: 'kept@example.test' })
+    const c = await client(first.url).customers.create({ email: 'kept@example.test' })
     await first.close()
     const second = await startEmulator({ snapshotPath: file, tickMs: 60_000 })
-    const client = new Stripe('sk_test_snapshot', { host: '127.0.0.1', port: second.port, protocol: 'http' })
+    const again = client(second.url)
     try {
-      expect(((await client.customers.retrieve(c.id)) as Stripe.Customer).email).toBe('kept@example.test')
+      expect(((await again.customers.retrieve(c.id)) as Stripe.Customer).email).toBe('kept@example.test')
       await fetch(`${second.url}/_emulator/reset`, { method: 'POST' })
-      await expect(client.customers.retrieve(c.id)).rejects.toMatchObject({ statusCode: 404 })
+      await expect(again.customers.retrieve(c.id)).rejects.toMatchObject({ statusCode: 404 })
     } finally {
       await second.close()
     }

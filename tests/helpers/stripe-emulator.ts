@@ -1,12 +1,12 @@
 // The Stripe emulator in the test process, for running the product's sync against: the official client
 // the sync uses, the emulator's request log and chaos, and events recorded into a queue of the test's own.
 import type postgres from 'postgres'
-import Stripe from 'stripe'
+import type Stripe from 'stripe'
 import type { RequestLogEntry } from '../../dev/stripe-emulator/control.ts'
 import type { ChaosConfig } from '../../dev/stripe-emulator/chaos.ts'
 import { startEmulator, type RunningEmulator, type StartOptions } from '../../dev/stripe-emulator/server.ts'
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
-import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { emulatorClient } from '../../dev/stack/stripe.ts'
 import { routeEvent } from '../../supabase/functions/_shared/stripe/routing.ts'
 import { StripeEvent, toRecorded, type RecordedEvent } from '../../supabase/functions/_shared/webhook/envelope.ts'
 
@@ -32,7 +32,7 @@ export async function startStripe(opts: StartOptions = {}): Promise<EmulatedStri
   }
   return {
     running,
-    stripe: new Stripe('sk_test_emulator', { host: '127.0.0.1', port: running.port, protocol: 'http', apiVersion: STRIPE_API_VERSION, maxNetworkRetries: 0, timeout: 1000 }),
+    stripe: emulatorClient(running.port, { key: 'sk_test_emulator', timeout: 1000 }),
     requests: async () => (await control('/requests')).data,
     chaos: async (config) => void (await control('/chaos', config)),
     eventsOf: (customerId) => running.emu.all('event').filter((e) => routeEvent(e).customerId === customerId),

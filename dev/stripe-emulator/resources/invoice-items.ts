@@ -61,8 +61,7 @@ export const invoiceItemRoutes: Route[] = [
   route('DELETE', '/v1/invoiceitems/:id', (emu, _p, [id]) => {
     const ii = emu.get('invoiceitem', id, 'invoiceitem')
     if (ii.invoice) throw invalid('This invoice item is already part of an invoice and cannot be deleted.', 'id', 'invoice_not_editable')
-    emu.objects.delete(id)
-    emu.order.set('invoiceitem', (emu.order.get('invoiceitem') ?? []).filter((x) => x !== id))
+    emu.remove('invoiceitem', id)
     emu.emit('invoiceitem.deleted', ii, undefined, ii.test_clock)
     return { id, object: 'invoiceitem', deleted: true }
   }),

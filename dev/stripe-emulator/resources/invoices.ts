@@ -102,8 +102,7 @@ export const invoiceRoutes: Route[] = [
     const invoice = emu.get('invoice', id, 'invoice')
     if (invoice.status !== 'draft') throw invalid('You can only delete draft invoices.', 'id', 'invoice_not_editable')
     for (const ii of emu.all('invoiceitem')) if (ii.invoice === id) ii.invoice = null
-    emu.objects.delete(id)
-    emu.order.set('invoice', (emu.order.get('invoice') ?? []).filter((x) => x !== id))
+    emu.remove('invoice', id)
     emu.emit('invoice.deleted', invoice, undefined, invoice.test_clock)
     return { id, object: 'invoice', deleted: true }
   }),

@@ -10,7 +10,7 @@ import { mergeMetadata, oneOf, route, type Route } from './common.ts'
 import { ownedBy } from './payment-methods.ts'
 import { addInterval, type Interval } from '../billing/periods.ts'
 import { buildInvoice, finalize, paymentMethodFor, wouldPay } from '../billing/invoices.ts'
-import { cancelNow, changeSub, charge, claimInvoiceItems, cycleLines, itemAmount, LIVE, periodEnd, setPeriod, TRIAL_WILL_END_S } from '../billing/lifecycle.ts'
+import { cancelNow, changeSub, charge, claimInvoiceItems, cycleLines, LIVE, periodEnd, setPeriod, TRIAL_WILL_END_S } from '../billing/lifecycle.ts'
 import { prorate } from '../billing/proration.ts'
 
 function recurringPrice(emu: Emulator, id: unknown, param: string): Obj {
@@ -200,8 +200,6 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
   }
   return sub
 }
-
-export { itemAmount }
 
 export const subscriptionRoutes: Route[] = [
   route('POST', '/v1/subscriptions', (emu, p) => expand(emu, createSubscription(emu, p), expandPaths(p))),

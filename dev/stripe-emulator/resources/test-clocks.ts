@@ -46,8 +46,7 @@ export const testClockRoutes: Route[] = [
     // Deleting a clock deletes what lives on it; subscriptions end first.
     for (const sub of emu.all('subscription')) if (sub.test_clock === id && LIVE.includes(sub.status)) cancelNow(emu, sub, 'cancellation_requested')
     for (const c of emu.all('customer')) if (c.test_clock === id) c.deleted = true
-    emu.objects.delete(id)
-    emu.order.set('test_helpers.test_clock', (emu.order.get('test_helpers.test_clock') ?? []).filter((x) => x !== id))
+    emu.remove('test_helpers.test_clock', id)
     emu.emit('test_helpers.test_clock.deleted', clock)
     return { id, object: 'test_helpers.test_clock', deleted: true }
   }),
