@@ -37,6 +37,8 @@ export interface Delivery {
   fail_first: boolean
   delay_ms: number
   next_at: number
+  /** Position of this delivery's first attempt among all first attempts (timestamps can tie). */
+  sent_order: number | null
   attempts: Attempt[]
 }
 
@@ -51,6 +53,7 @@ export class Webhooks {
   endpoints = new Map<string, Endpoint>()
   deliveries: Delivery[] = []
   private seq = 0
+  private sentOrder = 0
   private timer: NodeJS.Timeout | null = null
   private sending = 0
   private closed = false
@@ -94,7 +97,7 @@ export class Webhooks {
     this.deliveries.push({
       id: `whd_${++this.seq}`, seq: this.seq, event_id: event.id, event_type: event.type, endpoint_id: endpoint.id,
       state: hold ? 'held' : 'pending', duplicate, fail_first: failFirst, delay_ms: delayMs,
-      next_at: Date.now() + delayMs, attempts: [],
+      next_at: Date.now() + delayMs, sent_order: null, attempts: [],
     })
   }
 
@@ -140,6 +143,7 @@ export class Webhooks {
       return
     }
     d.state = 'sending'
+    d.sent_order ??= ++this.sentOrder
     this.sending++
     const started = Date.now()
     let status: number | null = null

@@ -71,7 +71,9 @@ describe('chaos', () => {
       await h.control('/deliveries/flush', {})
       await h.settle()
       const { data } = await h.control('/deliveries')
-      const firstAttempts = [...data].sort((a: any, b: any) => Date.parse(a.attempts[0].at) - Date.parse(b.attempts[0].at) || a.seq - b.seq)
+      // Order of first attempts, as the sender dispatched them (a dropped first attempt takes no time,
+      // so timestamps alone can tie).
+      const firstAttempts = [...data].sort((a: any, b: any) => a.sent_order - b.sent_order)
       return {
         order: firstAttempts.map((d: any) => `${d.event_type}${d.duplicate ? '+dup' : ''}${d.fail_first ? '+fail1' : ''}`),
         log: h.received.map((r) => r.event.type),
