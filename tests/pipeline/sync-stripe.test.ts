@@ -118,6 +118,27 @@ describe('sync against Stripe', () => {
     expect(rows).toEqual([{ id: gone.id, deleted: true }, { id: never, deleted: true }])
   })
 
+  test('deleting a subscribed customer in Stripe cancels its subscriptions, and the mirror and organization follow', async () => {
+    const c = await stripeCustomer()
+    const queue = await newQueue()
+    await queueEvents(sql, queue, s.eventsOf(c.id))
+    await drain(queue)
+    expect((await sql`select billing_status from public.organizations where id = ${c.org}`)[0].billing_status).toBe('active')
+    const seen = s.eventsOf(c.id).length
+    // Stripe cancels the subscriptions at once, then deletes the customer; its list calls then know it no more.
+    await s.stripe.customers.del(c.id)
+    const events = await queueEvents(sql, queue, s.eventsOf(c.id).slice(seen))
+    expect(s.eventsOf(c.id).slice(seen).map((e) => e.type)).toEqual(['customer.subscription.deleted', 'customer.deleted'])
+    await drain(queue)
+    expect(await statusOf(events)).toEqual([{ status: 'processed', n: 2 }])
+    const held = s.running.emu.find(c.sub)!
+    const [sub] = await sql`select status, ended_at from public.stripe_subscriptions where id = ${c.sub}`
+    expect(sub).toEqual({ status: 'canceled', ended_at: seconds(held.ended_at) })
+    const [org] = await sql`select billing_status, cancelled_at, next_billing_at from public.organizations where id = ${c.org}`
+    expect(org).toEqual({ billing_status: 'cancelled', cancelled_at: seconds(held.ended_at), next_billing_at: null })
+    expect((await sql`select deleted from public.stripe_customers where id = ${c.id}`)[0].deleted).toBe(true)
+  })
+
   test('with 30% of Stripe calls failing (429, 500, timeouts) every event is eventually synced and none is lost', { timeout: 120_000 }, async () => {
     const customers = await Promise.all(Array.from({ length: 8 }, () => stripeCustomer()))
     const queue = await newQueue()

@@ -1,7 +1,9 @@
 // Stripe subscriptions: every subscription of a customer (status all), with prices and products
 // expanded so that one call brings the plan and its limits.
 import type Stripe from 'stripe'
-import { call, type StripeContext } from './context.ts'
+import { call, isMissing, type StripeContext } from './context.ts'
+
+const EXPAND = ['items.data.price.product']
 
 export async function fetchSubscriptions(ctx: StripeContext, customerId: string): Promise<Stripe.Subscription[]> {
   const all: Stripe.Subscription[] = []
@@ -12,7 +14,7 @@ export async function fetchSubscriptions(ctx: StripeContext, customerId: string)
         customer: customerId,
         status: 'all',
         limit: 100,
-        expand: ['data.items.data.price.product'],
+        expand: EXPAND.map((p) => `data.${p}`),
         ...(startingAfter ? { starting_after: startingAfter } : {}),
       }),
     )
@@ -20,4 +22,21 @@ export async function fetchSubscriptions(ctx: StripeContext, customerId: string)
     if (!page.has_more || page.data.length === 0) return all
     startingAfter = page.data[page.data.length - 1].id
   }
+}
+
+/**
+ * Subscriptions by id. For a deleted customer: Stripe cancels its subscriptions when it deletes it, and
+ * its list calls no longer know the customer, but each subscription is still retrievable. One that is
+ * gone too is left out.
+ */
+export async function fetchSubscriptionsById(ctx: StripeContext, ids: string[]): Promise<Stripe.Subscription[]> {
+  const found: Stripe.Subscription[] = []
+  for (const id of ids) {
+    try {
+      found.push(await call(ctx, `retrieve subscription ${id}`, () => ctx.stripe.subscriptions.retrieve(id, { expand: EXPAND })))
+    } catch (err) {
+      if (!isMissing(err)) throw err
+    }
+  }
+  return found
 }

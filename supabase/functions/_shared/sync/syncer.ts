@@ -7,7 +7,7 @@ import type { StripeContext } from '../stripe/context.ts'
 import { fetchCustomer } from '../stripe/customers.ts'
 import { fetchRecentInvoices } from '../stripe/invoices.ts'
 import { fetchPrice, fetchProduct } from '../stripe/products.ts'
-import { fetchSubscriptions } from '../stripe/subscriptions.ts'
+import { fetchSubscriptions, fetchSubscriptionsById } from '../stripe/subscriptions.ts'
 import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
@@ -43,11 +43,18 @@ async function absorbQueued(tx: postgres.TransactionSql, queue: string, customer
 
 const lockKey = (g: Group) => `stripe:${g.key}`
 
+/** The subscriptions the mirror still holds as not ended, for a customer Stripe has deleted. */
+async function liveSubscriptionIds(tx: postgres.TransactionSql, customerId: string): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`select id from public.stripe_subscriptions
+    where customer_id = ${customerId} and status not in ('canceled', 'incomplete_expired') order by id`
+  return rows.map((r) => r.id)
+}
+
 async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, customerId: string): Promise<Date> {
   // Stamped before the first call: the data is at least this fresh.
   const fetchedAt = new Date()
   const fetched = await fetchCustomer(ctx, customerId)
-  const subscriptions = fetched.deleted ? [] : await fetchSubscriptions(ctx, customerId)
+  const subscriptions = fetched.deleted ? await fetchSubscriptionsById(ctx, await liveSubscriptionIds(tx, customerId)) : await fetchSubscriptions(ctx, customerId)
   const invoices = fetched.deleted ? [] : await fetchRecentInvoices(ctx, customerId)
   await tx`select billing.service_role_apply_customer_state(
     ${customerId}, ${fetched.deleted ? null : tx.json(fetched.customer as never)},

@@ -1,0 +1,166 @@
+-- A customer deleted in Stripe: Stripe cancels its subscriptions when it deletes it, so the sync now
+-- fetches those subscriptions one by one and they, and the organization, follow instead of staying
+-- "active" in the mirror. The organization's billing fields are derived in one function, used both by
+-- the sync and by the subscription-created workflow when it creates the organization after the sync.
+
+create function billing._refresh_organization_billing(p_org uuid, p_customer_id text, p_fetched_at timestamptz) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_current public.stripe_subscriptions;
+begin
+  -- The subscription that decides the organization's state: a live one before an ended one, newest first.
+  select * into v_current from public.stripe_subscriptions
+  where customer_id = p_customer_id
+  order by case status when 'active' then 0 when 'trialing' then 0 when 'past_due' then 1 when 'unpaid' then 1 when 'paused' then 1
+    when 'incomplete' then 2 else 3 end, created desc nulls last
+  limit 1;
+  update public.organizations o set
+    billing_status = case when v_current.id is null then o.billing_status else billing._org_status(v_current.status, o.billing_status) end,
+    stripe_subscription_id = coalesce(v_current.id, o.stripe_subscription_id),
+    price_id = coalesce(v_current.price_id, o.price_id),
+    product_id = coalesce(v_current.product_id, o.product_id),
+    plan_name = coalesce((select coalesce(pr.name, p.nickname) from public.stripe_prices p left join public.stripe_products pr on pr.id = p.product_id
+      where p.id = v_current.price_id), o.plan_name),
+    next_billing_at = case when v_current.status in ('active', 'trialing', 'past_due') and not v_current.cancel_at_period_end
+      then v_current.current_period_end end,
+    trial_ends_at = v_current.trial_end,
+    cancelled_at = case when v_current.status in ('canceled', 'incomplete_expired') then coalesce(v_current.ended_at, v_current.canceled_at, o.cancelled_at)
+      else o.cancelled_at end,
+    last_payment_at = greatest(o.last_payment_at, (select max(paid_at) from public.stripe_invoices where customer_id = p_customer_id)),
+    stripe_synced_at = p_fetched_at,
+    updated_at = now()
+  where o.id = p_org and (o.stripe_synced_at is null or o.stripe_synced_at <= p_fetched_at);
+end
+$$;
+comment on function billing._refresh_organization_billing(uuid, text, timestamptz) is
+  'Derives an organization''s billing fields from its customer''s mirrored subscriptions and invoices; older data changes nothing.';
+
+create function billing.service_role_refresh_organization_billing(p_organization_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_customer public.stripe_customers;
+begin
+  select c.* into v_customer from public.stripe_customers c
+  join public.organizations o on o.stripe_customer_id = c.id or c.organization_id = o.id
+  where o.id = p_organization_id
+  order by (o.stripe_customer_id = c.id) desc nulls last
+  limit 1;
+  if v_customer.id is not null then
+    perform billing._refresh_organization_billing(p_organization_id, v_customer.id, v_customer.stripe_fetched_at);
+  end if;
+end
+$$;
+comment on function billing.service_role_refresh_organization_billing(uuid) is
+  'Gives an organization created after its customer was synced the billing state the mirror already holds.';
+
+create or replace function billing.service_role_apply_customer_state(
+  p_customer_id text,
+  p_customer jsonb,
+  p_subscriptions jsonb,
+  p_invoices jsonb,
+  p_fetched_at timestamptz
+) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_org uuid;
+  v_user uuid;
+  v_sub jsonb;
+  v_item jsonb;
+  v_inv jsonb;
+begin
+  if p_customer is null then
+    -- Stripe says the customer is gone: keep the row, marked deleted. Its subscriptions (which Stripe
+    -- cancelled when it deleted the customer, fetched one by one) and its organization still follow.
+    insert into public.stripe_customers as t (id, deleted, stripe_fetched_at) values (p_customer_id, true, p_fetched_at)
+    on conflict (id) do update set deleted = true, stripe_fetched_at = excluded.stripe_fetched_at
+    where t.stripe_fetched_at <= excluded.stripe_fetched_at;
+    v_org := coalesce(
+      (select id from public.organizations where stripe_customer_id = p_customer_id),
+      (select organization_id from public.stripe_customers where id = p_customer_id)
+    );
+  else
+    v_user := billing._uuid(p_customer #>> '{metadata,user_id}');
+    if v_user is not null and not exists (select 1 from auth.users where id = v_user) then
+      v_user := null;
+    end if;
+    v_org := coalesce(
+      (select id from public.organizations where id = billing._uuid(p_customer #>> '{metadata,organization_id}')),
+      (select id from public.organizations where stripe_customer_id = p_customer_id),
+      (select organization_id from public.stripe_customers where id = p_customer_id)
+    );
+    insert into public.stripe_customers as t (id, organization_id, user_id, email, name, metadata, deleted, raw, stripe_fetched_at)
+    values (p_customer_id, v_org, v_user, p_customer ->> 'email', p_customer ->> 'name', coalesce(p_customer -> 'metadata', '{}'),
+      false, p_customer, p_fetched_at)
+    on conflict (id) do update set
+      organization_id = coalesce(excluded.organization_id, t.organization_id), user_id = coalesce(excluded.user_id, t.user_id),
+      email = excluded.email, name = excluded.name, metadata = excluded.metadata, deleted = false, raw = excluded.raw,
+      stripe_fetched_at = excluded.stripe_fetched_at
+    where t.stripe_fetched_at <= excluded.stripe_fetched_at;
+    if v_org is not null then
+      update public.organizations set stripe_customer_id = p_customer_id where id = v_org and stripe_customer_id is null;
+    end if;
+  end if;
+
+  for v_sub in select * from jsonb_array_elements(coalesce(p_subscriptions, '[]')) loop
+    v_item := v_sub #> '{items,data,0}';
+    if jsonb_typeof(v_item -> 'price') = 'object' then
+      perform billing.service_role_apply_price(v_item -> 'price', p_fetched_at);
+    end if;
+    insert into public.stripe_subscriptions as t (id, customer_id, organization_id, status, price_id, product_id, quantity,
+      current_period_start, current_period_end, trial_start, trial_end, cancel_at_period_end, cancel_at, canceled_at, ended_at,
+      created, raw, stripe_fetched_at)
+    values (v_sub ->> 'id', p_customer_id, v_org, v_sub ->> 'status', billing._id(v_item -> 'price'),
+      billing._id(v_item #> '{price,product}'), (v_item ->> 'quantity')::integer,
+      -- The pinned API keeps periods on the item; older versions had them on the subscription.
+      coalesce(billing._ts(v_item -> 'current_period_start'), billing._ts(v_sub -> 'current_period_start')),
+      coalesce(billing._ts(v_item -> 'current_period_end'), billing._ts(v_sub -> 'current_period_end')),
+      billing._ts(v_sub -> 'trial_start'), billing._ts(v_sub -> 'trial_end'), coalesce((v_sub ->> 'cancel_at_period_end')::boolean, false),
+      billing._ts(v_sub -> 'cancel_at'), billing._ts(v_sub -> 'canceled_at'), billing._ts(v_sub -> 'ended_at'),
+      billing._ts(v_sub -> 'created'), v_sub, p_fetched_at)
+    on conflict (id) do update set
+      customer_id = excluded.customer_id, organization_id = coalesce(excluded.organization_id, t.organization_id), status = excluded.status,
+      price_id = excluded.price_id, product_id = excluded.product_id, quantity = excluded.quantity,
+      current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
+      trial_start = excluded.trial_start, trial_end = excluded.trial_end, cancel_at_period_end = excluded.cancel_at_period_end,
+      cancel_at = excluded.cancel_at, canceled_at = excluded.canceled_at, ended_at = excluded.ended_at, created = excluded.created,
+      raw = excluded.raw, stripe_fetched_at = excluded.stripe_fetched_at
+    where t.stripe_fetched_at <= excluded.stripe_fetched_at;
+  end loop;
+
+  for v_inv in select * from jsonb_array_elements(coalesce(p_invoices, '[]')) loop
+    insert into public.stripe_invoices as t (id, customer_id, organization_id, subscription_id, number, status, currency, amount_due,
+      amount_paid, amount_remaining, hosted_invoice_url, invoice_pdf, billing_reason, attempt_count, next_payment_attempt, due_date,
+      paid_at, created, customer_email, raw, stripe_fetched_at)
+    values (v_inv ->> 'id', p_customer_id, v_org,
+      coalesce(billing._id(v_inv #> '{parent,subscription_details,subscription}'), billing._id(v_inv -> 'subscription')),
+      v_inv ->> 'number', v_inv ->> 'status', v_inv ->> 'currency', (v_inv ->> 'amount_due')::bigint, (v_inv ->> 'amount_paid')::bigint,
+      (v_inv ->> 'amount_remaining')::bigint, v_inv ->> 'hosted_invoice_url', v_inv ->> 'invoice_pdf', v_inv ->> 'billing_reason',
+      (v_inv ->> 'attempt_count')::integer, billing._ts(v_inv -> 'next_payment_attempt'), billing._ts(v_inv -> 'due_date'),
+      billing._ts(v_inv #> '{status_transitions,paid_at}'), billing._ts(v_inv -> 'created'), v_inv ->> 'customer_email', v_inv, p_fetched_at)
+    on conflict (id) do update set
+      organization_id = coalesce(excluded.organization_id, t.organization_id), subscription_id = excluded.subscription_id,
+      number = excluded.number, status = excluded.status, currency = excluded.currency, amount_due = excluded.amount_due,
+      amount_paid = excluded.amount_paid, amount_remaining = excluded.amount_remaining, hosted_invoice_url = excluded.hosted_invoice_url,
+      invoice_pdf = excluded.invoice_pdf, billing_reason = excluded.billing_reason, attempt_count = excluded.attempt_count,
+      next_payment_attempt = excluded.next_payment_attempt, due_date = excluded.due_date, paid_at = excluded.paid_at,
+      created = excluded.created, customer_email = excluded.customer_email, raw = excluded.raw, stripe_fetched_at = excluded.stripe_fetched_at
+    where t.stripe_fetched_at <= excluded.stripe_fetched_at;
+  end loop;
+
+  if v_org is not null then
+    perform billing._refresh_organization_billing(v_org, p_customer_id, p_fetched_at);
+  end if;
+end
+$$;
+comment on function billing.service_role_apply_customer_state(text, jsonb, jsonb, jsonb, timestamptz) is
+  'Mirrors one customer''s fetched state (null customer: deleted in Stripe, with its subscriptions as fetched) and updates its organization; older data changes nothing.';
+
+revoke execute on function billing._refresh_organization_billing(uuid, text, timestamptz) from public, anon, authenticated;
+revoke execute on function billing.service_role_refresh_organization_billing(uuid) from public, anon, authenticated;
+grant execute on function billing.service_role_refresh_organization_billing(uuid) to service_role;
