@@ -65,8 +65,17 @@ export function invoice(c: Customer, subscriptionId: string, overrides: Record<s
   }
 }
 
-/** Hands a Stripe event to the workflows exactly as the sync does after writing the mirror. */
-export async function handOver(sql: postgres.Sql, type: string, object: Record<string, unknown>, previous?: Record<string, unknown>): Promise<string> {
+/**
+ * Hands a Stripe event to the workflows exactly as the sync does after writing the mirror; a subscription
+ * in the event is mirrored first, as the sync would have fetched it.
+ */
+export async function handOver(sql: postgres.Sql, type: string, object: Record<string, unknown>, previous?: Record<string, unknown>, opts: { mirror?: boolean } = {}): Promise<string> {
+  if (object.object === 'subscription' && opts.mirror !== false) {
+    const trialEnd = typeof object.trial_end === 'number' ? new Date(object.trial_end * 1000) : null
+    await sql`insert into public.stripe_subscriptions (id, customer_id, status, trial_end, raw, stripe_fetched_at)
+      values (${object.id as string}, ${object.customer as string}, ${object.status as string}, ${trialEnd}, ${sql.json(object as never)}, now())
+      on conflict (id) do update set status = excluded.status, trial_end = excluded.trial_end, raw = excluded.raw, stripe_fetched_at = excluded.stripe_fetched_at`
+  }
   const id = uniq('evt')
   const event: SyncedEvent = {
     id,

@@ -40,6 +40,16 @@ describe('billing workflows', () => {
     expect(mails[0].text).toContain('billed monthly')
   })
 
+  test('an event about a subscription Stripe does not have creates no organization and sends nothing', async () => {
+    const c = await customerWithUser(sql, 'Forged Inc')
+    await handOver(sql, 'customer.subscription.created', subscription(c), undefined, { mirror: false })
+    await settle(sql)
+    expect(await orgOf(c.id)).toBeUndefined()
+    expect(await mailsTo(c.email, { atLeast: 1, timeoutMs: 300 })).toEqual([])
+    const [run] = await sql`select status, result from billing.workflow_runs where workflow_id = 'subscription-created' and event -> 'data' ->> 'customerId' = ${c.id}`
+    expect(run).toMatchObject({ status: 'completed', result: { skipped: expect.stringContaining('Stripe has no subscription') } })
+  })
+
   test('a trialing subscription gets one trial-ending email 7 days before the trial ends, even when Stripe also says so', async () => {
     const c = await customerWithUser(sql)
     const trialEnd = Math.floor(days(10).getTime() / 1000)

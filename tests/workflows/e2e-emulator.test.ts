@@ -73,6 +73,29 @@ describe('billing workflows driven by the Stripe emulator', () => {
     expect(subjects).toContain(`Welcome to Pro monthly, Initech ${tag}`)
   })
 
+  test('a subscription whose first payment is declined starts nothing; paying its invoice starts it, with one welcome', async () => {
+    const flow = await emulatedCustomer(sql, { name: `Vandelay ${tag}`, card: 'pm_card_chargeCustomerFail' })
+    const sub = await subscribe(flow, monthly)
+    expect(sub.status).toBe('incomplete')
+    const [failed] = await sql`select status from billing.stripe_events where customer_id = ${flow.customer.id} and type = 'invoice.payment_failed'`
+    expect(failed?.status).toBe('processed')
+    // No organization to grant the plan to, no welcome, and no dunning for an on-session first payment.
+    expect(await orgOf(flow.customer.id)).toBeUndefined()
+    expect(await flow.subjects()).toEqual([])
+    await flow.useCard('pm_card_visa')
+    const paid = await stripe.invoices.pay(sub.latest_invoice as string)
+    // The receipt's run may wait (a retry 10 s on) for the organization the welcome run creates.
+    for (const minutes of [0, 1, 2]) await flow.settle(new Date(Date.now() + minutes * 60_000))
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active')
+    expect(await orgOf(flow.customer.id)).toMatchObject({ billing_status: 'active', price_id: monthly.id })
+    const subjects = await flow.subjects()
+    expect(count(subjects, `Welcome to Pro monthly, Vandelay ${tag}`)).toBe(1)
+    expect(count(subjects, `Your receipt ${paid.number}`)).toBe(1)
+    expect(count(subjects, /payment/i)).toBe(0)
+    const runs = await sql`select workflow_id, status from billing.workflow_runs where event -> 'data' ->> 'customerId' = ${flow.customer.id} and status <> 'completed'`
+    expect(runs).toEqual([])
+  })
+
   test('a customer made for an existing organization (metadata.organization_id) subscribes that organization, not a new one', async () => {
     const flow = await emulatedCustomer(sql, { name: `Globex ${tag}`, customerName: 'Globex Billing Dept', withOrganization: true })
     await subscribe(flow, monthly)

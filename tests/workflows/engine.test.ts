@@ -128,6 +128,16 @@ describe('workflow engine', () => {
     expect(second.started).toEqual([])
   })
 
+  test('a trigger its `when` turns down starts no run, and leaves the key free for one that qualifies', async () => {
+    const id = uniq('wf')
+    const wf = defineWorkflow({ id, triggers: [id], when: (e) => e.data.status === 'active', key: (e) => `sub:${e.data.sub}` }, async () => 'ok')
+    const turnedDown = await dispatch(sql, [wf], ev(id, { sub: 'sub_1', status: 'incomplete' }))
+    expect(turnedDown.started).toEqual([])
+    expect(await runOf(id)).toBeUndefined()
+    const started = await dispatch(sql, [wf], ev(id, { sub: 'sub_1', status: 'active' }))
+    expect(started.started).toHaveLength(1)
+  })
+
   test('a cancelling event cancels the pending run with its key and the run never resumes', async () => {
     const id = uniq('wf')
     let reminded = 0

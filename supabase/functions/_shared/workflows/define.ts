@@ -33,6 +33,8 @@ export interface WorkflowConfig {
   id: string
   /** Event names (Stripe types or internal names) that start a run. */
   triggers: string[]
+  /** Only trigger events for which this holds start a run (default: all of them). */
+  when?: (event: WorkflowEvent) => boolean
   /** What makes two triggers the same run (default: the event id). */
   key?: (event: WorkflowEvent) => string
   /** Total attempts before the run fails (default 4: the first and three retries). */

@@ -31,7 +31,7 @@ export async function dispatch(sql: postgres.Sql | postgres.TransactionSql, work
     }
   }
   for (const w of workflows) {
-    if (!w.triggers.includes(event.name)) continue
+    if (!w.triggers.includes(event.name) || (w.when && !w.when(event))) continue
     const [row] = await sql<{ id: string }[]>`
       insert into billing.workflow_runs (workflow_id, trigger_key, event_name, event, max_attempts, cancel_key)
       values (${w.id}, ${w.key?.(event) ?? event.id}, ${event.name}, ${sql.json(event as never)}, ${w.retries ?? 4}, ${w.cancelKey?.(event) ?? null})

@@ -15,6 +15,7 @@ interface InvoiceObject {
   due_date?: number | null
   next_payment_attempt?: number | null
   hosted_invoice_url?: string | null
+  billing_reason?: string | null
   subscription?: unknown
   parent?: { subscription_details?: { subscription?: unknown } | null } | null
 }
@@ -33,6 +34,10 @@ export const paymentFailed = defineWorkflow(
   {
     id: 'payment-failed',
     triggers: ['invoice.payment_failed'],
+    // A subscription's first invoice is paid on-session (Checkout, or the app confirming the payment):
+    // Stripe does not retry it, and the subscription stays incomplete and expires after 23 hours.
+    // Dunning is for renewals and other invoices of a subscription that has started.
+    when: (e) => (e.data.object as InvoiceObject).billing_reason !== 'subscription_create',
     // One notice and one reminder per failed invoice, however many retries fail.
     key: (e) => `invoice:${(e.data.object as InvoiceObject).id}`,
     cancelKey: subscriptionKey,

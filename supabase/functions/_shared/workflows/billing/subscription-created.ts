@@ -1,10 +1,11 @@
 // A new subscription: find or create the customer's organization, make the user who owns the Stripe
 // customer its admin, send the confirmation, and when trialing schedule the trial-ending reminder
-// (7 days before trial_end, or at once if less remains).
+// (7 days before trial_end, or at once if less remains). A subscription whose first payment has not
+// been made (`incomplete`) is not new yet: the run starts when Stripe says it became active.
 import type postgres from 'postgres'
 import { billingCycle } from '../../email/format.ts'
 import { enqueueEmail } from '../../email/outbox.ts'
-import { defineWorkflow } from '../define.ts'
+import { defineWorkflow, type WorkflowEvent } from '../define.ts'
 import { customer, idOf, organizationForCustomer, settings } from './lookups.ts'
 
 interface SubscriptionObject {
@@ -15,49 +16,64 @@ interface SubscriptionObject {
   items?: { data?: { price?: { id?: string; nickname?: string | null; recurring?: { interval?: string; interval_count?: number } | null; product?: unknown } }[] }
 }
 
+const STARTED = ['active', 'trialing']
+
+/** Created active or trialing, or an incomplete subscription whose first payment went through. */
+function startsSubscription(event: WorkflowEvent): boolean {
+  const sub = event.data.object as SubscriptionObject
+  if (!STARTED.includes(sub.status)) return false
+  if (event.name === 'customer.subscription.created') return true
+  const before = event.data.previous_attributes as { status?: string } | null
+  return before?.status === 'incomplete'
+}
+
 /**
- * The sync mirrored this customer's state before the run started, but had no organization to give the
- * plan to when the organization is created here: without this it would wait for the customer's next
- * Stripe event (a month, for a monthly plan) to get its price, plan name and limits. Only fills an
- * organization that has no plan yet, so a newer sync is never overwritten; the organizations trigger
- * applies the price's limits.
+ * The organization's billing fields come from the mirror the sync wrote before this run started (what
+ * Stripe says now), never from the event: the sync found no organization to give them to then.
  */
-async function adoptPlan(sql: postgres.Sql, organizationId: string, subscriptionId: string): Promise<void> {
-  await sql`update public.organizations o set price_id = s.price_id, product_id = s.product_id,
-      plan_name = coalesce((select coalesce(pr.name, p.nickname) from public.stripe_prices p
-        left join public.stripe_products pr on pr.id = p.product_id where p.id = s.price_id), o.plan_name),
-      next_billing_at = case when s.status in ('active', 'trialing', 'past_due') and not s.cancel_at_period_end then s.current_period_end end,
-      trial_ends_at = s.trial_end, updated_at = now()
-    from public.stripe_subscriptions s
-    where s.id = ${subscriptionId} and o.id = ${organizationId} and o.price_id is null and s.price_id is not null`
+async function takeBillingState(sql: postgres.Sql, organizationId: string): Promise<void> {
+  await sql`select billing.service_role_refresh_organization_billing(${organizationId})`
 }
 
 export const subscriptionCreated = defineWorkflow(
-  { id: 'subscription-created', triggers: ['customer.subscription.created'], key: (e) => `subscription:${(e.data.object as SubscriptionObject).id}` },
+  {
+    id: 'subscription-created',
+    triggers: ['customer.subscription.created', 'customer.subscription.updated'],
+    when: startsSubscription,
+    key: (e) => `subscription:${(e.data.object as SubscriptionObject).id}`,
+  },
   async ({ event, step, sql, run, now }) => {
     const sub = event.data.object as SubscriptionObject
     const customerId = idOf(sub.customer)
     const price = sub.items?.data?.[0]?.price
 
     const org = await step.run('create-organization', async () => {
+      // The sync mirrors every subscription Stripe has for the customer before handing the event over;
+      // one it does not have (another account's, or a forged event) makes no organization.
+      const [known] = await sql`select 1 from public.stripe_subscriptions where id = ${sub.id}`
+      if (!known) return null
       const existing = await organizationForCustomer(sql, customerId)
       if (existing) {
-        await adoptPlan(sql, existing.id, sub.id)
+        await takeBillingState(sql, existing.id)
         return { id: existing.id, name: existing.name, created: false }
       }
       const c = await customer(sql, customerId)
       const name = c?.name?.trim() || `Organization ${sub.id}`
       // Unique on the Stripe customer: a concurrent run creating the same organization finds this one.
-      await sql`insert into public.organizations (name, billing_email, stripe_customer_id, stripe_subscription_id, billing_status)
-        values (${name}, ${c?.email ?? null}, ${customerId}, ${sub.id}, ${sub.status === 'trialing' ? 'trialing' : 'active'})
+      await sql`insert into public.organizations (name, billing_email, stripe_customer_id, stripe_subscription_id)
+        values (${name}, ${c?.email ?? null}, ${customerId}, ${sub.id})
         on conflict (stripe_customer_id) do nothing`
       const [row] = await sql<{ id: string; name: string }[]>`select id, name from public.organizations where stripe_customer_id = ${customerId}`
       await sql`update public.stripe_customers set organization_id = ${row.id} where id = ${customerId} and organization_id is null`
       await sql`update public.stripe_subscriptions set organization_id = ${row.id} where customer_id = ${customerId} and organization_id is null`
       await sql`update public.stripe_invoices set organization_id = ${row.id} where customer_id = ${customerId} and organization_id is null`
-      await adoptPlan(sql, row.id, sub.id)
+      await takeBillingState(sql, row.id)
       return { id: row.id, name: row.name, created: true }
     })
+    if (!org) {
+      console.warn(`subscription-created: run ${run.id}: Stripe has no subscription ${sub.id} (event ${event.id}); nothing done`)
+      return { skipped: `Stripe has no subscription ${sub.id}` }
+    }
 
     await step.run('assign-user-to-organization', async () => {
       const c = await customer(sql, customerId)
