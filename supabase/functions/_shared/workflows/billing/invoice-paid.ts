@@ -3,7 +3,7 @@
 // subscription (payment-failed's cancelOn). invoice.paid and invoice.payment_succeeded are one run.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow } from '../define.ts'
-import { customer, idOf, organizationForCustomer } from './lookups.ts'
+import { customer, idOf, organizationExpected, organizationForCustomer } from './lookups.ts'
 import { subscriptionOfInvoice } from './payment-failed.ts'
 
 interface PaidInvoice {
@@ -29,8 +29,8 @@ export const invoicePaid = defineWorkflow(
       if (!o) {
         // A new customer's first invoice is handed over with its subscription, whose subscription-created
         // run makes the organization and may not have run yet: retry (as payment-failed does) rather
-        // than lose the receipt. An invoice without a subscription has no organization coming.
-        if (subscriptionId) throw new Error(`no organization for Stripe customer ${customerId} yet`)
+        // than lose the receipt. Otherwise no organization is coming.
+        if (await organizationExpected(sql, subscriptionId)) throw new Error(`no organization for Stripe customer ${customerId} yet`)
         return null
       }
       const [sub] = subscriptionId

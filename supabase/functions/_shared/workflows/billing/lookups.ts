@@ -42,6 +42,20 @@ export async function organizationForCustomer(sql: postgres.Sql, customerId: str
   return org
 }
 
+/**
+ * Whether an organization is still to come for a customer that has none: its subscription is live in
+ * the mirror (Stripe has it), so that subscription's subscription-created run will make it. Runs that
+ * need the organization retry while this holds and give up at once otherwise (a deleted customer, or
+ * a subscription Stripe does not have).
+ */
+export async function organizationExpected(sql: postgres.Sql, subscriptionId: string | null): Promise<boolean> {
+  if (!subscriptionId) return false
+  const [row] = await sql`select 1 from public.stripe_subscriptions s
+    left join public.stripe_customers c on c.id = s.customer_id
+    where s.id = ${subscriptionId} and s.status in ('active', 'trialing', 'past_due', 'unpaid', 'paused') and not coalesce(c.deleted, false)`
+  return !!row
+}
+
 export async function customer(sql: postgres.Sql, customerId: string | null): Promise<CustomerRow | undefined> {
   if (!customerId) return undefined
   const [c] = await sql<CustomerRow[]>`select id, email, name, user_id, organization_id from public.stripe_customers where id = ${customerId}`

@@ -5,7 +5,7 @@
 import { enqueueEmail } from '../../email/outbox.ts'
 import { NonRetriableError } from '../../errors.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
-import { appUrl, customer, idOf, organizationForCustomer, settings } from './lookups.ts'
+import { appUrl, customer, idOf, organizationExpected, organizationForCustomer, settings } from './lookups.ts'
 
 interface InvoiceObject {
   id: string
@@ -51,9 +51,13 @@ export const paymentFailed = defineWorkflow(
     const customerId = idOf(inv.customer)
     const org = await step.run('get-organization', async () => {
       const o = await organizationForCustomer(sql, customerId)
-      if (!o) throw new Error(`no organization for Stripe customer ${customerId} yet`)
+      if (!o) {
+        if (await organizationExpected(sql, subscriptionOfInvoice(inv))) throw new Error(`no organization for Stripe customer ${customerId} yet`)
+        return null
+      }
       return { id: o.id, name: o.name, email: o.billing_email }
     })
+    if (!org) return { skipped: 'no organization for this customer' }
     await step.run('mark-payment-failed', async () => {
       await sql`update public.organizations set billing_status = 'payment_failed', last_payment_failed_at = ${new Date(event.ts)}, updated_at = now()
         where id = ${org.id} and billing_status in ('active', 'trialing', 'past_due', 'payment_failed')`

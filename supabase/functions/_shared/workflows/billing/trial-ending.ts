@@ -1,6 +1,6 @@
 // Trial ending: one email per trial, whether our own reminder (scheduled by subscription-created) or
 // Stripe's customer.subscription.trial_will_end comes first, and none if the subscription is no longer
-// trialing when it is time to send.
+// trialing (or unknown to Stripe) when it is time to send.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
 import { appUrl, customer, organizationForCustomer } from './lookups.ts'
@@ -25,7 +25,9 @@ export const trialEnding = defineWorkflow(
     return await step.run('send-trial-ending-email', async () => {
       const [sub] = await sql<{ status: string; customer_id: string; price_id: string | null }[]>`
         select status, customer_id, price_id from public.stripe_subscriptions where id = ${t.subscriptionId}`
-      if (sub && sub.status !== 'trialing') return { sent: false, reason: `subscription is ${sub.status}` }
+      // The mirror holds every subscription Stripe has for the customer: one it lacks is not a trial of ours.
+      if (!sub) return { sent: false, reason: `Stripe has no subscription ${t.subscriptionId}` }
+      if (sub.status !== 'trialing') return { sent: false, reason: `subscription is ${sub.status}` }
       const customerId = t.customerId ?? sub?.customer_id ?? null
       const org = await organizationForCustomer(sql, customerId)
       const c = await customer(sql, customerId)
