@@ -118,6 +118,17 @@ describe('sync against Stripe', () => {
     expect(rows).toEqual([{ id: gone.id, deleted: true }, { id: never, deleted: true }])
   })
 
+  test('a customer whose name holds U+0000 (which Postgres cannot store) is synced, with U+FFFD in its place', async () => {
+    const c = await s.stripe.customers.create({ email: 'nul@example.test', name: 'Nul\u0000 Ltd', metadata: { ref: 'a\u0000b' } })
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, s.eventsOf(c.id))
+    const report = await runWorker(sql, syncer(queue), { queue })
+    expect(report.retried).toEqual([])
+    expect(await statusOf(events)).toEqual([{ status: 'processed', n: events.length }])
+    const [row] = await sql`select name, metadata from public.stripe_customers where id = ${c.id}`
+    expect(row).toEqual({ name: 'Nul\uFFFD Ltd', metadata: { ref: 'a\uFFFDb' } })
+  })
+
   test('deleting a subscribed customer in Stripe cancels its subscriptions, and the mirror and organization follow', async () => {
     const c = await stripeCustomer()
     const queue = await newQueue()

@@ -37,6 +37,14 @@ describe('stripe-webhook ingestion', () => {
     expect(n).toBe(1)
   })
 
+  test('an event with U+0000 in its strings (which Postgres cannot store) is recorded with U+FFFD in their place', async () => {
+    const e = fakeEvent('customer.updated', { id: 'cus_nul_1', object: 'customer', name: 'Acme\u0000 Inc', metadata: { 'note\u0000': 'x\u0000y' } })
+    const res = await postSigned(JSON.stringify(e))
+    expect(res.status).toBe(200)
+    const [row] = await sql`select customer_id, payload -> 'data' -> 'object' as object from billing.stripe_events where id = ${e.id}`
+    expect(row).toEqual({ customer_id: 'cus_nul_1', object: { id: 'cus_nul_1', object: 'customer', name: 'Acme\uFFFD Inc', metadata: { 'note\uFFFD': 'x\uFFFDy' } } })
+  })
+
   test('a request with a bad signature writes nothing', async () => {
     const e = fakeEvent('invoice.paid', { id: 'in_bad', object: 'invoice', customer: 'cus_bad' })
     const res = await postSigned(JSON.stringify(e), undefined, 'whsec_not_the_configured_secret')

@@ -3,6 +3,7 @@
 // never overwrites newer data with older (rule 4), mark the events processed and hand them to the
 // workflows, all in one transaction. Messages are deleted by the worker after this commits.
 import type postgres from 'postgres'
+import { jsonbSafe } from '../jsonb.ts'
 import type { StripeContext } from '../stripe/context.ts'
 import { fetchCustomer } from '../stripe/customers.ts'
 import { fetchRecentInvoices } from '../stripe/invoices.ts'
@@ -57,8 +58,8 @@ async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, cu
   const subscriptions = fetched.deleted ? await fetchSubscriptionsById(ctx, await liveSubscriptionIds(tx, customerId)) : await fetchSubscriptions(ctx, customerId)
   const invoices = fetched.deleted ? [] : await fetchRecentInvoices(ctx, customerId)
   await tx`select billing.service_role_apply_customer_state(
-    ${customerId}, ${fetched.deleted ? null : tx.json(fetched.customer as never)},
-    ${tx.json(subscriptions as never)}, ${tx.json(invoices as never)}, ${fetchedAt})`
+    ${customerId}, ${fetched.deleted ? null : tx.json(jsonbSafe(fetched.customer) as never)},
+    ${tx.json(jsonbSafe(subscriptions) as never)}, ${tx.json(jsonbSafe(invoices) as never)}, ${fetchedAt})`
   return fetchedAt
 }
 
@@ -66,10 +67,10 @@ async function writeCatalog(tx: postgres.TransactionSql, ctx: StripeContext, g: 
   const fetchedAt = new Date()
   if (g.target.kind === 'product') {
     const product = await fetchProduct(ctx, g.target.productId)
-    await tx`select billing.service_role_apply_product(${tx.json(product as never)}, ${fetchedAt})`
+    await tx`select billing.service_role_apply_product(${tx.json(jsonbSafe(product) as never)}, ${fetchedAt})`
   } else if (g.target.kind === 'price') {
     const price = await fetchPrice(ctx, g.target.priceId)
-    await tx`select billing.service_role_apply_price(${tx.json(price as never)}, ${fetchedAt})`
+    await tx`select billing.service_role_apply_price(${tx.json(jsonbSafe(price) as never)}, ${fetchedAt})`
   }
 }
 

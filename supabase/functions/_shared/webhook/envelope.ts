@@ -1,6 +1,7 @@
 // A Stripe event as the inbox records it, whether it arrived by webhook or by reconciliation.
 import { z } from 'zod'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
+import { jsonbSafe } from '../jsonb.ts'
 import { routeEvent } from '../stripe/routing.ts'
 
 // Loose objects: the inbox keeps the event exactly as Stripe signed it (request, pending_webhooks,
@@ -33,7 +34,8 @@ export interface RecordedEvent {
 }
 
 /** The inbox row for an event; `verifiedBy` says how we know it is Stripe's (a secret, or the API). */
-export function toRecorded(e: StripeEventEnvelope, verifiedBy: string): RecordedEvent {
+export function toRecorded(event: StripeEventEnvelope, verifiedBy: string): RecordedEvent {
+  const e = jsonbSafe(event)
   return {
     id: e.id,
     type: e.type,
