@@ -137,6 +137,31 @@ describe('stripe-webhook signatures', () => {
     expect(status).toBe(400)
     expect(out.error).toMatch(/not a Stripe event/)
   })
+
+  test('a thin event (API v2 event destinations) is recorded with the object it refers to and acknowledged', async () => {
+    const thin = {
+      id: 'evt_test_65R9Ijk8Z8Q1Yy2kD8h16R0tqh0KSQgyPb2MFxFI3ZMlMq', object: 'v2.core.event', type: 'v1.billing.meter.error_report_triggered',
+      created: '2026-11-20T10:00:00.000Z', livemode: false, context: null,
+      related_object: { id: 'mtr_test_61R9Ijk', type: 'billing.meter', url: '/v1/billing/meters/mtr_test_61R9Ijk' },
+    }
+    const body = JSON.stringify(thin)
+    const d = deps()
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
+    expect(status).toBe(200)
+    expect(out).toEqual({ received: true, id: thin.id, duplicate: false })
+    expect(d.record.mock.calls[0][0]).toMatchObject({
+      type: thin.type, apiVersion: null, created: new Date(thin.created), objectType: 'billing.meter', objectId: 'mtr_test_61R9Ijk', customerId: null, payload: thin,
+    })
+  })
+
+  test('a thin event without its ISO creation time is refused like any body that is not an event', async () => {
+    const body = JSON.stringify({ id: 'evt_test_1', object: 'v2.core.event', type: 'v1.billing.meter.no_meter_found', created: 1700000000, livemode: false })
+    const d = deps()
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
+    expect(status).toBe(400)
+    expect(out.error).toMatch(/not a Stripe event/)
+    expect(d.record).not.toHaveBeenCalled()
+  })
 })
 
 describe('stripe-webhook requests and storage', () => {

@@ -45,6 +45,19 @@ describe('stripe-webhook ingestion', () => {
     expect(row).toEqual({ customer_id: 'cus_nul_1', object: { id: 'cus_nul_1', object: 'customer', name: 'Acme\uFFFD Inc', metadata: { 'note\uFFFD': 'x\uFFFDy' } } })
   })
 
+  test('a thin event is stored and the sync finishes it, starting no workflow', async () => {
+    const thin = { id: `evt_test_${Date.now()}thin`, object: 'v2.core.event', type: 'v1.billing.meter.no_meter_found', created: new Date().toISOString(), livemode: false, related_object: null }
+    const res = await postSigned(JSON.stringify(thin))
+    expect(res.status).toBe(200)
+    let row: Record<string, unknown> | undefined
+    for (let i = 0; i < 100 && row?.status !== 'processed'; i++) {
+      ;[row] = await sql`select status, type, customer_id, object_id from billing.stripe_events where id = ${thin.id}`
+      if (row?.status !== 'processed') await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(row).toEqual({ status: 'processed', type: thin.type, customer_id: null, object_id: null })
+    expect(await sql`select id from billing.workflow_runs where event ->> 'id' = ${thin.id}`).toEqual([])
+  })
+
   test('a request with a bad signature writes nothing', async () => {
     const e = fakeEvent('invoice.paid', { id: 'in_bad', object: 'invoice', customer: 'cus_bad' })
     const res = await postSigned(JSON.stringify(e), undefined, 'whsec_not_the_configured_secret')

@@ -7,6 +7,7 @@ import { defineWorkflow, type WorkflowEvent } from '../../supabase/functions/_sh
 import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
 import { toMs } from '../../supabase/functions/_shared/workflows/duration.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
+import { toWorkflowEvent } from '../../supabase/functions/_shared/workflows/stripe-events.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
@@ -221,6 +222,12 @@ describe('workflow engine', () => {
     await runDue(sql, [wf])
     expect((await runOf(id)).status).toBe('completed')
     expect(calls).toEqual({ first: 1, flaky: 3 })
+  })
+
+  test('a synced event without a snapshot (a thin event, or one redacted by a GDPR deletion) reaches the workflows with an empty object', () => {
+    const redacted = { id: 'evt_redacted', type: 'customer.updated', redacted: true }
+    const e = toWorkflowEvent({ id: 'evt_redacted', type: 'customer.updated', created: new Date(0), customerId: 'cus_x', objectId: null, payload: redacted as never })
+    expect(e).toEqual({ name: 'customer.updated', id: 'evt_redacted', ts: 0, data: { object: {}, previous_attributes: null, customerId: 'cus_x' } })
   })
 
   test('durations read as Inngest writes them', () => {

@@ -2,7 +2,7 @@
 // events it carried are handed over inside the same transaction, oldest first. What a workflow starts is
 // therefore committed together with the state it will read, and never without it.
 import type postgres from 'postgres'
-import type { StripeEventEnvelope } from '../webhook/envelope.ts'
+import type { StripeEventEnvelope, ThinStripeEventEnvelope } from '../webhook/envelope.ts'
 
 export interface SyncedEvent {
   id: string
@@ -10,15 +10,18 @@ export interface SyncedEvent {
   created: Date
   customerId: string | null
   objectId: string | null
-  /** The event as Stripe sent it: for routing and for facts a workflow must keep as they were. */
-  payload: StripeEventEnvelope
+  /**
+   * The event as Stripe sent it: for routing and for facts a workflow must keep as they were. A thin
+   * event, or a payload redacted by a GDPR deletion, has no `data`.
+   */
+  payload: StripeEventEnvelope | ThinStripeEventEnvelope
 }
 
 export type SyncedEventsHandler = (tx: postgres.TransactionSql, events: SyncedEvent[]) => Promise<void>
 
 export async function loadEvents(tx: postgres.TransactionSql, eventIds: string[]): Promise<SyncedEvent[]> {
   if (eventIds.length === 0) return []
-  const rows = await tx<{ id: string; type: string; created: Date; customer_id: string | null; object_id: string | null; payload: StripeEventEnvelope }[]>`
+  const rows = await tx<{ id: string; type: string; created: Date; customer_id: string | null; object_id: string | null; payload: SyncedEvent['payload'] }[]>`
     select id, type, created, customer_id, object_id, payload from billing.stripe_events
     where id = any(${eventIds}) order by created, received_at`
   return rows.map((r) => ({ id: r.id, type: r.type, created: r.created, customerId: r.customer_id, objectId: r.object_id, payload: r.payload }))

@@ -18,6 +18,20 @@ export const StripeEvent = z.looseObject({
 })
 export type StripeEventEnvelope = z.infer<typeof StripeEvent>
 
+// A thin event (API v2 event destinations: `v2.core.event`): no snapshot, a reference to the object that
+// changed, `created` as an ISO time. The product acts on none of them, but a signed one is Stripe's and
+// is recorded and acknowledged like any other type it does not act on, rather than refused and retried.
+export const ThinStripeEvent = z.looseObject({
+  id: z.string().startsWith('evt_'),
+  object: z.literal('v2.core.event'),
+  type: z.string().min(1),
+  created: z.iso.datetime({ offset: true }),
+  livemode: z.boolean(),
+  context: z.string().nullable().optional(),
+  related_object: z.looseObject({ id: z.string(), type: z.string() }).nullable().optional(),
+})
+export type ThinStripeEventEnvelope = z.infer<typeof ThinStripeEvent>
+
 export interface RecordedEvent {
   id: string
   type: string
@@ -29,7 +43,7 @@ export interface RecordedEvent {
   objectType: string | null
   objectId: string | null
   customerId: string | null
-  payload: StripeEventEnvelope
+  payload: StripeEventEnvelope | ThinStripeEventEnvelope
   verifiedBy: string
 }
 
@@ -45,6 +59,24 @@ export function toRecorded(event: StripeEventEnvelope, verifiedBy: string): Reco
     livemode: e.livemode,
     created: new Date(e.created * 1000),
     ...routeEvent(e),
+    payload: e,
+    verifiedBy,
+  }
+}
+
+export function toRecordedThin(event: ThinStripeEventEnvelope, verifiedBy: string): RecordedEvent {
+  const e = jsonbSafe(event)
+  return {
+    id: e.id,
+    type: e.type,
+    apiVersion: null,
+    apiVersionMismatch: false,
+    account: e.context ?? null,
+    livemode: e.livemode,
+    created: new Date(e.created),
+    objectType: e.related_object?.type ?? null,
+    objectId: e.related_object?.id ?? null,
+    customerId: null,
     payload: e,
     verifiedBy,
   }

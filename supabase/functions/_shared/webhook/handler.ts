@@ -4,7 +4,7 @@
 import { HttpError } from '../errors.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
-import { StripeEvent, toRecorded, type RecordedEvent } from './envelope.ts'
+import { StripeEvent, ThinStripeEvent, toRecorded, toRecordedThin, type RecordedEvent } from './envelope.ts'
 import { verifyStripeRequest } from './verify.ts'
 
 export type { RecordedEvent }
@@ -19,15 +19,23 @@ export interface WebhookDeps {
   kick: () => void
 }
 
+/** A snapshot event (v1) or a thin one (v2), as its inbox row; 400 for a signed body that is neither. */
+function toInboxRow(event: unknown, verifiedBy: string): RecordedEvent {
+  const v1 = StripeEvent.safeParse(event)
+  if (v1.success) return toRecorded(v1.data, verifiedBy)
+  const thin = ThinStripeEvent.safeParse(event)
+  if (thin.success) return toRecordedThin(thin.data, verifiedBy)
+  const issue = v1.error.issues[0]
+  throw new HttpError(400, `signed body is not a Stripe event: ${issue?.path.join('.')} ${issue?.message}`)
+}
+
 export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
   if (req.method !== 'POST') return json(405, { error: 'only POST is accepted' }, { allow: 'POST' })
   try {
     const raw = await readBodyLimited(req, MAX_BODY_BYTES)
     const { event, verifiedBy } = await verifyStripeRequest(raw, req.headers.get('stripe-signature'), deps.secrets)
-    const parsed = StripeEvent.safeParse(event)
-    if (!parsed.success) throw new HttpError(400, `signed body is not a Stripe event: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`)
-    const e = parsed.data
-    const recorded = toRecorded(e, verifiedBy)
+    const recorded = toInboxRow(event, verifiedBy)
+    const e = recorded.payload
     let inserted: boolean
     try {
       inserted = await deps.record(recorded)
@@ -35,7 +43,7 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
       console.error(`stripe-webhook: ${e.id} (${e.type}) not recorded, answering 503 so Stripe retries:`, err)
       return json(503, { error: 'the event could not be stored; retry later' }, { 'retry-after': '10' })
     }
-    if (recorded.apiVersionMismatch) console.warn(`stripe-webhook: ${e.id} has api_version ${e.api_version}, pinned ${STRIPE_API_VERSION}`)
+    if (recorded.apiVersionMismatch) console.warn(`stripe-webhook: ${e.id} has api_version ${recorded.apiVersion}, pinned ${STRIPE_API_VERSION}`)
     if (inserted) deps.kick()
     return json(200, { received: true, id: e.id, duplicate: !inserted })
   } catch (err) {

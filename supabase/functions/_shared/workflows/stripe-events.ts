@@ -7,11 +7,12 @@ import type { Workflow, WorkflowEvent } from './define.ts'
 import { dispatch } from './dispatch.ts'
 
 export function toWorkflowEvent(e: SyncedEvent): WorkflowEvent {
-  const data = e.payload.data as { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> }
+  // Thin events and payloads redacted by a GDPR deletion carry no snapshot.
+  const data = (e.payload as { data?: { object?: Record<string, unknown>; previous_attributes?: Record<string, unknown> } }).data
   return {
     name: e.type,
     id: e.id,
-    data: { object: data.object, previous_attributes: data.previous_attributes ?? null, customerId: e.customerId },
+    data: { object: data?.object ?? {}, previous_attributes: data?.previous_attributes ?? null, customerId: e.customerId },
     ts: e.created.getTime(),
   }
 }
