@@ -1,6 +1,6 @@
 -- A customer deleted in Stripe: Stripe cancels its subscriptions when it deletes it, so the sync now
--- fetches those subscriptions one by one and they, and the organization, follow instead of staying
--- "active" in the mirror. The organization's billing fields are derived in one function, used both by
+-- fetches its subscriptions and invoices one by one and they, and the organization (found through the
+-- customer's last snapshot when it was never synced alive), follow instead of staying "active". The organization's billing fields are derived in one function, used both by
 -- the sync and by the subscription-created workflow when it creates the organization after the sync.
 
 create function billing._refresh_organization_billing(p_org uuid, p_customer_id text, p_fetched_at timestamptz) returns void
@@ -68,32 +68,36 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+  v_deleted boolean;
   v_org uuid;
   v_user uuid;
   v_sub jsonb;
   v_item jsonb;
   v_inv jsonb;
 begin
-  if p_customer is null then
-    -- Stripe says the customer is gone: keep the row, marked deleted. Its subscriptions (which Stripe
-    -- cancelled when it deleted the customer, fetched one by one) and its organization still follow.
-    insert into public.stripe_customers as t (id, deleted, stripe_fetched_at) values (p_customer_id, true, p_fetched_at)
-    on conflict (id) do update set deleted = true, stripe_fetched_at = excluded.stripe_fetched_at
+  -- Deleted in Stripe: p_customer is null, or the last snapshot Stripe sent of it with `deleted: true`
+  -- (the sync takes it from the inbox: Stripe answers a deleted customer with its id alone).
+  v_deleted := p_customer is null or coalesce((p_customer ->> 'deleted')::boolean, false);
+  v_user := billing._uuid(p_customer #>> '{metadata,user_id}');
+  if v_user is not null and not exists (select 1 from auth.users where id = v_user) then
+    v_user := null;
+  end if;
+  v_org := coalesce(
+    (select id from public.organizations where id = billing._uuid(p_customer #>> '{metadata,organization_id}')),
+    (select id from public.organizations where stripe_customer_id = p_customer_id),
+    (select organization_id from public.stripe_customers where id = p_customer_id)
+  );
+  if v_deleted then
+    -- Keep the row, marked deleted, with what the mirror knew (newer than any snapshot) or else the snapshot.
+    insert into public.stripe_customers as t (id, organization_id, user_id, email, name, metadata, deleted, raw, stripe_fetched_at)
+    values (p_customer_id, v_org, v_user, p_customer ->> 'email', p_customer ->> 'name', coalesce(p_customer -> 'metadata', '{}'),
+      true, p_customer, p_fetched_at)
+    on conflict (id) do update set
+      organization_id = coalesce(t.organization_id, excluded.organization_id), user_id = coalesce(t.user_id, excluded.user_id),
+      email = coalesce(t.email, excluded.email), name = coalesce(t.name, excluded.name), deleted = true,
+      stripe_fetched_at = excluded.stripe_fetched_at
     where t.stripe_fetched_at <= excluded.stripe_fetched_at;
-    v_org := coalesce(
-      (select id from public.organizations where stripe_customer_id = p_customer_id),
-      (select organization_id from public.stripe_customers where id = p_customer_id)
-    );
   else
-    v_user := billing._uuid(p_customer #>> '{metadata,user_id}');
-    if v_user is not null and not exists (select 1 from auth.users where id = v_user) then
-      v_user := null;
-    end if;
-    v_org := coalesce(
-      (select id from public.organizations where id = billing._uuid(p_customer #>> '{metadata,organization_id}')),
-      (select id from public.organizations where stripe_customer_id = p_customer_id),
-      (select organization_id from public.stripe_customers where id = p_customer_id)
-    );
     insert into public.stripe_customers as t (id, organization_id, user_id, email, name, metadata, deleted, raw, stripe_fetched_at)
     values (p_customer_id, v_org, v_user, p_customer ->> 'email', p_customer ->> 'name', coalesce(p_customer -> 'metadata', '{}'),
       false, p_customer, p_fetched_at)
@@ -102,9 +106,9 @@ begin
       email = excluded.email, name = excluded.name, metadata = excluded.metadata, deleted = false, raw = excluded.raw,
       stripe_fetched_at = excluded.stripe_fetched_at
     where t.stripe_fetched_at <= excluded.stripe_fetched_at;
-    if v_org is not null then
-      update public.organizations set stripe_customer_id = p_customer_id where id = v_org and stripe_customer_id is null;
-    end if;
+  end if;
+  if v_org is not null then
+    update public.organizations set stripe_customer_id = p_customer_id where id = v_org and stripe_customer_id is null;
   end if;
 
   for v_sub in select * from jsonb_array_elements(coalesce(p_subscriptions, '[]')) loop
@@ -159,7 +163,7 @@ begin
 end
 $$;
 comment on function billing.service_role_apply_customer_state(text, jsonb, jsonb, jsonb, timestamptz) is
-  'Mirrors one customer''s fetched state (null customer: deleted in Stripe, with its subscriptions as fetched) and updates its organization; older data changes nothing.';
+  'Mirrors one customer''s fetched state (null, or a snapshot with deleted: true: deleted in Stripe, with its subscriptions and invoices as fetched one by one) and updates its organization; older data changes nothing.';
 
 revoke execute on function billing._refresh_organization_billing(uuid, text, timestamptz) from public, anon, authenticated;
 revoke execute on function billing.service_role_refresh_organization_billing(uuid) from public, anon, authenticated;

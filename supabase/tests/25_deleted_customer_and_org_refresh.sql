@@ -2,7 +2,7 @@
 -- organization created after its customer was synced gets the state the mirror holds (not the event's).
 begin;
 \ir _helpers.psql
-select plan(9);
+select plan(11);
 
 insert into public.organizations (id, name) values ('0e000000-0000-0000-0000-000000000000', 'Org E');
 
@@ -28,6 +28,16 @@ select is((select status from public.stripe_subscriptions where id = 'sub_e'), '
 select is((select row(billing_status, cancelled_at, next_billing_at)::text from public.organizations where id = '0e000000-0000-0000-0000-000000000000'),
   row('cancelled', to_timestamp(1701000000), null::timestamptz)::text, 'its organization is cancelled, with the end date and no next bill');
 select is((select plan_name from public.organizations where id = '0e000000-0000-0000-0000-000000000000'), 'Plan E', 'the plan it had is kept for the record');
+
+-- A customer deleted before the mirror ever had it: its last snapshot (from the inbox) names its organization.
+insert into public.organizations (id, name) values ('0d000000-0000-0000-0000-000000000000', 'Org D');
+select billing.service_role_apply_customer_state('cus_d',
+  '{"id": "cus_d", "email": "d@example.test", "deleted": true, "metadata": {"organization_id": "0d000000-0000-0000-0000-000000000000"}}',
+  jsonb_build_array(tests.sub_e('sub_d', 'canceled', '{"canceled_at": 1701000000, "ended_at": 1701000000}')), '[]', now());
+select is((select row(deleted, email, organization_id)::text from public.stripe_customers where id = 'cus_d'),
+  row(true, 'd@example.test', '0d000000-0000-0000-0000-000000000000'::uuid)::text, 'a never-synced deleted customer is mirrored from its last snapshot');
+select is((select row(stripe_customer_id, billing_status)::text from public.organizations where id = '0d000000-0000-0000-0000-000000000000'),
+  row('cus_d', 'cancelled')::text, 'and its organization is linked to it and cancelled');
 
 -- A customer synced before any organization existed, with an incomplete subscription (first payment not made).
 select billing.service_role_apply_customer_state('cus_f', '{"id": "cus_f", "email": "f@example.test", "metadata": {}}',

@@ -1,6 +1,7 @@
 // Property (DESIGN rules 1–4): whatever a few customers do in Stripe (subscribe with a good or failing
-// card, trials, plan and quantity changes, cancel at period end and resume, cancel now, card swaps, time
-// passing on a test clock so renewals and dunning run), and however the webhooks arrive (reordered,
+// card, trials, plan and quantity changes, cancel at period end and resume, cancel now, card swaps,
+// deleting the customer, time passing on a test clock so renewals and dunning run), and however the
+// webhooks arrive (reordered,
 // duplicated, first attempts dropped: the emulator's seeded chaos), the product's webhook handler and
 // sync worker leave the mirror equal to what Stripe holds. fast-check draws the chaos seed too, so a
 // failing case replays from PROPERTY_SEED and its path.
@@ -58,6 +59,8 @@ const operation = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('change' as const), who, plan, quantity }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('cancelAtPeriodEnd' as const, 'resume' as const, 'cancelNow' as const), who }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('replaceCard' as const), who, card }) },
+  // Rare: Stripe cancels the customer's subscriptions and the customer is gone for the rest of the story.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteCustomer' as const), who }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), days: fc.integer({ min: 1, max: 40 }) }) },
   // Deliver what is held and sync it mid-story, so later syncs must overwrite earlier ones.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deliver' as const) }) },
@@ -113,6 +116,7 @@ async function apply(run: Run, op: Operation): Promise<void> {
   }
   if (op.kind === 'deliver') return deliverAndSync(run)
   const customer = run.customers[op.who].id
+  if (run.s.running.emu.find(customer)?.deleted) return
   const live = liveSub(run, customer)
   switch (op.kind) {
     case 'subscribe':
@@ -132,6 +136,9 @@ async function apply(run: Run, op: Operation): Promise<void> {
       return
     case 'replaceCard':
       return useCard(run, customer, op.card)
+    case 'deleteCustomer':
+      await stripe.customers.del(customer)
+      return
   }
 }
 

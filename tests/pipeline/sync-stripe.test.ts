@@ -118,6 +118,20 @@ describe('sync against Stripe', () => {
     expect(rows).toEqual([{ id: gone.id, deleted: true }, { id: never, deleted: true }])
   })
 
+  test('a customer deleted before it was ever synced still gets its subscription, invoice and organization mirrored', async () => {
+    const c = await stripeCustomer()
+    await s.stripe.customers.del(c.id)
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, s.eventsOf(c.id))
+    await drain(queue)
+    expect(await statusOf(events)).toEqual([{ status: 'processed', n: events.length }])
+    const held = s.running.emu.find(c.sub)!
+    expect(await sql`select status from public.stripe_subscriptions where id = ${c.sub}`).toEqual([{ status: 'canceled' }])
+    expect(await sql`select status, amount_paid::int from public.stripe_invoices where id = ${c.inv}`).toEqual([{ status: 'paid', amount_paid: 3 * 4900 }])
+    const [org] = await sql`select stripe_customer_id, billing_status, cancelled_at, price_id from public.organizations where id = ${c.org}`
+    expect(org).toEqual({ stripe_customer_id: c.id, billing_status: 'cancelled', cancelled_at: seconds(held.ended_at), price_id: price.id })
+  })
+
   test('a customer whose name holds U+0000 (which Postgres cannot store) is synced, with U+FFFD in its place', async () => {
     const c = await s.stripe.customers.create({ email: 'nul@example.test', name: 'Nul\u0000 Ltd', metadata: { ref: 'a\u0000b' } })
     const queue = await newQueue()

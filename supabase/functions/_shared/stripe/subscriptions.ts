@@ -25,9 +25,8 @@ export async function fetchSubscriptions(ctx: StripeContext, customerId: string)
 }
 
 /**
- * Subscriptions by id. For a deleted customer: Stripe cancels its subscriptions when it deletes it, and
- * its list calls no longer know the customer, but each subscription is still retrievable. One that is
- * gone too is left out.
+ * Subscriptions by id (a deleted customer's: Stripe cancels them when it deletes the customer, and its
+ * list calls no longer know it, but each is still retrievable). One that is gone too is left out.
  */
 export async function fetchSubscriptionsById(ctx: StripeContext, ids: string[]): Promise<Stripe.Subscription[]> {
   const found: Stripe.Subscription[] = []

@@ -6,7 +6,7 @@ import type postgres from 'postgres'
 import { jsonbSafe } from '../jsonb.ts'
 import type { StripeContext } from '../stripe/context.ts'
 import { fetchCustomer } from '../stripe/customers.ts'
-import { fetchRecentInvoices } from '../stripe/invoices.ts'
+import { fetchInvoicesById, fetchRecentInvoices } from '../stripe/invoices.ts'
 import { fetchPrice, fetchProduct } from '../stripe/products.ts'
 import { fetchSubscriptions, fetchSubscriptionsById } from '../stripe/subscriptions.ts'
 import { markProcessed } from './events.ts'
@@ -44,21 +44,59 @@ async function absorbQueued(tx: postgres.TransactionSql, queue: string, customer
 
 const lockKey = (g: Group) => `stripe:${g.key}`
 
-/** The subscriptions the mirror still holds as not ended, for a customer Stripe has deleted. */
-async function liveSubscriptionIds(tx: postgres.TransactionSql, customerId: string): Promise<string[]> {
-  const rows = await tx<{ id: string }[]>`select id from public.stripe_subscriptions
-    where customer_id = ${customerId} and status not in ('canceled', 'incomplete_expired') order by id`
-  return rows.map((r) => r.id)
+const MAX_DELETED_OBJECTS = 50
+
+/**
+ * What may still change of a customer Stripe has deleted: the subscriptions and invoices its events
+ * mention or the mirror holds, less those already final in the mirror. At most MAX_DELETED_OBJECTS of
+ * each, newest first: this runs once per deleted customer, not on the hot path.
+ */
+async function objectsOfDeletedCustomer(tx: postgres.TransactionSql, customerId: string): Promise<{ subscriptions: string[]; invoices: string[] }> {
+  const [row] = await tx<{ subscriptions: string[] | null; invoices: string[] | null }[]>`
+    with mentioned as (
+      select object_type, object_id as id, created from billing.stripe_events where customer_id = ${customerId} and object_type in ('subscription', 'invoice')
+      union all
+      select 'subscription', coalesce(payload #>> '{data,object,parent,subscription_details,subscription}', payload #>> '{data,object,subscription}'), created
+      from billing.stripe_events where customer_id = ${customerId} and object_type = 'invoice'
+      union all
+      select 'subscription', id, created from public.stripe_subscriptions where customer_id = ${customerId}
+      union all
+      select 'invoice', id, created from public.stripe_invoices where customer_id = ${customerId}
+    ), open as (
+      select m.object_type, m.id, max(m.created) as created from mentioned m
+      where m.id is not null
+        and not (m.object_type = 'subscription' and m.id not like 'sub_%')
+        and not exists (select 1 from public.stripe_subscriptions s where m.object_type = 'subscription' and s.id = m.id and s.status in ('canceled', 'incomplete_expired'))
+        and not exists (select 1 from public.stripe_invoices i where m.object_type = 'invoice' and i.id = m.id and i.status in ('paid', 'void'))
+      group by 1, 2
+    )
+    select (select array_agg(id order by created desc) from (select * from open where object_type = 'subscription' order by created desc limit ${MAX_DELETED_OBJECTS}) s) as subscriptions,
+      (select array_agg(id order by created desc) from (select * from open where object_type = 'invoice' order by created desc limit ${MAX_DELETED_OBJECTS}) i) as invoices`
+  return { subscriptions: row.subscriptions ?? [], invoices: row.invoices ?? [] }
+}
+
+/**
+ * A deleted customer as Stripe last sent it (Stripe now answers with its id alone), marked deleted: its
+ * metadata still names its organization when it was deleted before the mirror ever had it.
+ */
+async function lastSnapshot(tx: postgres.TransactionSql, customerId: string): Promise<Record<string, unknown> | null> {
+  const [row] = await tx<{ customer: Record<string, unknown> }[]>`
+    select payload #> '{data,object}' as customer from billing.stripe_events
+    where customer_id = ${customerId} and object_type = 'customer' and payload #> '{data,object}' is not null
+    order by created desc, received_at desc limit 1`
+  return row ? { ...row.customer, deleted: true } : null
 }
 
 async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, customerId: string): Promise<Date> {
   // Stamped before the first call: the data is at least this fresh.
   const fetchedAt = new Date()
   const fetched = await fetchCustomer(ctx, customerId)
-  const subscriptions = fetched.deleted ? await fetchSubscriptionsById(ctx, await liveSubscriptionIds(tx, customerId)) : await fetchSubscriptions(ctx, customerId)
-  const invoices = fetched.deleted ? [] : await fetchRecentInvoices(ctx, customerId)
+  const gone = fetched.deleted ? await objectsOfDeletedCustomer(tx, customerId) : null
+  const subscriptions = gone ? await fetchSubscriptionsById(ctx, gone.subscriptions) : await fetchSubscriptions(ctx, customerId)
+  const invoices = gone ? await fetchInvoicesById(ctx, gone.invoices) : await fetchRecentInvoices(ctx, customerId)
+  const customer = fetched.deleted ? await lastSnapshot(tx, customerId) : fetched.customer
   await tx`select billing.service_role_apply_customer_state(
-    ${customerId}, ${fetched.deleted ? null : tx.json(jsonbSafe(fetched.customer) as never)},
+    ${customerId}, ${customer ? tx.json(jsonbSafe(customer) as never) : null},
     ${tx.json(jsonbSafe(subscriptions) as never)}, ${tx.json(jsonbSafe(invoices) as never)}, ${fetchedAt})`
   return fetchedAt
 }
