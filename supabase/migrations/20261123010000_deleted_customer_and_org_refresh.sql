@@ -31,11 +31,13 @@ begin
     last_payment_at = greatest(o.last_payment_at, (select max(paid_at) from public.stripe_invoices where customer_id = p_customer_id)),
     stripe_synced_at = p_fetched_at,
     updated_at = now()
-  where o.id = p_org and (o.stripe_synced_at is null or o.stripe_synced_at <= p_fetched_at);
+  -- Only its current customer speaks for an organization: one that replaced a customer deleted in Stripe
+  -- is not set back to cancelled by a late sync of the old one.
+  where o.id = p_org and o.stripe_customer_id = p_customer_id and (o.stripe_synced_at is null or o.stripe_synced_at <= p_fetched_at);
 end
 $$;
 comment on function billing._refresh_organization_billing(uuid, text, timestamptz) is
-  'Derives an organization''s billing fields from its customer''s mirrored subscriptions and invoices; older data changes nothing.';
+  'Derives an organization''s billing fields from its current customer''s mirrored subscriptions and invoices; older data changes nothing.';
 
 create function billing.service_role_refresh_organization_billing(p_organization_id uuid) returns void
 language plpgsql

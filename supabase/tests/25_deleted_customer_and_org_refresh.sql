@@ -2,7 +2,7 @@
 -- organization created after its customer was synced gets the state the mirror holds (not the event's).
 begin;
 \ir _helpers.psql
-select plan(11);
+select plan(12);
 
 insert into public.organizations (id, name) values ('0e000000-0000-0000-0000-000000000000', 'Org E');
 
@@ -52,6 +52,14 @@ select billing.service_role_apply_customer_state('cus_f', '{"id": "cus_f", "emai
   jsonb_build_array(tests.sub_e('sub_f', 'trialing', '{"trial_end": 1702592000}')), '[]', now() + interval '1 second');
 select is((select row(billing_status, trial_ends_at)::text from public.organizations where id = '0f000000-0000-0000-0000-000000000000'),
   row('trialing', to_timestamp(1702592000))::text, 'once Stripe says it is trialing, so does the organization');
+
+-- Org E starts over with a new customer (the web app's checkout after the old one was deleted); a late
+-- sync of the deleted one leaves the organization to its new customer.
+update public.organizations set stripe_customer_id = 'cus_e2', billing_status = 'active' where id = '0e000000-0000-0000-0000-000000000000';
+select billing.service_role_apply_customer_state('cus_e', null,
+  jsonb_build_array(tests.sub_e('sub_e', 'canceled', '{"canceled_at": 1701000000, "ended_at": 1701000000}')), '[]', now() + interval '1 minute');
+select is((select row(stripe_customer_id, billing_status)::text from public.organizations where id = '0e000000-0000-0000-0000-000000000000'),
+  row('cus_e2', 'active')::text, 'a late sync of a replaced customer does not touch the organization');
 
 select tests.authenticate_as(tests.create_user('e0000000-0000-0000-0000-00000000000e', 'e-user@example.test'));
 select throws_ok($$ select billing.service_role_refresh_organization_billing('0f000000-0000-0000-0000-000000000000') $$, '42501', null,

@@ -151,6 +151,23 @@ describe('checkout, sync-now, portal and export', () => {
     expect(page).toContain(`/billing/${orgId}?portal=return`)
   })
 
+  it('starts over with a new Stripe customer when the organization\'s was deleted in Stripe', async () => {
+    const created = await api(owner.token, 'POST', '/organizations', { name: 'Phoenix Co' })
+    const phoenix = created.body.organization.id as string
+    expect((await api(owner.token, 'POST', `/organizations/${phoenix}/checkout`, { price_id: price.id })).status).toBe(200)
+    const [{ stripe_customer_id: old }] = await sql`select stripe_customer_id from public.organizations where id = ${phoenix}`
+    await stripe.customers.del(old)
+    await until('the deletion in the mirror', async () => (await sql`select deleted from public.stripe_customers where id = ${old}`)[0]?.deleted)
+    const portal = await api(owner.token, 'POST', `/organizations/${phoenix}/portal`)
+    expect(portal).toMatchObject({ status: 409, body: { error: { code: 'customer_deleted' } } })
+    const again = await api(owner.token, 'POST', `/organizations/${phoenix}/checkout`, { price_id: price.id })
+    expect(again.status).toBe(200)
+    const [{ stripe_customer_id: fresh }] = await sql`select stripe_customer_id from public.organizations where id = ${phoenix}`
+    expect(fresh).not.toBe(old)
+    const customer = (await stripe.customers.retrieve(fresh)) as Stripe.Customer
+    expect(customer.metadata).toEqual({ organization_id: phoenix, user_id: owner.id })
+  })
+
   it('gives the export link only after cancellation, with this organization\'s data and no one else\'s', async () => {
     const early = await api(owner.token, 'POST', `/organizations/${orgId}/export`)
     expect(early.status).toBe(409)

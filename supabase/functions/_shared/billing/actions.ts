@@ -20,12 +20,22 @@ export interface BillingDeps {
   exportSecret: string
 }
 
-interface Membership { role: 'admin' | 'member'; name: string; billing_email: string | null; billing_status: string | null; stripe_customer_id: string | null; live: boolean }
+interface Membership {
+  role: 'admin' | 'member'
+  name: string
+  billing_email: string | null
+  billing_status: string | null
+  stripe_customer_id: string | null
+  /** The organization's customer was deleted in Stripe (as the mirror knows). */
+  customer_deleted: boolean
+  live: boolean
+}
 
 /** The caller's membership of the organization, read through RLS; 404 when they are not a member. */
 async function membership(deps: BillingDeps, caller: Caller, orgId: string): Promise<Membership> {
   const [row] = await asUser(deps.sql, caller, (tx) => tx<Membership[]>`
     select m.role, o.name, o.billing_email, o.billing_status, o.stripe_customer_id,
+           coalesce((select c.deleted from public.stripe_customers c where c.id = o.stripe_customer_id), false) as customer_deleted,
            exists (select 1 from public.stripe_subscriptions s where s.organization_id = o.id and s.status in ${tx(LIVE_STATUSES)}) as live
     from public.organizations o join public.organization_members m on m.organization_id = o.id and m.user_id = (select auth.uid())
     where o.id = ${orgId}`)
@@ -35,19 +45,22 @@ async function membership(deps: BillingDeps, caller: Caller, orgId: string): Pro
 
 /**
  * The organization's Stripe customer, created on first use with the organization and user in its
- * metadata (before any payment, so every later event routes to the organization). The idempotency key
- * makes two concurrent first checkouts share one customer.
+ * metadata (before any payment, so every later event routes to the organization), and created anew
+ * when the old one was deleted in Stripe. The idempotency key makes two concurrent checkouts share one.
  */
 async function ensureCustomer(deps: BillingDeps, ctx: StripeContext, caller: Caller, orgId: string, m: Membership): Promise<string> {
-  if (m.stripe_customer_id) return m.stripe_customer_id
+  if (m.stripe_customer_id && !m.customer_deleted) return m.stripe_customer_id
+  const replaced = m.stripe_customer_id
   const customer = await call(ctx, `create customer for organization ${orgId}`, () =>
     ctx.stripe.customers.create(
       { email: m.billing_email ?? caller.email ?? undefined, name: m.name, metadata: { organization_id: orgId, user_id: caller.userId } },
-      { idempotencyKey: `organization-customer-${orgId}` },
+      { idempotencyKey: `organization-customer-${orgId}${replaced ? `-after-${replaced}` : ''}` },
     ))
   const [row] = await deps.sql<{ stripe_customer_id: string }[]>`
-    update public.organizations set stripe_customer_id = coalesce(stripe_customer_id, ${customer.id}), updated_at = now()
+    update public.organizations set updated_at = now(), stripe_customer_id = case
+        when stripe_customer_id is null or stripe_customer_id = ${replaced} then ${customer.id} else stripe_customer_id end
     where id = ${orgId} returning stripe_customer_id`
+  if (replaced) console.log(`billing: organization ${orgId} gets customer ${row.stripe_customer_id} (${replaced} was deleted in Stripe)`)
   return row.stripe_customer_id
 }
 
@@ -80,6 +93,7 @@ export async function openPortal(deps: BillingDeps, caller: Caller, orgId: strin
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw adminsOnly()
   if (!m.stripe_customer_id) throw new BillingError(409, 'no_customer', 'This organization has no billing account yet. Choose a plan first.')
+  if (m.customer_deleted) throw new BillingError(409, 'customer_deleted', "This organization's billing account was deleted in Stripe. Choose a plan to start a new subscription.")
   const ctx = deps.stripe()
   const session = await call(ctx, `create portal session for ${m.stripe_customer_id}`, () =>
     ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${deps.appUrl.replace(/\/$/, '')}/billing/${orgId}?portal=return` }))
