@@ -136,6 +136,15 @@ describe('billing workflows', () => {
     expect(event.cancelled_at).not.toBeNull()
   })
 
+  test('a declined attempt to subscribe again does not cancel the scheduled deletion', async () => {
+    const { c, sub } = await subscribed()
+    await handOver(sql, 'customer.subscription.deleted', { ...sub, status: 'canceled' })
+    await settle(sql)
+    await handOver(sql, 'customer.subscription.created', subscription(c, { status: 'incomplete' }))
+    const [event] = await sql`select cancelled_at from billing.workflow_events where name = 'data/deletion.scheduled' and data ->> 'customerId' = ${c.id}`
+    expect(event.cancelled_at).toBeNull()
+  })
+
   test('a customer whose name and email changed renames the organization and updates the owner\'s profile email', async () => {
     const { c } = await subscribed('Old Name')
     const email = `new-${c.email}`

@@ -1,8 +1,14 @@
 // The scheduled deletion of an organization's personal data, 30 days after cancellation. A new
-// subscription of the same customer cancels it before it is due; and at run time it checks again
-// that the organization has not resubscribed.
-import { defineWorkflow } from '../define.ts'
+// subscription of the same customer that starts (not a declined first payment) cancels it before it is
+// due; and at run time it checks again that the organization has not resubscribed.
+import { defineWorkflow, type WorkflowEvent } from '../define.ts'
 import { idOf } from './lookups.ts'
+import { startsSubscription } from './subscription-created.ts'
+
+function resubscribed(e: WorkflowEvent): string | null {
+  const c = idOf((e.data.object as { customer?: unknown }).customer)
+  return c && startsSubscription(e) ? `customer:${c}` : null
+}
 
 export const dataDeletion = defineWorkflow(
   {
@@ -10,7 +16,8 @@ export const dataDeletion = defineWorkflow(
     triggers: ['data/deletion.scheduled'],
     key: (e) => `organization:${e.data.organizationId}:${e.id}`,
     cancelKey: (e) => (e.data.customerId ? `customer:${e.data.customerId}` : null),
-    cancelOn: [{ event: 'customer.subscription.created', key: (e) => { const c = idOf((e.data.object as { customer?: unknown }).customer); return c ? `customer:${c}` : null } }],
+    // Only a subscription that starts (paid, or trialing) counts as subscribing again, not a declined attempt.
+    cancelOn: ['customer.subscription.created', 'customer.subscription.updated'].map((name) => ({ event: name, key: resubscribed })),
   },
   async ({ event, step, sql }) => {
     const organizationId = String(event.data.organizationId)

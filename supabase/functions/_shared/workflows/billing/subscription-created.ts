@@ -19,7 +19,7 @@ interface SubscriptionObject {
 const STARTED = ['active', 'trialing']
 
 /** Created active or trialing, or an incomplete subscription whose first payment went through. */
-function startsSubscription(event: WorkflowEvent): boolean {
+export function startsSubscription(event: WorkflowEvent): boolean {
   const sub = event.data.object as SubscriptionObject
   if (!STARTED.includes(sub.status)) return false
   if (event.name === 'customer.subscription.created') return true
