@@ -73,6 +73,13 @@ export function expand(emu: Emulator, obj: Obj, paths: string[]): Obj {
 /** Fields Stripe leaves out unless asked for with expand[] (its "includable" fields). */
 const INCLUDABLE: Record<string, Record<string, (emu: Emulator, obj: Obj) => unknown>> = {
   invoice: { payments: (emu, inv) => ({ object: 'list', data: structuredClone(invoicePayments(emu, inv.id)), has_more: false, url: `/v1/invoice_payments?invoice=${inv.id}` }) },
+  // The customer's subscriptions that have not ended, as older integrations read them.
+  customer: {
+    subscriptions: (emu, c) => {
+      const subs = emu.all('subscription').filter((s) => s.customer === c.id && !['canceled', 'incomplete_expired'].includes(s.status)).reverse()
+      return { object: 'list', data: structuredClone(subs), has_more: false, total_count: subs.length, url: `/v1/customers/${c.id}/subscriptions` }
+    },
+  },
 }
 
 function walk(emu: Emulator, node: any, segs: string[], path: string): void {

@@ -12,9 +12,10 @@ import { portalRoutes } from './resources/portal.ts'
 import { eventRoutes } from './resources/events.ts'
 import { testClockRoutes } from './resources/test-clocks.ts'
 import { webhookEndpointRoutes } from './resources/webhook-endpoints.ts'
+import { searchRoutes } from './search.ts'
 
 const ROUTES: Route[] = [
-  ...customerRoutes, ...paymentMethodRoutes, ...productRoutes, ...priceRoutes, ...subscriptionRoutes, ...invoiceRoutes,
+  ...searchRoutes, ...customerRoutes, ...paymentMethodRoutes, ...productRoutes, ...priceRoutes, ...subscriptionRoutes, ...invoiceRoutes,
   ...invoiceItemRoutes, ...checkoutRoutes, ...portalRoutes, ...eventRoutes, ...testClockRoutes, ...webhookEndpointRoutes,
 ]
 

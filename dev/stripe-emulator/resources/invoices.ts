@@ -6,7 +6,8 @@ import { StripeApiError, invalid, required } from '../errors.ts'
 import { bool, expand, expandPaths, page } from '../list.ts'
 import { mergeMetadata, oneOf, route, str, type Route } from './common.ts'
 import { buildInvoice, finalize, markUncollectible, paymentMethodFor, voidInvoice, type LineInput } from '../billing/invoices.ts'
-import { charge } from '../billing/lifecycle.ts'
+import { charge, cycleLines, LIVE, periodEnd } from '../billing/lifecycle.ts'
+import { addInterval, type Interval } from '../billing/periods.ts'
 import { invoicePayments } from '../billing/payments.ts'
 import { attach, ownedBy } from './payment-methods.ts'
 
@@ -24,6 +25,29 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
   for (const ii of items) ii.invoice = invoice.id
   emu.emit('invoice.created', invoice, undefined, customer.test_clock)
   return invoice
+}
+
+/**
+ * The invoice a subscription's next renewal will make (with prorations waiting on it), as
+ * `POST /v1/invoices/create_preview` answers: never stored, no events, id `upcoming_in_...`.
+ */
+function preview(emu: Emulator, p: Record<string, any>): Obj {
+  const subId = str(p.subscription, 'subscription')
+  const given = subId ? emu.get('subscription', subId, 'subscription', 'subscription') : undefined
+  const customerId = str(p.customer, 'customer') ?? given?.customer
+  if (!customerId) throw required('customer')
+  const customer = emu.get('customer', customerId, 'customer', 'customer')
+  const sub = given ?? emu.all('subscription').filter((x) => x.customer === customer.id && LIVE.includes(x.status)).at(-1)
+  if (!sub || sub.customer !== customer.id || !LIVE.includes(sub.status) || sub.cancel_at_period_end || sub.status === 'paused') {
+    throw new StripeApiError(404, 'invalid_request_error', `No upcoming invoices for customer: ${customer.id}`, { code: 'invoice_upcoming_none' })
+  }
+  const start = periodEnd(sub)
+  const price = sub.items.data[0].price
+  const end = addInterval(start, price.recurring.interval as Interval, price.recurring.interval_count, new Date(sub.billing_cycle_anchor * 1000).getUTCDate())
+  const draft = buildInvoice(emu, { customer, currency: sub.currency, lines: cycleLines(emu, sub, start, end), billingReason: 'subscription_cycle', subscription: sub, periodStart: start, periodEnd: end })
+  emu.remove('invoice', draft.id)
+  const id = `upcoming_${draft.id}`
+  return { ...draft, id, created: start, lines: { ...draft.lines, url: `/v1/invoices/${id}/lines`, data: draft.lines.data.map((l: Obj) => ({ ...l, invoice: id })) } }
 }
 
 function pay(emu: Emulator, id: string, p: Record<string, any>): Obj {
@@ -57,6 +81,7 @@ function markPaidOutOfBand(emu: Emulator, invoice: Obj): Obj {
 
 export const invoiceRoutes: Route[] = [
   route('POST', '/v1/invoices', (emu, p) => expand(emu, create(emu, p), expandPaths(p))),
+  route('POST', '/v1/invoices/create_preview', (emu, p) => expand(emu, preview(emu, p), expandPaths(p))),
   route('GET', '/v1/invoices/:id', (emu, p, [id]) => expand(emu, emu.get('invoice', id, 'invoice'), expandPaths(p))),
   route('GET', '/v1/invoices/:id/lines', (emu, p, [id]) => page(emu, `/v1/invoices/${id}/lines`, [...emu.get('invoice', id, 'invoice').lines.data].reverse(), p)),
   route('POST', '/v1/invoices/:id', (emu, p, [id]) => {
