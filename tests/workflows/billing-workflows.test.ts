@@ -136,6 +136,17 @@ describe('billing workflows', () => {
     expect(event.cancelled_at).not.toBeNull()
   })
 
+  test('a subscription that ends while another of the customer\'s is live (a plan switch) sends no cancellation', async () => {
+    const { c, sub, org } = await subscribed()
+    const next = subscription(c)
+    await handOver(sql, 'customer.subscription.created', next)
+    await handOver(sql, 'customer.subscription.deleted', { ...sub, status: 'canceled' })
+    await settle(sql)
+    const [run] = await sql`select status, result from billing.workflow_runs where workflow_id = 'subscription-cancelled' and trigger_key = ${`subscription:${sub.id}`}`
+    expect(run).toMatchObject({ status: 'completed', result: { skipped: expect.stringContaining('is live') } })
+    expect(await sql`select id from billing.email_outbox where organization_id = ${org.id} and email_type = 'subscription_cancelled'`).toEqual([])
+  })
+
   test('a declined attempt to subscribe again does not cancel the scheduled deletion', async () => {
     const { c, sub } = await subscribed()
     await handOver(sql, 'customer.subscription.deleted', { ...sub, status: 'canceled' })

@@ -1,6 +1,7 @@
 // A subscription ended: mark the organization cancelled, build its GDPR export, email the export
 // link, and schedule the deletion of its personal data (30 days by default; cancelled if they
-// subscribe again, see data-deletion).
+// subscribe again, see data-deletion). Nothing for a subscription that never started or while another
+// of the customer's subscriptions is live.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { env } from '../../env.ts'
 import { signExportLink } from '../../exports/link.ts'
@@ -15,13 +16,24 @@ export const subscriptionCancelled = defineWorkflow(
     const cancelledAt = new Date(((sub.ended_at ?? sub.canceled_at) ?? Math.floor(event.ts / 1000)) * 1000)
     const org = await step.run('deactivate-organization', async () => {
       const o = await organizationForCustomer(sql, customerId)
-      if (!o) return null
+      if (!o) return { skipped: 'no organization for this customer' }
+      // As the mirror (Stripe's state when this event was synced) and the welcome run have it: a
+      // subscription that never started (its first payment declined, no trial) ends nothing, and one that ended while another
+      // is live (a plan switch by cancel-and-subscribe) does not end the organization's service.
+      const [state] = await sql<{ started: boolean; other_live: boolean }[]>`select
+          exists (select 1 from public.stripe_subscriptions s where s.id = ${sub.id} and (s.trial_start is not null
+            or exists (select 1 from public.stripe_invoices i where i.subscription_id = s.id and i.status = 'paid')))
+          or exists (select 1 from billing.workflow_runs r where r.workflow_id = 'subscription-created' and r.trigger_key = ${`subscription:${sub.id}`}) as started,
+          exists (select 1 from public.stripe_subscriptions s where s.customer_id = ${customerId} and s.id <> ${sub.id}
+            and s.status in ('active', 'trialing', 'past_due', 'unpaid', 'paused')) as other_live`
+      if (!state.started) return { skipped: `subscription ${sub.id} never started` }
+      if (state.other_live) return { skipped: `another subscription of ${customerId} is live` }
       // Only if this subscription is still the organization's: a newer one may have replaced it.
       await sql`update public.organizations set billing_status = 'cancelled', cancelled_at = ${cancelledAt}, next_billing_at = null, updated_at = now()
         where id = ${o.id} and deleted_at is null and (stripe_subscription_id is null or stripe_subscription_id = ${sub.id})`
       return { id: o.id, name: o.name, email: o.billing_email }
     })
-    if (!org) return { skipped: 'no organization for this customer' }
+    if ('skipped' in org) return org
     const exported = await step.run('export-user-data', async () => {
       const [{ id }] = await sql<{ id: string }[]>`select billing.service_role_build_organization_export(${org.id}::uuid) as id`
       const [{ expires_at }] = await sql<{ expires_at: Date }[]>`select expires_at from billing.organization_exports where id = ${id}`

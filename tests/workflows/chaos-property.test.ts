@@ -1,0 +1,91 @@
+// Property: whatever a few customers do in Stripe and however the webhooks arrive (the stories of
+// tests/helpers/lifecycle.ts: reordered, duplicated, first attempts dropped), the workflows send each
+// email Stripe's history calls for exactly once and no other: a welcome per subscription that started
+// (created active or trialing, or paid after an incomplete start), a receipt per paid invoice, a
+// payment-failed notice per failed invoice after the first, and cancellations only for subscriptions that
+// started and ended (always for the last one when nothing is live at the end).
+// Timed emails (trial reminders, payment reminders) are left out: they depend on the product's clock.
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Obj } from '../../dev/stripe-emulator/shape.ts'
+import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.ts'
+import { dispatchSyncedEvents } from '../../supabase/functions/_shared/workflows/stripe-events.ts'
+import { settle, useStackEnv } from '../helpers/billing.ts'
+import { lifecycles, story, type Lifecycles, type Run } from '../helpers/lifecycle.ts'
+import { holdProductClock } from '../helpers/product-clock.ts'
+import { adminSql } from '../helpers/stack.ts'
+
+const sql = adminSql()
+const limiterSql = adminSql()
+let driver: Lifecycles
+let releaseClock: () => Promise<void>
+beforeAll(async () => {
+  useStackEnv()
+  releaseClock = await holdProductClock()
+  driver = await lifecycles(sql, limiterSql, { onSynced: dispatchSyncedEvents(WORKFLOWS) })
+})
+afterAll(async () => {
+  await driver.close()
+  await releaseClock?.()
+  await limiterSql.end()
+  await sql.end()
+})
+
+const STARTED = ['active', 'trialing']
+const EXACT = ['subscription_confirmation', 'receipt', 'payment_failed']
+
+/**
+ * The emails Stripe's history calls for, as the outbox's idempotency keys: `exact` must be sent, each
+ * once, and nothing else of their types; of `cancellable`, a cancellation may go for any, and must go
+ * for `mustCancel`. (An ended subscription sends none while another is live, which depends on when the
+ * sync saw it; but when nothing is live at the end, the last one to end has told the customer.)
+ */
+function expectedEmails(run: Run, customerId: string) {
+  const emu = run.s.running.emu
+  const events = emu.all('event').filter((e: Obj) => e.data.object.customer === customerId)
+  const exact = new Set<string>()
+  const started = new Set<string>()
+  for (const e of events) {
+    const o = e.data.object
+    if (e.type === 'customer.subscription.created' && STARTED.includes(o.status)) started.add(o.id)
+    if (e.type === 'customer.subscription.updated' && e.data.previous_attributes?.status === 'incomplete' && STARTED.includes(o.status)) started.add(o.id)
+    if (e.type === 'invoice.payment_failed' && o.billing_reason !== 'subscription_create') exact.add(`payment_failed:${o.id}`)
+  }
+  for (const id of started) exact.add(`subscription_confirmation:${id}`)
+  for (const inv of emu.all('invoice').filter((i: Obj) => i.customer === customerId && i.status === 'paid' && i.amount_paid > 0)) exact.add(`receipt:${inv.id}`)
+  const subs = emu.all('subscription').filter((x: Obj) => x.customer === customerId)
+  const ended = subs.filter((x: Obj) => started.has(x.id) && x.status === 'canceled').sort((a: Obj, b: Obj) => a.ended_at - b.ended_at)
+  const live = subs.some((x: Obj) => ['active', 'trialing', 'past_due', 'unpaid', 'paused'].includes(x.status))
+  return {
+    exact: [...exact].sort(),
+    cancellable: new Set(ended.map((x: Obj) => `subscription_cancelled:${x.id}`)),
+    mustCancel: !live && ended.length > 0 ? `subscription_cancelled:${ended[ended.length - 1].id}` : null,
+  }
+}
+
+describe('emails through chaotic delivery', () => {
+  test('every story sends each email its Stripe history calls for, exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.limitShrink(story, 10), async ({ chaosSeed, operations }) => {
+        const run = await driver.setUp(chaosSeed)
+        try {
+          for (const op of operations) await driver.apply(run, op)
+          await driver.deliverAndSync(run)
+          await settle(sql)
+          for (const c of run.customers) {
+            const rows = await sql<{ email_type: string; idempotency_key: string }[]>`select email_type, idempotency_key from billing.email_outbox
+              where organization_id = ${c.org} order by idempotency_key`
+            const want = expectedEmails(run, c.id)
+            expect(rows.filter((r) => EXACT.includes(r.email_type)).map((r) => r.idempotency_key), `emails of ${c.id}`).toEqual(want.exact)
+            const cancellations = rows.filter((r) => r.email_type === 'subscription_cancelled').map((r) => r.idempotency_key)
+            for (const key of cancellations) expect([...want.cancellable], `${key} for a subscription that started and ended`).toContain(key)
+            if (want.mustCancel) expect(cancellations, `emails of ${c.id}`).toContain(want.mustCancel)
+          }
+        } finally {
+          await driver.tearDown(run)
+        }
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 10), seed: Number(process.env.PROPERTY_SEED ?? 20261123) },
+    )
+  }, 180_000)
+})
