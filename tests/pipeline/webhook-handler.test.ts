@@ -138,6 +138,13 @@ describe('stripe-webhook signatures', () => {
     expect(out.error).toMatch(/not a Stripe event/)
   })
 
+  test('a connected account\'s event is recorded with its account and no customer to sync', async () => {
+    const body = JSON.stringify(event({ account: 'acct_1Connected' }))
+    const d = deps()
+    expect((await handleStripeWebhook(post(body, await sign(body, NEW)), d)).status).toBe(200)
+    expect(d.record.mock.calls[0][0]).toMatchObject({ account: 'acct_1Connected', customerId: null, objectType: 'subscription', objectId: 'sub_123' })
+  })
+
   test('a thin event (API v2 event destinations) is recorded with the object it refers to and acknowledged', async () => {
     const thin = {
       id: 'evt_test_65R9Ijk8Z8Q1Yy2kD8h16R0tqh0KSQgyPb2MFxFI3ZMlMq', object: 'v2.core.event', type: 'v1.billing.meter.error_report_triggered',

@@ -59,6 +59,9 @@ export function toRecorded(event: StripeEventEnvelope, verifiedBy: string): Reco
     livemode: e.livemode,
     created: new Date(e.created * 1000),
     ...routeEvent(e),
+    // A connected account's event (Connect): its objects live in that account, which the platform's key
+    // cannot read (every fetch would say "deleted"). Recorded and acknowledged, not synced.
+    ...(e.account ? { customerId: null } : {}),
     payload: e,
     verifiedBy,
   }
