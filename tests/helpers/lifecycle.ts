@@ -18,7 +18,7 @@ import { uniq } from './stack.ts'
 import { recordInto, startStripe, type EmulatedStripe } from './stripe-emulator.ts'
 
 const SECRET = 'whsec_lifecycle_property'
-export const DAY = 86_400
+const DAY = 86_400
 const CUSTOMERS = 3
 const CARDS = { visa: 'pm_card_visa', fail: 'pm_card_chargeCustomerFail' } as const
 
@@ -37,9 +37,9 @@ const operation = fc.oneof(
   // Deliver what is held and sync it mid-story, so later syncs must overwrite earlier ones.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deliver' as const) }) },
 )
-export type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never
+type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never
 // At most 12 operations (≤ 2 renewals per advance): at most 24 invoices per customer, the newest the sync fetches.
-export const story = fc.record({ chaosSeed: fc.integer({ min: 1, max: 2 ** 31 - 1 }), operations: fc.array(operation, { minLength: 3, maxLength: 12 }) })
+const story = fc.record({ chaosSeed: fc.integer({ min: 1, max: 2 ** 31 - 1 }), operations: fc.array(operation, { minLength: 3, maxLength: 12 }) })
 
 export interface Run {
   s: EmulatedStripe
@@ -50,11 +50,11 @@ export interface Run {
 }
 
 export interface Lifecycles {
-  setUp(chaosSeed: number): Promise<Run>
-  apply(run: Run, op: Operation): Promise<void>
-  /** Releases every held delivery, waits until all arrived (retries included), and syncs the queue empty. */
-  deliverAndSync(run: Run): Promise<void>
-  tearDown(run: Run): Promise<void>
+  /**
+   * Plays every story fast-check draws (set up, apply, deliver and sync everything, tear down) and runs
+   * `check` on each; PROPERTY_RUNS and PROPERTY_SEED override the number of stories and the seed.
+   */
+  assertEveryStory(check: (run: Run) => Promise<void>, defaultRuns: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -100,71 +100,84 @@ export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, op
     throw new Error(`queue ${run.queue} did not drain`)
   }
 
-  return {
-    async setUp(chaosSeed) {
-      const s = await startStripe({ webhookUrl, webhookSecret: SECRET, retryBaseMs: 5 })
-      queue = uniq('lifeq')
-      await sql`select pgmq.create(${queue})`
-      const prices = []
-      for (const [name, amount] of [['Basic', 1000], ['Pro', 2900]] as const) {
-        const product = await s.stripe.products.create({ name, metadata: { 'limits.seats': String(amount / 100) } })
-        prices.push(await s.stripe.prices.create({ product: product.id, unit_amount: amount, currency: 'usd', recurring: { interval: 'month' } }))
-      }
-      const clock = await s.stripe.testHelpers.testClocks.create({ frozen_time: Date.UTC(2026, 0, 15, 12) / 1000 })
-      const customers = []
-      for (let i = 0; i < CUSTOMERS; i++) {
-        const [{ id: org }] = await sql`insert into public.organizations (name) values (${uniq('life')}) returning id`
-        const email = `${org}@example.test`
-        const c = await s.stripe.customers.create({ email, test_clock: clock.id, metadata: { organization_id: org } })
-        customers.push({ id: c.id, org, email })
-      }
-      // From here on every delivery is held until flushed, then sent in the seeded (shuffled) order.
-      await s.chaos({ seed: chaosSeed, reorder: 0.5, duplicate: 0.3, failFirst: 0.3, delayMs: 1000, hold: true })
-      return { s, queue, clock, prices, customers }
-    },
+  async function setUp(chaosSeed: number): Promise<Run> {
+    const s = await startStripe({ webhookUrl, webhookSecret: SECRET, retryBaseMs: 5 })
+    queue = uniq('lifeq')
+    await sql`select pgmq.create(${queue})`
+    const prices = []
+    for (const [name, amount] of [['Basic', 1000], ['Pro', 2900]] as const) {
+      const product = await s.stripe.products.create({ name, metadata: { 'limits.seats': String(amount / 100) } })
+      prices.push(await s.stripe.prices.create({ product: product.id, unit_amount: amount, currency: 'usd', recurring: { interval: 'month' } }))
+    }
+    const clock = await s.stripe.testHelpers.testClocks.create({ frozen_time: Date.UTC(2026, 0, 15, 12) / 1000 })
+    const customers = []
+    for (let i = 0; i < CUSTOMERS; i++) {
+      const [{ id: org }] = await sql`insert into public.organizations (name) values (${uniq('life')}) returning id`
+      const email = `${org}@example.test`
+      const c = await s.stripe.customers.create({ email, test_clock: clock.id, metadata: { organization_id: org } })
+      customers.push({ id: c.id, org, email })
+    }
+    // From here on every delivery is held until flushed, then sent in the seeded (shuffled) order.
+    await s.chaos({ seed: chaosSeed, reorder: 0.5, duplicate: 0.3, failFirst: 0.3, delayMs: 1000, hold: true })
+    return { s, queue, clock, prices, customers }
+  }
 
-    /** Applies one operation through the official client; operations the state does not allow are skipped. */
-    async apply(run, op) {
-      const { stripe } = run.s
-      if (op.kind === 'advance') {
-        run.clock = await stripe.testHelpers.testClocks.advance(run.clock.id, { frozen_time: run.clock.frozen_time + op.days * DAY })
+  /** Applies one operation through the official client; operations the state does not allow are skipped. */
+  async function apply(run: Run, op: Operation): Promise<void> {
+    const { stripe } = run.s
+    if (op.kind === 'advance') {
+      run.clock = await stripe.testHelpers.testClocks.advance(run.clock.id, { frozen_time: run.clock.frozen_time + op.days * DAY })
+      return
+    }
+    if (op.kind === 'deliver') return deliverAndSync(run)
+    const customer = run.customers[op.who].id
+    if (run.s.running.emu.find(customer)?.deleted) return
+    const live = liveSub(run, customer)
+    switch (op.kind) {
+      case 'subscribe':
+        if (live) return
+        await useCard(run, customer, op.card)
+        await stripe.subscriptions.create({ customer, items: [{ price: run.prices[op.plan].id, quantity: op.quantity }], ...(op.trial ? { trial_period_days: 7 } : {}) })
         return
-      }
-      if (op.kind === 'deliver') return deliverAndSync(run)
-      const customer = run.customers[op.who].id
-      if (run.s.running.emu.find(customer)?.deleted) return
-      const live = liveSub(run, customer)
-      switch (op.kind) {
-        case 'subscribe':
-          if (live) return
-          await useCard(run, customer, op.card)
-          await stripe.subscriptions.create({ customer, items: [{ price: run.prices[op.plan].id, quantity: op.quantity }], ...(op.trial ? { trial_period_days: 7 } : {}) })
-          return
-        case 'change':
-          if (live) await stripe.subscriptions.update(live.id, { items: [{ id: live.items.data[0].id, price: run.prices[op.plan].id, quantity: op.quantity }] })
-          return
-        case 'cancelAtPeriodEnd':
-        case 'resume':
-          if (live) await stripe.subscriptions.update(live.id, { cancel_at_period_end: op.kind === 'cancelAtPeriodEnd' })
-          return
-        case 'cancelNow':
-          if (live) await stripe.subscriptions.cancel(live.id)
-          return
-        case 'replaceCard':
-          return useCard(run, customer, op.card)
-        case 'deleteCustomer':
-          await stripe.customers.del(customer)
-          return
-      }
+      case 'change':
+        if (live) await stripe.subscriptions.update(live.id, { items: [{ id: live.items.data[0].id, price: run.prices[op.plan].id, quantity: op.quantity }] })
+        return
+      case 'cancelAtPeriodEnd':
+      case 'resume':
+        if (live) await stripe.subscriptions.update(live.id, { cancel_at_period_end: op.kind === 'cancelAtPeriodEnd' })
+        return
+      case 'cancelNow':
+        if (live) await stripe.subscriptions.cancel(live.id)
+        return
+      case 'replaceCard':
+        return useCard(run, customer, op.card)
+      case 'deleteCustomer':
+        await stripe.customers.del(customer)
+        return
+    }
+  }
+
+  async function tearDown(run: Run): Promise<void> {
+    await run.s.close()
+    await sql`select pgmq.drop_queue(${run.queue})`
+  }
+
+  return {
+    async assertEveryStory(check, defaultRuns) {
+      await fc.assert(
+        fc.asyncProperty(fc.limitShrink(story, 10), async ({ chaosSeed, operations }) => {
+          const run = await setUp(chaosSeed)
+          try {
+            for (const op of operations) await apply(run, op)
+            await deliverAndSync(run)
+            await check(run)
+          } finally {
+            await tearDown(run)
+          }
+        }),
+        { numRuns: Number(process.env.PROPERTY_RUNS ?? defaultRuns), seed: Number(process.env.PROPERTY_SEED ?? 20261123) },
+      )
     },
-
-    deliverAndSync,
-
-    async tearDown(run) {
-      await run.s.close()
-      await sql`select pgmq.drop_queue(${run.queue})`
-    },
-
     async close() {
       receiver.closeAllConnections()
       await new Promise((r) => receiver.close(r))
