@@ -45,3 +45,16 @@ export async function call<T>(ctx: StripeContext, what: string, fn: () => Promis
     }
   }
 }
+
+/** Each object by id through `call`, in order; one Stripe says does not exist is left out. */
+export async function retrieveEach<T>(ctx: StripeContext, what: string, ids: string[], retrieve: (id: string) => Promise<T>): Promise<T[]> {
+  const found: T[] = []
+  for (const id of ids) {
+    try {
+      found.push(await call(ctx, `retrieve ${what} ${id}`, () => retrieve(id)))
+    } catch (err) {
+      if (!isMissing(err)) throw err
+    }
+  }
+  return found
+}

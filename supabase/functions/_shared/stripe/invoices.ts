@@ -1,6 +1,6 @@
 // Stripe invoices: a customer's most recent ones (the mirror keeps older rows it already has).
 import type Stripe from 'stripe'
-import { call, isMissing, type StripeContext } from './context.ts'
+import { call, retrieveEach, type StripeContext } from './context.ts'
 
 export const RECENT_INVOICES = 24
 
@@ -13,14 +13,6 @@ export async function fetchRecentInvoices(ctx: StripeContext, customerId: string
 }
 
 /** Invoices by id (a deleted customer's: its list calls no longer know it). One that is gone is left out. */
-export async function fetchInvoicesById(ctx: StripeContext, ids: string[]): Promise<Stripe.Invoice[]> {
-  const found: Stripe.Invoice[] = []
-  for (const id of ids) {
-    try {
-      found.push(await call(ctx, `retrieve invoice ${id}`, () => ctx.stripe.invoices.retrieve(id, { expand: ['payments'] })))
-    } catch (err) {
-      if (!isMissing(err)) throw err
-    }
-  }
-  return found
+export function fetchInvoicesById(ctx: StripeContext, ids: string[]): Promise<Stripe.Invoice[]> {
+  return retrieveEach(ctx, 'invoice', ids, (id) => ctx.stripe.invoices.retrieve(id, { expand: ['payments'] }))
 }

@@ -1,7 +1,7 @@
 // Stripe subscriptions: every subscription of a customer (status all), with prices and products
 // expanded so that one call brings the plan and its limits.
 import type Stripe from 'stripe'
-import { call, isMissing, type StripeContext } from './context.ts'
+import { call, retrieveEach, type StripeContext } from './context.ts'
 
 const EXPAND = ['items.data.price.product']
 
@@ -28,14 +28,6 @@ export async function fetchSubscriptions(ctx: StripeContext, customerId: string)
  * Subscriptions by id (a deleted customer's: Stripe cancels them when it deletes the customer, and its
  * list calls no longer know it, but each is still retrievable). One that is gone too is left out.
  */
-export async function fetchSubscriptionsById(ctx: StripeContext, ids: string[]): Promise<Stripe.Subscription[]> {
-  const found: Stripe.Subscription[] = []
-  for (const id of ids) {
-    try {
-      found.push(await call(ctx, `retrieve subscription ${id}`, () => ctx.stripe.subscriptions.retrieve(id, { expand: EXPAND })))
-    } catch (err) {
-      if (!isMissing(err)) throw err
-    }
-  }
-  return found
+export function fetchSubscriptionsById(ctx: StripeContext, ids: string[]): Promise<Stripe.Subscription[]> {
+  return retrieveEach(ctx, 'subscription', ids, (id) => ctx.stripe.subscriptions.retrieve(id, { expand: EXPAND }))
 }
