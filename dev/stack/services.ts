@@ -2,6 +2,7 @@
 // Later parts (the Stripe emulator, the web app) add an entry here and plug into the same start-up.
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { specPaths } from '../stripe-emulator/contract/spec-location.ts'
 import { ROOT, type Profile } from './config.ts'
 
 export interface ServiceSpec {
@@ -55,6 +56,8 @@ export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
     APP_URL: process.env.APP_URL ?? `http://127.0.0.1:${p.ports.web}`,
   }
 }
+
+const pick = (...names: string[]) => Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]!]))
 
 export const stripeSnapshot = (p: Profile) => path.join(p.dir, 'stripe-emulator.json')
 
@@ -117,6 +120,9 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
         // Its state survives restarts, as the database does; stack:reset removes both.
         STRIPE_EMULATOR_SNAPSHOT: stripeSnapshot(p),
         STRIPE_EMULATOR_RETRY_BASE_MS: p.name === 'dev' ? '1000' : '200',
+        // Stripe's spec (installed by stripe-contract.ts) and, when set, strict mode and its report.
+        STRIPE_OPENAPI_SPEC: specPaths().spec,
+        ...pick('STRIPE_EMULATOR_STRICT', 'STRIPE_EMULATOR_REPORT'),
       },
       healthy: () => ok(`http://127.0.0.1:${p.ports.stripe}/_emulator/health`),
       url: `http://127.0.0.1:${p.ports.stripe}`,

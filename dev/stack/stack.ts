@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path'
 import { apiKeys, ROOT, type Profile } from './config.ts'
 import { installExtensions } from './extensions.ts'
+import { ensureStripeContract, STRIPE_MOCK_VERSION } from './stripe-contract.ts'
 import { migrate, seedVault } from './migrate.ts'
 import { assertPortFree } from './ports.ts'
 import { initCluster, destroyCluster, runSqlFile, startCluster, stopCluster, waitForDb } from './postgres.ts'
@@ -85,6 +86,8 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<Stack> {
     await ensureSystemPackages(undefined, log)
     log('installing extensions (pgmq from crates.io, dev stand-ins)')
     const ext = await installExtensions()
+    log(`obtaining Stripe's contract (stripe-mock ${STRIPE_MOCK_VERSION} with Go: its OpenAPI spec, for the emulator)`)
+    await ensureStripeContract()
     if (opts.fresh) {
       await destroyCluster(p)
       rmSync(stripeSnapshot(p), { force: true })

@@ -7,6 +7,7 @@ import type { Obj } from './shape.ts'
 import { missing } from './errors.ts'
 import { Chaos } from './chaos.ts'
 import { Webhooks } from './webhooks.ts'
+import { Conformance, type Mode } from './contract/conformance.ts'
 
 export const API_VERSION = '2026-10-28.endive'
 /** Events older than this are not listed or retrievable, as with Stripe. */
@@ -22,6 +23,8 @@ export interface EmulatorOptions {
   retryBaseMs?: number
   maxAttempts?: number
   snapshotPath?: string
+  /** Check every answer, event and request against Stripe's spec (default from STRIPE_EMULATOR_STRICT). */
+  conformance?: Mode
 }
 
 export interface RequestInfo {
@@ -44,9 +47,11 @@ export class Emulator {
   request: RequestInfo = { id: null, idempotency_key: null }
   readonly chaos = new Chaos()
   readonly webhooks: Webhooks
+  readonly conformance: Conformance
 
   constructor(readonly options: EmulatorOptions) {
     this.webhooks = new Webhooks(this)
+    this.conformance = new Conformance(options.conformance)
   }
 
   newId(prefix: string, length = 24): string {
@@ -120,6 +125,7 @@ export class Emulator {
       request: { ...this.request },
       type,
     }
+    this.conformance.event(type, event.data.object)
     this.put('event', event)
     this.webhooks.enqueue(event)
     return event

@@ -10,6 +10,7 @@ import { pathKnown, routeFor } from './router.ts'
 import { handleControl, type RequestLogEntry } from './control.ts'
 import { handlePage } from './pages/index.ts'
 import { runDue } from './billing/scheduler.ts'
+import { checkRequest } from './contract/requests.ts'
 
 export interface StartOptions extends Partial<EmulatorOptions> {
   port?: number
@@ -109,8 +110,20 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
           ? new StripeApiError(405, 'invalid_request_error', `Unrecognized request URL (${method}: ${url.pathname}).`)
           : new StripeApiError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${url.pathname}). The emulator does not implement this endpoint.`)
       }
-      body = JSON.stringify(found.route.handle(emu, params, found.match))
+      // Strict mode: the request as Stripe would read it first, then the answer as Stripe would send it.
+      if (emu.conformance.mode !== 'off') {
+        const checked = checkRequest(method, url.pathname, params)
+        if (checked) emu.conformance.request(checked.operation, checked.refusal, `${method} ${url.pathname}`)
+        if (checked?.refusal && emu.conformance.strict) {
+          const { param, message, code } = checked.refusal
+          throw new StripeApiError(400, 'invalid_request_error', message, code ? { code, param } : { param })
+        }
+      }
+      const answer = found.route.handle(emu, params, found.match)
       if (method !== 'GET') dirty = true
+      const mismatch = emu.conformance.response(answer, `${method} ${url.pathname}`)
+      if (mismatch && emu.conformance.strict) throw new StripeApiError(500, 'api_error', `The emulator's answer does not match Stripe's spec (strict mode): ${mismatch.type} at ${mismatch.path}: ${mismatch.rule}`)
+      body = JSON.stringify(answer)
     } catch (err) {
       const e = err instanceof StripeApiError ? err : new StripeApiError(500, 'api_error', 'An unknown error occurred in the emulator.')
       if (!(err instanceof StripeApiError)) console.error(`stripe-emulator: ${requestId} ${method} ${url.pathname} failed:`, err)

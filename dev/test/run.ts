@@ -10,6 +10,7 @@ import { run } from '../stack/proc.ts'
 import { DENO } from '../stack/services.ts'
 import { down, up, type Stack } from '../stack/stack.ts'
 import { superuser } from '../stack/postgres.ts'
+import { contractReport, startContractReport } from './contract-report.ts'
 
 interface Tally {
   name: string
@@ -22,6 +23,9 @@ const tallies: Tally[] = []
 // TEST_PROFILE lets two checkouts (or a developer and a helper) run the suite at once on separate ports.
 const p = profile(process.env.TEST_PROFILE ?? 'test')
 process.env.STACK_PROFILE = p.name
+// The Stripe emulators of the run (the stack's and those tests start) check every answer, event and
+// request against Stripe's spec when STRIPE_EMULATOR_STRICT is `1` (refuse) or `report`.
+const contractFile = startContractReport(p)
 
 async function step(name: string, fn: () => Promise<{ passed: number; failed: number }>): Promise<void> {
   const started = Date.now()
@@ -105,6 +109,7 @@ if (stack) {
   await step('supabase db lint', () => check(SUPABASE_CLI, ['db', 'lint', '--db-url', p.dbUrl, '--fail-on', 'error', '--level', 'warning']))
   await step('pgTAP (pg_prove)', () => pgTap(s))
   await step('vitest', vitest)
+  if (process.env.STRIPE_EMULATOR_STRICT) await step('Stripe contract (emulator strict mode)', async () => contractReport(contractFile))
 }
 await down(p)
 

@@ -1,0 +1,84 @@
+// Strict mode (STRIPE_EMULATOR_STRICT=1): every JSON object the emulator answers, every event's
+// data.object and every /v1 request is checked against Stripe's spec. Counts are kept per object type
+// and per operation; each mismatch and refusal is also appended to STRIPE_EMULATOR_REPORT (JSON lines)
+// when set, so `npm test` can report what every emulator of the run found, whatever process it ran in.
+import { appendFileSync } from 'node:fs'
+import { checkObject, checkResponse, type Mismatch } from './responses.ts'
+
+export interface Tally { checked: number; failed: number }
+
+export interface Finding {
+  kind: 'response' | 'event' | 'request'
+  /** Object type (responses, events) or `METHOD /v1/path-template` (requests). */
+  subject: string
+  path: string
+  rule: string
+  /** Where it happened: the request line, or the event type. */
+  at: string
+}
+
+/** `1`: refuse what does not conform; `report`: check and report only, answers unchanged. */
+export type Mode = 'off' | 'report' | 'strict'
+export const modeFromEnv = (): Mode => (process.env.STRIPE_EMULATOR_STRICT === '1' ? 'strict' : process.env.STRIPE_EMULATOR_STRICT === 'report' ? 'report' : 'off')
+
+export class Conformance {
+  readonly objects = new Map<string, Tally>()
+  readonly requests = new Map<string, Tally>()
+  readonly findings: Finding[] = []
+
+  constructor(readonly mode: Mode = modeFromEnv(), readonly reportFile = process.env.STRIPE_EMULATOR_REPORT || undefined) {}
+
+  /** Whether a non-conforming request or answer is refused (otherwise it is only reported). */
+  get strict(): boolean {
+    return this.mode === 'strict'
+  }
+
+  private tally(map: Map<string, Tally>, key: string, failed: boolean): void {
+    const t = map.get(key) ?? { checked: 0, failed: 0 }
+    t.checked++
+    if (failed) t.failed++
+    map.set(key, t)
+  }
+
+  record(f: Finding): void {
+    this.findings.push(f)
+    if (this.findings.length > 1000) this.findings.shift()
+    console.error(`stripe-emulator: ${f.kind} does not conform to Stripe's spec: ${f.subject} ${f.path} ${f.rule} (${f.at})`)
+    if (this.reportFile) appendFileSync(this.reportFile, JSON.stringify(f) + '\n')
+  }
+
+  /** An API answer; returns the mismatch (strict mode answers 500 with it instead). */
+  response(body: unknown, at: string): Mismatch | null {
+    if (this.mode === 'off') return null
+    const m = checkResponse(body)
+    const b = body as Record<string, any>
+    const items: Record<string, any>[] = b?.object === 'list' || b?.object === 'search_result' ? (Array.isArray(b.data) ? b.data : []) : [b]
+    for (const item of items) this.tally(this.objects, String(item?.object ?? (item?.error ? 'error' : 'unknown')), false)
+    if (m) {
+      const t = this.objects.get(m.type) ?? { checked: 1, failed: 0 }
+      t.failed++
+      this.objects.set(m.type, t)
+    }
+    if (m) this.record({ kind: 'response', subject: m.type, path: m.path, rule: m.rule, at })
+    return m
+  }
+
+  /** An event's data.object, checked when the event is emitted. */
+  event(eventType: string, object: unknown): Mismatch | null {
+    if (this.mode === 'off') return null
+    const m = checkObject(object)
+    this.tally(this.objects, String((object as Record<string, unknown>)?.object), m !== null)
+    if (m) this.record({ kind: 'event', subject: m.type, path: `/data/object${m.path === '/' ? '' : m.path}`, rule: m.rule, at: eventType })
+    return m
+  }
+
+  /** A request's parameters (checked by requests.ts); counted per operation. */
+  request(operation: string, refusal: { param: string; message: string } | null, at: string): void {
+    this.tally(this.requests, operation, refusal !== null)
+    if (refusal) this.record({ kind: 'request', subject: operation, path: refusal.param, rule: refusal.message, at })
+  }
+
+  summary() {
+    return { objects: Object.fromEntries(this.objects), requests: Object.fromEntries(this.requests), findings: this.findings }
+  }
+}
