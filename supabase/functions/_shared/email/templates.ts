@@ -3,12 +3,12 @@
 // `receipt,trial_ending` when Stripe sends its own receipts and trial notices.
 import type { ComponentType } from 'react'
 import { z } from 'zod'
-import PaymentFailedEmail from '../../../../emails/payment-failed.tsx'
-import PaymentReminderEmail from '../../../../emails/payment-reminder.tsx'
-import ReceiptEmail from '../../../../emails/receipt.tsx'
-import SubscriptionCancelledEmail from '../../../../emails/subscription-cancelled.tsx'
-import SubscriptionConfirmationEmail from '../../../../emails/subscription-confirmation.tsx'
-import TrialEndingEmail from '../../../../emails/trial-ending.tsx'
+import PaymentFailedEmail from './templates/payment-failed.tsx'
+import PaymentReminderEmail from './templates/payment-reminder.tsx'
+import ReceiptEmail from './templates/receipt.tsx'
+import SubscriptionCancelledEmail from './templates/subscription-cancelled.tsx'
+import SubscriptionConfirmationEmail from './templates/subscription-confirmation.tsx'
+import TrialEndingEmail from './templates/trial-ending.tsx'
 import { env } from '../env.ts'
 import { formatMoney } from './format.ts'
 
