@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SignJWT } from 'jose'
 import type Stripe from 'stripe'
-import type { Overview } from '../../web/src/api-types.ts'
+import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import { syncNow, SYNC_NOW_MIN_INTERVAL_MS } from '../../supabase/functions/_shared/billing/actions.ts'
 import { holdProductClock } from '../helpers/product-clock.ts'

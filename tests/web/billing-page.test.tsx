@@ -3,7 +3,7 @@
 import { cleanup, render, screen, within } from '@testing-library/react'
 import { userEvent } from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Overview } from '../../web/src/api-types.ts'
+import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
 import { BillingPage, type BillingPageProps } from '../../web/src/pages/billing-page.tsx'
 import { active, asMember, cancelled, noPlan, paymentFailed, subscription, trialing } from './fixtures.ts'
 

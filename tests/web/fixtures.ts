@@ -1,5 +1,5 @@
 // Billing overviews in each state the page must draw, shaped like the billing function's answers.
-import type { Overview, Plan, Subscription } from '../../web/src/api-types.ts'
+import type { Overview, Plan, Subscription } from '../../supabase/functions/_shared/billing/api-types.ts'
 
 export const ORG_ID = 'org_3f1c'
 

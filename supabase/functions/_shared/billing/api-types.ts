@@ -1,5 +1,6 @@
-// The billing function's JSON shapes (supabase/functions/billing). Kept free of DOM and React imports
-// so the edge function and its tests can import the same types the web app renders.
+// The billing function's JSON shapes (supabase/functions/billing): the contract between the function
+// and the web app (web/src/api-types.ts re-exports it). Kept free of DOM, React and Deno imports so
+// both sides, and the tests, type-check against the same file.
 
 export type Role = 'admin' | 'member'
 

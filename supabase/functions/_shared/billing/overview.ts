@@ -1,7 +1,7 @@
 // The billing overview of one organization, read as the caller (RLS decides what is visible). An
 // organization the caller is not a member of is indistinguishable from one that does not exist.
 import type postgres from 'postgres'
-import type { Overview, OrganizationSummary, Plan } from '../../../../web/src/api-types.ts'
+import type { Overview, OrganizationSummary, Plan } from './api-types.ts'
 import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { notFound } from './errors.ts'
