@@ -6,7 +6,7 @@ import { deliverDueEmails } from '../../supabase/functions/_shared/email/outbox.
 import type { SyncedEvent } from '../../supabase/functions/_shared/sync/handoff.ts'
 import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
-import { dispatchSyncedEvents } from '../../supabase/functions/_shared/workflows/stripe-events.ts'
+import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { apiUrl, stackProfile, uniq } from './stack.ts'
 
 /** The environment the workflows read, pointed at the test stack (as the functions host has it). */

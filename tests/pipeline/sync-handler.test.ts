@@ -1,6 +1,6 @@
 // stripe-sync's HTTP contract: service-role key only, POST only, validated options, a JSON report.
 import { beforeAll, describe, expect, test } from 'vitest'
-import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/sync/handler.ts'
+import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
 import { adminSql, keys } from '../helpers/stack.ts'
 
 const sql = adminSql()

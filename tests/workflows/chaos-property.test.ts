@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
 import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.ts'
-import { dispatchSyncedEvents } from '../../supabase/functions/_shared/workflows/stripe-events.ts'
+import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { settle, useStackEnv } from '../helpers/billing.ts'
 import { lifecycles, type Lifecycles, type Run } from '../helpers/lifecycle.ts'
 import { holdProductClock } from '../helpers/product-clock.ts'

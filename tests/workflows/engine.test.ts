@@ -7,7 +7,7 @@ import { defineWorkflow, type WorkflowEvent } from '../../supabase/functions/_sh
 import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
 import { toMs } from '../../supabase/functions/_shared/workflows/duration.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
-import { toWorkflowEvent } from '../../supabase/functions/_shared/workflows/stripe-events.ts'
+import { toWorkflowEvent } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()

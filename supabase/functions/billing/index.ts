@@ -7,7 +7,7 @@ import { stripeClient } from '../_shared/stripe/client.ts'
 import { bucketFor } from '../_shared/stripe/limiter.ts'
 import { createGroupSyncer } from '../_shared/sync/syncer.ts'
 import { WORKFLOWS } from '../_shared/workflows/registry.ts'
-import { dispatchSyncedEvents } from '../_shared/workflows/stripe-events.ts'
+import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 
 const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
 

@@ -5,10 +5,10 @@ import { deliverDueEmails } from '../_shared/email/outbox.ts'
 import { env } from '../_shared/env.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
 import { bucketFor } from '../_shared/stripe/limiter.ts'
-import { handleSyncRequest } from '../_shared/sync/handler.ts'
+import { handleSyncRequest } from '../_shared/pipeline/handler.ts'
 import { createGroupSyncer } from '../_shared/sync/syncer.ts'
 import { WORKFLOWS } from '../_shared/workflows/registry.ts'
-import { dispatchSyncedEvents } from '../_shared/workflows/stripe-events.ts'
+import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 
 // Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb).
 const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })

@@ -1,4 +1,6 @@
-// The stripe-sync endpoint's logic. Only the service-role key may call it (pg_cron through pg_net, the
+// The stripe-sync endpoint's logic: drain the queue into the mirror (sync/), then run the workflow work
+// that is due (workflows/), then deliver due emails. It lives here, apart from both, so the sync and the
+// workflows never import each other. Only the service-role key may call it (pg_cron through pg_net, the
 // webhook's kick, admin tools). It answers with a JSON report of what it did.
 import type postgres from 'postgres'
 import { isServiceRole } from '../auth.ts'
@@ -7,10 +9,10 @@ import { errorResponse, json } from '../http.ts'
 import type { StripeContext } from '../stripe/context.ts'
 import type { Workflow } from '../workflows/define.ts'
 import { runDue } from '../workflows/runner.ts'
-import { reconcile } from './reconcile.ts'
-import { SyncRequest } from './request.ts'
-import type { GroupSyncer } from './worker.ts'
-import { runWorker } from './worker.ts'
+import { reconcile } from '../sync/reconcile.ts'
+import { SyncRequest } from '../sync/request.ts'
+import type { GroupSyncer } from '../sync/worker.ts'
+import { runWorker } from '../sync/worker.ts'
 
 export interface SyncDeps {
   sql: postgres.Sql

@@ -1,10 +1,11 @@
 // Stripe events enter the workflows through the sync's hand-off (sync/handoff.ts): each synced event
 // becomes a workflow event named by its Stripe type, keyed by its event id, carrying the object and
-// `previous_attributes` exactly as Stripe sent them.
+// `previous_attributes` exactly as Stripe sent them. This adapter is the pipeline's, so neither sync/ nor
+// workflows/ imports the other.
 import type postgres from 'postgres'
 import type { SyncedEvent, SyncedEventsHandler } from '../sync/handoff.ts'
-import type { Workflow, WorkflowEvent } from './define.ts'
-import { dispatch } from './dispatch.ts'
+import type { Workflow, WorkflowEvent } from '../workflows/define.ts'
+import { dispatch } from '../workflows/dispatch.ts'
 
 export function toWorkflowEvent(e: SyncedEvent): WorkflowEvent {
   // Thin events and payloads redacted by a GDPR deletion carry no snapshot.
