@@ -1,21 +1,22 @@
 // `npm run backfill`: syncs every Stripe customer into the mirror, for a first install. Reads
-// STRIPE_SECRET_KEY (and STRIPE_API_BASE if set) and the database from SUPABASE_DB_URL, or the running
-// local stack's (STACK_PROFILE, default dev). Shows a progress bar.
+// STRIPE_SECRET_KEY (and STRIPE_API_BASE if set) and the database from SUPABASE_DB_URL, and nothing
+// else: a production tool never falls back to a local stack. `npm run backfill -- --local` fills them
+// from the running local stack first (dev/stack/backfill.ts). Shows a progress bar.
 import postgres from 'postgres'
-import { profile } from '../dev/stack/config.ts'
-import { LOCAL_STRIPE_KEY } from '../dev/stack/services.ts'
 import { stripeClient } from '../supabase/functions/_shared/stripe/client.ts'
 import { bucketFor } from '../supabase/functions/_shared/stripe/limiter.ts'
 import { backfill, type BackfillProgress } from '../supabase/functions/_shared/sync/backfill.ts'
 import { createGroupSyncer } from '../supabase/functions/_shared/sync/syncer.ts'
 
-const p = profile()
-process.env.STRIPE_SECRET_KEY ??= LOCAL_STRIPE_KEY
-if (!process.env.STRIPE_API_BASE && process.env.STRIPE_SECRET_KEY === LOCAL_STRIPE_KEY) process.env.STRIPE_API_BASE = `http://127.0.0.1:${p.ports.stripe}`
-const url = process.env.SUPABASE_DB_URL ?? p.dbUrl
+const { STRIPE_SECRET_KEY: key, SUPABASE_DB_URL: url } = process.env
+if (!key || !url) {
+  const missing = [key ? '' : 'STRIPE_SECRET_KEY', url ? '' : 'SUPABASE_DB_URL'].filter(Boolean).join(' and ')
+  process.stderr.write(`backfill: set ${missing} (or run \`npm run backfill -- --local\` against the local stack)\n`)
+  process.exit(2)
+}
 const sql = postgres(url, { max: 6, onnotice: () => {} })
 const limiterSql = postgres(url, { max: 2, onnotice: () => {} })
-const ctx = { stripe: stripeClient(), sql: limiterSql, bucket: bucketFor(process.env.STRIPE_SECRET_KEY) }
+const ctx = { stripe: stripeClient(), sql: limiterSql, bucket: bucketFor(key) }
 
 function bar(pr: BackfillProgress): string {
   if (pr.phase === 'listing') return `listing customers: ${pr.customers}`

@@ -4,7 +4,7 @@
 //   chaos off             turn chaos off
 //   deliveries [type]     recent webhook deliveries and their attempts
 //   reset                 forget every object (the database keeps its mirror)
-import { profile } from '../dev/stack/config.ts'
+import { profile } from './config.ts'
 
 const p = profile()
 const base = `http://127.0.0.1:${p.ports.stripe}/_emulator`
