@@ -3,8 +3,7 @@
 // answer in time) is retried with exponential backoff. Every attempt is recorded for the control API.
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Obj } from './shape.ts'
-import type { Emulator } from './emulator.ts'
-import type { DeliveryPlan } from './chaos.ts'
+import type { Chaos, DeliveryPlan } from './chaos.ts'
 
 export interface Endpoint {
   id: string
@@ -49,6 +48,13 @@ export function signPayload(body: string, secret: string, t = Math.floor(Date.no
   return `t=${t},v1=${v1}`
 }
 
+/** What deliveries need of the emulator; an interface, so emulator.ts and this file do not import each other. */
+export interface WebhookHost {
+  readonly options: { webhookUrl?: string; webhookSecret?: string; retryBaseMs?: number; maxAttempts?: number }
+  readonly chaos: Chaos
+  find(id: string | null | undefined): Obj | undefined
+}
+
 export class Webhooks {
   endpoints = new Map<string, Endpoint>()
   deliveries: Delivery[] = []
@@ -59,7 +65,7 @@ export class Webhooks {
   private closed = false
   concurrency = 2
 
-  constructor(private emu: Emulator) {
+  constructor(private emu: WebhookHost) {
     this.addEnvEndpoint()
   }
 

@@ -5,8 +5,7 @@ import type { Obj } from '../shape.ts'
 import { StripeApiError } from '../errors.ts'
 import { completeCheckout } from '../resources/checkout.ts'
 import { PAGE_CARDS } from '../resources/payment-methods.ts'
-import { cardChoices, esc, layout, money } from './layout.ts'
-import type { PageResult } from './index.ts'
+import { cardChoices, esc, layout, money, type PageResult } from './layout.ts'
 
 function render(emu: Emulator, session: Obj, error?: string): string {
   const meta = emu.metaOf(session.id)

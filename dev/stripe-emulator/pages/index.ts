@@ -3,12 +3,7 @@ import type { Emulator } from '../emulator.ts'
 import { checkoutPage } from './checkout.ts'
 import { portalPage } from './portal.ts'
 import { invoicePage } from './invoice.ts'
-
-export interface PageResult {
-  status: number
-  html?: string
-  location?: string
-}
+import type { PageResult } from './layout.ts'
 
 export function handlePage(emu: Emulator, method: string, path: string, form: Record<string, any>): PageResult | null {
   let m: RegExpExecArray | null

@@ -5,8 +5,7 @@ import type { Obj } from '../shape.ts'
 import { StripeApiError } from '../errors.ts'
 import { attach, PAGE_CARDS } from '../resources/payment-methods.ts'
 import { charge } from '../billing/lifecycle.ts'
-import { cardChoices, date, esc, layout, money } from './layout.ts'
-import type { PageResult } from './index.ts'
+import { cardChoices, date, esc, layout, money, type PageResult } from './layout.ts'
 
 function render(invoice: Obj, flash?: { ok: boolean; text: string }): string {
   const lines = invoice.lines.data.map((l: Obj) => `<tr><td>${esc(l.description)}</td><td>${money(l.amount, invoice.currency)}</td></tr>`).join('')

@@ -1,6 +1,13 @@
 // The hosted pages' shared frame: plain HTML forms (they work without JavaScript, and a browser test
 // drives them by label), marked everywhere as the development emulator, never real Stripe.
 
+/** What a page handler answers: a page, or a redirect. */
+export interface PageResult {
+  status: number
+  html?: string
+  location?: string
+}
+
 export const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 export function money(amount: number, currency: string): string {

@@ -7,8 +7,7 @@ import { StripeApiError } from '../errors.ts'
 import { attach, PAGE_CARDS } from '../resources/payment-methods.ts'
 import { routeFor } from '../router.ts'
 import { charge, LIVE } from '../billing/lifecycle.ts'
-import { cardChoices, date, esc, layout, money } from './layout.ts'
-import type { PageResult } from './index.ts'
+import { cardChoices, date, esc, layout, money, type PageResult } from './layout.ts'
 
 const PORTAL_TTL_S = 3600
 

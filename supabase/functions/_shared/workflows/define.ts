@@ -1,6 +1,6 @@
 // Defining a workflow: what starts it, what identifies a run, what cancels it, and its handler.
 import type postgres from 'postgres'
-import type { Step } from './step.ts'
+import type { Duration } from './duration.ts'
 
 /** An event that starts or cancels workflows: a Stripe event (name = its type) or an internal one. */
 export interface WorkflowEvent {
@@ -10,6 +10,21 @@ export interface WorkflowEvent {
   data: Record<string, unknown>
   /** When the event happened (ms since epoch). */
   ts: number
+}
+
+// The step tools a handler receives (implemented in step.ts).
+export interface SendEventInput {
+  name: string
+  data: Record<string, unknown>
+  /** When to deliver it (default: now). */
+  ts?: Date | number
+}
+
+export interface Step {
+  run<T>(id: string, fn: () => Promise<T>): Promise<T>
+  sleep(id: string, duration: Duration): Promise<void>
+  sleepUntil(id: string, time: Date | string | number): Promise<void>
+  sendEvent(id: string, event: SendEventInput): Promise<void>
 }
 
 export interface RunContext {

@@ -2,7 +2,7 @@
 // per (run, step id) and reused when the run is retried or resumed, so a step body runs again only if
 // the worker died before its result was stored (step bodies must therefore be idempotent).
 import type postgres from 'postgres'
-import type { Workflow, WorkflowEvent } from './define.ts'
+import type { SendEventInput, Step, Workflow, WorkflowEvent } from './define.ts'
 import { toMs, type Duration } from './duration.ts'
 
 /** Thrown to leave the handler when a sleep is not over; the runner records when to resume. */
@@ -14,20 +14,6 @@ export class SleepInterrupt extends Error {
     super(`sleeping in ${stepId} until ${until.toISOString()}`)
     this.name = 'SleepInterrupt'
   }
-}
-
-export interface SendEventInput {
-  name: string
-  data: Record<string, unknown>
-  /** When to deliver it (default: now). */
-  ts?: Date | number
-}
-
-export interface Step {
-  run<T>(id: string, fn: () => Promise<T>): Promise<T>
-  sleep(id: string, duration: Duration): Promise<void>
-  sleepUntil(id: string, time: Date | string | number): Promise<void>
-  sendEvent(id: string, event: SendEventInput): Promise<void>
 }
 
 export interface StepState {
