@@ -1,6 +1,7 @@
 // `npm test`: starts the `test` profile of the local stack (its own ports and a fresh cluster, so a
-// running `npm start` is left alone), then runs every check: tsc, deno check, supabase db lint, pgTAP
-// with pg_prove, and vitest. Ends with one line `N passed, N failed` and a non-zero exit on any failure.
+// running `npm start` is left alone), then runs every check: tsc, deno check, the dependency rules,
+// supabase db lint, pgTAP with pg_prove, and vitest. Ends with one line `N passed, N failed` and a
+// non-zero exit on any failure.
 import { readdirSync, readFileSync, existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { profile, ROOT } from '../stack/config.ts'
@@ -11,6 +12,7 @@ import { DENO } from '../stack/services.ts'
 import { down, up, type Stack } from '../stack/stack.ts'
 import { superuser } from '../stack/postgres.ts'
 import { contractReport, startContractReport } from './contract-report.ts'
+import { checkDependencies } from './deps.ts'
 
 interface Tally {
   name: string
@@ -104,6 +106,11 @@ await step('typecheck (tsc)', () => check(path.join(ROOT, 'node_modules/.bin/tsc
 await step('typecheck functions (deno check)', () =>
   check(DENO, ['check', '--quiet', '--config', 'supabase/functions/deno.json', ...functionEntryPoints(), 'dev/functions/host.ts']),
 )
+await step('dependency rules (dependency-cruiser)', async () => {
+  const r = await checkDependencies()
+  process.stdout.write(r.report + '\n')
+  return r.ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }
+})
 if (stack) {
   const s = stack
   await step('supabase db lint', () => check(SUPABASE_CLI, ['db', 'lint', '--db-url', p.dbUrl, '--fail-on', 'error', '--level', 'warning']))
