@@ -2,6 +2,7 @@
 // against (stripe-mock v0.203.0: 2026-08-26.dahlia). Kept in this one place: each entry adds fields
 // to a spec schema, as the newer version documents them, and nothing else in the emulator or the
 // product may rely on a field the spec lacks unless it is listed here.
-import type { Schema } from './spec.ts'
+/** A JSON Schema object, as spec.ts's `Schema` (declared here too, so spec.ts and this file do not import each other). */
+type Schema = Record<string, any>
 
 export const ADDITIONS: Record<string, { properties: Record<string, Schema>; required?: string[] }> = {}

@@ -2,12 +2,12 @@
 // emulator) against an emulator in strict mode and prints, per object type, the objects checked and
 // the mismatches, per operation the requests checked and refused, then one summary line. Exit 1 on
 // any mismatch, refusal or failed call.
-import { startEmulator } from '../dev/stripe-emulator/server.ts'
-import { emulatorClient } from '../dev/stack/stripe.ts'
-import { ensureStripeContract } from '../dev/stack/stripe-contract.ts'
-import { runLifecycle } from '../dev/stripe-emulator/contract/lifecycle.ts'
-import { loadSpec } from '../dev/stripe-emulator/contract/spec.ts'
-import type { Tally } from '../dev/stripe-emulator/contract/conformance.ts'
+import { startEmulator } from '../stripe-emulator/server.ts'
+import { emulatorClient } from './stripe.ts'
+import { ensureStripeContract } from './stripe-contract.ts'
+import { runLifecycle } from '../stripe-emulator/contract/lifecycle.ts'
+import { loadSpec } from '../stripe-emulator/contract/spec.ts'
+import type { Tally } from '../stripe-emulator/contract/conformance.ts'
 
 await ensureStripeContract()
 const emulator = await startEmulator({ port: 0, conformance: process.argv.includes('--report') ? 'report' : 'strict', tickMs: 3_600_000, retryBaseMs: 20 })
