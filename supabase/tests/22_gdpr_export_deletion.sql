@@ -2,7 +2,7 @@
 -- invoices, and running it twice leaves the same state.
 begin;
 \ir _helpers.psql
-select plan(15);
+select plan(21);
 
 select tests.create_user('e0000000-0000-0000-0000-00000000000a', 'ann@a.test');
 select tests.create_user('e0000000-0000-0000-0000-00000000000b', 'bob@b.test');
@@ -12,18 +12,18 @@ insert into public.organizations (id, name, billing_email, stripe_customer_id) v
 insert into public.organization_members (organization_id, user_id, role) values
   ('0e000000-0000-0000-0000-00000000000a', 'e0000000-0000-0000-0000-00000000000a', 'admin'),
   ('0e000000-0000-0000-0000-00000000000b', 'e0000000-0000-0000-0000-00000000000b', 'admin');
-insert into public.stripe_customers (id, organization_id, email, name, raw, stripe_fetched_at) values
-  ('cus_gdpr_a', '0e000000-0000-0000-0000-00000000000a', 'ann@a.test', 'Ann', '{"email": "ann@a.test"}', now()),
-  ('cus_gdpr_b', '0e000000-0000-0000-0000-00000000000b', 'bob@b.test', 'Bob', '{"email": "bob@b.test"}', now());
+insert into public.stripe_customers (id, organization_id, user_id, email, name, metadata, raw, stripe_fetched_at) values
+  ('cus_gdpr_a', '0e000000-0000-0000-0000-00000000000a', 'e0000000-0000-0000-0000-00000000000a', 'ann@a.test', 'Ann', '{"contact": "Ann A"}', '{"email": "ann@a.test"}', now()),
+  ('cus_gdpr_b', '0e000000-0000-0000-0000-00000000000b', 'e0000000-0000-0000-0000-00000000000b', 'bob@b.test', 'Bob', '{"contact": "Bob B"}', '{"email": "bob@b.test"}', now());
 insert into public.stripe_subscriptions (id, customer_id, organization_id, status, raw, stripe_fetched_at) values
   ('sub_gdpr_a', 'cus_gdpr_a', '0e000000-0000-0000-0000-00000000000a', 'canceled', '{}', now()),
   ('sub_gdpr_b', 'cus_gdpr_b', '0e000000-0000-0000-0000-00000000000b', 'active', '{}', now());
 insert into public.stripe_invoices (id, customer_id, organization_id, number, status, amount_paid, currency, raw, stripe_fetched_at) values
   ('in_gdpr_a', 'cus_gdpr_a', '0e000000-0000-0000-0000-00000000000a', 'A-0001', 'paid', 2000, 'usd', '{}', now()),
   ('in_gdpr_b', 'cus_gdpr_b', '0e000000-0000-0000-0000-00000000000b', 'B-0001', 'paid', 9000, 'eur', '{}', now());
-insert into billing.email_outbox (idempotency_key, organization_id, email_type, to_email, subject, status) values
-  ('gdpr-a-1', '0e000000-0000-0000-0000-00000000000a', 'receipt', 'ann@a.test', 'Your receipt', 'sent'),
-  ('gdpr-b-1', '0e000000-0000-0000-0000-00000000000b', 'receipt', 'bob@b.test', 'Your receipt', 'sent');
+insert into billing.email_outbox (idempotency_key, organization_id, email_type, to_email, subject, props, status) values
+  ('gdpr-a-1', '0e000000-0000-0000-0000-00000000000a', 'receipt', 'ann@a.test', 'Your receipt, Ann', '{"customerName": "Ann"}', 'sent'),
+  ('gdpr-b-1', '0e000000-0000-0000-0000-00000000000b', 'receipt', 'bob@b.test', 'Your receipt, Bob', '{"customerName": "Bob"}', 'sent');
 insert into billing.stripe_events (id, type, livemode, created, customer_id, payload, verified_by) values
   ('evt_gdpr_a', 'customer.updated', false, now(), 'cus_gdpr_a', '{"data": {"object": {"email": "ann@a.test"}}}', 'test');
 
@@ -62,6 +62,22 @@ select ok((select email is null and raw is null from public.stripe_customers whe
   (select position('ann@a.test' in payload::text) = 0 from billing.stripe_events where id = 'evt_gdpr_a'),
   'email addresses are gone from the customer, the outbox and the event payloads');
 select is((select count(*)::int from billing.organization_exports where organization_id = '0e000000-0000-0000-0000-00000000000a'), 0, 'its exports are deleted');
+-- Absolute expectations (the run-twice check above cannot see a first run that deleted too little).
+select is((select count(*)::int from public.organization_members where organization_id = '0e000000-0000-0000-0000-00000000000a'), 0,
+  'its members are removed');
+select is((select row(props, subject)::text from billing.email_outbox where idempotency_key = 'gdpr-a-1'), row('{}'::jsonb, null::text)::text,
+  'the outbox keeps neither the props nor the subject of its emails');
+select is((select row(name, user_id, metadata)::text from public.stripe_customers where id = 'cus_gdpr_a'), row(null::text, null::uuid, '{}'::jsonb)::text,
+  'the Stripe customer keeps no name, user or metadata');
+select is((select row(name, billing_email, plan_limits)::text from public.organizations where id = '0e000000-0000-0000-0000-00000000000a'),
+  row('Deleted organization', null::text, '{}'::jsonb)::text, 'the organization keeps no name, billing email or limits');
+select is((select jsonb_agg(detail) from billing.audit_log where action = 'organization.data_deleted' and organization_id = '0e000000-0000-0000-0000-00000000000a'),
+  '[{"stripe_customers": ["cus_gdpr_a"], "invoices_kept": 1}]'::jsonb, 'the deletion is audited once, naming the customers and the invoices kept');
+select is((select row(o.name, o.billing_email, c.name, c.user_id::text, c.metadata, e.props, e.subject)::text
+    from public.organizations o join public.stripe_customers c on c.organization_id = o.id join billing.email_outbox e on e.organization_id = o.id
+    where o.id = '0e000000-0000-0000-0000-00000000000b'),
+  row('Export B', 'billing@b.test', 'Bob', 'e0000000-0000-0000-0000-00000000000b', '{"contact": "Bob B"}'::jsonb, '{"customerName": "Bob"}'::jsonb, 'Your receipt, Bob')::text,
+  'the other organization keeps all of its data');
 select is((select to_email from billing.email_outbox where idempotency_key = 'gdpr-b-1'), 'bob@b.test', 'the other organization is untouched');
 
 select * from finish();
