@@ -1,0 +1,70 @@
+// The webhook's kick of the sync worker: a burst of events makes one request, kicks that arrive while it
+// is in flight earn exactly one trailing request, and requests are at least KICK_INTERVAL_MS apart.
+// stripe-sync is played by a local server that holds each request until the test lets it answer.
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import { kickSync } from '../../supabase/functions/_shared/webhook/kick.ts'
+
+interface Received { at: number; answer: () => void }
+const received: Received[] = []
+const server = http.createServer((req, res) => {
+  req.resume()
+  received.push({ at: Date.now(), answer: () => void (res.writableEnded || res.end('{}')) })
+})
+const saved = { url: process.env.SUPABASE_URL, key: process.env.SUPABASE_SERVICE_ROLE_KEY }
+
+beforeAll(async () => {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  process.env.SUPABASE_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  process.env.SUPABASE_SERVICE_ROLE_KEY = 'service-role-key-for-the-kick-test'
+})
+afterAll(async () => {
+  for (const r of received) r.answer()
+  server.closeAllConnections()
+  await new Promise((r) => server.close(r))
+  process.env.SUPABASE_URL = saved.url
+  process.env.SUPABASE_SERVICE_ROLE_KEY = saved.key
+})
+
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${received.length} requests so far)`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+test('a burst makes one request; kicks during it make exactly one trailing request, at least 250 ms later', async () => {
+  const sentAt = Date.now()
+  for (let i = 0; i < 20; i++) kickSync()
+  await until('the first kick', () => received.length >= 1)
+  // Twenty more events while the first kick is still unanswered, after the interval has passed.
+  await new Promise((r) => setTimeout(r, 300))
+  for (let i = 0; i < 20; i++) kickSync()
+  received[0].answer()
+  await until('the trailing kick', () => received.length >= 2)
+  expect(received[1].at - sentAt).toBeGreaterThanOrEqual(250)
+  // While the trailing kick is in flight nothing else is pending: once it is answered the kicker is idle,
+  // and a new kick after the interval is sent at once as the third request.
+  received[1].answer()
+  await new Promise((r) => setTimeout(r, 300))
+  expect(received).toHaveLength(2)
+  kickSync()
+  await until('a fresh kick', () => received.length >= 3)
+  received[2].answer()
+  expect(received).toHaveLength(3)
+})
+
+test('a kick just after an answered one waits until 250 ms after the previous kick was sent', async () => {
+  await new Promise((r) => setTimeout(r, 300))
+  const first = received.length
+  const sentAt = Date.now()
+  kickSync()
+  await until('the kick', () => received.length >= first + 1)
+  received[first].answer()
+  kickSync()
+  await until('the next kick', () => received.length >= first + 2)
+  received[first + 1].answer()
+  expect(received[first + 1].at - sentAt).toBeGreaterThanOrEqual(250)
+})
