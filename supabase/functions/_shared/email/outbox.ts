@@ -43,15 +43,19 @@ function retryDelayMs(attempt: number, err: unknown): number {
   return Math.max(base, err instanceof RetryAfterError ? err.retryAfterMs : 0)
 }
 
-/** Sends due emails. Each is leased while it is sent, so two workers never send the same one. */
-export async function deliverDueEmails(sql: postgres.Sql, opts: { limit?: number; now?: Date } = {}): Promise<DeliveryReport> {
+/**
+ * Sends due emails. Each is leased while it is sent, so two workers never send the same one. `ids`
+ * limits delivery to those rows (tests deliver their own emails only; the shared outbox is not theirs).
+ */
+export async function deliverDueEmails(sql: postgres.Sql, opts: { limit?: number; now?: Date; ids?: string[] } = {}): Promise<DeliveryReport> {
   const now = opts.now ?? new Date()
   const report: DeliveryReport = { sent: [], retrying: [], failed: [] }
   const due = await sql<{ id: string; email_type: EmailType; to_email: string; props: Record<string, unknown>; idempotency_key: string; attempts: number }[]>`
     update billing.email_outbox set status = 'sending', lease_until = now() + interval '2 minutes', attempts = attempts + 1
     where id in (
       select id from billing.email_outbox
-      where (status = 'pending' and next_attempt_at <= ${now}) or (status = 'sending' and lease_until < now())
+      where ((status = 'pending' and next_attempt_at <= ${now}) or (status = 'sending' and lease_until < now()))
+        ${opts.ids ? sql`and id = any(${opts.ids}::uuid[])` : sql``}
       order by next_attempt_at limit ${opts.limit ?? 20} for update skip locked)
     returning id, email_type, to_email, props, idempotency_key, attempts`
   for (const e of due) {
