@@ -1,13 +1,15 @@
 // How the billing function answers the errors its parts raise: Stripe failing (502), Postgres refusing a
 // privilege (42501 → 403) or a check constraint (23514 → 422), and an organization with no customer yet
-// (409). The handler runs in the test process with the real database; each error comes from a real
-// source (a Stripe client whose server is gone, real statements Postgres refuses).
+// (409); and two checkouts at once sharing one customer, and the export's audit rows. The handler runs
+// in the test process with the real database and the stack's Stripe emulator; each error comes from a
+// real source (a Stripe client whose server is gone, real statements Postgres refuses).
 import { SignJWT } from 'jose'
 import type postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { emulatorClient } from '../../dev/stack/stripe.ts'
+import { emulatorClient, stripeFor } from '../../dev/stack/stripe.ts'
 import { handleBilling } from '../../supabase/functions/_shared/billing/handler.ts'
 import type { BillingDeps } from '../../supabase/functions/_shared/billing/actions.ts'
+import { plans } from '../../supabase/functions/_shared/billing/overview.ts'
 import type { GroupSyncer } from '../../supabase/functions/_shared/sync/worker.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
@@ -43,8 +45,9 @@ function deps(overrides: { syncer?: GroupSyncer } = {}): BillingDeps & { jwt: { 
   }
 }
 
-async function call(method: string, path: string, d = deps()) {
-  const res = await handleBilling(new Request(`http://local/functions/v1/billing${path}`, { method, headers: { authorization: `Bearer ${token}` } }), d)
+async function call(method: string, path: string, d = deps(), body?: unknown) {
+  const headers = { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }
+  const res = await handleBilling(new Request(`http://local/functions/v1/billing${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined }), d)
   return { status: res.status, body: await res.json() }
 }
 
@@ -83,5 +86,58 @@ describe('the billing function\'s error answers', () => {
     const r = await call('POST', `/organizations/${org}/portal`)
     expect(r.status).toBe(409)
     expect(r.body.error.code).toBe('no_customer')
+  })
+})
+
+describe('checkout and export bookkeeping', () => {
+  const stripe = stripeFor(stackProfile)
+  const withStripe = (): ReturnType<typeof deps> => ({ ...deps(), stripe: () => ({ stripe, sql, bucket: 'test' }) })
+
+  test('two checkouts started at once share one Stripe customer', async () => {
+    const org = await organization()
+    const [plan] = await plans(sql)
+    // Both requests reach "create the customer" before either is answered (or after 3 s, should the
+    // product ever serialize them itself): the race the idempotency key is there for.
+    let arrived = 0
+    let release: () => void = () => {}
+    const barrier = new Promise<void>((r) => (release = r))
+    const racing = new Proxy(stripe, {
+      get(target, prop, receiver) {
+        if (prop !== 'customers') return Reflect.get(target, prop, receiver)
+        return new Proxy(target.customers, {
+          get(customers, method, r) {
+            if (method !== 'create') return Reflect.get(customers, method, r)
+            return async (...args: Parameters<typeof customers.create>) => {
+              if (++arrived === 2) release()
+              await Promise.race([barrier, new Promise((r) => setTimeout(r, 3000))])
+              return customers.create(...args)
+            }
+          },
+        })
+      },
+    })
+    const d = { ...deps(), stripe: () => ({ stripe: racing, sql, bucket: 'test' as const }) }
+    const [a, b] = await Promise.all([0, 1].map(() => call('POST', `/organizations/${org}/checkout`, d, { price_id: plan.price_id })))
+    expect(arrived).toBe(2)
+    expect([a.status, b.status]).toEqual([200, 200])
+    const [{ stripe_customer_id: customerId }] = await sql`select stripe_customer_id from public.organizations where id = ${org}`
+    const inStripe = await stripe.customers.search({ query: `metadata['organization_id']:'${org}'` })
+    expect(inStripe.data.map((c) => c.id)).toEqual([customerId])
+    const sessions = await Promise.all([a, b].map((r) => stripe.checkout.sessions.retrieve(new URL(r.body.url).pathname.split('/').pop()!)))
+    expect(sessions.map((s) => s.customer)).toEqual([customerId, customerId])
+  })
+
+  test('an export link is audited: the export built and the link given, naming the user', async () => {
+    const org = await organization()
+    // The precondition only: how an organization becomes cancelled is the workflows' tests' business.
+    await sql`update public.organizations set billing_status = 'cancelled' where id = ${org}`
+    const r = await call('POST', `/organizations/${org}/export`)
+    expect(r.status).toBe(200)
+    const exportId = new URL(r.body.url).searchParams.get('export')
+    const audits = await sql`select action, detail from billing.audit_log where organization_id = ${org} order by id`
+    expect(audits).toEqual([
+      { action: 'export.created', detail: { export_id: exportId } },
+      { action: 'export.link_created', detail: { export_id: exportId, user_id: userId } },
+    ])
   })
 })

@@ -181,6 +181,14 @@ describe('checkout, sync-now, portal and export', () => {
     const r = await api(owner.token, 'POST', `/organizations/${orgId}/export`)
     expect(r.status).toBe(200)
     expect(Date.parse(r.body.expires_at)).toBeGreaterThan(Date.now())
+    const exportId = new URL(r.body.url).searchParams.get('export')
+    // (The cancellation's workflow built an export of its own for its email; these rows are this link's.)
+    const audits = await sql`select action, detail from billing.audit_log
+      where organization_id = ${orgId} and action like 'export.%' and detail ->> 'export_id' = ${exportId} order by id`
+    expect(audits).toEqual([
+      { action: 'export.created', detail: { export_id: exportId } },
+      { action: 'export.link_created', detail: { export_id: exportId, user_id: owner.id } },
+    ])
     const file = await (await fetch(r.body.url)).text()
     expect(file).toContain(orgId)
     expect(file).toContain(owner.email)
