@@ -121,7 +121,7 @@ describe('the outbox\'s bookkeeping', () => {
     useSmtp(stackProfile.ports.smtp)
     const to = `${uniq('lease')}@example.test`
     const { id } = await enqueueEmail(sql, { type: 'payment_reminder', to, idempotencyKey: uniq('lease'), props })
-    await sql`update billing.email_outbox set status = 'sending', attempts = 1, lease_until = now() + interval '1 minute' where id = ${id}`
+    await sql`update billing.email_outbox set status = 'sending', attempts = 1, lease_until = now() + interval '10 seconds' where id = ${id}`
     expect(await deliverDueEmails(sql, { ids: [id] })).toEqual({ sent: [], retrying: [], failed: [] })
     await sql`update billing.email_outbox set lease_until = now() - interval '1 second' where id = ${id}`
     expect(await deliverDueEmails(sql, { ids: [id] })).toEqual({ sent: [id], retrying: [], failed: [] })

@@ -89,13 +89,33 @@ export async function handOver(sql: postgres.Sql, type: string, object: Record<s
   return id
 }
 
-/** Runs all due workflow work and email delivery as of a time, until nothing more is due. */
-export async function settle(sql: postgres.Sql, asOf?: Date): Promise<void> {
-  for (let i = 0; i < 10; i++) {
+/**
+ * Runs all due workflow work and email delivery as of a time, until nothing more is due and nothing is
+ * in progress: the stack's own worker (pg_cron, webhook kicks) may have claimed a run or an email this
+ * test made, so a run still `running` or an email still `sending` is waited for, not taken as done.
+ */
+export async function settle(sql: postgres.Sql, asOf?: Date, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
     const r = await runDue(sql, WORKFLOWS, { asOf })
     const e = await deliverDueEmails(sql, { now: asOf })
-    if (r.completed.length + r.sleeping.length + r.retried.length + r.delivered + e.sent.length + e.retrying.length === 0) return
+    if (r.completed.length + r.sleeping.length + r.retried.length + r.delivered + e.sent.length + e.retrying.length === 0) {
+      const [busy] = await sql<{ n: number }[]>`select
+        (select count(*) from billing.workflow_runs where status = 'running' and lease_until > now() and workflow_id = any(${WORKFLOWS.map((w) => w.id)}))::int +
+        (select count(*) from billing.email_outbox where status = 'sending' and lease_until > now())::int as n`
+      if (busy.n === 0) return
+    }
+    if (Date.now() > deadline) throw new Error(`workflow runs or emails still in progress after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 100))
   }
 }
 
 export const days = (n: number) => new Date(Date.now() + n * 86_400_000)
+
+/**
+ * The emails recorded for an address, oldest first (type and status). After `settle` the work is known to
+ * be done, so this is the state that shows what was, and was not, sent: no waiting for mail that never comes.
+ */
+export async function outboxTo(sql: postgres.Sql, email: string): Promise<{ email_type: string; status: string; organization_id: string | null }[]> {
+  return (await sql`select email_type, status, organization_id from billing.email_outbox where to_email = ${email} order by created_at, id`) as never
+}
