@@ -3,7 +3,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, describe, expect, test } from 'vitest'
-import { deliverDueEmails, enqueueEmail, MAX_EMAIL_ATTEMPTS } from '../../supabase/functions/_shared/email/outbox.ts'
+import { deliverDueEmails, enqueueEmail, MAX_EMAIL_ATTEMPTS, type EmailRequest } from '../../supabase/functions/_shared/email/outbox.ts'
 import { sendEmail } from '../../supabase/functions/_shared/email/transport.ts'
 import { NonRetriableError, RetryAfterError } from '../../supabase/functions/_shared/errors.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
@@ -18,6 +18,18 @@ afterEach(() => {
   }
 })
 afterAll(() => sql.end())
+
+// The outbox is shared with the stack's own worker (pg_cron, webhook kicks), which delivers what is due by
+// the real clock or a test clock a few months ahead: this file's emails fall due only in the year 3000.
+const FAR = new Date('3000-01-01T00:00:00Z')
+const at = (days: number) => new Date(FAR.getTime() + days * 86_400_000)
+async function ownEmail(req: EmailRequest) {
+  return await sql.begin(async (tx) => {
+    const row = await enqueueEmail(tx, req)
+    await tx`update billing.email_outbox set next_attempt_at = ${FAR} where id = ${row.id} and status = 'pending'`
+    return row
+  })
+}
 
 const message = (to = `${uniq('to')}@example.test`) => ({ to, subject: 'Hello', html: '<p>Hello</p>', text: 'Hello', idempotencyKey: uniq('key') })
 
@@ -89,18 +101,18 @@ describe('SMTP transport and the outbox', () => {
     process.env.SMTP_PORT = '9' // nothing listens: the transport is down
     const to = `${uniq('outage')}@example.test`
     const key = uniq('outbox')
-    const { id } = await enqueueEmail(sql, { type: 'payment_reminder', to, idempotencyKey: key, props: { organizationName: 'Acme', paymentUrl: 'http://x.test/pay', updatePaymentUrl: 'http://x.test/billing' } })
+    const { id } = await ownEmail({ type: 'payment_reminder', to, idempotencyKey: key, props: { organizationName: 'Acme', paymentUrl: 'http://x.test/pay', updatePaymentUrl: 'http://x.test/billing' } })
     // A second request for the same email is the same row.
     expect((await enqueueEmail(sql, { type: 'payment_reminder', to, idempotencyKey: key, props: {} })).id).toBe(id)
     // Only this test's email: the outbox is shared with every other test file and the stack's worker.
-    const down = await deliverDueEmails(sql, { ids: [id] })
+    const down = await deliverDueEmails(sql, { ids: [id], now: at(0) })
     expect(down.retrying.map((r) => r.id)).toContain(id)
     const [row] = await sql`select status, attempts, last_error from billing.email_outbox where id = ${id}`
     expect(row).toMatchObject({ status: 'pending', attempts: 1 })
     expect(row.last_error).toMatch(/^RetryAfterError: SMTP failed/)
 
     process.env.SMTP_PORT = String(stackProfile.ports.smtp) // recovered
-    const later = new Date(Date.now() + 3_600_000)
+    const later = at(1)
     const up = await deliverDueEmails(sql, { now: later, ids: [id] })
     expect(up).toEqual({ sent: [id], retrying: [], failed: [] })
     expect(await deliverDueEmails(sql, { now: later, ids: [id] })).toEqual({ sent: [], retrying: [], failed: [] })
@@ -120,35 +132,40 @@ describe('the outbox\'s bookkeeping', () => {
   test('an email left `sending` by a worker that died is sent once its lease has run out, not before', async () => {
     useSmtp(stackProfile.ports.smtp)
     const to = `${uniq('lease')}@example.test`
-    const { id } = await enqueueEmail(sql, { type: 'payment_reminder', to, idempotencyKey: uniq('lease'), props })
+    const { id } = await ownEmail({ type: 'payment_reminder', to, idempotencyKey: uniq('lease'), props })
     await sql`update billing.email_outbox set status = 'sending', attempts = 1, lease_until = now() + interval '10 seconds' where id = ${id}`
     expect(await deliverDueEmails(sql, { ids: [id] })).toEqual({ sent: [], retrying: [], failed: [] })
-    await sql`update billing.email_outbox set lease_until = now() - interval '1 second' where id = ${id}`
-    expect(await deliverDueEmails(sql, { ids: [id] })).toEqual({ sent: [id], retrying: [], failed: [] })
+    // The lease runs out and delivery runs in one transaction: the stack's worker, which would take an
+    // expired lease too, never sees this row free.
+    const report = await sql.begin(async (tx) => {
+      await tx`update billing.email_outbox set lease_until = now() - interval '1 second' where id = ${id}`
+      return await deliverDueEmails(tx as unknown as typeof sql, { ids: [id] })
+    })
+    expect(report).toEqual({ sent: [id], retrying: [], failed: [] })
     expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, lease_until: null })
     expect(await mailsTo(to)).toHaveLength(1)
   })
 
   test('an email whose last attempt fails is marked failed for good', async () => {
     useSmtp(9) // nothing listens: the transport is down
-    const { id } = await enqueueEmail(sql, { type: 'payment_reminder', to: `${uniq('last')}@example.test`, idempotencyKey: uniq('last'), props })
+    const { id } = await ownEmail({ type: 'payment_reminder', to: `${uniq('last')}@example.test`, idempotencyKey: uniq('last'), props })
     await sql`update billing.email_outbox set attempts = ${MAX_EMAIL_ATTEMPTS - 2} where id = ${id}`
-    const before = await deliverDueEmails(sql, { ids: [id] })
+    const before = await deliverDueEmails(sql, { ids: [id], now: at(0) })
     expect(before.retrying.map((r) => r.id)).toEqual([id])
     expect(await row(id)).toMatchObject({ status: 'pending', attempts: MAX_EMAIL_ATTEMPTS - 1 })
-    const last = await deliverDueEmails(sql, { ids: [id], now: new Date(Date.now() + 86_400_000) })
+    const last = await deliverDueEmails(sql, { ids: [id], now: at(1) })
     expect(last.failed.map((r) => r.id)).toEqual([id])
     const after = await row(id)
     expect(after).toMatchObject({ status: 'failed', attempts: MAX_EMAIL_ATTEMPTS })
     expect(after.last_error).toMatch(/^RetryAfterError: SMTP failed/)
-    expect(await deliverDueEmails(sql, { ids: [id], now: new Date(Date.now() + 30 * 86_400_000) })).toEqual({ sent: [], retrying: [], failed: [] })
+    expect(await deliverDueEmails(sql, { ids: [id], now: at(30) })).toEqual({ sent: [], retrying: [], failed: [] })
   })
 
   test('an email the provider will never accept is marked failed after one attempt', async () => {
     const api = await fakeResend(422, { message: 'Invalid `to` field' })
     try {
-      const { id } = await enqueueEmail(sql, { type: 'payment_reminder', to: `${uniq('bad')}@example.test`, idempotencyKey: uniq('bad'), props })
-      const r = await deliverDueEmails(sql, { ids: [id] })
+      const { id } = await ownEmail({ type: 'payment_reminder', to: `${uniq('bad')}@example.test`, idempotencyKey: uniq('bad'), props })
+      const r = await deliverDueEmails(sql, { ids: [id], now: at(0) })
       expect(r.failed.map((f) => f.id)).toEqual([id])
       expect(await row(id)).toMatchObject({ status: 'failed', attempts: 1 })
       expect((await row(id)).last_error).toContain('Invalid `to` field')
@@ -168,7 +185,7 @@ describe('the outbox\'s bookkeeping', () => {
       expect(nobody.status).toBe('skipped')
       expect((await row(off.id)).last_error).toBe('email type payment_reminder is switched off')
       expect((await row(nobody.id)).last_error).toBe('no recipient address')
-      expect(await deliverDueEmails(sql, { ids: [off.id, nobody.id] })).toEqual({ sent: [], retrying: [], failed: [] })
+      expect(await deliverDueEmails(sql, { ids: [off.id, nobody.id], now: at(365) })).toEqual({ sent: [], retrying: [], failed: [] })
       expect(await row(off.id)).toMatchObject({ status: 'skipped', attempts: 0 })
       expect(await row(nobody.id)).toMatchObject({ status: 'skipped', attempts: 0 })
     } finally {
