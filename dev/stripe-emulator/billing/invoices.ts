@@ -6,7 +6,7 @@ import type { Emulator } from '../emulator.ts'
 import { invalid } from '../errors.ts'
 import { behaviourOf, declineCodeOf } from '../resources/payment-methods.ts'
 import { DAY } from './periods.ts'
-import { recordAttempt } from './payments.ts'
+import { cancelIntent, recordAttempt } from './payments.ts'
 
 /** Days after each failed automatic attempt until the next one; after the last, the subscription is cancelled. */
 export const RETRY_DAYS = [3, 5, 7]
@@ -144,7 +144,8 @@ export function wouldPay(emu: Emulator, amount: number, pmId: string | null): bo
   return pmId !== null && behaviourOf(emu, pmId) === 'succeeds'
 }
 
-export type PaymentResult = { paid: true } | { paid: false; declineCode: string; message: string }
+/** `paymentMethod`: the card that was charged (null when nothing was due). */
+export type PaymentResult = { paid: true; paymentMethod: string | null } | { paid: false; declineCode: string; message: string }
 
 /**
  * One payment attempt. `automatic` attempts (renewals, retries) schedule the next retry when they
@@ -155,6 +156,7 @@ export function attemptPayment(emu: Emulator, invoice: Obj, pmId: string | null,
   const clock = invoice.test_clock
   const now = emu.now(clock)
   if (wouldPay(emu, invoice.amount_remaining, pmId)) {
+    const charged = invoice.amount_remaining > 0 && pmId ? pmId : null
     if (invoice.amount_remaining > 0 && pmId) recordAttempt(emu, invoice, pmId, invoice.amount_remaining, { ok: true })
     invoice.attempted = invoice.amount_remaining > 0 || invoice.attempted
     if (invoice.amount_remaining > 0) invoice.attempt_count += 1
@@ -166,7 +168,7 @@ export function attemptPayment(emu: Emulator, invoice: Obj, pmId: string | null,
     if (pmId) invoice.default_payment_method = null
     emu.emit('invoice.paid', invoice, undefined, clock)
     emu.emit('invoice.payment_succeeded', invoice, undefined, clock)
-    return { paid: true }
+    return { paid: true, paymentMethod: charged }
   }
   const declineCode = pmId ? declineCodeOf(emu, pmId) : 'no_payment_method'
   const message = pmId ? 'Your card was declined.' : 'The customer has no attached payment source or default payment method.'
@@ -189,6 +191,7 @@ export function voidInvoice(emu: Emulator, invoice: Obj): void {
   invoice.next_payment_attempt = null
   invoice.amount_remaining = 0
   invoice.status_transitions.voided_at = emu.now(invoice.test_clock)
+  cancelIntent(emu, invoice)
   emu.emit('invoice.voided', invoice, undefined, invoice.test_clock)
 }
 

@@ -97,6 +97,11 @@ export function charge(emu: Emulator, invoice: Obj, pmId: string | null, automat
   if (!sub) return result
   if (result.paid) {
     if (['past_due', 'unpaid', 'incomplete'].includes(sub.status)) changeSub(emu, sub, (s) => (s.status = 'active'))
+    // API reference, "The Subscription object" (payment_settings.save_default_payment_method): with
+    // `on_subscription` Stripe makes the method that paid the subscription's default_payment_method.
+    if (result.paymentMethod && sub.payment_settings?.save_default_payment_method === 'on_subscription' && sub.default_payment_method !== result.paymentMethod) {
+      changeSub(emu, sub, (s) => (s.default_payment_method = result.paymentMethod))
+    }
   } else if (invoice.billing_reason !== 'subscription_create') {
     if (sub.status === 'active') changeSub(emu, sub, (s) => (s.status = 'past_due'))
     if (automatic && invoice.next_payment_attempt === null) cancelNow(emu, sub, 'payment_failed')

@@ -28,6 +28,13 @@ function buildItem(emu: Emulator, subId: string, price: Obj, quantity: number, c
   } satisfies Partial<Stripe.SubscriptionItem>)
 }
 
+const SAVE_DEFAULT = ['off', 'on_subscription'] as const
+
+/** `payment_settings[save_default_payment_method]`: whether a successful payment's method becomes the default. */
+function saveDefault(p: Record<string, any>): 'off' | 'on_subscription' | undefined {
+  return oneOf(p.payment_settings?.save_default_payment_method, SAVE_DEFAULT, 'payment_settings[save_default_payment_method]')
+}
+
 function trialEndFrom(p: Record<string, any>, now: number): number | null {
   if (p.trial_end !== undefined && p.trial_end !== 'now') {
     const t = int(p.trial_end, 'trial_end')!
@@ -95,7 +102,7 @@ export function createSubscription(emu: Emulator, p: Record<string, any>): Obj {
     latest_invoice: null,
     metadata: mergeMetadata({}, p.metadata),
     pause_collection: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: saveDefault(p) ?? 'off' },
     pending_update: null,
     start_date: now,
     status: trialEnd ? 'trialing' : pays ? 'active' : 'incomplete',
@@ -152,10 +159,12 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
   const trialEndNow = p.trial_end === 'now'
   const newTrialEnd = p.trial_end !== undefined && !trialEndNow ? trialEndFrom({ trial_end: p.trial_end }, now) : undefined
   const oldItems = structuredClone(sub.items.data)
+  const save = saveDefault(p)
 
   changeSub(emu, sub, (s) => {
     s.metadata = mergeMetadata(s.metadata, p.metadata)
     if (pmId !== undefined) s.default_payment_method = pmId
+    if (save) s.payment_settings = { ...s.payment_settings, save_default_payment_method: save }
     if (typeof p.description === 'string') s.description = p.description || null
     for (const ch of planned) {
       if (ch.deleted && ch.item) s.items.data = s.items.data.filter((x: Obj) => x.id !== ch.item.id)
