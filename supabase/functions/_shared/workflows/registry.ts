@@ -5,6 +5,7 @@ import { dataDeletion } from './billing/data-deletion.ts'
 import { invoicePaid } from './billing/invoice-paid.ts'
 import { paymentFailed } from './billing/payment-failed.ts'
 import { paymentMetrics } from './billing/payment-metrics.ts'
+import { refundMetrics } from './billing/refund-metrics.ts'
 import { subscriptionCancelled } from './billing/subscription-cancelled.ts'
 import { subscriptionCreated } from './billing/subscription-created.ts'
 import { trialEnding } from './billing/trial-ending.ts'
@@ -19,4 +20,5 @@ export const WORKFLOWS: Workflow[] = [
   dataDeletion,
   customerUpdated,
   paymentMetrics,
+  refundMetrics,
 ]
