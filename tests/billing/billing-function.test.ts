@@ -143,6 +143,36 @@ describe('checkout, sync-now, portal and export', () => {
     expect(again.body.error.code).toBe('already_subscribed')
   })
 
+  it('a subscription bought through our checkout makes the new card that pays a failed invoice its default for future invoices (issue 13 item 3)', async () => {
+    const created = await api(owner.token, 'POST', '/organizations', { name: 'Card Swap Co' })
+    const swapOrg = created.body.organization.id as string
+    const r = await api(owner.token, 'POST', `/organizations/${swapOrg}/checkout`, { price_id: price.id })
+    const paid = await fetch(r.body.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_visa' })
+    expect(paid.status).toBe(303)
+    await api(owner.token, 'POST', `/organizations/${swapOrg}/sync`)
+    const [{ stripe_customer_id: customerId }] = await sql`select stripe_customer_id from public.organizations where id = ${swapOrg}`
+    const [sub] = (await stripe.subscriptions.list({ customer: customerId })).data
+    // The sync (here sync-now; else the webhook's) makes Stripe save the paying method on the subscription.
+    await until('save_default_payment_method on the subscription', async () =>
+      (await stripe.subscriptions.retrieve(sub.id)).payment_settings?.save_default_payment_method === 'on_subscription')
+    // The card on file starts failing: the next invoice of the subscription fails and stays open.
+    const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customerId })
+    await stripe.subscriptions.update(sub.id, { default_payment_method: failing.id })
+    const bigger = await stripe.prices.create({ product: price.product as string, unit_amount: 9900, currency: 'usd', recurring: { interval: 'month' } })
+    await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: bigger.id }], proration_behavior: 'always_invoice' })
+    const [open] = (await stripe.invoices.list({ customer: customerId, status: 'open' })).data
+    expect(open.billing_reason).toBe('subscription_update')
+    // What the failed-payment email says: pay on the hosted invoice page with a new card.
+    const page = await fetch(open.hosted_invoice_url!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_mastercard' })
+    expect(page.status).toBe(200)
+    const after = await stripe.subscriptions.retrieve(sub.id)
+    const card = await stripe.paymentMethods.retrieve(after.default_payment_method as string)
+    expect(card.card?.last4).toBe('4444')
+    // And the mirror follows Stripe.
+    await until('the new default in the mirror', async () =>
+      (await sql`select raw ->> 'default_payment_method' as pm from public.stripe_subscriptions where id = ${sub.id}`)[0]?.pm === card.id)
+  })
+
   it('opens the billing portal for the organization\'s customer', async () => {
     const r = await api(owner.token, 'POST', `/organizations/${orgId}/portal`)
     expect(r.status).toBe(200)

@@ -161,6 +161,30 @@ describe('billing workflows driven by the Stripe emulator', () => {
     expect((await orgOf(flow.customer.id)).billing_status).toBe('active')
   })
 
+  test('a renewal paid on its hosted page after a failed attempt counts once in revenue, and a partial refund subtracts once (issue 13 item 2)', async () => {
+    const { flow, failAt } = await renewingNow(`Umbrella ${tag}`)
+    await flow.useCard('pm_card_chargeCustomerFail')
+    await flow.advanceTo(failAt + 1)
+    const [failed] = (await stripe.invoices.list({ customer: flow.customer.id, status: 'open' })).data
+    const page = await fetch(failed.hosted_invoice_url!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_visa' })
+    expect(page.status).toBe(200)
+    await flow.settle()
+    const paid = await stripe.invoices.retrieve(failed.id, { expand: ['payments'] })
+    const intent = paid.payments!.data[0].payment.payment_intent as string
+    const metrics = async () => (await sql`select payment_key, kind, amount::int from billing.payment_metrics where customer_id = ${flow.customer.id} order by occurred_at, payment_key`)
+      .map((r) => ({ ...r }))
+    // The first invoice's payment and the renewal's: two payments, though the renewal took two attempts.
+    let rows = await metrics()
+    expect(rows.filter((r) => r.kind === 'payment').map((r) => r.amount)).toEqual([2900, 2900])
+    expect(rows.map((r) => r.payment_key)).toContain(`payment:${intent}`)
+    const refund = await stripe.refunds.create({ payment_intent: intent, amount: 1000 })
+    await stripe.refunds.update(refund.id, { metadata: { reason: 'goodwill' } })
+    await flow.settle()
+    rows = await metrics()
+    expect(rows.filter((r) => r.kind === 'refund')).toEqual([{ payment_key: `refund:${refund.id}`, kind: 'refund', amount: -1000 }])
+    expect(rows.reduce((s, r) => s + r.amount, 0)).toBe(4800)
+  })
+
   test('an unpaid renewal gets one notice and one reminder 3 days later however many retries fail, then the cancellation email when Stripe gives up', async () => {
     const { flow, failAt } = await renewingNow(`Cyberdyne ${tag}`)
     await flow.useCard('pm_card_chargeCustomerFail')

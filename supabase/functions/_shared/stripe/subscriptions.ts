@@ -3,7 +3,8 @@
 import type Stripe from 'stripe'
 import { call, retrieveEach, type StripeContext } from './context.ts'
 
-const EXPAND = ['items.data.price.product']
+/** What a mirrored subscription has expanded (the plan and its limits). */
+export const EXPAND = ['items.data.price.product']
 
 export async function fetchSubscriptions(ctx: StripeContext, customerId: string): Promise<Stripe.Subscription[]> {
   const all: Stripe.Subscription[] = []

@@ -8,7 +8,8 @@ import type { StripeContext } from '../stripe/context.ts'
 import { fetchCustomer } from '../stripe/customers.ts'
 import { fetchInvoicesById, fetchRecentInvoices } from '../stripe/invoices.ts'
 import { fetchPrice, fetchProduct } from '../stripe/products.ts'
-import { fetchSubscriptions, fetchSubscriptionsById } from '../stripe/subscriptions.ts'
+import { EXPAND as SUBSCRIPTION_EXPAND, fetchSubscriptions, fetchSubscriptionsById } from '../stripe/subscriptions.ts'
+import { saveDefaultPaymentMethod } from '../stripe/payment-settings.ts'
 import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
@@ -92,7 +93,9 @@ async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, cu
   const fetchedAt = new Date()
   const fetched = await fetchCustomer(ctx, customerId)
   const gone = fetched.deleted ? await objectsOfDeletedCustomer(tx, customerId) : null
-  const subscriptions = gone ? await fetchSubscriptionsById(ctx, gone.subscriptions) : await fetchSubscriptions(ctx, customerId)
+  const subscriptions = gone
+    ? await fetchSubscriptionsById(ctx, gone.subscriptions)
+    : await saveDefaultPaymentMethod(ctx, await fetchSubscriptions(ctx, customerId), SUBSCRIPTION_EXPAND)
   const invoices = gone ? await fetchInvoicesById(ctx, gone.invoices) : await fetchRecentInvoices(ctx, customerId)
   const customer = fetched.deleted ? await lastSnapshot(tx, customerId) : fetched.customer
   await tx`select billing.service_role_apply_customer_state(
