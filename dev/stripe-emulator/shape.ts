@@ -21,7 +21,8 @@ export function shape<T extends object>(resource: string, fields: T): Obj {
   const out: Obj = {}
   for (const [k, v] of Object.entries(defaults)) out[k] = structuredClone(v)
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v
-  out.livemode = false
+  // Most objects carry livemode; a few (refund) do not have the field at all.
+  if ('livemode' in defaults) out.livemode = false
   return out
 }
 
