@@ -3,7 +3,7 @@
 // more than one page of Stripe's Events API. Each test has an emulator and a queue of its own.
 import type Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { handleSyncRequest } from '../../supabase/functions/_shared/sync/handler.ts'
+import { handleSyncRequest } from '../../supabase/functions/_shared/pipeline/handler.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { adminSql, keys, uniq } from '../helpers/stack.ts'
 import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
