@@ -17,6 +17,17 @@ import { handleStripeWebhook } from '../../supabase/functions/_shared/webhook/ha
 import { uniq } from './stack.ts'
 import { recordInto, startStripe, type EmulatedStripe } from './stripe-emulator.ts'
 
+/**
+ * PROPERTY_RUNS / PROPERTY_SEED, or the default: an integer of at least `min`. A property test that
+ * runs nothing passes having proved nothing, so PROPERTY_RUNS=0 (or a typo) is an error, not a pass.
+ */
+export function propertySetting(name: string, fallback: number, min: number, value = process.env[name]): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name}=${value} is not an integer of at least ${min}`)
+  return n
+}
+
 const SECRET = 'whsec_lifecycle_property'
 const DAY = 86_400
 const CUSTOMERS = 3
@@ -175,7 +186,7 @@ export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, op
             await tearDown(run)
           }
         }),
-        { numRuns: Number(process.env.PROPERTY_RUNS ?? defaultRuns), seed: Number(process.env.PROPERTY_SEED ?? 20261123) },
+        { numRuns: propertySetting('PROPERTY_RUNS', defaultRuns, 1), seed: propertySetting('PROPERTY_SEED', 20261123, -(2 ** 31)) },
       )
     },
     async close() {
