@@ -1,7 +1,10 @@
 // stripe-sync's HTTP contract: service-role key only, POST only, validated options, a JSON report.
 import { beforeAll, describe, expect, test } from 'vitest'
 import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
-import { adminSql, keys } from '../helpers/stack.ts'
+import { defineWorkflow } from '../../supabase/functions/_shared/workflows/define.ts'
+import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
+import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
+import { adminSql, keys, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
 beforeAll(() => {
@@ -48,11 +51,26 @@ describe('stripe-sync requests', () => {
     expect((await unknown.json()).error).toMatch(/^invalid request: mode/)
   })
 
-  test('run-due as of a later time answers with the workflow report', async () => {
-    const res = await handleSyncRequest(post(JSON.stringify({ mode: 'run-due', asOf: new Date(Date.now() + 86_400_000).toISOString() }), keys.serviceRole), deps())
+  test('run-due as of a later time runs the work due then, and answers with the workflow report', async () => {
+    // A workflow of this test's own that sleeps a day: only a run-due a day ahead completes it.
+    const id = uniq('wf')
+    let finished = 0
+    const wf = defineWorkflow({ id, triggers: [id] }, async ({ step }) => {
+      await step.sleep('a-day', '1d')
+      return ++finished
+    })
+    await dispatch(sql, [wf], { name: id, id: uniq('evt'), data: {}, ts: Date.now() })
+    await runDue(sql, [wf])
+    const [run] = await sql`select id, status from billing.workflow_runs where workflow_id = ${id}`
+    expect(run.status).toBe('sleeping')
+    const withWorkflow = { ...deps(), workflows: [wf] }
+    const now = await (await handleSyncRequest(post(JSON.stringify({ mode: 'run-due' }), keys.serviceRole), withWorkflow)).json()
+    expect(now.workflows).toMatchObject({ completed: [], failed: [] })
+    const res = await handleSyncRequest(post(JSON.stringify({ mode: 'run-due', asOf: new Date(Date.now() + 86_400_000 + 60_000).toISOString() }), keys.serviceRole), withWorkflow)
     expect(res.status).toBe(200)
     const body = await res.json()
-    expect(body.mode).toBe('run-due')
-    expect(body.workflows).toMatchObject({ delivered: 0, completed: [], failed: [] })
+    expect(body).toMatchObject({ mode: 'run-due', workflows: { completed: [run.id], failed: [] } })
+    expect(body.sync).toBeUndefined()
+    expect(finished).toBe(1)
   })
 })
