@@ -22,6 +22,9 @@ describe('the manifest check, on a copy of supabase/', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'manifest-'))
     cpSync(path.join(SUPABASE, 'migrations'), path.join(dir, 'migrations'), { recursive: true })
     cpSync(path.join(SUPABASE, MANIFEST), path.join(dir, MANIFEST))
+    // Start from an agreeing pair whatever the checkout holds (the first test reports the checkout).
+    sealNew(dir)
+    expect(manifestProblems(checkManifest(dir))).toEqual([])
     return dir
   }
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
