@@ -169,6 +169,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
           res.writeHead(page.status, { location: page.location })
           return res.end()
         }
+        if (page.file) {
+          res.writeHead(page.status, { 'content-type': page.file.contentType, 'content-disposition': `inline; filename="${page.file.filename}"`, 'content-length': page.file.body.length })
+          return res.end(page.file.body)
+        }
         res.writeHead(page.status, { 'content-type': 'text/html; charset=utf-8' })
         return res.end(page.html)
       }

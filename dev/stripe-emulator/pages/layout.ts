@@ -6,6 +6,8 @@ export interface PageResult {
   status: number
   html?: string
   location?: string
+  /** A download instead of a page (the invoice PDF). */
+  file?: { body: Buffer; contentType: string; filename: string }
 }
 
 export const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
