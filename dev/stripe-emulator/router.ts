@@ -13,12 +13,13 @@ import { eventRoutes } from './resources/events.ts'
 import { testClockRoutes } from './resources/test-clocks.ts'
 import { webhookEndpointRoutes } from './resources/webhook-endpoints.ts'
 import { refundRoutes } from './resources/refunds.ts'
+import { setupIntentRoutes } from './resources/setup-intents.ts'
 import { searchRoutes } from './search.ts'
 
 const ROUTES: Route[] = [
   ...searchRoutes, ...customerRoutes, ...paymentMethodRoutes, ...productRoutes, ...priceRoutes, ...subscriptionRoutes, ...invoiceRoutes,
   ...invoiceItemRoutes, ...checkoutRoutes, ...portalRoutes, ...eventRoutes, ...testClockRoutes, ...webhookEndpointRoutes,
-  ...refundRoutes,
+  ...refundRoutes, ...setupIntentRoutes,
 ]
 
 export function routeFor(method: string, path: string): { route: Route; match: string[] } | null {

@@ -4,7 +4,8 @@
 import type { Emulator } from '../emulator.ts'
 import type { Obj } from '../shape.ts'
 import { StripeApiError } from '../errors.ts'
-import { attach, PAGE_CARDS } from '../resources/payment-methods.ts'
+import { PAGE_CARDS } from '../resources/payment-methods.ts'
+import { confirmSetupIntent, createSetupIntent } from '../resources/setup-intents.ts'
 import { routeFor } from '../router.ts'
 import { charge, LIVE } from '../billing/lifecycle.ts'
 import { cardChoices, date, esc, layout, money, type PageResult } from './layout.ts'
@@ -77,7 +78,10 @@ function act(emu: Emulator, session: Obj, form: Record<string, any>): string {
       return 'Your plan has been changed.'
     }
     case 'update_card': {
-      const pm = attach(emu, String(form.card), customerId)
+      // Stripe's portal saves the new card through a SetupIntent (setup_intent.created, then
+      // payment_method.attached and setup_intent.succeeded), then makes it the default.
+      const si = createSetupIntent(emu, { customer: customerId, payment_method: String(form.card), usage: 'off_session', metadata: {} })
+      const pm = emu.get('payment_method', confirmSetupIntent(emu, si, {}).payment_method, 'PaymentMethod')
       call(emu, 'POST', `/v1/customers/${customerId}`, { invoice_settings: { default_payment_method: pm.id } })
       for (const sub of emu.all('subscription')) {
         if (sub.customer === customerId && sub.default_payment_method) call(emu, 'POST', `/v1/subscriptions/${sub.id}`, { default_payment_method: pm.id })
