@@ -54,6 +54,8 @@ export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
     STRIPE_WEBHOOK_SECRETS: process.env.STRIPE_WEBHOOK_SECRETS ?? LOCAL_WEBHOOK_SECRET,
     EXPORT_SIGNING_SECRET: process.env.EXPORT_SIGNING_SECRET ?? LOCAL_EXPORT_SECRET,
     APP_URL: process.env.APP_URL ?? `http://127.0.0.1:${p.ports.web}`,
+    // The product's clock follows the emulator's (supabase/functions/_shared/clock.ts); not with real Stripe.
+    PRODUCT_CLOCK_URL: process.env.PRODUCT_CLOCK_URL ?? (process.env.STRIPE_API_BASE ? '' : `http://127.0.0.1:${p.ports.stripe}/_emulator/clock`),
   }
 }
 

@@ -32,6 +32,11 @@ export async function handleControl(emu: Emulator, log: RequestLogEntry[], metho
       const ran = runDue(emu, null, emu.now())
       return { status: 200, body: { now: emu.now(), offset_seconds: emu.offset, work_done: ran } }
     }
+    case 'POST /clock/reset':
+      // Back to wall time (tests that moved the emulator's own clock, which the local product's clock
+      // follows, put it back for the files after them). Objects keep their dates; nothing runs.
+      emu.offset = 0
+      return { status: 200, body: { now: emu.now(), offset_seconds: emu.offset } }
     case 'GET /chaos':
       return { status: 200, body: emu.chaos.config }
     case 'POST /chaos':

@@ -1,11 +1,15 @@
 // The customer's journey in a real browser (Debian's Chromium driven by playwright-core) against the
 // stack: sign up, choose a plan, pay on the emulator's Checkout page, see the plan without reloading;
-// a failed renewal shows the banner, paying through the portal clears it; cancel, download the data.
-// Screenshots of each state go to test-results/screenshots/.
+// a failed renewal shows the banner (and, 3 days on, the reminder), paying through the portal clears it;
+// cancel, download the data. Every link in every email the journey produced is then followed: each must
+// open a real page of the app (not "Page not found") or answer 2xx. The product's clock follows the
+// emulator's, so the dates in the emails agree with Stripe's. Screenshots of each state go to
+// test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { stripeFor } from '../../dev/stack/stripe.ts'
+import { mailsTo, type Mail } from '../helpers/mail.ts'
 import { holdProductClock } from '../helpers/product-clock.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
@@ -24,14 +28,16 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
 })
 afterAll(async () => {
+  // The emulator's own clock, which the product's follows, back to wall time for the files after this one.
+  await fetch(`${EMULATOR}/_emulator/clock/reset`, { method: 'POST' }).catch(() => undefined)
   await releaseClock?.()
   await browser?.close()
   await sql.end()
 })
 
-async function signUpWithOrganization(page: Page, orgName: string): Promise<string> {
+async function signUpWithOrganization(page: Page, orgName: string, email = `${uniq('journey')}@example.test`): Promise<string> {
   await page.goto(APP)
-  await page.getByLabel('Email').fill(`${uniq('journey')}@example.test`)
+  await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill('correct horse battery staple')
   await page.getByRole('button', { name: 'Sign up' }).click()
   await page.getByLabel('Organization name').fill(orgName)
@@ -41,6 +47,42 @@ async function signUpWithOrganization(page: Page, orgName: string): Promise<stri
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
+
+const advanceEmulator = async (seconds: number) => {
+  const res = await fetch(`${EMULATOR}/_emulator/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) })
+  expect(res.status).toBe(200)
+}
+
+/** Waits until a mail with this subject reached the address (the sync and the outbox run on their own). */
+async function mailWithSubject(email: string, subject: string | RegExp): Promise<Mail> {
+  const matches = (m: Mail) => (typeof subject === 'string' ? m.subject === subject : subject.test(m.subject))
+  const deadline = Date.now() + 90_000
+  for (;;) {
+    const found = (await mailsTo(email, { atLeast: 1, timeoutMs: 1000 })).find(matches)
+    if (found) return found
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" reached ${email}`)
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+}
+
+/** Every link of an email's HTML. */
+const linksOf = (m: Mail) => [...m.html.matchAll(/href="([^"]+)"/g)].map((x) => x[1].replace(/&amp;/g, '&'))
+
+/** Follows a link as the signed-in user: an app page must be a real page, anything else must answer 2xx. */
+async function follow(page: Page, url: string): Promise<void> {
+  if (url.startsWith(APP)) {
+    await page.goto(url)
+    const heading = page.locator('main h1, main h2').first()
+    await heading.waitFor({ timeout: 20_000 })
+    expect(await heading.textContent(), url).not.toMatch(/not found/i)
+    expect(await page.getByText(/Page not found/i).count(), url).toBe(0)
+    return
+  }
+  const res = await page.request.get(url)
+  expect(res.status(), url).toBeGreaterThanOrEqual(200)
+  expect(res.status(), url).toBeLessThan(300)
+  expect(await res.text(), url).not.toMatch(/page not found/i)
+}
 
 describe('the billing page in a browser', () => {
   it('takes a customer from sign-up through payment, a failed renewal, recovery, cancellation and export', async () => {
@@ -56,7 +98,8 @@ describe('the billing page in a browser', () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
     const page = await context.newPage()
     const orgName = uniq('Journey Co')
-    const orgId = await signUpWithOrganization(page, orgName)
+    const email = `${uniq('journey')}@example.test`
+    const orgId = await signUpWithOrganization(page, orgName, email)
     const choose = page.getByRole('button', { name: `Choose ${planName}` })
     await expect.poll(() => choose.isVisible(), { timeout: 15_000 }).toBe(true)
     await shot(page, '1-no-plan')
@@ -77,12 +120,15 @@ describe('the billing page in a browser', () => {
     await page.getByLabel(/0341/).check()
     await page.getByRole('button', { name: 'Update payment method' }).click()
     await page.getByText('Your payment method has been updated.').waitFor()
-    const advanced = await fetch(`${EMULATOR}/_emulator/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 31 * 86_400 + 7200 }) })
-    expect(advanced.status).toBe(200)
+    await advanceEmulator(31 * 86_400 + 7200)
     await page.goto(`${APP}/billing/${orgId}`)
     const banner = page.getByTestId('payment-failed-banner')
     await expect.poll(async () => (await banner.isVisible()) && (await banner.textContent()), { timeout: 20_000 }).toContain('$29.00')
     await shot(page, '4-payment-failed')
+    // Three days on (Stripe retries and fails again), the reminder goes, as of the emulator's clock.
+    await mailWithSubject(email, /failed/)
+    await advanceEmulator(3 * 86_400 + 3600)
+    await mailWithSubject(email, 'Reminder: your invoice is still unpaid')
 
     // Paying through the portal with a working card clears the banner on return, without a reload.
     await banner.getByRole('button', { name: 'Update payment method' }).click()
@@ -112,6 +158,21 @@ describe('the billing page in a browser', () => {
     const exported = await (await page.request.get((await link.getAttribute('href'))!)).text()
     expect(exported).toContain(orgId)
     expect(exported).toContain(orgName)
+
+    // The cancellation email's dates agree with Stripe's end of the subscription, a month on.
+    await mailWithSubject(email, 'Your subscription has ended')
+    const [ended] = await sql`select s.ended_at, e.props from public.stripe_subscriptions s
+      join billing.email_outbox e on e.idempotency_key = 'subscription_cancelled:' || s.id where s.organization_id = ${orgId}`
+    expect(Date.parse(ended.props.deletionAt)).toBeGreaterThan(ended.ended_at.getTime())
+    expect(Date.parse(ended.props.exportExpiresAt)).toBeGreaterThan(ended.ended_at.getTime())
+
+    // Every link of every email of the journey leads somewhere real.
+    const mails = await mailsTo(email, { atLeast: 5 })
+    const links = [...new Set(mails.flatMap(linksOf))]
+    for (const url of links) await follow(page, url)
+    expect(links.filter((l) => l.startsWith(`${APP}/`))).toEqual([`${APP}/billing/${orgId}`])
+    expect(links.some((l) => l.includes('/export-download?'))).toBe(true)
+    expect(links.filter((l) => l.startsWith(`${EMULATOR}/invoice/`)).length).toBeGreaterThanOrEqual(2)
 
     // A second user sees nothing of it, and the export holds nothing of theirs.
     const other = await browser.newContext()

@@ -66,16 +66,26 @@ export function invoice(c: Customer, subscriptionId: string, overrides: Record<s
 }
 
 /**
- * Hands a Stripe event to the workflows exactly as the sync does after writing the mirror; a subscription
- * in the event is mirrored first, as the sync would have fetched it.
+ * Writes an object to the mirror as the sync writes what it fetched from Stripe (the same SQL function):
+ * a subscription, an invoice, or the customer itself.
+ */
+export async function mirror(sql: postgres.Sql, object: Record<string, unknown>): Promise<void> {
+  const customerId = (object.object === 'customer' ? object.id : object.customer) as string
+  const [known] = await sql<{ raw: Record<string, unknown> }[]>`select jsonb_build_object('id', id, 'object', 'customer', 'email', email,
+      'name', name, 'metadata', metadata) as raw from public.stripe_customers where id = ${customerId}`
+  const customer = object.object === 'customer' ? { ...known?.raw, ...object } : known?.raw ?? { id: customerId, object: 'customer' }
+  const subscriptions = object.object === 'subscription' ? [object] : []
+  const invoices = object.object === 'invoice' ? [object] : []
+  await sql`select billing.service_role_apply_customer_state(${customerId}, ${sql.json(customer as never)}, ${sql.json(subscriptions as never)},
+    ${sql.json(invoices as never)}, clock_timestamp())`
+}
+
+/**
+ * Hands a Stripe event to the workflows exactly as the sync does after writing the mirror; the object in
+ * the event is mirrored first, as the sync would have fetched it (unless `mirror: false`: Stripe lacks it).
  */
 export async function handOver(sql: postgres.Sql, type: string, object: Record<string, unknown>, previous?: Record<string, unknown>, opts: { mirror?: boolean } = {}): Promise<string> {
-  if (object.object === 'subscription' && opts.mirror !== false) {
-    const trialEnd = typeof object.trial_end === 'number' ? new Date(object.trial_end * 1000) : null
-    await sql`insert into public.stripe_subscriptions (id, customer_id, status, trial_end, raw, stripe_fetched_at)
-      values (${object.id as string}, ${object.customer as string}, ${object.status as string}, ${trialEnd}, ${sql.json(object as never)}, now())
-      on conflict (id) do update set status = excluded.status, trial_end = excluded.trial_end, raw = excluded.raw, stripe_fetched_at = excluded.stripe_fetched_at`
-  }
+  if (['subscription', 'invoice', 'customer'].includes(object.object as string) && opts.mirror !== false) await mirror(sql, object)
   const id = uniq('evt')
   const event: SyncedEvent = {
     id,

@@ -1,5 +1,6 @@
 // Where the web app goes: its three routes, and where a signed-in user lands.
 import { describe, expect, it } from 'vitest'
+import { billingUrl } from '../../supabase/functions/_shared/app-urls.ts'
 import { parseRoute } from '../../web/src/lib/router.ts'
 import { landingPath } from '../../web/src/lib/use-organizations.ts'
 
@@ -12,6 +13,10 @@ describe('routes', () => {
     expect(parseRoute('/billing/2b1e%2Fx')).toEqual({ name: 'billing', orgId: '2b1e/x' })
     expect(parseRoute('/billing/')).toEqual({ name: 'not-found' })
     expect(parseRoute('/settings')).toEqual({ name: 'not-found' })
+  })
+
+  it('opens the billing page at the address emails link to', () => {
+    expect(parseRoute(new URL(billingUrl('2b1e/x')).pathname)).toEqual({ name: 'billing', orgId: '2b1e/x' })
   })
 
   it("sends a user with one organization straight to its billing page, and others to the organizations page", () => {

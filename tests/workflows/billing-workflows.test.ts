@@ -1,7 +1,7 @@
 // Every workflow of DESIGN.md end to end from the sync's hand-off: the organization's state in
 // Postgres and the emails in maildev, with the clock moved forward for the timed steps.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { customerWithUser, days, handOver, invoice, outboxTo, settle, subscription, useStackEnv } from '../helpers/billing.ts'
+import { customerWithUser, days, handOver, invoice, mirror, outboxTo, settle, subscription, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
 import { holdProductClock } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
@@ -112,7 +112,6 @@ describe('billing workflows', () => {
     await handOver(sql, 'invoice.payment_failed', inv)
     await settle(sql)
     const paid = { ...inv, status: 'paid', amount_paid: 4900, status_transitions: { paid_at: Math.floor(Date.now() / 1000) } }
-    await sql`insert into public.stripe_invoices (id, customer_id, status, raw, stripe_fetched_at) values (${inv.id}, ${c.id}, 'paid', '{}', now())`
     await handOver(sql, 'invoice.paid', paid)
     await handOver(sql, 'invoice.payment_succeeded', paid)
     await settle(sql)
@@ -174,14 +173,90 @@ describe('billing workflows', () => {
     expect(event.cancelled_at).toBeNull()
   })
 
-  test('a customer whose name and email changed renames the organization and updates the owner\'s profile email', async () => {
+  test('a customer whose name and email changed renames the organization and changes its billing email, never the owner\'s profile', async () => {
     const { c } = await subscribed('Old Name')
-    const email = `new-${c.email}`
+    const email = `billing-${c.email}`
     await handOver(sql, 'customer.updated', { id: c.id, object: 'customer', name: 'New Name', email }, { name: 'Old Name', email: c.email })
     await settle(sql)
     expect(await orgOf(c.id)).toMatchObject({ name: 'New Name', billing_email: email })
+    // A person's identity is Auth's: the billing contact's address is not the owner's email.
     const [profile] = await sql`select email from public.profiles where id = ${c.userId}`
-    expect(profile.email).toBe(email)
+    expect(profile.email).toBe(c.email)
+  })
+
+  test('a profile\'s email follows its Auth user and nothing else can write it', async () => {
+    const c = await customerWithUser(sql)
+    await sql`update public.profiles set email = 'billing@example.test' where id = ${c.userId}`
+    expect((await sql`select email from public.profiles where id = ${c.userId}`)[0].email).toBe(c.email)
+    const changed = `changed-${c.email}`
+    await sql`update auth.users set email = ${changed} where id = ${c.userId}`
+    expect((await sql`select email from public.profiles where id = ${c.userId}`)[0].email).toBe(changed)
+  })
+
+  test('a customer.updated event names what changed, but the organization takes Stripe\'s current values, not the payload\'s', async () => {
+    const { c } = await subscribed('Before Co')
+    await mirror(sql, { id: c.id, object: 'customer', name: 'Current Co', email: `current-${c.email}` })
+    await handOver(sql, 'customer.updated', { id: c.id, object: 'customer', name: 'Stale Co', email: `stale-${c.email}` }, { name: 'Before Co', email: c.email }, { mirror: false })
+    await settle(sql)
+    expect(await orgOf(c.id)).toMatchObject({ name: 'Current Co', billing_email: `current-${c.email}` })
+  })
+
+  test('a failed-payment notice takes the amount, pay-by date and link from Stripe\'s invoice, not from an old event', async () => {
+    const { c, sub } = await subscribed()
+    const retryAt = Math.floor(days(2).getTime() / 1000)
+    const current = invoice(c, sub.id, { amount_due: 4900, amount_remaining: 4900, next_payment_attempt: retryAt, hosted_invoice_url: 'http://127.0.0.1:12111/invoice/in_current' })
+    await mirror(sql, current)
+    // The payload as an old event had it: another amount, an attempt already past, another link.
+    const stale = { ...current, amount_due: 1234, amount_remaining: 1234, next_payment_attempt: Math.floor(Date.now() / 1000) - 86_400, hosted_invoice_url: 'http://stale.example/pay' }
+    await handOver(sql, 'invoice.payment_failed', stale, undefined, { mirror: false })
+    await settle(sql)
+    const [row] = await sql`select props from billing.email_outbox where idempotency_key = ${`payment_failed:${current.id}`}`
+    expect(row.props).toMatchObject({ amountDue: 4900, dueDate: new Date(retryAt * 1000).toISOString(), paymentUrl: 'http://127.0.0.1:12111/invoice/in_current' })
+  })
+
+  test('a failed payment that Stripe says is paid by the time the run starts sends no notice and leaves the organization active', async () => {
+    const { c, sub } = await subscribed()
+    const inv = invoice(c, sub.id)
+    await mirror(sql, { ...inv, status: 'paid', amount_paid: 4900, status_transitions: { paid_at: Math.floor(Date.now() / 1000) } })
+    await handOver(sql, 'invoice.payment_failed', inv, undefined, { mirror: false })
+    await settle(sql)
+    expect(await sql`select 1 from billing.email_outbox where idempotency_key = ${`payment_failed:${inv.id}`}`).toEqual([])
+    expect((await orgOf(c.id)).billing_status).toBe('active')
+  })
+
+  test('a receipt takes the number, amount and payment time from Stripe\'s invoice, not from the event', async () => {
+    const { c, sub } = await subscribed()
+    const paidAt = Math.floor(Date.now() / 1000) - 3600
+    const current = invoice(c, sub.id, { number: 'INV-CURRENT', status: 'paid', amount_paid: 4900, status_transitions: { paid_at: paidAt } })
+    await mirror(sql, current)
+    await handOver(sql, 'invoice.paid', { ...current, number: 'INV-STALE', amount_paid: 1, status_transitions: { paid_at: paidAt - 86_400 } }, undefined, { mirror: false })
+    await settle(sql)
+    const [row] = await sql`select props from billing.email_outbox where idempotency_key = ${`receipt:${current.id}`}`
+    expect(row.props).toMatchObject({ invoiceNumber: 'INV-CURRENT', amountPaid: 4900, paidAt: new Date(paidAt * 1000).toISOString() })
+  })
+
+  test('the deletion date counts from the subscription\'s ended_at as Stripe has it, and the export link outlives the cancellation', async () => {
+    const { c, sub } = await subscribed()
+    const endedAt = Math.floor(Date.now() / 1000) - 2 * 86_400
+    await mirror(sql, { ...sub, status: 'canceled', ended_at: endedAt, canceled_at: endedAt })
+    await handOver(sql, 'customer.subscription.deleted', { ...sub, status: 'canceled', ended_at: endedAt + 9 * 86_400 }, undefined, { mirror: false })
+    await settle(sql)
+    const [row] = await sql`select props from billing.email_outbox where idempotency_key = ${`subscription_cancelled:${sub.id}`}`
+    const deletion = new Date(endedAt * 1000 + 30 * 86_400_000)
+    expect(row.props).toMatchObject({ cancelledAt: new Date(endedAt * 1000).toISOString(), deletionAt: deletion.toISOString() })
+    expect(Date.parse(row.props.exportExpiresAt)).toBeGreaterThan(endedAt * 1000)
+    const [scheduled] = await sql`select deliver_at from billing.workflow_events where name = 'data/deletion.scheduled' and data ->> 'subscriptionId' = ${sub.id}`
+    expect(scheduled.deliver_at.toISOString()).toBe(deletion.toISOString())
+  })
+
+  test('a trial reminder for a trial end Stripe no longer has sends nothing', async () => {
+    const c = await customerWithUser(sql)
+    const trialEnd = Math.floor(days(5).getTime() / 1000)
+    const sub = subscription(c, { status: 'trialing', trial_end: trialEnd })
+    await handOver(sql, 'customer.subscription.trial_will_end', sub)
+    await mirror(sql, { ...sub, trial_end: trialEnd + 7 * 86_400 })
+    await settle(sql)
+    expect(await sql`select 1 from billing.email_outbox where idempotency_key = ${`trial_ending:${sub.id}:${trialEnd}`}`).toEqual([])
   })
 
   test('one payment seen as invoice.payment_succeeded and charge.succeeded is one metric', async () => {
@@ -200,9 +275,9 @@ describe('billing workflows', () => {
     const inv = { ...invoice(c, sub.id), amount_paid: 4900, status: 'paid' }
     // The sync fetched the invoice with its payments; the event's payload (as Stripe sends it) has none.
     const fetched = { ...inv, payments: { object: 'list', data: [{ status: 'paid', amount_paid: 4900, payment: { type: 'payment_intent', payment_intent: pi } }] } }
-    await sql`insert into public.stripe_invoices (id, customer_id, status, raw, stripe_fetched_at) values (${inv.id}, ${c.id}, 'paid', ${sql.json(fetched)}, now())`
+    await mirror(sql, fetched)
     await handOver(sql, 'charge.succeeded', { id: `ch_${Date.now()}`, object: 'charge', customer: c.id, amount: 4900, currency: 'usd', payment_intent: pi })
-    await handOver(sql, 'invoice.payment_succeeded', inv)
+    await handOver(sql, 'invoice.payment_succeeded', inv, undefined, { mirror: false })
     await settle(sql)
     const rows = await sql`select payment_key from billing.payment_metrics where customer_id = ${c.id}`
     expect(rows).toEqual([{ payment_key: `payment:${pi}` }])

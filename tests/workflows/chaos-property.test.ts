@@ -2,8 +2,9 @@
 // tests/helpers/lifecycle.ts: reordered, duplicated, first attempts dropped), the workflows send each
 // email Stripe's history calls for exactly once and no other: a welcome per subscription that started
 // (created active or trialing, or paid after an incomplete start), a receipt per paid invoice, a
-// payment-failed notice per failed invoice after the first, and cancellations only for subscriptions that
-// started and ended (always for the last one when nothing is live at the end).
+// payment-failed notice per failed invoice after the first that is still unpaid at the end (one Stripe
+// says is paid by the time the run reads it may have had one or none), and cancellations only for
+// subscriptions that started and ended (always for the last one when nothing is live at the end).
 // Timed emails (trial reminders, payment reminders) are left out: they depend on the product's clock.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
@@ -43,13 +44,18 @@ function expectedEmails(run: Run, customerId: string) {
   const emu = run.s.running.emu
   const events = emu.all('event').filter((e: Obj) => e.data.object.customer === customerId)
   const exact = new Set<string>()
+  const failed = new Set<string>()
   const started = new Set<string>()
   for (const e of events) {
     const o = e.data.object
     if (e.type === 'customer.subscription.created' && STARTED.includes(o.status)) started.add(o.id)
     if (e.type === 'customer.subscription.updated' && e.data.previous_attributes?.status === 'incomplete' && STARTED.includes(o.status)) started.add(o.id)
-    if (e.type === 'invoice.payment_failed' && o.billing_reason !== 'subscription_create') exact.add(`payment_failed:${o.id}`)
+    if (e.type === 'invoice.payment_failed' && o.billing_reason !== 'subscription_create') failed.add(o.id)
   }
+  // A notice goes when Stripe says the invoice is still open as the run reads it: surely for one still
+  // open at the end; for one paid or voided since, it depends on when the sync saw it.
+  const optional = new Set<string>()
+  for (const id of failed) (emu.find(id)?.status === 'open' ? exact : optional).add(`payment_failed:${id}`)
   for (const id of started) exact.add(`subscription_confirmation:${id}`)
   for (const inv of emu.all('invoice').filter((i: Obj) => i.customer === customerId && i.status === 'paid' && i.amount_paid > 0)) exact.add(`receipt:${inv.id}`)
   const subs = emu.all('subscription').filter((x: Obj) => x.customer === customerId)
@@ -57,6 +63,7 @@ function expectedEmails(run: Run, customerId: string) {
   const live = subs.some((x: Obj) => ['active', 'trialing', 'past_due', 'unpaid', 'paused'].includes(x.status))
   return {
     exact: [...exact].sort(),
+    optional,
     cancellable: new Set(ended.map((x: Obj) => `subscription_cancelled:${x.id}`)),
     mustCancel: !live && ended.length > 0 ? `subscription_cancelled:${ended[ended.length - 1].id}` : null,
   }
@@ -70,7 +77,8 @@ describe('emails through chaotic delivery', () => {
         const rows = await sql<{ email_type: string; idempotency_key: string }[]>`select email_type, idempotency_key from billing.email_outbox
           where organization_id = ${c.org} order by idempotency_key`
         const want = expectedEmails(run, c.id)
-        expect(rows.filter((r) => EXACT.includes(r.email_type)).map((r) => r.idempotency_key), `emails of ${c.id}`).toEqual(want.exact)
+        const sent = rows.filter((r) => EXACT.includes(r.email_type) && !want.optional.has(r.idempotency_key)).map((r) => r.idempotency_key)
+        expect(sent, `emails of ${c.id}`).toEqual(want.exact)
         const cancellations = rows.filter((r) => r.email_type === 'subscription_cancelled').map((r) => r.idempotency_key)
         for (const key of cancellations) expect([...want.cancellable], `${key} for a subscription that started and ended`).toContain(key)
         if (want.mustCancel) expect(cancellations, `emails of ${c.id}`).toContain(want.mustCancel)

@@ -19,9 +19,8 @@ export function parseRoute(pathname: string): Route {
   return { name: 'not-found' }
 }
 
-export function billingPath(orgId: string): string {
-  return `/billing/${encodeURIComponent(orgId)}`
-}
+/** The billing page's path, defined once with the emails and the billing function that link to it. */
+export { billingPath } from '../../../supabase/functions/_shared/app-urls.ts'
 
 /** Goes to an in-app path; `replace` for redirects, so Back does not return to them. */
 export function navigate(path: string, { replace = false }: { replace?: boolean } = {}): void {

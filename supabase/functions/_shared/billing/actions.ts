@@ -2,8 +2,9 @@
 // caller's own customer now (after Checkout), and the GDPR export link after cancellation.
 import type postgres from 'postgres'
 import type Stripe from 'stripe'
+import { appUrlAt, billingPath } from '../app-urls.ts'
 import { call, type StripeContext } from '../stripe/context.ts'
-import { signExportLink } from '../exports/link.ts'
+import { createExportLink } from '../exports/create.ts'
 import type { GroupSyncer } from '../sync/worker.ts'
 import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
@@ -72,7 +73,7 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
   if (!plan) throw new BillingError(422, 'unknown_price', `There is no plan with the price "${priceId}". Choose one of the plans shown.`)
   const ctx = deps.stripe()
   const customer = await ensureCustomer(deps, ctx, caller, orgId, m)
-  const back = `${deps.appUrl.replace(/\/$/, '')}/billing/${orgId}`
+  const back = appUrlAt(deps.appUrl, billingPath(orgId))
   const session = await call(ctx, `create checkout session for ${customer}`, () =>
     ctx.stripe.checkout.sessions.create({
       mode: 'subscription',
@@ -96,7 +97,7 @@ export async function openPortal(deps: BillingDeps, caller: Caller, orgId: strin
   if (m.customer_deleted) throw new BillingError(409, 'customer_deleted', "This organization's billing account was deleted in Stripe. Choose a plan to start a new subscription.")
   const ctx = deps.stripe()
   const session = await call(ctx, `create portal session for ${m.stripe_customer_id}`, () =>
-    ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${deps.appUrl.replace(/\/$/, '')}/billing/${orgId}?portal=return` }))
+    ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${appUrlAt(deps.appUrl, billingPath(orgId))}?portal=return` }))
   return session.url
 }
 
@@ -126,9 +127,8 @@ export async function exportLink(deps: BillingDeps, caller: Caller, orgId: strin
       ? "This organization's data has already been deleted."
       : 'The data export is available once the subscription has been cancelled.')
   }
-  const [{ id }] = await deps.sql<{ id: string }[]>`select billing.service_role_build_organization_export(${orgId}) as id`
+  const link = await createExportLink(deps.sql, orgId, { apiUrl: deps.apiUrl, secret: deps.exportSecret })
   await deps.sql`insert into billing.audit_log (action, organization_id, detail)
-    values ('export.link_created', ${orgId}, ${deps.sql.json({ export_id: id, user_id: caller.userId })})`
-  const expires = new Date(Date.now() + 24 * 3600_000)
-  return { url: await signExportLink(deps.apiUrl, id, expires, deps.exportSecret), expires_at: expires.toISOString() }
+    values ('export.link_created', ${orgId}, ${deps.sql.json({ export_id: link.exportId, user_id: caller.userId })})`
+  return { url: link.url, expires_at: link.expiresAt.toISOString() }
 }

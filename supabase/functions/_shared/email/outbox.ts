@@ -2,6 +2,7 @@
 // works through the outbox with retries, so a transport that fails for a while delays emails but
 // neither loses nor doubles them. The idempotency key also goes to the provider (Resend dedupes on it).
 import type postgres from 'postgres'
+import { productNow } from '../clock.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { renderEmail } from './render.ts'
 import { isEmailEnabled, type EmailType } from './templates.ts'
@@ -48,7 +49,7 @@ function retryDelayMs(attempt: number, err: unknown): number {
  * limits delivery to those rows (tests deliver their own emails only; the shared outbox is not theirs).
  */
 export async function deliverDueEmails(sql: postgres.Sql, opts: { limit?: number; now?: Date; ids?: string[] } = {}): Promise<DeliveryReport> {
-  const now = opts.now ?? new Date()
+  const now = opts.now ?? (await productNow())
   const report: DeliveryReport = { sent: [], retrying: [], failed: [] }
   const due = await sql<{ id: string; email_type: EmailType; to_email: string; props: Record<string, unknown>; idempotency_key: string; attempts: number }[]>`
     update billing.email_outbox set status = 'sending', lease_until = now() + interval '2 minutes', attempts = attempts + 1

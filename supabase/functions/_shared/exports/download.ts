@@ -1,12 +1,13 @@
 // The export-download endpoint: a valid, unexpired signed link returns the export as a JSON file.
 import type postgres from 'postgres'
+import { productNow } from '../clock.ts'
 import { errorResponse, json } from '../http.ts'
 import { verifyExportLink } from './link.ts'
 
 export async function handleExportDownload(req: Request, sql: postgres.Sql, secret: string): Promise<Response> {
   if (req.method !== 'GET') return json(405, { error: 'only GET is accepted' }, { allow: 'GET' })
   try {
-    const check = await verifyExportLink(new URL(req.url).searchParams, secret)
+    const check = await verifyExportLink(new URL(req.url).searchParams, secret, await productNow())
     if (!check.ok) {
       console.warn(`export-download: refused: ${check.reason}`)
       return json(403, { error: check.reason })

@@ -1,7 +1,9 @@
 // Runs due workflow work: delivers scheduled internal events, then claims runnable runs (queued, woken
 // from a sleep, or abandoned by a worker that died) and executes them. `asOf` lets a test or the demo
-// run the work that would be due at a later time, so a 3-day sleep is proven without waiting.
+// run the work that would be due at a later time, so a 3-day sleep is proven without waiting; without it,
+// work runs as of the product's clock (clock.ts).
 import type postgres from 'postgres'
+import { productNow } from '../clock.ts'
 import { NonRetriableError } from '../errors.ts'
 import type { Workflow, WorkflowEvent } from './define.ts'
 import { dispatch } from './dispatch.ts'
@@ -96,11 +98,11 @@ export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: Run
   const started = Date.now()
   const limit = opts.limit ?? 20
   const report: RunnerReport = { delivered: 0, completed: [], sleeping: [], retried: [], failed: [] }
-  // The clock moves on from `asOf` as real time passes during this call.
-  const base = opts.asOf?.getTime()
-  // JS time has millisecond resolution and Postgres microseconds: a run woken "now" in the same
-  // millisecond would look 0.x ms in the future, so real time is rounded up by one millisecond.
-  const now = () => new Date(base === undefined ? Date.now() + 1 : base + (Date.now() - started))
+  // The clock moves on from `asOf` (default: the product's clock, clock.ts) as real time passes during
+  // this call. JS time has millisecond resolution and Postgres microseconds: a run woken "now" in the
+  // same millisecond would look 0.x ms in the future, so the product's time is rounded up by one millisecond.
+  const base = opts.asOf?.getTime() ?? (await productNow()).getTime() + 1
+  const now = () => new Date(base + (Date.now() - started))
   while (Date.now() - started < (opts.budgetMs ?? 30_000)) {
     const delivered = await deliverDueEvents(sql, workflows, now(), limit)
     report.delivered += delivered

@@ -1,31 +1,27 @@
-// A Stripe customer changed: when its name or email changed (previous_attributes), update the
-// organization's name or billing email; when its email changed, update the owner's profile email.
+// A Stripe customer changed: when its name or email changed (previous_attributes says which), the
+// organization takes the customer's current name or email as Stripe has it (the mirror), not the event's
+// payload. The email is the organization's billing contact only: a person's identity (profiles) comes
+// from Auth, never from Stripe.
 import { defineWorkflow } from '../define.ts'
-import { organizationForCustomer } from './lookups.ts'
+import { customer, organizationForCustomer } from './lookups.ts'
 
 export const customerUpdated = defineWorkflow({ id: 'customer-updated', triggers: ['customer.updated'] }, async ({ event, step, sql }) => {
-  const c = event.data.object as { id: string; name?: string | null; email?: string | null; metadata?: Record<string, string> }
+  const customerId = (event.data.object as { id: string }).id
   const previous = (event.data.previous_attributes ?? {}) as Record<string, unknown>
-  const nameChanged = 'name' in previous && !!c.name
-  const emailChanged = 'email' in previous && !!c.email
+  const nameChanged = 'name' in previous
+  const emailChanged = 'email' in previous
   if (!nameChanged && !emailChanged) return { updated: false }
-  await step.run('update-organization-details', async () => {
-    const org = await organizationForCustomer(sql, c.id)
-    if (!org || org.deleted_at) return { updated: false }
+  return await step.run('update-organization-details', async () => {
+    const [org, c] = [await organizationForCustomer(sql, customerId), await customer(sql, customerId)]
+    if (!org || org.deleted_at) return { updated: false, reason: 'no organization for this customer' }
+    if (!c) return { updated: false, reason: `Stripe has no customer ${customerId}` }
+    // Only the organization's current customer speaks for it, and an empty value clears nothing.
+    if (org.stripe_customer_id && org.stripe_customer_id !== customerId) return { updated: false, reason: 'not the organization\'s current customer' }
     await sql`update public.organizations set
-        name = case when ${nameChanged} then ${c.name ?? null} else name end,
-        billing_email = case when ${emailChanged} then ${c.email ?? null} else billing_email end,
+        name = case when ${nameChanged && !!c.name?.trim()} then ${c.name ?? null} else name end,
+        billing_email = case when ${emailChanged && !!c.email} then ${c.email ?? null} else billing_email end,
         updated_at = now()
       where id = ${org.id}`
     return { updated: true, organizationId: org.id }
   })
-  if (emailChanged) {
-    await step.run('sync-user-profile', async () => {
-      const [owner] = await sql<{ user_id: string | null }[]>`select user_id from public.stripe_customers where id = ${c.id}`
-      if (!owner?.user_id) return { updated: false, reason: 'no user owns this customer' }
-      await sql`update public.profiles set email = ${c.email!}, updated_at = now() where id = ${owner.user_id}`
-      return { updated: true, userId: owner.user_id }
-    })
-  }
-  return { updated: true }
 })

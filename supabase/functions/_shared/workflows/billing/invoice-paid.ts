@@ -1,20 +1,16 @@
 // An invoice paid: record the payment and next billing date, send the receipt, and apply the new
 // plan's limits if the plan changed. Its arrival also cancels the pending dunning reminder of the
-// subscription (payment-failed's cancelOn). invoice.paid and invoice.payment_succeeded are one run.
+// subscription (payment-failed's cancelOn). invoice.paid and invoice.payment_succeeded are one run. The
+// event names the invoice; its number, amount, payment time and link come from the mirror (Stripe's state).
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow } from '../define.ts'
-import { customer, idOf, organizationExpected, organizationForCustomer } from './lookups.ts'
+import { customer, idOf, mirroredInvoice, organizationExpected, organizationForCustomer } from './lookups.ts'
 import { subscriptionOfInvoice } from './payment-failed.ts'
 
+/** What the payload is read for: routing only (which invoice, customer and subscription). */
 interface PaidInvoice {
   id: string
   customer: unknown
-  number?: string | null
-  amount_paid: number
-  currency: string
-  billing_reason?: string | null
-  hosted_invoice_url?: string | null
-  status_transitions?: { paid_at?: number | null } | null
 }
 
 export const invoicePaid = defineWorkflow(
@@ -23,7 +19,16 @@ export const invoicePaid = defineWorkflow(
     const inv = event.data.object as PaidInvoice
     const customerId = idOf(inv.customer)
     const subscriptionId = subscriptionOfInvoice(inv as never)
-    const paidAt = new Date((inv.status_transitions?.paid_at ?? Math.floor(event.ts / 1000)) * 1000)
+    const paid = await step.run('read-invoice', async () => {
+      const m = await mirroredInvoice(sql, inv.id, customerId)
+      if (!m || m.status !== 'paid') return null
+      return {
+        number: m.number ?? m.id, amountPaid: m.amount_paid, currency: m.currency, billingReason: m.billing_reason,
+        hostedInvoiceUrl: m.hosted_invoice_url, paidAt: (m.paid_at ?? new Date(event.ts)).toISOString(),
+      }
+    })
+    if (!paid) return { skipped: `Stripe has no paid invoice ${inv.id} of ${customerId}` }
+    const paidAt = new Date(paid.paidAt)
     const org = await step.run('update-billing-status', async () => {
       const o = await organizationForCustomer(sql, customerId)
       if (!o) {
@@ -47,7 +52,7 @@ export const invoicePaid = defineWorkflow(
       return { id: o.id, name: o.name, email: o.billing_email }
     })
     if (!org) return { skipped: 'no organization for this customer' }
-    if (inv.amount_paid > 0) {
+    if (paid.amountPaid > 0) {
       await step.run('send-payment-receipt', async () => {
         const c = await customer(sql, customerId)
         return await enqueueEmail(sql, {
@@ -58,16 +63,16 @@ export const invoicePaid = defineWorkflow(
           idempotencyKey: `receipt:${inv.id}`,
           props: {
             organizationName: org.name,
-            invoiceNumber: inv.number ?? inv.id,
-            amountPaid: inv.amount_paid,
-            currency: inv.currency,
-            paidAt: paidAt.toISOString(),
-            receiptUrl: inv.hosted_invoice_url ?? null,
+            invoiceNumber: paid.number,
+            amountPaid: paid.amountPaid,
+            currency: paid.currency,
+            paidAt: paid.paidAt,
+            receiptUrl: paid.hostedInvoiceUrl ?? null,
           },
         })
       })
     }
-    if (inv.billing_reason === 'subscription_update' && subscriptionId) {
+    if (paid.billingReason === 'subscription_update' && subscriptionId) {
       await step.run('update-usage-limits', async () => {
         // The price on the organization drives its limits (a trigger applies them on change).
         await sql`update public.organizations o set price_id = s.price_id, product_id = s.product_id

@@ -71,9 +71,55 @@ export async function settings(sql: postgres.Sql): Promise<Settings> {
   return { payment_reminder_delay_ms: Number(s.payment_reminder_delay_ms), trial_reminder_lead_ms: Number(s.trial_reminder_lead_ms), data_deletion_delay_ms: Number(s.data_deletion_delay_ms) }
 }
 
-/** Where customers manage billing in the web app (APP_URL). */
-export function appUrl(path: string): string {
-  const deno = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno
-  const base = (deno ? deno.env.get('APP_URL') : process.env.APP_URL) ?? 'http://127.0.0.1:3000'
-  return `${base.replace(/\/$/, '')}${path}`
+/** An invoice as the mirror has it (Stripe's state, fetched by the sync before the run started). */
+export interface InvoiceRow {
+  id: string
+  customer_id: string
+  subscription_id: string | null
+  number: string | null
+  status: string | null
+  currency: string
+  amount_due: number
+  amount_paid: number
+  amount_remaining: number | null
+  hosted_invoice_url: string | null
+  billing_reason: string | null
+  next_payment_attempt: Date | null
+  due_date: Date | null
+  paid_at: Date | null
+}
+
+/**
+ * The invoice as Stripe has it now (DESIGN rule 1): amounts, dates and links come from here, never from
+ * the event's payload, which may be old. Undefined when Stripe has no such invoice of this customer.
+ */
+export async function mirroredInvoice(sql: postgres.Sql, invoiceId: string, customerId: string | null): Promise<InvoiceRow | undefined> {
+  const [row] = await sql<InvoiceRow[]>`
+    select id, customer_id, subscription_id, number, status, currency, amount_due::float8 as amount_due, amount_paid::float8 as amount_paid,
+      amount_remaining::float8 as amount_remaining, hosted_invoice_url, billing_reason, next_payment_attempt, due_date, paid_at
+    from public.stripe_invoices where id = ${invoiceId} and customer_id = ${customerId ?? ''}`
+  return row
+}
+
+/** A subscription as the mirror has it, with its price's name and billing cycle. */
+export interface SubscriptionRow {
+  id: string
+  customer_id: string
+  status: string
+  trial_end: Date | null
+  ended_at: Date | null
+  canceled_at: Date | null
+  current_period_end: Date | null
+  nickname: string | null
+  interval: string | null
+  interval_count: number | null
+}
+
+export async function mirroredSubscription(sql: postgres.Sql, subscriptionId: string): Promise<SubscriptionRow | undefined> {
+  const [row] = await sql<SubscriptionRow[]>`
+    select s.id, s.customer_id, s.status, s.trial_end, s.ended_at, s.canceled_at, s.current_period_end,
+      p.nickname, p.recurring_interval as interval, p.recurring_interval_count as interval_count
+    from public.stripe_subscriptions s left join public.stripe_prices p on p.id = s.price_id
+    where s.id = ${subscriptionId}`
+  return row
 }

@@ -1,20 +1,19 @@
 // Dunning, merging the original's two functions on a failed payment: mark the organization
 // payment_failed, send one notice with the amount, due date and payment link, sleep (3 days by
 // default), then send one reminder with help if the invoice is still unpaid. A paid invoice of the
-// same subscription cancels the pending reminder.
+// same subscription cancels the pending reminder. The event names the invoice that failed; its amount,
+// due date, link and status come from the mirror (Stripe's state when the run reads it), never from the
+// payload, which may be days old when a retry runs it.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { NonRetriableError } from '../../errors.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
-import { appUrl, customer, idOf, organizationExpected, organizationForCustomer, settings } from './lookups.ts'
+import { billingUrl } from '../../app-urls.ts'
+import { customer, idOf, mirroredInvoice, organizationExpected, organizationForCustomer, settings } from './lookups.ts'
 
+/** What the payload is read for: routing only (which invoice, customer and subscription). */
 interface InvoiceObject {
   id: string
   customer: unknown
-  amount_due: number
-  currency: string
-  due_date?: number | null
-  next_payment_attempt?: number | null
-  hosted_invoice_url?: string | null
   billing_reason?: string | null
   subscription?: unknown
   parent?: { subscription_details?: { subscription?: unknown } | null } | null
@@ -58,13 +57,21 @@ export const paymentFailed = defineWorkflow(
       return { id: o.id, name: o.name, email: o.billing_email }
     })
     if (!org) return { skipped: 'no organization for this customer' }
+    // Stripe's invoice now: a payment that failed but was paid (or voided) since sends nothing.
+    const open = await step.run('check-invoice-unpaid', async () => {
+      const m = await mirroredInvoice(sql, inv.id, customerId)
+      return m ? { open: m.status === 'open', status: m.status } : { open: false, status: 'unknown to Stripe' }
+    })
+    if (!open.open) return { skipped: `invoice ${inv.id} is ${open.status}` }
     await step.run('mark-payment-failed', async () => {
+      // The event's time is when Stripe saw the payment fail: a fact kept as it was.
       await sql`update public.organizations set billing_status = 'payment_failed', last_payment_failed_at = ${new Date(event.ts)}, updated_at = now()
         where id = ${org.id} and billing_status in ('active', 'trialing', 'past_due', 'payment_failed')`
     })
     await step.run('send-payment-failed-email', async () => {
       const c = await customer(sql, customerId)
-      const due = inv.due_date ?? inv.next_payment_attempt ?? null
+      const m = await mirroredInvoice(sql, inv.id, customerId)
+      if (!m || m.status !== 'open') return { sent: false, reason: `invoice is ${m?.status ?? 'unknown to Stripe'}` }
       return await enqueueEmail(sql, {
         type: 'payment_failed',
         to: org.email ?? c?.email,
@@ -73,18 +80,18 @@ export const paymentFailed = defineWorkflow(
         idempotencyKey: `payment_failed:${inv.id}`,
         props: {
           organizationName: org.name,
-          amountDue: inv.amount_due,
-          currency: inv.currency,
-          dueDate: due ? new Date(due * 1000).toISOString() : null,
-          paymentUrl: inv.hosted_invoice_url ?? appUrl('/billing'),
+          amountDue: m.amount_remaining ?? m.amount_due,
+          currency: m.currency,
+          dueDate: payBy(m, now())?.toISOString() ?? null,
+          paymentUrl: m.hosted_invoice_url ?? billingUrl(org.id),
         },
       })
     })
     const delay = await step.run('plan-reminder', async () => (await settings(sql)).payment_reminder_delay_ms)
     await step.sleep('wait-for-retry-reminder', delay)
     return await step.run('send-retry-reminder', async () => {
-      const [current] = await sql<{ status: string }[]>`select status from public.stripe_invoices where id = ${inv.id}`
-      if (current && current.status !== 'open') return { sent: false, reason: `invoice is ${current.status}` }
+      const m = await mirroredInvoice(sql, inv.id, customerId)
+      if (!m || m.status !== 'open') return { sent: false, reason: `invoice is ${m?.status ?? 'unknown to Stripe'}` }
       const c = await customer(sql, customerId)
       if (!org.email && !c?.email) throw new NonRetriableError(`no email address for organization ${org.id}`)
       return await enqueueEmail(sql, {
@@ -93,8 +100,17 @@ export const paymentFailed = defineWorkflow(
         organizationId: org.id,
         runId: run.id,
         idempotencyKey: `payment_reminder:${inv.id}`,
-        props: { organizationName: org.name, paymentUrl: inv.hosted_invoice_url ?? appUrl('/billing'), updatePaymentUrl: appUrl('/billing'), remindedAt: now().toISOString() },
+        props: { organizationName: org.name, paymentUrl: m.hosted_invoice_url ?? billingUrl(org.id), updatePaymentUrl: billingUrl(org.id), remindedAt: now().toISOString() },
       })
     })
   },
 )
+
+/**
+ * The date to pay by, as Stripe has it: the invoice's due date (sent invoices), else its next automatic
+ * attempt. None when that is already past (an email never asks to pay by a day that has gone).
+ */
+export function payBy(m: { due_date: Date | null; next_payment_attempt: Date | null }, now: Date): Date | null {
+  const at = m.due_date ?? m.next_payment_attempt
+  return at && at.getTime() > now.getTime() ? at : null
+}

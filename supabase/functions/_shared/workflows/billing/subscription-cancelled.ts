@@ -1,19 +1,24 @@
 // A subscription ended: mark the organization cancelled, build its GDPR export, email the export
 // link, and schedule the deletion of its personal data (30 days by default; cancelled if they
 // subscribe again, see data-deletion). Nothing for a subscription that never started or while another
-// of the customer's subscriptions is live.
+// of the customer's subscriptions is live. When it ended is Stripe's `ended_at` (the mirror's), and the
+// deletion date counts from it, never from the event's payload or the worker's clock.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { env } from '../../env.ts'
-import { signExportLink } from '../../exports/link.ts'
+import { createExportLink } from '../../exports/create.ts'
 import { defineWorkflow } from '../define.ts'
-import { customer, idOf, organizationForCustomer, settings } from './lookups.ts'
+import { customer, idOf, mirroredSubscription, organizationForCustomer, settings } from './lookups.ts'
 
 export const subscriptionCancelled = defineWorkflow(
   { id: 'subscription-cancelled', triggers: ['customer.subscription.deleted'], key: (e) => `subscription:${(e.data.object as { id: string }).id}` },
   async ({ event, step, sql, run, now }) => {
-    const sub = event.data.object as { id: string; customer: unknown; ended_at?: number | null; canceled_at?: number | null }
+    const sub = event.data.object as { id: string; customer: unknown }
     const customerId = idOf(sub.customer)
-    const cancelledAt = new Date(((sub.ended_at ?? sub.canceled_at) ?? Math.floor(event.ts / 1000)) * 1000)
+    const ended = await step.run('read-end', async () => {
+      const m = await mirroredSubscription(sql, sub.id)
+      return (m?.ended_at ?? m?.canceled_at ?? new Date(event.ts)).toISOString()
+    })
+    const cancelledAt = new Date(ended)
     const org = await step.run('deactivate-organization', async () => {
       const o = await organizationForCustomer(sql, customerId)
       if (!o) return { skipped: 'no organization for this customer' }
@@ -35,11 +40,12 @@ export const subscriptionCancelled = defineWorkflow(
     })
     if ('skipped' in org) return org
     const exported = await step.run('export-user-data', async () => {
-      const [{ id }] = await sql<{ id: string }[]>`select billing.service_role_build_organization_export(${org.id}::uuid) as id`
-      const [{ expires_at }] = await sql<{ expires_at: Date }[]>`select expires_at from billing.organization_exports where id = ${id}`
-      return { exportId: id, url: await signExportLink(env('SUPABASE_URL'), id, expires_at, env('EXPORT_SIGNING_SECRET')), expiresAt: expires_at.toISOString() }
+      // Counted from the later of now and the end, so the link never expires before the cancellation.
+      const asOf = new Date(Math.max(now().getTime(), cancelledAt.getTime()))
+      const link = await createExportLink(sql, org.id, { apiUrl: env('SUPABASE_URL'), secret: env('EXPORT_SIGNING_SECRET'), asOf })
+      return { exportId: link.exportId, url: link.url, expiresAt: link.expiresAt.toISOString() }
     })
-    const deleteAt = await step.run('plan-deletion', async () => new Date(now().getTime() + (await settings(sql)).data_deletion_delay_ms).toISOString())
+    const deleteAt = await step.run('plan-deletion', async () => new Date(cancelledAt.getTime() + (await settings(sql)).data_deletion_delay_ms).toISOString())
     await step.run('send-cancellation-email', async () => {
       const c = await customer(sql, customerId)
       return await enqueueEmail(sql, {

@@ -1,19 +1,20 @@
 // A new subscription: find or create the customer's organization, make the user who owns the Stripe
 // customer its admin, send the confirmation, and when trialing schedule the trial-ending reminder
 // (7 days before trial_end, or at once if less remains). A subscription whose first payment has not
-// been made (`incomplete`) is not new yet: the run starts when Stripe says it became active.
+// been made (`incomplete`) is not new yet: the run starts when Stripe says it became active. The event's
+// status routes it; the plan, billing cycle and trial end the run acts on come from the mirror.
 import type postgres from 'postgres'
+import { billingUrl } from '../../app-urls.ts'
 import { billingCycle } from '../../email/format.ts'
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
-import { customer, idOf, organizationForCustomer, settings } from './lookups.ts'
+import { customer, idOf, mirroredSubscription, organizationForCustomer, settings } from './lookups.ts'
 
+/** What the payload is read for: routing only (which subscription and customer, and whether it started). */
 interface SubscriptionObject {
   id: string
   customer: unknown
   status: string
-  trial_end?: number | null
-  items?: { data?: { price?: { id?: string; nickname?: string | null; recurring?: { interval?: string; interval_count?: number } | null; product?: unknown } }[] }
 }
 
 const STARTED = ['active', 'trialing']
@@ -45,7 +46,6 @@ export const subscriptionCreated = defineWorkflow(
   async ({ event, step, sql, run, now }) => {
     const sub = event.data.object as SubscriptionObject
     const customerId = idOf(sub.customer)
-    const price = sub.items?.data?.[0]?.price
 
     const org = await step.run('create-organization', async () => {
       // The sync mirrors every subscription Stripe has for the customer before handing the event over;
@@ -88,6 +88,15 @@ export const subscriptionCreated = defineWorkflow(
       return { assigned: true, userId: owner.id }
     })
 
+    const plan = await step.run('read-subscription', async () => {
+      const m = await mirroredSubscription(sql, sub.id)
+      return {
+        nickname: m?.nickname ?? null,
+        billingCycle: billingCycle(m?.interval ? { interval: m.interval, interval_count: m.interval_count ?? 1 } : null),
+        trialEnd: m?.status === 'trialing' && m.trial_end ? m.trial_end.toISOString() : null,
+      }
+    })
+
     await step.run('send-confirmation-email', async () => {
       const c = await customer(sql, customerId)
       return await enqueueEmail(sql, {
@@ -99,21 +108,23 @@ export const subscriptionCreated = defineWorkflow(
         props: {
           userName: c?.name ?? null,
           organizationName: org.name,
-          plan: price?.nickname ?? null,
-          billingCycle: billingCycle(price?.recurring),
-          trialEndsAt: sub.status === 'trialing' && sub.trial_end ? new Date(sub.trial_end * 1000).toISOString() : null,
+          plan: plan.nickname,
+          billingCycle: plan.billingCycle,
+          trialEndsAt: plan.trialEnd,
+          manageBillingUrl: billingUrl(org.id),
         },
       })
     })
 
-    if (sub.status === 'trialing' && sub.trial_end) {
+    if (plan.trialEnd) {
+      const trialEnd = Math.floor(Date.parse(plan.trialEnd) / 1000)
       const remindAt = await step.run('plan-trial-reminder', async () => {
         const lead = (await settings(sql)).trial_reminder_lead_ms
-        return new Date(Math.max(now().getTime(), sub.trial_end! * 1000 - lead)).toISOString()
+        return new Date(Math.max(now().getTime(), trialEnd * 1000 - lead)).toISOString()
       })
       await step.sendEvent('schedule-trial-reminder', {
         name: 'trial/expiration-reminder',
-        data: { subscriptionId: sub.id, organizationId: org.id, customerId, trialEnd: sub.trial_end },
+        data: { subscriptionId: sub.id, organizationId: org.id, customerId, trialEnd },
         ts: new Date(remindAt),
       })
     }

@@ -1,9 +1,11 @@
 // Trial ending: one email per trial, whether our own reminder (scheduled by subscription-created) or
 // Stripe's customer.subscription.trial_will_end comes first, and none if the subscription is no longer
-// trialing (or unknown to Stripe) when it is time to send.
+// trialing (or unknown to Stripe) when it is time to send. The trial end in the email is Stripe's (the
+// mirror's); a reminder for a trial end Stripe no longer has (the trial was changed) sends nothing.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
-import { appUrl, customer, organizationForCustomer } from './lookups.ts'
+import { appUrl, billingUrl } from '../../app-urls.ts'
+import { customer, organizationForCustomer } from './lookups.ts'
 
 function trialOf(e: WorkflowEvent): { subscriptionId: string; trialEnd: number; customerId: string | null } {
   if (e.name === 'trial/expiration-reminder') {
@@ -23,11 +25,14 @@ export const trialEnding = defineWorkflow(
   async ({ event, step, sql, run }) => {
     const t = trialOf(event)
     return await step.run('send-trial-ending-email', async () => {
-      const [sub] = await sql<{ status: string; customer_id: string; price_id: string | null }[]>`
-        select status, customer_id, price_id from public.stripe_subscriptions where id = ${t.subscriptionId}`
+      const [sub] = await sql<{ status: string; customer_id: string; price_id: string | null; trial_end: Date | null }[]>`
+        select status, customer_id, price_id, trial_end from public.stripe_subscriptions where id = ${t.subscriptionId}`
       // The mirror holds every subscription Stripe has for the customer: one it lacks is not a trial of ours.
       if (!sub) return { sent: false, reason: `Stripe has no subscription ${t.subscriptionId}` }
       if (sub.status !== 'trialing') return { sent: false, reason: `subscription is ${sub.status}` }
+      if (!sub.trial_end || Math.floor(sub.trial_end.getTime() / 1000) !== t.trialEnd) {
+        return { sent: false, reason: `the trial now ends at ${sub.trial_end?.toISOString() ?? 'no date'}` }
+      }
       const customerId = t.customerId ?? sub?.customer_id ?? null
       const org = await organizationForCustomer(sql, customerId)
       const c = await customer(sql, customerId)
@@ -40,9 +45,9 @@ export const trialEnding = defineWorkflow(
         idempotencyKey: `trial_ending:${t.subscriptionId}:${t.trialEnd}`,
         props: {
           organizationName: org?.name ?? c?.name ?? null,
-          trialEndsAt: new Date(t.trialEnd * 1000).toISOString(),
+          trialEndsAt: sub.trial_end.toISOString(),
           plan: price?.nickname ?? null,
-          manageBillingUrl: appUrl('/billing'),
+          manageBillingUrl: org ? billingUrl(org.id) : appUrl('/'),
         },
       })
     })

@@ -1,0 +1,64 @@
+// The product's clock in the local stack follows the Stripe emulator's (PRODUCT_CLOCK_URL, read by
+// _shared/clock.ts): after the emulator moves 40 days on, due work runs as of that time without anyone
+// passing `asOf`, and putting the emulator's clock back puts the product's back.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { productNow } from '../../supabase/functions/_shared/clock.ts'
+import { handOver, mirror, settle, subscription, customerWithUser, useStackEnv } from '../helpers/billing.ts'
+import { holdProductClock } from '../helpers/product-clock.ts'
+import { adminSql } from '../helpers/stack.ts'
+import { harness, type Harness } from '../emulator/harness.ts'
+
+const DAY = 86_400_000
+const sql = adminSql()
+let h: Harness
+let releaseClock: () => Promise<void>
+beforeAll(async () => {
+  useStackEnv()
+  // Due work 40 days on is every customer's in this database: hold the clock, as other such files do.
+  releaseClock = await holdProductClock()
+  h = await harness()
+  process.env.PRODUCT_CLOCK_URL = `${h.emulator.url}/_emulator/clock`
+})
+afterAll(async () => {
+  delete process.env.PRODUCT_CLOCK_URL
+  await h?.close()
+  await releaseClock?.()
+  await sql.end()
+})
+
+const waitForCache = () => new Promise((r) => setTimeout(r, 600))
+
+describe('the product clock', () => {
+  test('follows the emulator\'s own clock, forwards and back to wall time', async () => {
+    expect(Math.abs((await productNow()).getTime() - Date.now())).toBeLessThan(5_000)
+    await h.control('/clock/advance', { seconds: 40 * 86_400 })
+    await waitForCache()
+    expect(Math.abs((await productNow()).getTime() - (Date.now() + 40 * DAY))).toBeLessThan(5_000)
+    await h.control('/clock/reset', {})
+    await waitForCache()
+    expect(Math.abs((await productNow()).getTime() - Date.now())).toBeLessThan(5_000)
+  })
+
+  test('runs the 30-day deletion after the emulator moved 40 days on, with no time given to the runner', async () => {
+    const c = await customerWithUser(sql, 'Clockwork Co')
+    const sub = subscription(c)
+    await handOver(sql, 'customer.subscription.created', sub)
+    await settle(sql)
+    const ended = { ...sub, status: 'canceled', ended_at: Math.floor(Date.now() / 1000), canceled_at: Math.floor(Date.now() / 1000) }
+    await mirror(sql, ended)
+    await handOver(sql, 'customer.subscription.deleted', ended, undefined, { mirror: false })
+    await settle(sql)
+    expect((await sql`select billing_status from public.organizations where stripe_customer_id = ${c.id}`)[0].billing_status).toBe('cancelled')
+    await h.control('/clock/advance', { seconds: 40 * 86_400 })
+    await waitForCache()
+    try {
+      await settle(sql)
+      await settle(sql)
+    } finally {
+      await h.control('/clock/reset', {})
+      await waitForCache()
+    }
+    const [org] = await sql`select billing_status from public.organizations where stripe_customer_id = ${c.id}`
+    expect(org.billing_status).toBe('deleted')
+  })
+})
