@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // BillingContainer with a fake API: returning from Checkout and the portal, polling, focus, errors
 // and the actions that leave for Stripe.
-import { act, cleanup, configure, render, screen, waitFor } from '@testing-library/react'
+import { act, cleanup, configure, render, screen, waitFor, within } from '@testing-library/react'
 import { userEvent } from '@testing-library/user-event'
 import { StrictMode } from 'react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -54,6 +54,14 @@ describe('BillingContainer', () => {
 
     await sleep(60)
     expect(api.getOverview).toHaveBeenCalledTimes(3)
+  })
+
+  it('says the payment is confirmed once the subscription is active, even while other changes are still syncing', async () => {
+    const api = fakeApi({ sync: async () => ({ ...active(), pending: true }), getOverview: async () => ({ ...active(), pending: true }) })
+    open(`/billing/${ORG_ID}?checkout=success`, api)
+    await waitFor(() => expect(badge()).toBe('Active'))
+    await waitFor(() => expect(status()).not.toContain('Confirming your payment'))
+    expect(status()).not.toContain('Confirming')
   })
 
   it('removes ?checkout=success from the address after handling it', async () => {
@@ -174,6 +182,15 @@ describe('BillingContainer', () => {
     expect(alert.textContent).toContain('You are not a member of this organization.')
     await userEvent.click(screen.getByRole('button', { name: 'Retry' }))
     await waitFor(() => expect(badge()).toBe('Active'))
+  })
+
+  it('an organization the user cannot see offers no Retry, which could not succeed, but a way to their organizations', async () => {
+    const api = fakeApi({ getOverview: async () => { throw new ApiError('Organization not found.', 404, 'not_found') } })
+    open(`/billing/${ORG_ID}`, api)
+    const alert = await screen.findByRole('alert')
+    expect(alert.textContent).toContain('Organization not found')
+    expect(screen.queryByRole('button', { name: 'Retry' })).toBeNull()
+    expect(within(alert).getByRole('link', { name: 'Go to your organizations' }).getAttribute('href')).toBe('/orgs')
   })
 
   it('Choose starts Checkout for that price and sends the browser to its URL', async () => {

@@ -64,10 +64,25 @@ describe('BillingPage', () => {
     expect(banner.getAttribute('role')).toBe('alert')
     expect(banner.textContent).toContain('Your payment of $49.50 failed')
     expect(banner.textContent).toContain('December 18, 2026')
-    expect(within(banner).getByRole('link', { name: 'Pay now' }).getAttribute('href')).toBe('https://invoice.stripe.test/i/in_3/pay')
+    expect(within(banner).getByRole('link', { name: /^Pay now/ }).getAttribute('href')).toBe('https://invoice.stripe.test/i/in_3/pay')
     await userEvent.click(within(banner).getByRole('button', { name: 'Update payment method' }))
     expect(onManageBilling).toHaveBeenCalledTimes(1)
     expect(badge()).toBe('Payment failed')
+  })
+
+  it("opens Stripe's invoice page from Pay now in a new tab, so the app stays open", () => {
+    renderPage(paymentFailed())
+    const pay = within(screen.getByTestId('payment-failed-banner')).getByRole('link', { name: /^Pay now/ })
+    expect(pay.getAttribute('target')).toBe('_blank')
+    expect(pay.getAttribute('rel')).toContain('noopener')
+    expect(pay.textContent).toContain('new tab')
+  })
+
+  it('during a failed payment shows the amount due now instead of the next billing date', () => {
+    renderPage(paymentFailed())
+    const facts = screen.getByTestId('key-date').closest('div')!
+    expect(facts.textContent).toBe('Payment due$49.50 now')
+    expect(screen.queryByText('Next billing date')).toBeNull()
   })
 
   it('shows a cancelled organization as Cancelled and lets an admin download its data', async () => {
@@ -141,7 +156,7 @@ describe('BillingPage', () => {
     expect(screen.getByText('Only admins can change billing.')).not.toBeNull()
     expect(button('Manage billing')).toBeNull()
     expect(button('Update payment method')).toBeNull()
-    expect(screen.getByRole('link', { name: 'Pay now' })).not.toBeNull()
+    expect(screen.getByRole('link', { name: /^Pay now/ })).not.toBeNull()
     cleanup()
     renderPage(asMember(noPlan()))
     expect(screen.getByText('Pro')).not.toBeNull()

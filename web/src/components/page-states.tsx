@@ -1,4 +1,6 @@
 // Loading and error states shared by the pages: something is always on screen and announced.
+import type { ReactNode } from 'react'
+
 export function LoadingState({ label }: { label: string }) {
   return (
     <div className="loading" aria-busy="true">
@@ -10,7 +12,8 @@ export function LoadingState({ label }: { label: string }) {
   )
 }
 
-export function ErrorState({ title, message, onRetry }: { title: string; message: string; onRetry?: () => void }) {
+/** An error; Retry only where trying again can succeed, else `action` (e.g. a way elsewhere). */
+export function ErrorState({ title, message, onRetry, action }: { title: string; message: string; onRetry?: () => void; action?: ReactNode }) {
   return (
     <div className="card error-state" role="alert">
       <h1>{title}</h1>
@@ -20,6 +23,7 @@ export function ErrorState({ title, message, onRetry }: { title: string; message
           Retry
         </button>
       ) : null}
+      {action}
     </div>
   )
 }

@@ -23,8 +23,9 @@ export function PaymentFailedBanner({ payment, canManage, busy, onUpdatePaymentM
       </div>
       <div className="banner-actions">
         {payment.hosted_invoice_url ? (
-          <a className="button button-danger" href={payment.hosted_invoice_url}>
-            Pay now
+          // Stripe's invoice page in a new tab: the app stays open to come back to.
+          <a className="button button-danger" href={payment.hosted_invoice_url} target="_blank" rel="noopener noreferrer">
+            Pay now<span className="sr-only"> (opens Stripe's invoice page in a new tab)</span>
           </a>
         ) : null}
         {canManage ? (

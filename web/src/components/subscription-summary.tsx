@@ -1,6 +1,6 @@
 // The current plan at a glance: name, price, status and the one date that matters next.
 import type { Overview } from '../api-types.ts'
-import { formatDate, formatPrice, type FormatOptions } from '../lib/format.ts'
+import { formatDate, formatMoney, formatPrice, type FormatOptions } from '../lib/format.ts'
 import { effectiveStatus, statusBadge } from '../lib/status.ts'
 import { StatusBadge } from './status-badge.tsx'
 
@@ -13,8 +13,10 @@ export interface SubscriptionSummaryProps extends FormatOptions {
 }
 
 function keyDate(overview: Overview, format: FormatOptions): { label: string; value: string } | null {
-  const { organization: org, subscription: sub } = overview
+  const { organization: org, subscription: sub, failed_payment: failed } = overview
   const status = effectiveStatus(overview)
+  // While a payment is due, the next period's date would read as if nothing were owed.
+  if (failed) return { label: 'Payment due', value: `${formatMoney(failed.amount_remaining, failed.currency, format)} now` }
   if (sub?.cancel_at_period_end) {
     const value = formatDate(sub.cancel_at ?? sub.current_period_end, format)
     return value ? { label: 'Access until', value } : null

@@ -5,7 +5,7 @@
 // API says a sync is pending; and it refreshes whenever the window regains focus.
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Overview } from '../api-types.ts'
-import { errorMessage, type BillingApi } from '../api.ts'
+import { ApiError, errorMessage, type BillingApi } from '../api.ts'
 
 export const POLL_INTERVAL_MS = 1_500
 export const POLL_TIMEOUT_MS = 60_000
@@ -42,7 +42,9 @@ function gaveUp(reason: WatchReason): BillingNotice | null {
 }
 
 function stillWaiting(reason: WatchReason, overview: Overview): boolean {
-  if (reason === 'checkout') return overview.pending || overview.subscription === null
+  // The payment is confirmed once the subscription has started, whatever else is still syncing: the page
+  // never says "Confirming your payment…" beside an Active badge.
+  if (reason === 'checkout') return overview.subscription === null || overview.subscription.status === 'incomplete'
   if (reason === 'portal') return true
   return overview.pending
 }
@@ -64,6 +66,8 @@ function takeReturnParams(): { checkout: string | null; portal: string | null } 
 export function useBillingOverview(api: BillingApi, orgId: string, { pollIntervalMs = POLL_INTERVAL_MS, pollTimeoutMs = POLL_TIMEOUT_MS }: PollOptions = {}) {
   const [overview, setOverview] = useState<Overview | null>(null)
   const [loadError, setLoadError] = useState<string | null>(null)
+  /** The HTTP status of the failed first load: 404 means no such organization for this user. */
+  const [loadErrorStatus, setLoadErrorStatus] = useState<number | null>(null)
   const [refreshError, setRefreshError] = useState<string | null>(null)
   const [notice, setNotice] = useState<BillingNotice | null>(null)
   // Bumped after every request, so the poll effect re-runs even when a request failed.
@@ -92,7 +96,10 @@ export function useBillingOverview(api: BillingApi, orgId: string, { pollInterva
     } catch (error) {
       if (mounted.current && !quiet) {
         if (hasOverview.current) setRefreshError(errorMessage(error))
-        else setLoadError(errorMessage(error))
+        else {
+          setLoadError(errorMessage(error))
+          setLoadErrorStatus(error instanceof ApiError ? error.status : null)
+        }
       }
       return false
     } finally {
@@ -168,5 +175,5 @@ export function useBillingOverview(api: BillingApi, orgId: string, { pollInterva
   // Between the return from Checkout and the subscription appearing (or giving up).
   const confirmingCheckout = notice === CONFIRMING
 
-  return { overview, loadError, refreshError, notice, confirmingCheckout, refresh }
+  return { overview, loadError, loadErrorStatus, refreshError, notice, confirmingCheckout, refresh }
 }

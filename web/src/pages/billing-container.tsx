@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react'
 import type { ExportLink } from '../api-types.ts'
 import { errorMessage, type BillingApi } from '../api.ts'
+import { Link } from '../components/link.tsx'
 import { ErrorState, LoadingState } from '../components/page-states.tsx'
 import type { FormatOptions } from '../lib/format.ts'
 import { useBillingOverview, type PollOptions } from '../lib/use-billing-overview.ts'
@@ -31,7 +32,7 @@ export function BillingContainer(props: BillingContainerProps) {
 }
 
 function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTimeoutMs, ...format }: BillingContainerProps) {
-  const { overview, loadError, refreshError, notice, confirmingCheckout, refresh } = useBillingOverview(api, orgId, { pollIntervalMs, pollTimeoutMs })
+  const { overview, loadError, loadErrorStatus, refreshError, notice, confirmingCheckout, refresh } = useBillingOverview(api, orgId, { pollIntervalMs, pollTimeoutMs })
   const [busy, setBusy] = useState<BusyAction | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
   const [exportLink, setExportLink] = useState<ExportLink | null>(null)
@@ -99,6 +100,13 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
           onManageBilling={onManageBilling}
           onExport={onExport}
           {...format}
+        />
+      ) : loadError && loadErrorStatus === 404 ? (
+        // No such organization for this user: trying again cannot help; their own organizations can.
+        <ErrorState
+          title="Organization not found"
+          message="This organization does not exist, or you are not a member of it. Ask one of its admins to add you."
+          action={<Link to="/orgs" className="button button-primary">Go to your organizations</Link>}
         />
       ) : loadError ? (
         <ErrorState title="We couldn't load billing" message={loadError} onRetry={refresh} />

@@ -13,6 +13,13 @@ export function SignInPage({ supabase }: { supabase: SupabaseClient }) {
   const [error, setError] = useState<string | null>(null)
   const [info, setInfo] = useState<string | null>(null)
 
+  /** Editing a field answers the message about the last attempt: it no longer describes what is typed. */
+  function edit(set: (value: string) => void, value: string) {
+    set(value)
+    setError(null)
+    setInfo(null)
+  }
+
   async function submit(mode: Mode) {
     setBusy(mode)
     setError(null)
@@ -45,7 +52,7 @@ export function SignInPage({ supabase }: { supabase: SupabaseClient }) {
         <form onSubmit={onSubmit} className="form" aria-describedby={error ? 'auth-error' : undefined}>
           <div className="field">
             <label htmlFor="email">Email</label>
-            <input id="email" name="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+            <input id="email" name="email" type="email" autoComplete="email" required value={email} onChange={(e) => edit(setEmail, e.target.value)} />
           </div>
           <div className="field">
             <label htmlFor="password">Password</label>
@@ -58,7 +65,7 @@ export function SignInPage({ supabase }: { supabase: SupabaseClient }) {
               minLength={6}
               aria-describedby="password-hint"
               value={password}
-              onChange={(e) => setPassword(e.target.value)}
+              onChange={(e) => edit(setPassword, e.target.value)}
             />
             <p id="password-hint" className="hint">At least 6 characters.</p>
           </div>
