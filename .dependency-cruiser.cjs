@@ -28,12 +28,14 @@ module.exports = {
     },
     {
       name: 'web-imports-only-the-api-contract',
-      comment: 'The web app shares types with its backend through one file, the billing API contract; nothing else of the repo.',
+      comment:
+        'The web app shares with its backend only the billing API contract and the import-free rules both sides must ' +
+        'apply alike (the paths it serves, money formatting); nothing else of the repo.',
       severity: 'error',
       from: { path: '^web/' },
       to: {
         path: '^(supabase|emails|scripts|dev|tests)/',
-        pathNot: '^supabase/functions/_shared/billing/api-types\\.ts$',
+        pathNot: '^supabase/functions/_shared/(billing/api-types|app-paths)\\.ts$',
       },
     },
     {

@@ -1,12 +1,9 @@
-// Where things are in the customers' web app (web/): the one definition of its billing page's path,
-// used by the app's router, by the billing function (Checkout and portal return URLs) and by the emails.
-// An email that linked to a path the app does not have landed customers on "Page not found".
+// Absolute URLs in the customers' web app (web/), from APP_URL and the paths the app's router shares
+// (app-paths.ts): what the billing function's return URLs and the emails link to.
+import { billingPath } from './app-paths.ts'
 import { env } from './env.ts'
 
-/** The billing page of one organization: `/billing/:orgId`. */
-export function billingPath(orgId: string): string {
-  return `/billing/${encodeURIComponent(orgId)}`
-}
+export { billingPath }
 
 /** An absolute URL in the web app at `base` (APP_URL). */
 export function appUrlAt(base: string, path: string): string {

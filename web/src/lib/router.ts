@@ -20,7 +20,7 @@ export function parseRoute(pathname: string): Route {
 }
 
 /** The billing page's path, defined once with the emails and the billing function that link to it. */
-export { billingPath } from '../../../supabase/functions/_shared/app-urls.ts'
+export { billingPath } from '../../../supabase/functions/_shared/app-paths.ts'
 
 /** Goes to an in-app path; `replace` for redirects, so Back does not return to them. */
 export function navigate(path: string, { replace = false }: { replace?: boolean } = {}): void {

@@ -1,0 +1,8 @@
+// The web app's paths that the backend links to: the billing function's Checkout and portal return URLs
+// and the emails. Shared with the web app's router (web/src/lib/router.ts) so that what is linked to and
+// what the app serves cannot differ (emails once linked to a /billing the app did not have). No imports.
+
+/** The billing page of one organization: `/billing/:orgId`. */
+export function billingPath(orgId: string): string {
+  return `/billing/${encodeURIComponent(orgId)}`
+}
