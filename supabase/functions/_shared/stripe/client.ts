@@ -16,12 +16,12 @@ export function stripeClient(): Stripe {
     maxNetworkRetries: 0,
     timeout: Number(env('STRIPE_TIMEOUT_MS', '10000')),
   }
-  const base = env('STRIPE_API_BASE', '')
-  if (base) {
-    const url = new URL(base)
-    config.host = url.hostname
-    config.port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
-    config.protocol = url.protocol === 'https:' ? 'https' : 'http'
-  }
-  return new Stripe(env('STRIPE_SECRET_KEY'), config)
+  return new Stripe(env('STRIPE_SECRET_KEY'), { ...config, ...stripeHostOptions(env('STRIPE_API_BASE', '')) })
+}
+
+/** Client options for a Stripe API at `base` (the emulator); none for api.stripe.com (empty base). */
+export function stripeHostOptions(base: string | undefined): Partial<Stripe.StripeConfig> {
+  if (!base) return {}
+  const url = new URL(base)
+  return { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), protocol: url.protocol === 'https:' ? 'https' : 'http' }
 }
