@@ -14,6 +14,8 @@ export interface Endpoint {
   description: string | null
   metadata: Record<string, string>
   created: number
+  /** The version events are rendered at for this endpoint; null: the account's default. Fixed at creation, as in Stripe. */
+  api_version?: string | null
   /** Configured from the environment rather than through the API. */
   from_env: boolean
 }

@@ -7,7 +7,7 @@ import { mergeMetadata, route, type Route } from './common.ts'
 
 function view(e: Endpoint, withSecret = false) {
   return {
-    id: e.id, object: 'webhook_endpoint', api_version: null, application: null, created: e.created, description: e.description,
+    id: e.id, object: 'webhook_endpoint', api_version: e.api_version ?? null, application: null, created: e.created, description: e.description,
     enabled_events: e.enabled_events, livemode: false, metadata: e.metadata, status: e.status, url: e.url, ...(withSecret ? { secret: e.secret } : {}),
   }
 }
@@ -40,6 +40,7 @@ export const webhookEndpointRoutes: Route[] = [
     const e: Endpoint = {
       id: emu.newId('we'), url: url(p.url), secret: emu.webhooks.newSecret(), enabled_events: events(p.enabled_events), status: 'enabled',
       description: typeof p.description === 'string' ? p.description : null, metadata: mergeMetadata({}, p.metadata), created: emu.now(), from_env: false,
+      api_version: typeof p.api_version === 'string' && p.api_version ? p.api_version : null,
     }
     emu.webhooks.endpoints.set(e.id, e)
     return view(e, true)
