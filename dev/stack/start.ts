@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs'
 import { profile } from './config.ts'
 import { stackLog } from './log.ts'
 import { down, up, type Stack } from './stack.ts'
-import { seedCatalog } from '../stripe-emulator/seed.ts'
+import { loadCatalog } from '../../scripts/stripe-catalog/catalog.ts'
+import { setupCatalog } from '../../scripts/stripe-catalog/setup.ts'
 import { stripeFor } from './stripe.ts'
 
 function table(stack: Stack): string {
@@ -31,8 +32,9 @@ const p = profile()
 const started = Date.now()
 try {
   const stack = await up(p, { watch: p.name === 'dev', log: stackLog })
-  const seeded = await seedCatalog(stripeFor(p))
-  if (seeded > 0) stackLog(`created ${seeded} demo prices in the Stripe emulator (Starter, Pro)`)
+  // The demo catalogue, applied as `npm run stripe:setup` applies it to a real account.
+  stackLog('applying supabase/stripe-catalog.json to the Stripe emulator')
+  await setupCatalog(stripeFor(p), loadCatalog(), { projectUrl: p.apiUrl, log: (l) => stackLog(`  ${l}`) })
   stackLog(`healthy in ${((Date.now() - started) / 1000).toFixed(1)}s\n\n${table(stack)}\n\nPress Ctrl-C to stop.`)
 } catch (err) {
   process.stderr.write(`[stack] start failed: ${err instanceof Error ? err.message : String(err)}\n`)

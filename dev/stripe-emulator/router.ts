@@ -9,6 +9,7 @@ import { invoiceRoutes } from './resources/invoices.ts'
 import { invoiceItemRoutes } from './resources/invoice-items.ts'
 import { checkoutRoutes } from './resources/checkout.ts'
 import { portalRoutes } from './resources/portal.ts'
+import { portalConfigurationRoutes } from './resources/portal-configurations.ts'
 import { eventRoutes } from './resources/events.ts'
 import { testClockRoutes } from './resources/test-clocks.ts'
 import { webhookEndpointRoutes } from './resources/webhook-endpoints.ts'
@@ -18,7 +19,7 @@ import { searchRoutes } from './search.ts'
 
 const ROUTES: Route[] = [
   ...searchRoutes, ...customerRoutes, ...paymentMethodRoutes, ...productRoutes, ...priceRoutes, ...subscriptionRoutes, ...invoiceRoutes,
-  ...invoiceItemRoutes, ...checkoutRoutes, ...portalRoutes, ...eventRoutes, ...testClockRoutes, ...webhookEndpointRoutes,
+  ...invoiceItemRoutes, ...checkoutRoutes, ...portalRoutes, ...portalConfigurationRoutes, ...eventRoutes, ...testClockRoutes, ...webhookEndpointRoutes,
   ...refundRoutes, ...setupIntentRoutes,
 ]
 

@@ -4,6 +4,7 @@ import type Stripe from 'stripe'
 import { shape } from '../shape.ts'
 import { invalid, required } from '../errors.ts'
 import { route, type Route } from './common.ts'
+import { DEFAULT_PORTAL_CONFIGURATION, ensureDefault } from './portal-configurations.ts'
 
 export const portalRoutes: Route[] = [
   route('POST', '/v1/billing_portal/sessions', (emu, p) => {
@@ -17,9 +18,13 @@ export const portalRoutes: Route[] = [
         throw invalid('Not a valid URL', 'return_url', 'url_invalid')
       }
     }
+    // The configuration must exist and be active; the account's default applies when none is given.
+    const configuration = String(p.configuration ?? DEFAULT_PORTAL_CONFIGURATION)
+    ensureDefault(emu)
+    if (!emu.get('billing_portal.configuration', configuration, 'billing portal configuration', 'configuration').active) throw invalid('The configuration is not active.', 'configuration')
     const id = emu.newId('bps')
     const session = shape('billing_portal.session', {
-      id, object: 'billing_portal.session', configuration: 'bpc_emulator_default', created: emu.now(customer.test_clock), customer: customer.id,
+      id, object: 'billing_portal.session', configuration, created: emu.now(customer.test_clock), customer: customer.id,
       flow: null, locale: null, on_behalf_of: null, return_url: p.return_url ?? null, url: `${emu.options.publicUrl}/portal/${id}`,
     } satisfies Partial<Stripe.BillingPortal.Session>)
     emu.put('billing_portal.session', session)

@@ -78,10 +78,17 @@ export const priceRoutes: Route[] = [
   route('POST', '/v1/prices/:id', (emu, p, [id]) => {
     const price = emu.get('price', id, 'price')
     const active = bool(p.active, 'active')
+    const lookupKey = p.lookup_key === undefined ? undefined : nullable(p.lookup_key, 'lookup_key') ?? null
+    // A lookup key is unique: taking one from another price needs transfer_lookup_key, as in Stripe.
+    const holder = lookupKey ? emu.all('price').find((o) => o.lookup_key === lookupKey && o.id !== price.id) : undefined
+    if (holder && bool(p.transfer_lookup_key, 'transfer_lookup_key') !== true) {
+      throw invalid(`A price (\`${holder.id}\`) already uses that lookup key.`, 'lookup_key', 'lookup_key_already_exists')
+    }
+    if (holder) update(emu, holder, (o) => (o.lookup_key = null), 'price.updated')
     return expand(emu, update(emu, price, (o) => {
       if (active !== undefined) o.active = active
       if (p.nickname !== undefined) o.nickname = p.nickname || null
-      if (p.lookup_key !== undefined) o.lookup_key = p.lookup_key || null
+      if (lookupKey !== undefined) o.lookup_key = lookupKey
       o.metadata = mergeMetadata(o.metadata, p.metadata)
     }, 'price.updated'), expandPaths(p))
   }),

@@ -1,0 +1,65 @@
+// The catalogue file (supabase/stripe-catalog.json): products with plan limits and trial days, their
+// prices by lookup_key, the billing portal and the webhook endpoint. Parsed once, with errors that
+// name the field.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+
+const Price = z.object({
+  lookup_key: z.string().regex(/^[a-z0-9_]+$/, 'lowercase letters, digits and _'),
+  nickname: z.string().min(1),
+  unit_amount: z.number().int().nonnegative(),
+  currency: z.string().regex(/^[a-z]{3}$/),
+  interval: z.enum(['day', 'week', 'month', 'year']),
+  interval_count: z.number().int().positive().default(1),
+})
+
+const Product = z.object({
+  key: z.string().regex(/^[a-z0-9_-]+$/),
+  name: z.string().min(1),
+  description: z.string().min(1).optional(),
+  limits: z.record(z.string(), z.string()).default({}),
+  trial_days: z.number().int().nonnegative().default(0),
+  prices: z.array(Price).min(1),
+})
+
+export const Catalog = z.object({
+  products: z.array(Product),
+  portal: z.object({
+    headline: z.string().optional(),
+    invoice_history: z.boolean(),
+    payment_method_update: z.boolean(),
+    cancel: z.object({ enabled: z.boolean(), mode: z.enum(['at_period_end', 'immediately']) }),
+    plan_change: z.object({ enabled: z.boolean(), proration_behavior: z.enum(['always_invoice', 'create_prorations', 'none']) }),
+  }),
+  webhook: z.object({ path: z.string().startsWith('/'), description: z.string().optional() }),
+}).superRefine((c, ctx) => {
+  const keys = c.products.flatMap((p) => p.prices.map((x) => x.lookup_key))
+  for (const k of keys.filter((k, i) => keys.indexOf(k) !== i)) ctx.addIssue({ code: 'custom', message: `lookup_key ${k} is used twice` })
+  const products = c.products.map((p) => p.key)
+  for (const k of products.filter((k, i) => products.indexOf(k) !== i)) ctx.addIssue({ code: 'custom', message: `product key ${k} is used twice` })
+})
+
+export type Catalog = z.infer<typeof Catalog>
+export type CatalogProduct = Catalog['products'][number]
+export type CatalogPrice = CatalogProduct['prices'][number]
+
+export const DEFAULT_CATALOG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../supabase/stripe-catalog.json')
+
+export function loadCatalog(file = DEFAULT_CATALOG): Catalog {
+  const parsed = Catalog.safeParse(JSON.parse(readFileSync(file, 'utf8')))
+  if (!parsed.success) {
+    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`)
+  }
+  return parsed.data
+}
+
+/** The product metadata the catalogue owns: its key, the plan limits (`limits.<name>`), trial days. */
+export function productMetadata(p: CatalogProduct): Record<string, string> {
+  return {
+    catalog_key: p.key,
+    trial_days: String(p.trial_days),
+    ...Object.fromEntries(Object.entries(p.limits).map(([k, v]) => [`limits.${k}`, v])),
+  }
+}

@@ -1,0 +1,129 @@
+// `npm run stripe:setup` against a private emulator: the catalogue is applied from nothing, a second
+// run changes nothing, and changed, removed or drifted things are updated, replaced or archived.
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import { ROOT } from '../../dev/stack/config.ts'
+import { loadCatalog, type Catalog } from '../../scripts/stripe-catalog/catalog.ts'
+import { setupCatalog } from '../../scripts/stripe-catalog/setup.ts'
+import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { HANDLED_EVENT_TYPES } from '../../supabase/functions/_shared/stripe/handled-events.ts'
+import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+
+const PROJECT = 'https://abcdefghijklmnopqrst.supabase.co'
+const HOOK = `${PROJECT}/functions/v1/stripe-webhook`
+let emulated: EmulatedStripe
+beforeEach(async () => {
+  emulated = await startStripe()
+})
+afterEach(async () => {
+  await emulated.close()
+})
+
+const setup = (catalog: Catalog, dryRun = false) => setupCatalog(emulated.stripe, catalog, { projectUrl: PROJECT, dryRun })
+const byKey = async (key: string) => (await emulated.stripe.prices.list({ lookup_keys: [key], expand: ['data.product'] })).data[0]
+const edit = (fn: (c: Catalog) => void) => {
+  const c = structuredClone(loadCatalog())
+  fn(c)
+  return c
+}
+
+describe('npm run stripe:setup', () => {
+  test('creates the catalogue, portal and webhook endpoint, and a second run changes nothing', async () => {
+    const first = await setup(loadCatalog())
+    expect(first.changes.filter((c) => c.startsWith('+ product'))).toHaveLength(2)
+    expect(first.changes.filter((c) => c.startsWith('+ price'))).toHaveLength(3)
+    const pro = await byKey('pro_monthly')
+    expect(pro).toMatchObject({ unit_amount: 9900, currency: 'usd', nickname: 'Pro monthly', recurring: { interval: 'month' }, active: true })
+    expect((pro.product as { metadata: Record<string, string> }).metadata).toMatchObject({ catalog_key: 'pro', 'limits.seats': '25', 'limits.projects': 'unlimited', trial_days: '0' })
+    const [portal] = (await emulated.stripe.billingPortal.configurations.list({ is_default: true })).data
+    expect(portal.features.subscription_cancel).toMatchObject({ enabled: true, mode: 'at_period_end' })
+    expect(portal.features.subscription_update.products?.find((p) => p.product === (pro.product as { id: string }).id)?.prices.sort())
+      .toEqual([pro.id, (await byKey('pro_yearly')).id].sort())
+    const [hook] = (await emulated.stripe.webhookEndpoints.list()).data.filter((e) => e.url === HOOK)
+    expect(hook).toMatchObject({ status: 'enabled', api_version: STRIPE_API_VERSION })
+    expect([...hook.enabled_events].sort()).toEqual([...HANDLED_EVENT_TYPES].sort())
+
+    const before = (await emulated.requests()).filter((r) => r.method === 'POST').length
+    expect((await setup(loadCatalog())).changes).toEqual([])
+    expect((await emulated.requests()).filter((r) => r.method === 'POST').length, 'the second run writes nothing').toBe(before)
+  })
+
+  test('a changed amount is a new price that takes the lookup_key; the old price is archived, not deleted', async () => {
+    await setup(loadCatalog())
+    const old = await byKey('pro_monthly')
+    const dearer = edit((c) => (c.products[1].prices[0].unit_amount = 10900))
+    const plan = await setup(dearer, true)
+    expect(plan.changes).toEqual([expect.stringMatching(/^↻ price pro_monthly: 99.00 usd \/ month → 109.00 usd \/ month/), expect.stringMatching(/^~ billing portal configuration .*plan_change/)])
+    expect((await byKey('pro_monthly')).id, 'a dry run changes nothing').toBe(old.id)
+    await setup(dearer)
+    const now = await byKey('pro_monthly')
+    expect(now).toMatchObject({ unit_amount: 10900, active: true })
+    expect(now.id).not.toBe(old.id)
+    expect(await emulated.stripe.prices.retrieve(old.id)).toMatchObject({ active: false, lookup_key: null, unit_amount: 9900 })
+    const [portal] = (await emulated.stripe.billingPortal.configurations.list({ is_default: true })).data
+    expect(portal.features.subscription_update.products?.flatMap((p) => p.prices)).toContain(now.id)
+    expect((await setup(dearer)).changes).toEqual([])
+  })
+
+  test('a product or price removed from the catalogue is archived; changed limits update the metadata', async () => {
+    await setup(loadCatalog())
+    const starter = await byKey('starter_monthly')
+    const yearly = await byKey('pro_yearly')
+    const smaller = edit((c) => {
+      c.products.shift()
+      c.products[0].prices.pop()
+      c.products[0].limits = { seats: '50' }
+    })
+    await setup(smaller)
+    expect(await emulated.stripe.products.retrieve((starter.product as { id: string }).id)).toMatchObject({ active: false })
+    expect(await emulated.stripe.prices.retrieve(starter.id)).toMatchObject({ active: false })
+    expect(await emulated.stripe.prices.retrieve(yearly.id)).toMatchObject({ active: false, lookup_key: 'pro_yearly' })
+    const pro = await emulated.stripe.products.retrieve((yearly.product as { id: string }).id)
+    expect(pro.metadata['limits.seats']).toBe('50')
+    expect(pro.metadata).not.toHaveProperty('limits.projects')
+    expect((await setup(smaller)).changes).toEqual([])
+  })
+
+  test('products made by hand with the same name and lookup keys are adopted, not duplicated', async () => {
+    const product = await emulated.stripe.products.create({ name: 'Starter' })
+    await emulated.stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' }, nickname: 'Starter monthly', lookup_key: 'starter_monthly' })
+    const { changes } = await setup(loadCatalog())
+    expect(changes).toContainEqual(expect.stringMatching(/^~ product starter .*metadata.catalog_key/))
+    expect(changes.filter((c) => c.includes('starter_monthly'))).toEqual([])
+    expect((await emulated.stripe.products.list({ active: true })).data.filter((p) => p.name === 'Starter')).toHaveLength(1)
+  })
+
+  test('a webhook endpoint short of handled types, or disabled, is brought back in line', async () => {
+    const e = await emulated.stripe.webhookEndpoints.create({ url: HOOK, enabled_events: ['invoice.paid', 'account.updated'], api_version: STRIPE_API_VERSION })
+    await emulated.stripe.webhookEndpoints.update(e.id, { disabled: true })
+    const { changes } = await setup(loadCatalog())
+    expect(changes).toContainEqual(expect.stringMatching(new RegExp(`^~ webhook endpoint ${e.id}: \\+${HANDLED_EVENT_TYPES.length - 1} event types, -account.updated, enable`)))
+    const now = await emulated.stripe.webhookEndpoints.retrieve(e.id)
+    expect(now.status).toBe('enabled')
+    expect([...now.enabled_events].sort()).toEqual([...HANDLED_EVENT_TYPES].sort())
+    expect((await emulated.stripe.webhookEndpoints.list()).data.filter((x) => x.url === HOOK)).toHaveLength(1)
+  })
+
+  test('the command prints the plan, and with --dry-run changes nothing', { timeout: 60_000 }, async () => {
+    const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/stripe-setup.ts'), ...args], {
+        cwd: ROOT, env: { ...process.env, STRIPE_SECRET_KEY: 'sk_test_setup', STRIPE_API_BASE: emulated.running.url, PROJECT_URL: PROJECT },
+      })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.stderr.on('data', (d) => (out += d))
+      child.on('close', (code) => resolve({ code, out }))
+    })
+    const dry = await run(['--dry-run'])
+    expect(dry.code).toBe(0)
+    expect(dry.out).toContain('+ price pro_yearly: 990.00 usd / year')
+    expect(dry.out).not.toContain('applied')
+    expect((await emulated.stripe.prices.list()).data).toEqual([])
+    const real = await run([])
+    expect(real.out).toMatch(/applied \d+ changes/)
+    expect(real.out).toContain('npx supabase secrets set STRIPE_WEBHOOK_SECRETS=whsec_')
+    const again = await run(['--dry-run'])
+    expect(again.out).toContain('nothing to do: the account matches the catalogue')
+  })
+})
