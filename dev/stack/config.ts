@@ -1,7 +1,8 @@
 // Where each piece of the local stack lives. Two profiles run side by side: `dev` (npm start, the
 // ports in supabase/config.toml) and `test` (npm test, its own ports and cluster), so a test run never
 // disturbs a running `npm start`. Other names (used by the stack's own tests) get ports of their own.
-import { existsSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
@@ -31,8 +32,12 @@ const PROFILE_PORTS: Record<string, Ports> = {
 export interface Profile {
   name: string
   dir: string
+  /** Where the cluster lives: `dir`, or outside the checkout when the postgres OS user cannot reach it. */
+  clusterDir: string
   pgdata: string
   socketDir: string
+  /** The server's own log (written by the postgres OS user, so it lives beside the cluster). */
+  pgLog: string
   pidFile: string
   logDir: string
   ports: Ports
@@ -57,15 +62,38 @@ export function portsFor(name: string): Ports {
   }
 }
 
-export function profile(name = process.env.STACK_PROFILE ?? 'dev'): Profile {
+/**
+ * True when every folder above `dir` lets others through (o+x). As root, Postgres runs as the
+ * `postgres` OS user, who is "other" to a checkout under a 0700 home (a root user's home is 0700).
+ */
+export function reachableByOthers(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false
+    if (d === path.dirname(d)) return true
+  }
+}
+
+/** Clusters of checkouts the postgres OS user cannot enter: one folder per checkout and profile. */
+export const OUTSIDE_CLUSTERS = '/var/tmp/stripe-billing-supabase'
+
+function clusterDirFor(root: string, dir: string, name: string): string {
+  if (process.getuid?.() !== 0 || reachableByOthers(root)) return dir
+  const key = createHash('sha256').update(root).digest('hex').slice(0, 12)
+  return path.join(OUTSIDE_CLUSTERS, `${key}-${name}`)
+}
+
+export function profile(name = process.env.STACK_PROFILE ?? 'dev', root = ROOT): Profile {
   loadDotEnv()
-  const dir = path.join(ROOT, '.local', name)
+  const dir = path.join(root, '.local', name)
+  const clusterDir = clusterDirFor(root, dir, name)
   const ports = portsFor(name)
   return {
     name,
     dir,
-    pgdata: path.join(dir, 'pgdata'),
-    socketDir: path.join(dir, 'run'),
+    clusterDir,
+    pgdata: path.join(clusterDir, 'pgdata'),
+    socketDir: path.join(clusterDir, 'run'),
+    pgLog: path.join(clusterDir === dir ? path.join(dir, 'logs') : clusterDir, 'postgres.log'),
     pidFile: path.join(dir, 'pids.json'),
     logDir: path.join(dir, 'logs'),
     ports,

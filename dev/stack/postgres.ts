@@ -1,5 +1,7 @@
 // A private Postgres 15 cluster per profile under .local/<profile>/pgdata, from Debian's server.
-// initdb and postgres refuse to run as root, so as root they run as the `postgres` OS user.
+// initdb and postgres refuse to run as root, so as root they run as the `postgres` OS user; when that
+// user cannot reach the checkout (cloned under a 0700 folder), the cluster lives in /var/tmp instead
+// (see profile().clusterDir).
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import postgres from 'postgres'
@@ -24,7 +26,7 @@ function pgUser(): { uid: number; gid: number } | undefined {
 }
 
 function ownedDir(dir: string): void {
-  mkdirSync(dir, { recursive: true })
+  mkdirSync(dir, { recursive: true, mode: 0o755 })
   const u = pgUser()
   if (u) chownSync(dir, u.uid, u.gid)
 }
@@ -51,6 +53,7 @@ function clusterConf(p: Profile): string {
 export async function initCluster(p: Profile): Promise<boolean> {
   if (existsSync(path.join(p.pgdata, 'PG_VERSION'))) return false
   mkdirSync(p.dir, { recursive: true })
+  if (p.clusterDir !== p.dir) ownedDir(p.clusterDir)
   ownedDir(p.pgdata)
   ownedDir(p.socketDir)
   const pwfile = path.join(p.socketDir, 'pwfile')
@@ -79,10 +82,10 @@ export async function startCluster(p: Profile): Promise<boolean> {
   if (await isRunning(p)) return false
   await assertPortFree(p.ports.db, 'Postgres')
   ownedDir(p.socketDir)
-  ownedDir(p.logDir)
-  const r = await pgCmd('pg_ctl', ['start', '-w', '-t', '60', '-D', p.pgdata, '-l', path.join(p.logDir, 'postgres.log')])
+  ownedDir(path.dirname(p.pgLog))
+  const r = await pgCmd('pg_ctl', ['start', '-w', '-t', '60', '-D', p.pgdata, '-l', p.pgLog])
   if (r.code !== 0) {
-    throw new Error(`Postgres did not start (see ${path.join(p.logDir, 'postgres.log')}):\n${r.stderr || r.stdout}`)
+    throw new Error(`Postgres did not start (see ${p.pgLog}):\n${r.stderr || r.stdout}`)
   }
   return true
 }
@@ -92,10 +95,10 @@ export async function stopCluster(p: Profile): Promise<void> {
   await pgCmd('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', p.pgdata])
 }
 
-/** Deletes the cluster's files (the cluster must be stopped). */
+/** Deletes the cluster's files (stopping it first); a cluster kept outside the checkout goes entirely. */
 export async function destroyCluster(p: Profile): Promise<void> {
   await stopCluster(p)
-  rmSync(p.pgdata, { recursive: true, force: true })
+  rmSync(p.clusterDir === p.dir ? p.pgdata : p.clusterDir, { recursive: true, force: true })
 }
 
 /** A superuser connection to the profile's database. */

@@ -92,7 +92,7 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<Stack> {
       await destroyCluster(p)
       rmSync(stripeSnapshot(p), { force: true })
     }
-    if (await initCluster(p)) log(`created a Postgres cluster in ${path.relative(ROOT, p.pgdata)}`)
+    if (await initCluster(p)) log(`created a Postgres cluster in ${p.pgdata.startsWith(ROOT) ? path.relative(ROOT, p.pgdata) : p.pgdata}`)
     pids.postgres = await startCluster(p)
     writePids(p, pids)
     log(pids.postgres ? `Postgres started on port ${p.ports.db}` : `Postgres already running on port ${p.ports.db}: reusing it`)

@@ -1,0 +1,44 @@
+// A checkout under a folder only its owner can enter (a root user's home is 0700): the postgres OS
+// user cannot reach .local/ there, so the cluster must live where it can, and still start and stop.
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { profile, reachableByOthers } from '../../dev/stack/config.ts'
+import { destroyCluster, initCluster, isRunning, startCluster, stopCluster, superuser, waitForDb } from '../../dev/stack/postgres.ts'
+
+describe('a checkout under a 0700 folder', () => {
+  test('reachableByOthers sees a 0700 folder anywhere above', () => {
+    const top = mkdtempSync(path.join(tmpdir(), 'private-'))
+    try {
+      expect(statSync(top).mode & 0o777).toBe(0o700)
+      expect(reachableByOthers(path.join(top, 'repo'))).toBe(false)
+      expect(reachableByOthers(tmpdir())).toBe(true)
+    } finally {
+      rmSync(top, { recursive: true, force: true })
+    }
+  })
+
+  test('its Postgres cluster initialises, starts, answers and is removed', { timeout: 120_000 }, async () => {
+    const top = mkdtempSync(path.join(tmpdir(), 'private-')) // 0700, like /root
+    const p = profile('probe-private', path.join(top, 'repo'))
+    try {
+      if (process.getuid?.() === 0) expect(p.pgdata.startsWith(top), 'as root the cluster is outside the unreachable checkout').toBe(false)
+      expect(await initCluster(p)).toBe(true)
+      expect(await startCluster(p)).toBe(true)
+      await waitForDb(p)
+      const sql = superuser(p)
+      try {
+        expect((await sql<{ one: number }[]>`select 1 as one`)[0].one).toBe(1)
+      } finally {
+        await sql.end()
+      }
+      await stopCluster(p)
+      expect(await isRunning(p)).toBe(false)
+    } finally {
+      await destroyCluster(p)
+      rmSync(top, { recursive: true, force: true })
+    }
+    expect(() => statSync(p.pgdata)).toThrow()
+  })
+})
