@@ -4,11 +4,19 @@
 //   chaos off             turn chaos off
 //   deliveries [type]     recent webhook deliveries and their attempts
 //   reset                 forget every object (the database keeps its mirror)
-import { profile } from './config.ts'
+// It acts on the stack running in this checkout (STACK_PROFILE chooses when several run).
+import { targetProfile } from './running.ts'
 
-const p = profile()
-const base = `http://127.0.0.1:${p.ports.stripe}/_emulator`
 const [command, arg] = process.argv.slice(2)
+let base = ''
+try {
+  const p = targetProfile('stripe')
+  base = `http://127.0.0.1:${p.ports.stripe}/_emulator`
+  if (command) console.error(`(the ${p.name} stack's emulator, ${base})`)
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err)
+  process.exit(1)
+}
 
 async function call(path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })

@@ -1,6 +1,6 @@
 // The long-running processes of the local stack, each with its command, environment and health check.
 // Later parts (the Stripe emulator, the web app) add an entry here and plug into the same start-up.
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { specPaths } from '../stripe-emulator/contract/spec-location.ts'
 import { ROOT, type Profile } from './config.ts'
@@ -16,6 +16,8 @@ export interface ServiceSpec {
   healthy: () => Promise<boolean>
   /** Shown in the start-up table. */
   url?: string
+  /** Runs before each start (the first and every restart), e.g. to clear a readiness marker. */
+  beforeStart?: () => void
 }
 
 export interface Keys {
@@ -146,6 +148,7 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       args: [...NODE_TS.slice(1), path.join(ROOT, 'dev/relay/relay.ts')],
       env: { ...base, RELAY_DB_URL: p.dbUrl, RELAY_READY_FILE: path.join(p.dir, 'run', 'relay.ready') },
       healthy: async () => existsSync(path.join(p.dir, 'run', 'relay.ready')),
+      beforeStart: () => rmSync(path.join(p.dir, 'run', 'relay.ready'), { force: true }),
     },
     {
       name: 'mail',

@@ -17,6 +17,8 @@ interface PidFile {
   /** True when this stack started the cluster (a cluster found running is left running). */
   postgres: boolean
   services: Record<string, number>
+  /** Set by `down` before it stops anything, so the supervisor does not restart what is being stopped. */
+  stopping?: boolean
 }
 
 export interface Stack {
@@ -101,12 +103,9 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<Stack> {
     log('applying migrations with the Supabase CLI')
     await migrate(p)
     await seedVault(p, keys)
-    rmSync(path.join(p.dir, 'run', 'relay.ready'), { force: true })
     for (const s of specs) {
-      const child = spawnService(s.cmd, s.args, path.join(p.logDir, `${s.name}.log`), { env: s.env, cwd: ROOT })
-      pids.services[s.name] = child.pid!
+      pids.services[s.name] = launch(p, s)
       writePids(p, pids)
-      child.unref()
     }
     await Promise.all(
       specs.map((s) =>
@@ -126,10 +125,40 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<Stack> {
   }
 }
 
+/** Starts one service in the background, its output in .local/<profile>/logs/<name>.log; returns its PID. */
+function launch(p: Profile, s: ServiceSpec): number {
+  s.beforeStart?.()
+  const child = spawnService(s.cmd, s.args, path.join(p.logDir, `${s.name}.log`), { env: s.env, cwd: ROOT })
+  child.unref()
+  return child.pid!
+}
+
+/**
+ * Starts a service again (it died or stopped answering) and records its new PID; null when the stack
+ * is being stopped, so nothing is started behind `down`'s back.
+ */
+export function relaunch(p: Profile, s: ServiceSpec): number | null {
+  const pids = readPids(p)
+  if (!existsSync(p.pidFile) || pids.stopping) return null
+  pids.services[s.name] = launch(p, s)
+  writePids(p, pids)
+  return pids.services[s.name]
+}
+
+/** The PID recorded for a service, and whether the stack is being stopped. */
+export function recorded(p: Profile, name: string): { pid: number | undefined; stopping: boolean } {
+  const pids = readPids(p)
+  return { pid: pids.services[name], stopping: !existsSync(p.pidFile) || !!pids.stopping }
+}
+
 /** Stops the services recorded for the profile, and the cluster when the stack had started it. */
 export async function down(p: Profile, opts: { cluster?: boolean } = {}): Promise<void> {
   const pids = readPids(p)
+  if (existsSync(p.pidFile)) writePids(p, { ...pids, stopping: true })
   await Promise.all(Object.values(pids.services).map((pid) => stopPid(pid)))
+  // A service the supervisor restarted just before `stopping` was written.
+  const late = Object.values(readPids(p).services).filter((pid) => !Object.values(pids.services).includes(pid))
+  await Promise.all(late.map((pid) => stopPid(pid)))
   if (pids.postgres || opts.cluster) await stopCluster(p)
   rmSync(p.pidFile, { force: true })
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { profile } from './config.ts'
 import { stackLog } from './log.ts'
 import { down, up, type Stack } from './stack.ts'
+import { supervise } from './supervise.ts'
 import { loadCatalog } from '../../scripts/stripe-catalog/catalog.ts'
 import { setupCatalog } from '../../scripts/stripe-catalog/setup.ts'
 import { stripeFor } from './stripe.ts'
@@ -28,14 +29,34 @@ function table(stack: Stack): string {
   return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')
 }
 
+/** What to do next: the demo, step by step (README "Two commands" has the same steps). */
+function nextSteps(stack: Stack): string {
+  const p = stack.profile
+  const web = `http://127.0.0.1:${p.ports.web}`
+  const steps = [
+    `Open ${web}, sign up (any email, confirmed at once), create an organization, choose a plan and pay with the card ending 4242.`,
+    'A failed payment: "Manage billing" → Payment method → the card ending 0341 → Update; then, in another terminal,',
+    '   npm run emulator -- advance 31     (a month passes: the renewal fails), and reload the billing page.',
+    'Recover: "Manage billing" → Payment method → the card ending 4242 → Update, then "Pay" on the open invoice.',
+    'The data export: "Manage billing" → "Cancel subscription" (it ends at the period end), then',
+    '   npm run emulator -- advance 31     (the period ends); reload: the export link is on the page and in the email.',
+    '   ("Cancel now" in the portal ends it at once instead.)',
+    `Emails: ${`http://127.0.0.1:${p.ports.mail}`}.  Check the deployment: npm run doctor (README: "npm run doctor").`,
+  ]
+  let n = 0
+  return ['Next:', ...steps.map((s) => (s.startsWith('   ') ? `     ${s.trim()}` : `  ${++n}. ${s}`))].join('\n')
+}
+
 const p = profile()
 const started = Date.now()
+let supervisor: { stop: () => void } | undefined
 try {
   const stack = await up(p, { watch: p.name === 'dev', log: stackLog })
   // The demo catalogue, applied as `npm run stripe:setup` applies it to a real account.
   stackLog('applying supabase/stripe-catalog.json to the Stripe emulator')
   await setupCatalog(stripeFor(p), loadCatalog(), { projectUrl: p.apiUrl, log: (l) => stackLog(`  ${l}`) })
-  stackLog(`healthy in ${((Date.now() - started) / 1000).toFixed(1)}s\n\n${table(stack)}\n\nPress Ctrl-C to stop.`)
+  stackLog(`healthy in ${((Date.now() - started) / 1000).toFixed(1)}s\n\n${table(stack)}\n\n${nextSteps(stack)}\n\nPress Ctrl-C to stop.`)
+  supervisor = supervise(stack, { log: stackLog })
 } catch (err) {
   process.stderr.write(`[stack] start failed: ${err instanceof Error ? err.message : String(err)}\n`)
   process.exit(1)
@@ -45,6 +66,7 @@ let stopping = false
 const stop = () => {
   if (stopping) return
   stopping = true
+  supervisor?.stop()
   stackLog('stopping')
   void down(p).then(() => process.exit(0))
 }
