@@ -2,18 +2,17 @@
 // STRIPE_SECRET_KEY match supabase/stripe-catalog.json (products, prices, portal, webhook endpoint),
 // printing the plan first; --dry-run prints only the plan. PROJECT_URL (https://<ref>.supabase.co)
 // names the project whose stripe-webhook the endpoint targets; STRIPE_API_BASE points at the emulator.
-import { existsSync } from 'node:fs'
+// Reads the environment only; `-- --local` fills it from the running local stack (dev/stack/stripe-setup.ts).
 import { parseArgs } from 'node:util'
 import Stripe from 'stripe'
 import { STRIPE_API_VERSION, stripeHostOptions } from '../supabase/functions/_shared/stripe/client.ts'
 import { DEFAULT_CATALOG, loadCatalog } from './stripe-catalog/catalog.ts'
 import { setupCatalog } from './stripe-catalog/setup.ts'
 
-if (existsSync('.env')) process.loadEnvFile('.env')
-const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false }, catalog: { type: 'string', default: DEFAULT_CATALOG } } })
+const { values } = parseArgs({ options: { 'dry-run': { type: 'boolean', default: false }, catalog: { type: 'string', default: DEFAULT_CATALOG }, local: { type: 'boolean', default: false } } })
 const key = process.env.STRIPE_SECRET_KEY
 if (!key) {
-  console.error('npm run stripe:setup needs STRIPE_SECRET_KEY (see .env.example); locally also STRIPE_API_BASE=http://127.0.0.1:12111')
+  console.error('npm run stripe:setup needs STRIPE_SECRET_KEY (see .env.example), or `npm run stripe:setup -- --local` for the running local stack')
   process.exit(2)
 }
 try {

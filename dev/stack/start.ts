@@ -39,9 +39,9 @@ function nextSteps(stack: Stack): string {
     '   npm run emulator -- advance 31     (a month passes: the renewal fails), and reload the billing page.',
     'Recover: "Manage billing" → Payment method → the card ending 4242 → Update, then "Pay" on the open invoice.',
     'The data export: "Manage billing" → "Cancel subscription" (it ends at the period end), then',
-    '   npm run emulator -- advance 31     (the period ends); reload: the export link is on the page and in the email.',
+    '   npm run emulator -- advance 32     (past the period end: the subscription ends); reload: the export link is on the page and in the email.',
     '   ("Cancel now" in the portal ends it at once instead.)',
-    `Emails: ${`http://127.0.0.1:${p.ports.mail}`}.  Check the deployment: npm run doctor (README: "npm run doctor").`,
+    `Emails: ${`http://127.0.0.1:${p.ports.mail}`}.  Check the stack as a deployment: npm run doctor -- --local`,
   ]
   let n = 0
   return ['Next:', ...steps.map((s) => (s.startsWith('   ') ? `     ${s.trim()}` : `  ${++n}. ${s}`))].join('\n')

@@ -1,6 +1,7 @@
 // The emulator's billing portal configurations and price lookup_key transfers, to Stripe's contract
 // (the spec's parameters and enums; lookup keys unique unless transferred).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { checkObject } from '../../dev/stripe-emulator/contract/responses.ts'
 import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
 
 let emulated: EmulatedStripe
@@ -34,6 +35,8 @@ describe('billing portal configurations', () => {
     expect(u.features.subscription_cancel.mode).toBe('immediately')
     expect(u.features.invoice_history.enabled).toBe(true)
     expect(u.features.subscription_update.products).toEqual([expect.objectContaining({ product: product.id, prices: [price.id] })])
+    expect(checkObject(u as never), 'the object matches Stripe\'s spec').toBeNull()
+    expect(checkObject((await emulated.stripe.billingPortal.configurations.list({ is_default: true })).data[0] as never)).toBeNull()
     await emulated.stripe.billingPortal.configurations.update(c.id, { active: false })
     const customer = await emulated.stripe.customers.create({})
     expect(await error(emulated.stripe.billingPortal.sessions.create({ customer: customer.id, configuration: c.id }))).toMatchObject({ status: 400, param: 'configuration' })

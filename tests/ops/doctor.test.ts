@@ -165,7 +165,7 @@ describe('npm run doctor', () => {
     const badKey = 'sk_live_doctor_wrong_key_0123456789' // the emulator refuses live keys, as Stripe refuses a revoked one
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/doctor.ts')], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: stackProfile.dbUrl, STRIPE_SECRET_KEY: badKey, STRIPE_API_BASE: `http://127.0.0.1:${stackProfile.ports.stripe}` },
+      env: { ...process.env, SUPABASE_DB_URL: stackProfile.dbUrl, STRIPE_SECRET_KEY: badKey, STRIPE_API_BASE: `http://127.0.0.1:${stackProfile.ports.stripe}` },
     })
     let out = ''
     child.stdout.on('data', (d) => (out += d))

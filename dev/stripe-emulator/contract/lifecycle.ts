@@ -3,7 +3,8 @@
 // strict mode sees every object type the emulator makes, as answers and as events.
 import type Stripe from 'stripe'
 import type { RunningEmulator } from '../server.ts'
-import { seedCatalog } from '../seed.ts'
+import { loadCatalog } from '../../../scripts/stripe-catalog/catalog.ts'
+import { setupCatalog } from '../../../scripts/stripe-catalog/setup.ts'
 
 async function page(url: string, form?: Record<string, string>): Promise<number> {
   const res = await fetch(url, form ? { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) } : {})
@@ -18,13 +19,19 @@ export async function runLifecycle(stripe: Stripe, emulator: RunningEmulator): P
     await fetch(`${emulator.url}/_emulator/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds, ...(clock ? { test_clock: clock } : {}) }) })
   }
   // Catalogue: products and prices, updated, listed, searched.
-  await seedCatalog(stripe)
+  // The demo catalogue as npm run stripe:setup applies it (portal configuration, webhook endpoint included).
+  await setupCatalog(stripe, loadCatalog(), { projectUrl: 'http://127.0.0.1:9' })
   const product = await stripe.products.create({ name: 'Conformance', description: 'every field', metadata: { 'limits.seats': '3' } })
   await stripe.products.update(product.id, { name: 'Conformance plan' })
   const monthly = await stripe.prices.create({ product: product.id, unit_amount: 1500, currency: 'usd', recurring: { interval: 'month' }, nickname: 'Monthly', lookup_key: 'conformance_monthly', expand: ['product'] })
   const yearly = await stripe.prices.create({ product: product.id, unit_amount: 15000, currency: 'usd', recurring: { interval: 'year' } })
   const once = await stripe.prices.create({ product: product.id, unit_amount: 500, currency: 'usd' })
   await stripe.prices.update(once.id, { metadata: { kind: 'one-time' } })
+  await stripe.prices.update(yearly.id, { lookup_key: 'conformance_monthly', transfer_lookup_key: true })
+  const config = await stripe.billingPortal.configurations.create({ business_profile: { headline: 'Conformance' }, features: { invoice_history: { enabled: true } }, metadata: { k: 'v' } })
+  await stripe.billingPortal.configurations.update(config.id, { features: { subscription_cancel: { enabled: true, mode: 'immediately' }, subscription_update: { enabled: true, default_allowed_updates: ['price'], proration_behavior: 'none', products: [{ product: product.id, prices: [monthly.id, yearly.id] }] } } })
+  await stripe.billingPortal.configurations.retrieve(config.id)
+  await stripe.billingPortal.configurations.list({ is_default: false })
   await stripe.prices.retrieve(monthly.id, { expand: ['product'] })
   await stripe.prices.list({ limit: 3, active: true })
   await stripe.products.list({ limit: 3 })
