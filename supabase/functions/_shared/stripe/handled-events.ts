@@ -30,8 +30,8 @@ export const MIRRORED_EVENT_TYPES = [
   'price.deleted',
 ] as const
 
-/** Events only a workflow needs (money collected: payment metrics). */
-export const WORKFLOW_ONLY_EVENT_TYPES = ['charge.succeeded'] as const
+/** Events only a workflow needs (money collected, net of refunds: payment and refund metrics). */
+export const WORKFLOW_ONLY_EVENT_TYPES = ['charge.succeeded', 'refund.created', 'refund.updated', 'refund.failed'] as const
 
 /** Every Stripe event type the product handles: the webhook endpoint's `enabled_events`. */
 export const HANDLED_EVENT_TYPES: readonly string[] = [...MIRRORED_EVENT_TYPES, ...WORKFLOW_ONLY_EVENT_TYPES]
