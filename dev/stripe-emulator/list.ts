@@ -95,6 +95,10 @@ function walk(emu: Emulator, node: any, segs: string[], path: string): void {
     node[seg] = include(emu, node)
   }
   let value = node[seg]
+  // An array of ids (a subscription's or invoice's `discounts`) expands item by item.
+  if (Array.isArray(value) && value.some((v) => typeof v === 'string')) {
+    value = node[seg] = value.map((v) => (typeof v === 'string' && emu.find(v) ? structuredClone(emu.find(v)) : v))
+  }
   if (typeof value === 'string') {
     const target = emu.find(value)
     if (!target) return

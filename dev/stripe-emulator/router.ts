@@ -15,12 +15,13 @@ import { testClockRoutes } from './resources/test-clocks.ts'
 import { webhookEndpointRoutes } from './resources/webhook-endpoints.ts'
 import { refundRoutes } from './resources/refunds.ts'
 import { setupIntentRoutes } from './resources/setup-intents.ts'
+import { couponRoutes } from './resources/coupons.ts'
 import { searchRoutes } from './search.ts'
 
 const ROUTES: Route[] = [
   ...searchRoutes, ...customerRoutes, ...paymentMethodRoutes, ...productRoutes, ...priceRoutes, ...subscriptionRoutes, ...invoiceRoutes,
   ...invoiceItemRoutes, ...checkoutRoutes, ...portalRoutes, ...portalConfigurationRoutes, ...eventRoutes, ...testClockRoutes, ...webhookEndpointRoutes,
-  ...refundRoutes, ...setupIntentRoutes,
+  ...refundRoutes, ...setupIntentRoutes, ...couponRoutes,
 ]
 
 export function routeFor(method: string, path: string): { route: Route; match: string[] } | null {

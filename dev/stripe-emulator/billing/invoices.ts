@@ -7,6 +7,7 @@ import { invalid } from '../errors.ts'
 import { behaviourOf, declineCodeOf } from '../resources/payment-methods.ts'
 import { DAY } from './periods.ts'
 import { cancelIntent, recordAttempt } from './payments.ts'
+import { applies, discountInvoice, subscriptionDiscounts } from './discounts.ts'
 
 /** Days after each failed automatic attempt until the next one; after the last, the subscription is cancelled. */
 export const RETRY_DAYS = [3, 5, 7]
@@ -28,6 +29,8 @@ export interface LineInput {
 export function buildInvoice(emu: Emulator, o: {
   customer: Obj; currency: string; lines: LineInput[]; billingReason: Stripe.Invoice.BillingReason; subscription?: Obj | null
   periodStart: number; periodEnd: number; description?: string | null; autoAdvance?: boolean; collectionMethod?: 'charge_automatically' | 'send_invoice'
+  /** A preview (create_preview): shows the subscription's discounts without using them up. */
+  preview?: boolean
 }): Obj {
   const clock = o.customer.test_clock ?? null
   const now = emu.now(clock)
@@ -109,6 +112,10 @@ export function buildInvoice(emu: Emulator, o: {
     total_taxes: [],
     webhooks_delivered_at: null,
   } satisfies Partial<Stripe.Invoice>)
+  if (sub?.discounts?.length && total > 0) {
+    const ds = o.preview ? (sub.discounts as string[]).map((d) => emu.find(d)!).filter((d) => d && applies(emu, d, now)) : subscriptionDiscounts(emu, sub, now)
+    if (ds.length) discountInvoice(emu, invoice, ds, !o.preview)
+  }
   emu.put('invoice', invoice)
   return invoice
 }

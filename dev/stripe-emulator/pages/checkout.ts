@@ -3,7 +3,7 @@
 import type { Emulator } from '../emulator.ts'
 import type { Obj } from '../shape.ts'
 import { StripeApiError } from '../errors.ts'
-import { completeCheckout } from '../resources/checkout.ts'
+import { completeCheckout, enterPromotionCode } from '../resources/checkout.ts'
 import { PAGE_CARDS } from '../resources/payment-methods.ts'
 import { cardChoices, esc, layout, money, type PageResult } from './layout.ts'
 
@@ -26,6 +26,8 @@ function render(emu: Emulator, session: Obj, error?: string): string {
     ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
     <form method="post">
       ${needsEmail ? `<label>Email <input type="email" name="email" required autocomplete="email"></label>` : `<p class="muted">Paying as ${esc(session.customer_email ?? emu.find(session.customer)?.email ?? session.customer)}</p>`}
+      ${session.allow_promotion_codes && !session.discounts?.length ? `<label>Promotion code <input name="promotion_code" autocomplete="off"></label>` : ''}
+      ${session.discounts?.length ? `<p class="ok">Discount applied: −${money(session.total_details.amount_discount, session.currency)}</p>` : ''}
       ${cardChoices(PAGE_CARDS)}
       <button type="submit">Pay and subscribe</button>
     </form>
@@ -37,6 +39,8 @@ export function checkoutPage(emu: Emulator, method: string, id: string, form: Re
   if (!session || session.object !== 'checkout.session') return { status: 404, html: layout('Not found', '<h1>No such checkout session</h1>') }
   if (method === 'GET') return { status: 200, html: render(emu, session) }
   try {
+    // A code is checked before anything is paid: a bad code leaves the session open, as on Stripe's page.
+    if (form.promotion_code) enterPromotionCode(emu, session, String(form.promotion_code))
     completeCheckout(emu, session, String(form.card ?? 'pm_card_visa'), form.email ? String(form.email) : null)
   } catch (err) {
     if (err instanceof StripeApiError) return { status: err.status === 402 ? 402 : 400, html: render(emu, session, err.message) }

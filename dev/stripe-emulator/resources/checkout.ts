@@ -11,6 +11,8 @@ import { mergeMetadata, oneOf, route, str, type Route } from './common.ts'
 import { assertAttachable, attach, behaviourOf } from './payment-methods.ts'
 import { createCustomer } from './customers.ts'
 import { createSubscription } from './subscriptions.ts'
+import { resolveDiscount, type DiscountInput } from '../billing/discounts.ts'
+import { promotionCodeByCode } from './coupons.ts'
 
 const DAY = 86_400
 
@@ -50,6 +52,8 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
     if (c.deleted) throw invalid(`No such customer: '${p.customer}'`, 'customer', 'resource_missing')
   }
   if (p.customer && p.customer_email) throw invalid('You may only specify one of these parameters: customer, customer_email.', 'customer_email')
+  if (p.allow_promotion_codes !== undefined && p.discounts !== undefined) throw invalid('You may only specify one of these parameters: allow_promotion_codes, discounts.', 'discounts')
+  const discounts = Array.isArray(p.discounts) ? p.discounts.map((d: DiscountInput, i: number) => resolveDiscount(emu, d, `discounts[${i}]`, items[0].price.currency, p.customer ?? null)) : []
   const now = emu.now(emu.clockOfCustomer(p.customer))
   const id = emu.newId('cs_test', 58)
   const amount = items.reduce((s, i) => s + i.price.unit_amount * i.quantity, 0)
@@ -83,11 +87,31 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
   } satisfies Partial<Stripe.Checkout.Session>)
   emu.put('checkout.session', session)
+  for (const d of discounts) applyDiscount(session, d)
   Object.assign(emu.metaOf(id), {
     line_items: items.map((i) => ({ price: i.price.id, quantity: i.quantity })),
     subscription_data: { metadata: mergeMetadata({}, p.subscription_data?.metadata), trial_period_days: int(p.subscription_data?.trial_period_days, 'subscription_data[trial_period_days]') },
   })
   return session
+}
+
+/** A coupon (or promotion code) on the session: listed in `discounts`, taken off amount_total. */
+function applyDiscount(session: Obj, d: { coupon: Obj; promo: Obj | null }): void {
+  const left = session.amount_total
+  const off = d.coupon.percent_off !== null ? Math.round((left * d.coupon.percent_off) / 100) : Math.min(d.coupon.amount_off, left)
+  session.discounts = [...(session.discounts ?? []), { coupon: d.coupon.id, promotion_code: d.promo?.id ?? null }]
+  session.amount_total = left - off
+  session.total_details = { ...session.total_details, amount_discount: session.total_details.amount_discount + off }
+}
+
+/** A code typed on the hosted page of a session with allow_promotion_codes (Stripe's "Add promotion code"). */
+export function enterPromotionCode(emu: Emulator, session: Obj, code: string): void {
+  if (!session.allow_promotion_codes) throw invalid('This Checkout Session does not accept promotion codes.', 'promotion_code')
+  const promo = promotionCodeByCode(emu, code)
+  if (!promo) throw invalid('This code is invalid.', 'promotion_code', 'resource_missing')
+  if (session.discounts?.some((d: Obj) => d.promotion_code === promo.id)) return
+  if (session.discounts?.length) throw invalid('A promotion code is already applied.', 'promotion_code')
+  applyDiscount(session, resolveDiscount(emu, { promotion_code: promo.id }, 'promotion_code', session.currency, session.customer))
 }
 
 /** What the hosted page (or `payment_pages/:id/confirm`) does when the person pays. */
@@ -116,6 +140,7 @@ export function completeCheckout(emu: Emulator, session: Obj, card: string, emai
     const sub = createSubscription(emu, {
       customer: customer.id, default_payment_method: pm.id, metadata: meta.subscription_data.metadata,
       items: meta.line_items, ...(trial ? { trial_period_days: String(trial) } : {}),
+      ...(session.discounts?.length ? { discounts: session.discounts.map((d: Obj) => (d.promotion_code ? { promotion_code: d.promotion_code } : { coupon: d.coupon })) } : {}),
     })
     session.subscription = sub.id
     session.invoice = sub.latest_invoice

@@ -44,7 +44,7 @@ function preview(emu: Emulator, p: Record<string, any>): Obj {
   const start = periodEnd(sub)
   const price = sub.items.data[0].price
   const end = addInterval(start, price.recurring.interval as Interval, price.recurring.interval_count, new Date(sub.billing_cycle_anchor * 1000).getUTCDate())
-  const draft = buildInvoice(emu, { customer, currency: sub.currency, lines: cycleLines(emu, sub, start, end), billingReason: 'subscription_cycle', subscription: sub, periodStart: start, periodEnd: end })
+  const draft = buildInvoice(emu, { customer, currency: sub.currency, lines: cycleLines(emu, sub, start, end), billingReason: 'subscription_cycle', subscription: sub, periodStart: start, periodEnd: end, preview: true })
   emu.remove('invoice', draft.id)
   const id = `upcoming_${draft.id}`
   return { ...draft, id, created: start, lines: { ...draft.lines, url: `/v1/invoices/${id}/lines`, data: draft.lines.data.map((l: Obj) => ({ ...l, invoice: id })) } }

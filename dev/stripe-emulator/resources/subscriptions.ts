@@ -12,6 +12,7 @@ import { addInterval, type Interval } from '../billing/periods.ts'
 import { buildInvoice, finalize, paymentMethodFor, wouldPay } from '../billing/invoices.ts'
 import { cancelNow, changeSub, charge, claimInvoiceItems, cycleLines, LIVE, periodEnd, setPeriod, TRIAL_WILL_END_S } from '../billing/lifecycle.ts'
 import { prorate } from '../billing/proration.ts'
+import { redeem, resolveDiscount, type DiscountInput } from '../billing/discounts.ts'
 
 function recurringPrice(emu: Emulator, id: unknown, param: string): Obj {
   if (typeof id !== 'string' || !id) throw required(param)
@@ -33,6 +34,14 @@ const SAVE_DEFAULT = ['off', 'on_subscription'] as const
 /** `payment_settings[save_default_payment_method]`: whether a successful payment's method becomes the default. */
 function saveDefault(p: Record<string, any>): 'off' | 'on_subscription' | undefined {
   return oneOf(p.payment_settings?.save_default_payment_method, SAVE_DEFAULT, 'payment_settings[save_default_payment_method]')
+}
+
+/** `discounts[]` resolved and checked before anything changes ('' removes them all). */
+function discountsParam(emu: Emulator, p: Record<string, any>, currency: string, customerId: string) {
+  if (p.discounts === undefined) return undefined
+  if (p.discounts === '') return []
+  if (!Array.isArray(p.discounts)) throw invalid('Invalid array', 'discounts')
+  return p.discounts.map((d: DiscountInput, i: number) => resolveDiscount(emu, d, `discounts[${i}]`, currency, customerId))
 }
 
 function trialEndFrom(p: Record<string, any>, now: number): number | null {
@@ -76,6 +85,7 @@ export function createSubscription(emu: Emulator, p: Record<string, any>): Obj {
   // error_if_incomplete: a declined first payment creates nothing.
   if (behaviour === 'error_if_incomplete' && !pays) throw cardDeclined(payWith ? 'Your card was declined.' : 'This customer has no attached payment source or default payment method.')
 
+  const discounts = discountsParam(emu, p, currency, customer.id) ?? []
   const id = emu.newId('sub')
   const sub = shape('subscription', {
     id,
@@ -119,6 +129,7 @@ export function createSubscription(emu: Emulator, p: Record<string, any>): Obj {
     sub.canceled_at = now
   }
   emu.put('subscription', sub)
+  sub.discounts = discounts.map((d: ReturnType<typeof resolveDiscount>) => redeem(emu, d, { customer: customer.id, subscription: id }, now).id)
   const invoice = buildInvoice(emu, {
     customer, currency, subscription: sub, billingReason: 'subscription_create', periodStart: start, periodEnd: start,
     lines: trialEnd
@@ -128,6 +139,7 @@ export function createSubscription(emu: Emulator, p: Record<string, any>): Obj {
   claimInvoiceItems(emu, invoice)
   sub.latest_invoice = invoice.id
   emu.emit('customer.subscription.created', sub, undefined, clock)
+  for (const d of sub.discounts) emu.emit('customer.discount.created', emu.find(d)!, undefined, clock)
   emu.emit('invoice.created', invoice, undefined, clock)
   finalize(emu, invoice)
   if (behaviour !== 'default_incomplete') charge(emu, invoice, payWith, false)
@@ -160,6 +172,8 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
   const newTrialEnd = p.trial_end !== undefined && !trialEndNow ? trialEndFrom({ trial_end: p.trial_end }, now) : undefined
   const oldItems = structuredClone(sub.items.data)
   const save = saveDefault(p)
+  const newDiscounts = discountsParam(emu, p, sub.currency, sub.customer)
+  const oldDiscounts = (sub.discounts as string[]).map((d) => emu.find(d)!).filter(Boolean)
 
   changeSub(emu, sub, (s) => {
     s.metadata = mergeMetadata(s.metadata, p.metadata)
@@ -200,6 +214,7 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
       emu.metaOf(s.id).trial_will_end_sent = false
     }
   })
+  if (newDiscounts) replaceDiscounts(emu, sub, oldDiscounts, newDiscounts.map((d: ReturnType<typeof resolveDiscount>) => redeem(emu, d, { customer: sub.customer, subscription: sub.id }, now)))
   if (trialEndNow && sub.status === 'trialing') {
     sub.trial_end = now
     setPeriod(sub, sub.items.data[0].current_period_start, now)
@@ -208,6 +223,23 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
     prorate(emu, sub, oldItems, proration, now)
   }
   return sub
+}
+
+/**
+ * A subscription's discounts replaced: customer.discount.updated when one discount takes another's
+ * place, else .deleted for those removed and .created for those added (then the subscription's update).
+ */
+function replaceDiscounts(emu: Emulator, sub: Obj, old: Obj[], added: Obj[]): void {
+  const clock = sub.test_clock ?? null
+  const before = [...sub.discounts]
+  sub.discounts = added.map((d) => d.id)
+  if (old.length === 1 && added.length === 1) {
+    emu.emit('customer.discount.updated', added[0], { source: old[0].source, promotion_code: old[0].promotion_code, start: old[0].start, end: old[0].end }, clock)
+  } else {
+    for (const d of old) emu.emit('customer.discount.deleted', d, undefined, clock)
+    for (const d of added) emu.emit('customer.discount.created', d, undefined, clock)
+  }
+  if (JSON.stringify(before) !== JSON.stringify(sub.discounts)) emu.emit('customer.subscription.updated', sub, { discounts: before }, clock)
 }
 
 export const subscriptionRoutes: Route[] = [
