@@ -35,7 +35,7 @@ module.exports = {
       from: { path: '^web/' },
       to: {
         path: '^(supabase|emails|scripts|dev|tests)/',
-        pathNot: '^supabase/functions/_shared/(billing/api-types|app-paths)\\.ts$',
+        pathNot: '^supabase/functions/_shared/(billing/api-types|app-paths|money)\\.ts$',
       },
     },
     {

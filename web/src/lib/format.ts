@@ -1,5 +1,6 @@
-// Money and dates as the person reads them. Stripe amounts are integers in the currency's minor unit;
-// Intl knows how many fraction digits each currency has (JPY none, USD two, KWD three).
+// Money and dates as the person reads them. Money is formatted by the product's one formatter
+// (supabase/functions/_shared/money.ts): Stripe's minor units are not always Intl's (HUF, ISK).
+import { formatMoney as formatStripeAmount } from '../../../supabase/functions/_shared/money.ts'
 
 /** How the page formats: the browser's locale and time zone unless a test or caller pins them. */
 export interface FormatOptions {
@@ -7,11 +8,9 @@ export interface FormatOptions {
   timeZone?: string
 }
 
-/** Formats a Stripe amount, e.g. 2900 usd → "$29.00", 3000 jpy → "¥3,000". */
+/** A Stripe amount in the page's locale, by the one formatter the emails and functions use too. */
 export function formatMoney(minorUnits: number, currency: string, { locale }: FormatOptions = {}): string {
-  const format = new Intl.NumberFormat(locale, { style: 'currency', currency: currency.toUpperCase() })
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2
-  return format.format(minorUnits / 10 ** digits)
+  return formatStripeAmount(minorUnits, currency, locale)
 }
 
 /** "$29.00 / month" */

@@ -27,26 +27,19 @@ export async function createOrganization(sql: postgres.Sql, caller: Caller, name
   })
 }
 
-/** Limits from metadata `limits.<name>`: the product's, overridden by the price's. */
-function limits(productMeta: Record<string, string> | null, priceMeta: Record<string, string> | null): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const meta of [productMeta ?? {}, priceMeta ?? {}]) {
-    for (const [k, v] of Object.entries(meta)) if (k.startsWith('limits.')) out[k.slice(7)] = /^\d+$/.test(v) ? Number(v) : v
-  }
-  return out
-}
-
 export async function plans(tx: postgres.TransactionSql | postgres.Sql): Promise<Plan[]> {
   const rows = await tx`
     select p.id as price_id, p.product_id, pr.name as product_name, p.nickname, p.unit_amount, p.currency, p.recurring_interval as interval,
-           pr.metadata as product_metadata, p.metadata as price_metadata
+           public.plan_limits_for(p.id) as limits
     from public.stripe_prices p join public.stripe_products pr on pr.id = p.product_id
     where p.active and not p.deleted and pr.active is not false and not pr.deleted
       and p.recurring_interval in ('month', 'year') and p.unit_amount is not null
     order by p.recurring_interval, p.unit_amount, p.id`
   return rows.map((r) => ({
     price_id: r.price_id, product_id: r.product_id, product_name: r.product_name ?? r.product_id, nickname: r.nickname,
-    unit_amount: Number(r.unit_amount), currency: r.currency, interval: r.interval, limits: limits(r.product_metadata, r.price_metadata),
+    unit_amount: Number(r.unit_amount), currency: r.currency, interval: r.interval,
+    // Parsed by SQL's plan_limits_for, the one reading of `limits.*` metadata (also behind organizations.plan_limits).
+    limits: r.limits ?? {},
   }))
 }
 

@@ -1,25 +1,11 @@
-// Money and dates as customers read them. Stripe amounts are in the currency's minor unit: most
-// currencies have two decimals, Stripe's zero-decimal ones (JPY, KRW, ...) none, a few three.
+// Money and dates as customers read them in emails. Money has one formatter for emails, functions and
+// the web app (../money.ts), re-exported here for the templates.
 
-/** Stripe's zero-decimal currencies: the amount is already in major units. */
-export const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'])
-/** Three-decimal currencies: the amount is in thousandths. */
-export const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd'])
+import { formatMoney as formatAmount } from '../money.ts'
 
-export function minorUnitExponent(currency: string): number {
-  const c = currency.toLowerCase()
-  return ZERO_DECIMAL.has(c) ? 0 : THREE_DECIMAL.has(c) ? 3 : 2
-}
-
-/** Formats a Stripe amount (minor units) in its currency, e.g. 2000 usd → "$20.00", 2000 jpy → "¥2,000". */
+/** A Stripe amount as emails show it (en-US unless told otherwise), by the product's one formatter. */
 export function formatMoney(minorUnits: number, currency: string, locale = 'en-US'): string {
-  const exponent = minorUnitExponent(currency)
-  return new Intl.NumberFormat(locale, {
-    style: 'currency',
-    currency: currency.toUpperCase(),
-    minimumFractionDigits: exponent,
-    maximumFractionDigits: exponent,
-  }).format(minorUnits / 10 ** exponent)
+  return formatAmount(minorUnits, currency, locale)
 }
 
 /** A date as "November 22, 2026" in the given time zone (UTC unless told otherwise). */
