@@ -1,16 +1,18 @@
 -- The full RLS matrix: every table in an exposed schema × every role (anon; a member of org A; an admin
--- of org A; a member of org B; service_role) × every operation (select, insert, update, delete), each
+-- of org A; a member of org B; service_role; an admin of org B; a signed-in user in no organization)
+-- × every operation (select, insert, update, delete), each
 -- cell run as the real role with real JWT claims against org A's rows. An allowed cell must touch its
 -- row; a denied cell must fail with insufficient_privilege or touch nothing. A table added to an exposed
 -- schema without rows here fails the completeness check, so the matrix cannot silently fall behind.
 begin;
 \ir _helpers.psql
-select plan(166);
+select plan(232);
 
 -- The people: admin and member of A, member of B, a user in no organization, a user without a profile.
 select tests.create_user('a1000000-0000-0000-0000-00000000000a', 'matrix-admin-a@example.test');
 select tests.create_user('a1000000-0000-0000-0000-00000000000b', 'matrix-member-a@example.test');
 select tests.create_user('b1000000-0000-0000-0000-00000000000b', 'matrix-member-b@example.test');
+select tests.create_user('b1000000-0000-0000-0000-00000000000a', 'matrix-admin-b@example.test');
 select tests.create_user('c1000000-0000-0000-0000-00000000000c', 'matrix-newcomer@example.test');
 select tests.create_user('d1000000-0000-0000-0000-00000000000d', 'matrix-no-profile@example.test');
 delete from public.profiles where id = 'd1000000-0000-0000-0000-00000000000d';
@@ -21,9 +23,10 @@ insert into public.organizations (id, name, billing_status, stripe_customer_id) 
 insert into public.organization_members (organization_id, user_id, role) values
   ('1a000000-0000-0000-0000-000000000000', 'a1000000-0000-0000-0000-00000000000a', 'admin'),
   ('1a000000-0000-0000-0000-000000000000', 'a1000000-0000-0000-0000-00000000000b', 'member'),
-  ('1b000000-0000-0000-0000-000000000000', 'b1000000-0000-0000-0000-00000000000b', 'member');
-insert into public.stripe_products (id, name, raw, stripe_fetched_at) values ('prod_mx', 'Matrix plan', '{}', now());
-insert into public.stripe_prices (id, product_id, raw, stripe_fetched_at) values ('price_mx', 'prod_mx', '{}', now());
+  ('1b000000-0000-0000-0000-000000000000', 'b1000000-0000-0000-0000-00000000000b', 'member'),
+  ('1b000000-0000-0000-0000-000000000000', 'b1000000-0000-0000-0000-00000000000a', 'admin');
+insert into public.stripe_products (id, name, metadata, raw, stripe_fetched_at) values ('prod_mx', 'Matrix plan', '{"limits.seats": "5"}', '{}', now());
+insert into public.stripe_prices (id, product_id, metadata, raw, stripe_fetched_at) values ('price_mx', 'prod_mx', '{"limits.projects": "3"}', '{}', now());
 insert into public.stripe_customers (id, organization_id, email, raw, stripe_fetched_at) values
   ('cus_mx_a', '1a000000-0000-0000-0000-000000000000', 'matrix-admin-a@example.test', '{}', now()),
   ('cus_mx_b', '1b000000-0000-0000-0000-000000000000', 'matrix-member-b@example.test', '{}', now());
@@ -41,7 +44,9 @@ insert into tests.matrix_roles values
   (2, 'member of A', 'authenticated', '{"sub": "a1000000-0000-0000-0000-00000000000b", "role": "authenticated", "aud": "authenticated", "email": "matrix-member-a@example.test"}'),
   (3, 'admin of A', 'authenticated', '{"sub": "a1000000-0000-0000-0000-00000000000a", "role": "authenticated", "aud": "authenticated", "email": "matrix-admin-a@example.test"}'),
   (4, 'member of B', 'authenticated', '{"sub": "b1000000-0000-0000-0000-00000000000b", "role": "authenticated", "aud": "authenticated", "email": "matrix-member-b@example.test"}'),
-  (5, 'service_role', 'service_role', '{"role": "service_role"}');
+  (5, 'service_role', 'service_role', '{"role": "service_role"}'),
+  (6, 'admin of B', 'authenticated', '{"sub": "b1000000-0000-0000-0000-00000000000a", "role": "authenticated", "aud": "authenticated", "email": "matrix-admin-b@example.test"}'),
+  (7, 'user in no organization', 'authenticated', '{"sub": "c1000000-0000-0000-0000-00000000000c", "role": "authenticated", "aud": "authenticated", "email": "matrix-newcomer@example.test"}');
 
 -- Runs one statement as a role and says what happened, then undoes it (the probe's own error rolls its
 -- subtransaction back), so every cell starts from the same data.
@@ -74,42 +79,42 @@ $$;
 -- One row per table and operation: the statement (aimed at org A's rows) and who may do it, in the
 -- order of tests.matrix_roles (a = allowed, d = denied).
 create table tests.matrix_cells (tbl text, op text, position int, stmt text not null, expected text not null,
-  primary key (tbl, op), check (expected ~ '^[ad]{5}$'));
+  primary key (tbl, op), check (expected ~ '^[ad]{7}$'));
 insert into tests.matrix_cells values
-  ('public.organizations', 'select', 1, $$select 1 from public.organizations where id = '1a000000-0000-0000-0000-000000000000'$$, 'daada'),
-  ('public.organizations', 'insert', 2, $$insert into public.organizations (name) values ('Matrix probe')$$, 'dddda'),
-  ('public.organizations', 'update', 3, $$update public.organizations set name = 'Matrix probe' where id = '1a000000-0000-0000-0000-000000000000'$$, 'ddada'),
-  ('public.organizations', 'delete', 4, $$delete from public.organizations where id = '1a000000-0000-0000-0000-000000000000'$$, 'dddda'),
-  ('public.organization_members', 'select', 1, $$select 1 from public.organization_members where organization_id = '1a000000-0000-0000-0000-000000000000' and user_id = 'a1000000-0000-0000-0000-00000000000b'$$, 'daada'),
-  ('public.organization_members', 'insert', 2, $$insert into public.organization_members (organization_id, user_id) values ('1a000000-0000-0000-0000-000000000000', 'c1000000-0000-0000-0000-00000000000c')$$, 'ddada'),
-  ('public.organization_members', 'update', 3, $$update public.organization_members set role = 'admin' where organization_id = '1a000000-0000-0000-0000-000000000000' and user_id = 'a1000000-0000-0000-0000-00000000000b'$$, 'ddada'),
-  ('public.organization_members', 'delete', 4, $$delete from public.organization_members where organization_id = '1a000000-0000-0000-0000-000000000000' and user_id = 'a1000000-0000-0000-0000-00000000000b'$$, 'ddada'),
+  ('public.organizations', 'select', 1, $$select 1 from public.organizations where id = '1a000000-0000-0000-0000-000000000000'$$, 'daadadd'),
+  ('public.organizations', 'insert', 2, $$insert into public.organizations (name) values ('Matrix probe')$$, 'ddddadd'),
+  ('public.organizations', 'update', 3, $$update public.organizations set name = 'Matrix probe' where id = '1a000000-0000-0000-0000-000000000000'$$, 'ddadadd'),
+  ('public.organizations', 'delete', 4, $$delete from public.organizations where id = '1a000000-0000-0000-0000-000000000000'$$, 'ddddadd'),
+  ('public.organization_members', 'select', 1, $$select 1 from public.organization_members where organization_id = '1a000000-0000-0000-0000-000000000000' and user_id = 'a1000000-0000-0000-0000-00000000000b'$$, 'daadadd'),
+  ('public.organization_members', 'insert', 2, $$insert into public.organization_members (organization_id, user_id) values ('1a000000-0000-0000-0000-000000000000', 'c1000000-0000-0000-0000-00000000000c')$$, 'ddadadd'),
+  ('public.organization_members', 'update', 3, $$update public.organization_members set role = 'admin' where organization_id = '1a000000-0000-0000-0000-000000000000' and user_id = 'a1000000-0000-0000-0000-00000000000b'$$, 'ddadadd'),
+  ('public.organization_members', 'delete', 4, $$delete from public.organization_members where organization_id = '1a000000-0000-0000-0000-000000000000' and user_id = 'a1000000-0000-0000-0000-00000000000b'$$, 'ddadadd'),
   -- profiles: the row is the member of A's own profile (a co-member's for the admin of A).
-  ('public.profiles', 'select', 1, $$select 1 from public.profiles where id = 'a1000000-0000-0000-0000-00000000000b'$$, 'daada'),
-  ('public.profiles', 'insert', 2, $$insert into public.profiles (id, email) values ('d1000000-0000-0000-0000-00000000000d', 'matrix-no-profile@example.test')$$, 'dddda'),
-  ('public.profiles', 'update', 3, $$update public.profiles set full_name = 'Matrix probe' where id = 'a1000000-0000-0000-0000-00000000000b'$$, 'dadda'),
-  ('public.profiles', 'delete', 4, $$delete from public.profiles where id = 'a1000000-0000-0000-0000-00000000000b'$$, 'dddda'),
+  ('public.profiles', 'select', 1, $$select 1 from public.profiles where id = 'a1000000-0000-0000-0000-00000000000b'$$, 'daadadd'),
+  ('public.profiles', 'insert', 2, $$insert into public.profiles (id, email) values ('d1000000-0000-0000-0000-00000000000d', 'matrix-no-profile@example.test')$$, 'ddddadd'),
+  ('public.profiles', 'update', 3, $$update public.profiles set full_name = 'Matrix probe' where id = 'a1000000-0000-0000-0000-00000000000b'$$, 'daddadd'),
+  ('public.profiles', 'delete', 4, $$delete from public.profiles where id = 'a1000000-0000-0000-0000-00000000000b'$$, 'ddddadd'),
   -- The plan catalog is readable by any signed-in user.
-  ('public.stripe_products', 'select', 1, $$select 1 from public.stripe_products where id = 'prod_mx'$$, 'daaaa'),
-  ('public.stripe_products', 'insert', 2, $$insert into public.stripe_products (id, raw, stripe_fetched_at) values ('prod_mx_probe', '{}', now())$$, 'dddda'),
-  ('public.stripe_products', 'update', 3, $$update public.stripe_products set name = 'Matrix probe' where id = 'prod_mx'$$, 'dddda'),
-  ('public.stripe_products', 'delete', 4, $$delete from public.stripe_products where id = 'prod_mx'$$, 'dddda'),
-  ('public.stripe_prices', 'select', 1, $$select 1 from public.stripe_prices where id = 'price_mx'$$, 'daaaa'),
-  ('public.stripe_prices', 'insert', 2, $$insert into public.stripe_prices (id, product_id, raw, stripe_fetched_at) values ('price_mx_probe', 'prod_mx', '{}', now())$$, 'dddda'),
-  ('public.stripe_prices', 'update', 3, $$update public.stripe_prices set nickname = 'Matrix probe' where id = 'price_mx'$$, 'dddda'),
-  ('public.stripe_prices', 'delete', 4, $$delete from public.stripe_prices where id = 'price_mx'$$, 'dddda'),
-  ('public.stripe_customers', 'select', 1, $$select 1 from public.stripe_customers where id = 'cus_mx_a'$$, 'daada'),
-  ('public.stripe_customers', 'insert', 2, $$insert into public.stripe_customers (id, organization_id, raw, stripe_fetched_at) values ('cus_mx_probe', '1a000000-0000-0000-0000-000000000000', '{}', now())$$, 'dddda'),
-  ('public.stripe_customers', 'update', 3, $$update public.stripe_customers set email = 'probe@example.test' where id = 'cus_mx_a'$$, 'dddda'),
-  ('public.stripe_customers', 'delete', 4, $$delete from public.stripe_customers where id = 'cus_mx_a'$$, 'dddda'),
-  ('public.stripe_subscriptions', 'select', 1, $$select 1 from public.stripe_subscriptions where id = 'sub_mx_a'$$, 'daada'),
-  ('public.stripe_subscriptions', 'insert', 2, $$insert into public.stripe_subscriptions (id, customer_id, organization_id, status, raw, stripe_fetched_at) values ('sub_mx_probe', 'cus_mx_a', '1a000000-0000-0000-0000-000000000000', 'active', '{}', now())$$, 'dddda'),
-  ('public.stripe_subscriptions', 'update', 3, $$update public.stripe_subscriptions set status = 'canceled' where id = 'sub_mx_a'$$, 'dddda'),
-  ('public.stripe_subscriptions', 'delete', 4, $$delete from public.stripe_subscriptions where id = 'sub_mx_a'$$, 'dddda'),
-  ('public.stripe_invoices', 'select', 1, $$select 1 from public.stripe_invoices where id = 'in_mx_a'$$, 'daada'),
-  ('public.stripe_invoices', 'insert', 2, $$insert into public.stripe_invoices (id, customer_id, organization_id, raw, stripe_fetched_at) values ('in_mx_probe', 'cus_mx_a', '1a000000-0000-0000-0000-000000000000', '{}', now())$$, 'dddda'),
-  ('public.stripe_invoices', 'update', 3, $$update public.stripe_invoices set status = 'void' where id = 'in_mx_a'$$, 'dddda'),
-  ('public.stripe_invoices', 'delete', 4, $$delete from public.stripe_invoices where id = 'in_mx_a'$$, 'dddda');
+  ('public.stripe_products', 'select', 1, $$select 1 from public.stripe_products where id = 'prod_mx'$$, 'daaaaaa'),
+  ('public.stripe_products', 'insert', 2, $$insert into public.stripe_products (id, raw, stripe_fetched_at) values ('prod_mx_probe', '{}', now())$$, 'ddddadd'),
+  ('public.stripe_products', 'update', 3, $$update public.stripe_products set name = 'Matrix probe' where id = 'prod_mx'$$, 'ddddadd'),
+  ('public.stripe_products', 'delete', 4, $$delete from public.stripe_products where id = 'prod_mx'$$, 'ddddadd'),
+  ('public.stripe_prices', 'select', 1, $$select 1 from public.stripe_prices where id = 'price_mx'$$, 'daaaaaa'),
+  ('public.stripe_prices', 'insert', 2, $$insert into public.stripe_prices (id, product_id, raw, stripe_fetched_at) values ('price_mx_probe', 'prod_mx', '{}', now())$$, 'ddddadd'),
+  ('public.stripe_prices', 'update', 3, $$update public.stripe_prices set nickname = 'Matrix probe' where id = 'price_mx'$$, 'ddddadd'),
+  ('public.stripe_prices', 'delete', 4, $$delete from public.stripe_prices where id = 'price_mx'$$, 'ddddadd'),
+  ('public.stripe_customers', 'select', 1, $$select 1 from public.stripe_customers where id = 'cus_mx_a'$$, 'daadadd'),
+  ('public.stripe_customers', 'insert', 2, $$insert into public.stripe_customers (id, organization_id, raw, stripe_fetched_at) values ('cus_mx_probe', '1a000000-0000-0000-0000-000000000000', '{}', now())$$, 'ddddadd'),
+  ('public.stripe_customers', 'update', 3, $$update public.stripe_customers set email = 'probe@example.test' where id = 'cus_mx_a'$$, 'ddddadd'),
+  ('public.stripe_customers', 'delete', 4, $$delete from public.stripe_customers where id = 'cus_mx_a'$$, 'ddddadd'),
+  ('public.stripe_subscriptions', 'select', 1, $$select 1 from public.stripe_subscriptions where id = 'sub_mx_a'$$, 'daadadd'),
+  ('public.stripe_subscriptions', 'insert', 2, $$insert into public.stripe_subscriptions (id, customer_id, organization_id, status, raw, stripe_fetched_at) values ('sub_mx_probe', 'cus_mx_a', '1a000000-0000-0000-0000-000000000000', 'active', '{}', now())$$, 'ddddadd'),
+  ('public.stripe_subscriptions', 'update', 3, $$update public.stripe_subscriptions set status = 'canceled' where id = 'sub_mx_a'$$, 'ddddadd'),
+  ('public.stripe_subscriptions', 'delete', 4, $$delete from public.stripe_subscriptions where id = 'sub_mx_a'$$, 'ddddadd'),
+  ('public.stripe_invoices', 'select', 1, $$select 1 from public.stripe_invoices where id = 'in_mx_a'$$, 'daadadd'),
+  ('public.stripe_invoices', 'insert', 2, $$insert into public.stripe_invoices (id, customer_id, organization_id, raw, stripe_fetched_at) values ('in_mx_probe', 'cus_mx_a', '1a000000-0000-0000-0000-000000000000', '{}', now())$$, 'ddddadd'),
+  ('public.stripe_invoices', 'update', 3, $$update public.stripe_invoices set status = 'void' where id = 'in_mx_a'$$, 'ddddadd'),
+  ('public.stripe_invoices', 'delete', 4, $$delete from public.stripe_invoices where id = 'in_mx_a'$$, 'ddddadd');
 
 -- Completeness: every relation clients could reach through the API is in the matrix with all four
 -- operations (exposed schemas as in config.toml [api] schemas).
@@ -123,7 +128,7 @@ select is(
    where n.nspname in ('public', 'graphql_public') and c.relkind in ('r', 'p') and not c.relrowsecurity),
   null, 'every table in an exposed schema has row-level security on');
 
--- The 160 cells.
+-- The 224 cells.
 create temp table matrix_results as
   select m.tbl, m.op, m.position as op_position, r.position as role_position, r.who,
     substr(m.expected, r.position, 1) = 'a' as allowed, tests.probe(r.api_role, r.claims, m.stmt) as outcome
@@ -140,19 +145,43 @@ select is((select name from public.organizations where id = '1a000000-0000-0000-
 select is((select count(*)::int from public.organization_members where organization_id = '1a000000-0000-0000-0000-000000000000'), 2,
   'the probes left org A''s members as they were');
 
--- No client role reaches anything in the private schemas, whatever table is added there later.
+-- No client role (any column of the matrix but service_role) reaches any table or view in a private
+-- schema, for any of the four operations, whatever is added there later. Each probe names a real column,
+-- so only the privilege check can stop it.
+create temp table private_probes as
+  select r.who, op, format('%I.%I', n.nspname, c.relname) as rel,
+    tests.probe(r.api_role, r.claims, case op
+      when 'select' then format('select 1 from %I.%I', n.nspname, c.relname)
+      when 'insert' then format('insert into %I.%I (%I) values (null)', n.nspname, c.relname, a.attname)
+      when 'update' then format('update %I.%I set %I = null', n.nspname, c.relname, a.attname)
+      else format('delete from %I.%I', n.nspname, c.relname) end) as outcome
+  from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  join pg_attribute a on a.attrelid = c.oid and a.attnum = (select min(attnum) from pg_attribute where attrelid = c.oid and attnum > 0 and not attisdropped)
+  cross join tests.matrix_roles r cross join unnest(array['select', 'insert', 'update', 'delete']) op
+  where n.nspname in ('billing', 'ops', 'pgmq', 'cron', 'net', 'vault', 'auth', 'supabase_migrations')
+    and c.relkind in ('r', 'p', 'v', 'm') and r.api_role in ('anon', 'authenticated');
+select is((select array_agg(format('%s: %s on %s is %s', who, op, rel, outcome) order by 1) from private_probes where outcome <> 'denied'),
+  null, 'no client role can select, insert, update or delete in any table or view of a private schema');
+select ok((select count(distinct rel) >= 20 and count(distinct who) = 6 and count(distinct op) = 4 from private_probes),
+  'the private-schema probes covered every client column, operation and private table');
+
+-- The tenancy functions as users of another organization, or of none: has_org_role says no for org A
+-- (while the admin of B is an admin of B); plan_limits_for gives every signed-in user the plan's limits.
 select is(
-  (select array_agg(format('%s on %I.%I', r.who, n.nspname, c.relname) order by 1)
-   from pg_class c join pg_namespace n on n.oid = c.relnamespace cross join tests.matrix_roles r
-   where n.nspname in ('billing', 'ops') and c.relkind in ('r', 'p', 'v', 'm') and r.api_role in ('anon', 'authenticated')
-     and tests.probe(r.api_role, r.claims, format('select 1 from %I.%I', n.nspname, c.relname)) <> 'denied'),
-  null, 'no client role can select from any table or view in billing or ops');
+  (select array_agg(format('%s: %s %s %s', r.who,
+      tests.value_as(r.api_role, r.claims, $$public.has_org_role('1a000000-0000-0000-0000-000000000000')$$),
+      tests.value_as(r.api_role, r.claims, $$public.has_org_role('1a000000-0000-0000-0000-000000000000', 'admin')$$),
+      tests.value_as(r.api_role, r.claims, $$public.has_org_role('1b000000-0000-0000-0000-000000000000', 'admin')$$)) order by r.position)
+   from tests.matrix_roles r),
+  array['anon: denied denied denied', 'member of A: true false false', 'admin of A: true true false', 'member of B: false false false',
+    'service_role: false false false', 'admin of B: false false true', 'user in no organization: false false false'],
+  'has_org_role(A), has_org_role(A, admin) and has_org_role(B, admin) for each column of the matrix');
 select is(
-  (select array_agg(format('%s on %I.%I', r.who, n.nspname, c.relname) order by 1)
-   from pg_class c join pg_namespace n on n.oid = c.relnamespace cross join tests.matrix_roles r
-   where n.nspname = 'billing' and c.relkind in ('r', 'p') and r.api_role in ('anon', 'authenticated')
-     and tests.probe(r.api_role, r.claims, format('delete from %I.%I', n.nspname, c.relname)) <> 'denied'),
-  null, 'no client role can delete from any billing table');
+  (select array_agg(format('%s: %s', r.who, tests.value_as(r.api_role, r.claims, $$public.plan_limits_for('price_mx')$$)) order by r.position)
+   from tests.matrix_roles r),
+  array['anon: denied', 'member of A: {"seats": 5, "projects": 3}', 'admin of A: {"seats": 5, "projects": 3}', 'member of B: {"seats": 5, "projects": 3}',
+    'service_role: {"seats": 5, "projects": 3}', 'admin of B: {"seats": 5, "projects": 3}', 'user in no organization: {"seats": 5, "projects": 3}'],
+  'plan_limits_for: the plan''s limits for any signed-in user, whatever their organization; refused to anon');
 
 select * from finish();
 rollback;
