@@ -6,7 +6,7 @@ import type Stripe from 'stripe'
 import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import { syncNow, SYNC_NOW_MIN_INTERVAL_MS } from '../../supabase/functions/_shared/billing/actions.ts'
-import { holdProductClock } from '../helpers/product-clock.ts'
+import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
@@ -63,7 +63,7 @@ beforeAll(async () => {
   expect(created.status).toBe(201)
   orgId = created.body.organization.id
   await sql`insert into public.organization_members (organization_id, user_id, role) values (${orgId}, ${member.id}, 'member')`
-})
+}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
 
 describe('who may call it', () => {
   it('answers 401 without a token, with the anon key, a forged token or an expired one', async () => {

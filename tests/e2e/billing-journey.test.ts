@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import { mailsTo, type Mail } from '../helpers/mail.ts'
-import { holdProductClock } from '../helpers/product-clock.ts'
+import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
 const APP = `http://127.0.0.1:${stackProfile.ports.web}`
@@ -26,7 +26,7 @@ beforeAll(async () => {
   releaseClock = await holdProductClock()
   mkdirSync(SHOTS, { recursive: true })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-})
+}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
 afterAll(async () => {
   // The emulator's own clock, which the product's follows, back to wall time for the files after this one.
   await fetch(`${EMULATOR}/_emulator/clock/reset`, { method: 'POST' }).catch(() => undefined)

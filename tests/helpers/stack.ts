@@ -9,6 +9,14 @@ export const keys = await apiKeys(stackProfile)
 export const apiUrl = stackProfile.apiUrl
 export const functionsUrl = `${apiUrl}/functions/v1`
 
+/**
+ * A throwaway stack profile for a test that starts stacks of its own, named after the running test stack
+ * (TEST_PROFILE / STACK_PROFILE), so two suites running at once never share one.
+ */
+export function probeProfile(what: string): Profile {
+  return profile(`${stackProfile.name}-probe-${what}`)
+}
+
 /** A superuser connection to the test database; close it in afterAll. */
 export function adminSql(): postgres.Sql {
   return postgres(stackProfile.dbUrl, { max: 2, onnotice: () => {} })

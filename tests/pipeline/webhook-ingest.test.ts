@@ -1,9 +1,8 @@
 // stripe-webhook against the running stack: through the gateway (no JWT), into the inbox.
 import { afterAll, describe, expect, test } from 'vitest'
-import { profile } from '../../dev/stack/config.ts'
 import { startCluster, stopCluster, superuser } from '../../dev/stack/postgres.ts'
 import { down, up } from '../../dev/stack/stack.ts'
-import { adminSql } from '../helpers/stack.ts'
+import { adminSql, probeProfile } from '../helpers/stack.ts'
 import { fakeEvent, postSigned } from '../helpers/stripe-events.ts'
 
 const sql = adminSql()
@@ -68,7 +67,7 @@ describe('stripe-webhook ingestion', () => {
 
 describe('stripe-webhook when the database is down', () => {
   test('webhooks get 503 while it is down, and every acknowledged event is stored after recovery', { timeout: 120_000 }, async () => {
-    const p = profile('probe-dbdown')
+    const p = probeProfile('dbdown')
     await up(p, { fresh: true })
     try {
       const url = `${p.apiUrl}/functions/v1/stripe-webhook`

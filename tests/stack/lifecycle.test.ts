@@ -5,12 +5,13 @@ import { existsSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { profile, ROOT, type Profile } from '../../dev/stack/config.ts'
+import { ROOT, type Profile } from '../../dev/stack/config.ts'
 import { appliedMigrations } from '../../dev/stack/migrate.ts'
 import { portFree } from '../../dev/stack/ports.ts'
 import { isRunning, startCluster, stopCluster, superuser } from '../../dev/stack/postgres.ts'
 import { ensureSystemPackages, MissingPackageError } from '../../dev/stack/prereqs.ts'
 import { isAlive } from '../../dev/stack/proc.ts'
+import { probeProfile } from '../helpers/stack.ts'
 
 const TS = [process.execPath, '--import', 'tsx'] as const
 
@@ -35,7 +36,7 @@ async function nothingLeft(p: Profile, pids: number[]) {
 
 describe('stack lifecycle', () => {
   test('an interrupted start leaves no process running', { timeout: 120_000 }, async () => {
-    const p = profile('probe-interrupt')
+    const p = probeProfile('interrupt')
     const seen: number[] = []
     let interrupt: (() => void) | undefined
     const done = script('dev/stack/start.ts', p, (_out, kill) => (interrupt = kill))
@@ -56,7 +57,7 @@ describe('stack lifecycle', () => {
   })
 
   test('a port already in use stops the start with a message naming the port', { timeout: 60_000 }, async () => {
-    const p = profile('probe-port')
+    const p = probeProfile('port')
     const blocker = net.createServer().listen(p.ports.api, '127.0.0.1')
     await new Promise((r) => blocker.once('listening', r))
     try {
@@ -84,7 +85,7 @@ describe('stack lifecycle', () => {
   })
 
   test('stack:reset gives a clean database with every migration applied', { timeout: 180_000 }, async () => {
-    const p = profile('probe-reset')
+    const p = probeProfile('reset')
     const first = await script('dev/stack/reset.ts', p)
     expect(first.code, first.out).toBe(0)
     await startCluster(p)

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { customerWithUser, days, handOver, invoice, mirror, outboxTo, settle, subscription, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { holdProductClock } from '../helpers/product-clock.ts'
+import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
 
 const sql = adminSql()
@@ -11,7 +11,7 @@ let releaseClock: () => Promise<void>
 beforeAll(async () => {
   useStackEnv()
   releaseClock = await holdProductClock()
-})
+}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
 afterAll(async () => {
   await releaseClock?.()
   await sql.end()

@@ -12,7 +12,7 @@ import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.t
 import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { settle, useStackEnv } from '../helpers/billing.ts'
 import { lifecycles, type Lifecycles, type Run } from '../helpers/lifecycle.ts'
-import { holdProductClock } from '../helpers/product-clock.ts'
+import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
 
 const sql = adminSql()
@@ -23,7 +23,7 @@ beforeAll(async () => {
   useStackEnv()
   releaseClock = await holdProductClock()
   driver = await lifecycles(sql, limiterSql, { onSynced: dispatchSyncedEvents(WORKFLOWS) })
-})
+}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
 afterAll(async () => {
   await driver.close()
   await releaseClock?.()

@@ -12,7 +12,7 @@ import Stripe from 'stripe'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { DAY, control, emulatedCustomer, stripe, type Flow } from '../helpers/stack-stripe.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { holdProductClock } from '../helpers/product-clock.ts'
+import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 import { postSigned } from '../helpers/stripe-events.ts'
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
   monthly = await stripe.prices.create({ product: product.id, unit_amount: 4900, currency: 'usd', nickname: 'Pro monthly', recurring: { interval: 'month' }, metadata: { 'limits.seats': '25' } })
   thirtyDays = await stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', nickname: 'Pro 30 days', recurring: { interval: 'day', interval_count: 30 } })
   yen = await stripe.prices.create({ product: product.id, unit_amount: 4900, currency: 'jpy', nickname: 'Pro monthly (JPY)', recurring: { interval: 'month' } })
-})
+}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
 
 const orgOf = async (customerId: string) => (await sql`select * from public.organizations where stripe_customer_id = ${customerId}`)[0]
 const count = (subjects: string[], subject: string | RegExp) => subjects.filter((s) => (typeof subject === 'string' ? s === subject : subject.test(s))).length
