@@ -41,16 +41,20 @@ export async function startStripe(opts: StartOptions = {}): Promise<EmulatedStri
 }
 
 /**
- * Records a verified event in the inbox and puts it on `queue`, in one transaction, with the message the
- * inbox trigger would have sent; the trigger is off, so the stack's own worker never sees the event.
+ * Records a verified event in the inbox exactly as the webhook does (the real function and its real
+ * enqueue trigger), then, in the same transaction, moves the message the trigger queued on stripe_events
+ * to `queue`: the stack's own worker never sees the event (its emulator does not know these objects),
+ * and the test's worker gets the trigger's own message, not one built by hand.
  */
 export async function recordInto(sql: postgres.Sql, queue: string, e: RecordedEvent): Promise<boolean> {
+  if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
   return sql.begin(async (tx) => {
-    await tx`set local session_replication_role = replica`
     const [{ inserted }] = await tx<{ inserted: boolean }[]>`select billing.service_role_record_stripe_event(
       ${e.id}, ${e.type}, ${e.apiVersion}, ${e.apiVersionMismatch}, ${e.account}, ${e.livemode}, ${e.created},
       ${e.objectType}, ${e.objectId}, ${e.customerId}, ${tx.json(e.payload as never)}, ${e.verifiedBy}) as inserted`
-    if (inserted) await tx`select pgmq.send(${queue}, ${tx.json({ event_id: e.id, type: e.type, customer_id: e.customerId, object_id: e.objectId })}, 0)`
+    const moved = await tx`with m as (delete from pgmq.q_stripe_events where message ->> 'event_id' = ${e.id} returning message)
+      select pgmq.send(${queue}::text, message, 0) from m`
+    if (moved.length > (inserted ? 1 : 0)) throw new Error(`the inbox trigger queued ${moved.length} messages for ${e.id}`)
     return inserted
   })
 }
