@@ -27,6 +27,12 @@ describe('email templates', () => {
     }
   })
 
+  test('the trial confirmation promises a reminder before the trial ends, not "a week before" (the lead is a setting; a short trial is reminded at once)', async () => {
+    const r = await renderEmail('subscription_confirmation', { ...previewOf('subscription_confirmation'), trialEndsAt: '2026-12-02T00:00:00Z' })
+    expect(r.text).toContain('We will remind you before it ends.')
+    expect(r.text).not.toMatch(/a week before/)
+  })
+
   test('the receipt shows the invoice number, amount, and paid date', async () => {
     const r = await renderEmail('receipt', { ...previewOf('receipt'), amountPaid: 5000, currency: 'jpy' })
     expect(r.text).toContain('ACME-0042')

@@ -18,7 +18,7 @@ export default function SubscriptionConfirmationEmail(p: SubscriptionConfirmatio
     <Layout preview={`${p.organizationName} is subscribed to ${plan}`} heading={`Welcome aboard${p.userName ? `, ${p.userName}` : ''}!`}
       reason={`You receive this email because you subscribed ${p.organizationName} to a plan.`}>
       <Paragraph>{p.organizationName} is now subscribed to <strong>{plan}</strong>{cycle}.</Paragraph>
-      {p.trialEndsAt ? <Paragraph>Your free trial runs until {formatDate(p.trialEndsAt)}. We will remind you a week before it ends.</Paragraph> : null}
+      {p.trialEndsAt ? <Paragraph>Your free trial runs until {formatDate(p.trialEndsAt)}. We will remind you before it ends.</Paragraph> : null}
       {p.manageBillingUrl ? <Action href={p.manageBillingUrl} label="Manage billing" /> : null}
     </Layout>
   )
