@@ -85,6 +85,21 @@ describe('billing workflows', () => {
     expect((await outboxTo(sql, c.email)).map((e) => e.email_type)).toEqual(['subscription_confirmation'])
   })
 
+  test('the payment-failed email promises that a new card pays future invoices only when the subscription saves the paying card (issue 13 item 3)', async () => {
+    for (const save of ['on_subscription', 'off']) {
+      const c = await customerWithUser(sql)
+      const sub = subscription(c, { payment_settings: { save_default_payment_method: save } })
+      await handOver(sql, 'customer.subscription.created', sub)
+      await settle(sql)
+      const inv = invoice(c, sub.id)
+      await sql`insert into public.stripe_invoices (id, customer_id, subscription_id, status, raw, stripe_fetched_at) values (${inv.id}, ${c.id}, ${sub.id}, 'open', '{}', now())`
+      await handOver(sql, 'invoice.payment_failed', inv)
+      await settle(sql)
+      const [notice] = (await mailsTo(c.email, { atLeast: 2 })).filter((m) => m.subject === 'Payment of $49.00 failed')
+      expect(notice.text.includes('paying with a new card also updates it for future invoices'), save).toBe(save === 'on_subscription')
+    }
+  })
+
   test('a failed payment marks the organization, sends one notice, and one reminder after 3 days if still unpaid', async () => {
     const { c, sub, org } = await subscribed()
     const inv = invoice(c, sub.id)

@@ -30,7 +30,7 @@ export const EMAILS = {
   },
   payment_failed: {
     component: PaymentFailedEmail,
-    schema: z.object({ organizationName: text, amountDue: z.number().int().nonnegative(), currency: z.string().length(3), dueDate: iso.nullable().optional(), paymentUrl: url }),
+    schema: z.object({ organizationName: text, amountDue: z.number().int().nonnegative(), currency: z.string().length(3), dueDate: iso.nullable().optional(), paymentUrl: url, newCardBecomesDefault: z.boolean().optional() }),
     subject: (p: { amountDue: number; currency: string }) => `Payment of ${formatMoney(p.amountDue, p.currency)} failed`,
   },
   payment_reminder: {

@@ -9,6 +9,8 @@ export interface PaymentFailedEmailProps {
   currency: string
   dueDate?: string | null
   paymentUrl: string
+  /** The subscription saves the card that pays (save_default_payment_method = on_subscription): only then is that promised. */
+  newCardBecomesDefault?: boolean
 }
 
 export default function PaymentFailedEmail(p: PaymentFailedEmailProps) {
@@ -19,7 +21,7 @@ export default function PaymentFailedEmail(p: PaymentFailedEmailProps) {
       <Paragraph>We tried to charge <strong>{amount}</strong> for {p.organizationName}, but the payment failed.</Paragraph>
       {p.dueDate ? <Paragraph>Please pay by {formatDate(p.dueDate)} to keep your subscription active.</Paragraph> : null}
       <Action href={p.paymentUrl} label={`Pay ${amount} now`} tone="warn" />
-      <Paragraph>If your card expired or changed, paying with a new card also updates it for future invoices.</Paragraph>
+      {p.newCardBecomesDefault ? <Paragraph>If your card expired or changed, paying with a new card also updates it for future invoices.</Paragraph> : null}
     </Layout>
   )
 }
@@ -30,4 +32,5 @@ PaymentFailedEmail.PreviewProps = {
   currency: 'usd',
   dueDate: '2026-11-29T00:00:00Z',
   paymentUrl: 'http://127.0.0.1:12111/invoices/in_123/pay',
+  newCardBecomesDefault: true,
 } satisfies PaymentFailedEmailProps

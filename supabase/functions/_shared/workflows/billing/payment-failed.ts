@@ -4,6 +4,7 @@
 // same subscription cancels the pending reminder. The event names the invoice that failed; its amount,
 // due date, link and status come from the mirror (Stripe's state when the run reads it), never from the
 // payload, which may be days old when a retry runs it.
+import type postgres from 'postgres'
 import { enqueueEmail } from '../../email/outbox.ts'
 import { NonRetriableError } from '../../errors.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
@@ -84,6 +85,7 @@ export const paymentFailed = defineWorkflow(
           currency: m.currency,
           dueDate: payBy(m, now())?.toISOString() ?? null,
           paymentUrl: m.hosted_invoice_url ?? billingUrl(org.id),
+          newCardBecomesDefault: await savesPayingCard(sql, m.subscription_id),
         },
       })
     })
@@ -105,6 +107,14 @@ export const paymentFailed = defineWorkflow(
     })
   },
 )
+
+/** Whether Stripe will make the card that pays this subscription's invoice its default (as mirrored). */
+async function savesPayingCard(sql: postgres.Sql, subscriptionId: string | null): Promise<boolean> {
+  if (!subscriptionId) return false
+  const [row] = await sql<{ save: string | null }[]>`
+    select raw #>> '{payment_settings,save_default_payment_method}' as save from public.stripe_subscriptions where id = ${subscriptionId}`
+  return row?.save === 'on_subscription'
+}
 
 /**
  * The date to pay by, as Stripe has it: the invoice's due date (sent invoices), else its next automatic
