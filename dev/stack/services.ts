@@ -146,9 +146,9 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       ports: [],
       cmd: NODE_TS[0],
       args: [...NODE_TS.slice(1), path.join(ROOT, 'dev/relay/relay.ts')],
-      env: { ...base, RELAY_DB_URL: p.dbUrl, RELAY_READY_FILE: path.join(p.dir, 'run', 'relay.ready') },
-      healthy: async () => existsSync(path.join(p.dir, 'run', 'relay.ready')),
-      beforeStart: () => rmSync(path.join(p.dir, 'run', 'relay.ready'), { force: true }),
+      env: { ...base, RELAY_DB_URL: p.dbUrl, RELAY_READY_FILE: path.join(p.dir, 'relay.ready') },
+      healthy: async () => existsSync(path.join(p.dir, 'relay.ready')),
+      beforeStart: () => rmSync(path.join(p.dir, 'relay.ready'), { force: true }),
     },
     {
       name: 'mail',

@@ -1,10 +1,12 @@
 // A checkout under a folder only its owner can enter (a root user's home is 0700): the postgres OS
-// user cannot reach .local/ there, so the cluster must live where it can, and still start and stop.
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+// user cannot reach .local/ there, so the cluster must live where it can, and still start and stop;
+// and a clone there (the repository's HEAD) brings its whole stack up.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { profile, reachableByOthers } from '../../dev/stack/config.ts'
+import { profile, reachableByOthers, ROOT } from '../../dev/stack/config.ts'
 import { destroyCluster, initCluster, isRunning, startCluster, stopCluster, superuser, waitForDb } from '../../dev/stack/postgres.ts'
 
 describe('a checkout under a 0700 folder', () => {
@@ -40,5 +42,23 @@ describe('a checkout under a 0700 folder', () => {
       rmSync(top, { recursive: true, force: true })
     }
     expect(() => statSync(p.pgdata)).toThrow()
+  })
+})
+
+describe('a clone under a 0700 folder', () => {
+  test('stack:reset brings its whole stack up (cluster, migrations, every service) and down', { timeout: 600_000 }, async () => {
+    const top = mkdtempSync(path.join(tmpdir(), 'private-clone-')) // 0700
+    const repo = path.join(top, 'repo')
+    const name = 'probe-clone'
+    try {
+      execFileSync('git', ['clone', '-q', '--no-hardlinks', ROOT, repo])
+      symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules')) // the same packages, not a second install
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'dev/stack/reset.ts'], { cwd: repo, env: { ...process.env, STACK_PROFILE: name }, encoding: 'utf8', timeout: 540_000 })
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0)
+      expect(r.stdout + r.stderr).toContain(`${name} database recreated from supabase/migrations`)
+    } finally {
+      await destroyCluster(profile(name, repo))
+      rmSync(top, { recursive: true, force: true })
+    }
   })
 })
