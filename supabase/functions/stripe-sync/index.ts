@@ -1,5 +1,6 @@
 // The sync worker: drains the Stripe event queue into the mirror and runs due workflow work.
-// Called by pg_cron (through pg_net), by stripe-webhook after each new event, and by admins' tools.
+// Called by pg_cron (through pg_net), by stripe-webhook after each new event, by itself to carry on past
+// its CPU or wall budget, and by admins' tools.
 import { db, limiterDb } from '../_shared/db.ts'
 import { deliverDueEmails } from '../_shared/email/outbox.ts'
 import { env } from '../_shared/env.ts'
@@ -7,6 +8,7 @@ import { stripeClient } from '../_shared/stripe/client.ts'
 import { bucketFor } from '../_shared/stripe/limiter.ts'
 import { handleSyncRequest } from '../_shared/pipeline/handler.ts'
 import { createGroupSyncer } from '../_shared/sync/syncer.ts'
+import { kickSync } from '../_shared/webhook/kick.ts'
 import { WORKFLOWS } from '../_shared/workflows/registry.ts'
 import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 
@@ -20,5 +22,6 @@ Deno.serve((req) =>
     syncer: ({ coalesce }) => createGroupSyncer({ sql: db(), stripe: stripe(), coalesce, onSynced: dispatchSyncedEvents(WORKFLOWS) }),
     workflows: WORKFLOWS,
     deliverEmails: deliverDueEmails,
+    kick: kickSync,
   }),
 )

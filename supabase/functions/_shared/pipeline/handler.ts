@@ -1,7 +1,9 @@
 // The stripe-sync endpoint's logic: drain the queue into the mirror (sync/), then run the workflow work
 // that is due (workflows/), then deliver due emails. It lives here, apart from both, so the sync and the
 // workflows never import each other. Only the service-role key may call it (pg_cron through pg_net, the
-// webhook's kick, admin tools). It answers with a JSON report of what it did.
+// webhook's kick, admin tools). It answers with a JSON report of what it did, including what the
+// invocation spent (CPU, wall, peak heap). Past its CPU or wall budget it stops taking work and kicks a
+// fresh invocation to carry on, so no invocation nears the edge runtime's limits whatever the backlog.
 import type postgres from 'postgres'
 import { isServiceRole } from '../auth.ts'
 import { HttpError } from '../errors.ts'
@@ -9,6 +11,8 @@ import { errorResponse, json } from '../http.ts'
 import type { StripeContext } from '../stripe/context.ts'
 import type { Workflow } from '../workflows/define.ts'
 import { runDue } from '../workflows/runner.ts'
+import { TIMED_WORK, type TimedWork } from '../workflows/scope.ts'
+import { Budget, syncLimits } from '../sync/budget.ts'
 import { reconcile } from '../sync/reconcile.ts'
 import { SyncRequest } from '../sync/request.ts'
 import type { GroupSyncer } from '../sync/worker.ts'
@@ -20,7 +24,9 @@ export interface SyncDeps {
   syncer: (opts: { coalesce: boolean }) => GroupSyncer
   workflows: Workflow[]
   /** Sends due emails from the outbox (after the workflows queued them). */
-  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date }) => Promise<unknown>
+  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date; limit?: number }) => Promise<unknown>
+  /** Starts another stripe-sync invocation with this body (webhook/kick.ts), to carry on past the budget. */
+  kick?: (request: Record<string, unknown>) => void
 }
 
 async function parse(req: Request): Promise<SyncRequest> {
@@ -38,6 +44,9 @@ async function parse(req: Request): Promise<SyncRequest> {
     const issue = parsed.error.issues[0]
     throw new HttpError(400, `invalid request: ${issue?.path.join('.') || 'body'} ${issue?.message}`)
   }
+  if (parsed.data.work && !(TIMED_WORK as readonly string[]).includes(parsed.data.work)) {
+    throw new HttpError(400, `invalid request: work must be one of ${TIMED_WORK.join(', ')}`)
+  }
   return parsed.data
 }
 
@@ -46,25 +55,37 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
   if (!isServiceRole(req)) return json(401, { error: 'stripe-sync accepts only the service-role key' })
   try {
     const r = await parse(req)
+    const limits = syncLimits()
+    const wallBudgetMs = r.budgetMs ?? limits.wallBudgetMs
+    // A clock moved by a test or the demo (asOf) runs everything due at once, bounded by wall time only.
+    const budget = new Budget(r.asOf ? Number.POSITIVE_INFINITY : limits.cpuBudgetMs, wallBudgetMs)
     if (r.mode === 'reconcile') {
       const ctx = deps.stripe()
       return json(200, { mode: r.mode, ...(await reconcile(deps.sql, ctx.stripe, ctx.bucket, r.days)) })
     }
     const sync = r.mode === 'drain'
       ? await runWorker(deps.sql, deps.syncer({ coalesce: r.coalesce !== false }), {
-          ...(r.budgetMs ? { budgetMs: r.budgetMs } : {}),
+          budget,
+          budgetMs: wallBudgetMs,
+          visibilitySeconds: limits.visibilitySeconds,
           ...(r.batchSize ? { batchSize: r.batchSize } : {}),
           ...(r.concurrency ? { concurrency: r.concurrency } : {}),
           ...(r.coalesce !== undefined ? { coalesce: r.coalesce } : {}),
         })
       : undefined
     const asOf = r.asOf ? new Date(r.asOf) : undefined
-    const workflows = await runDue(deps.sql, deps.workflows, { asOf })
-    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf }) : undefined
+    // The drain runs what events started; a timed job only its own kind (scope.ts).
+    const work = r.mode === 'drain' ? 'immediate' : ((r.work as TimedWork | undefined) ?? 'all')
+    const workflows = await runDue(deps.sql, deps.workflows, { asOf, work, budget })
+    // Rendering is the costliest CPU per item: past the budget, a few emails only (the next run sends the rest).
+    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf, limit: budget.spent() ? 5 : 20 }) : undefined
+    const more = [sync?.stoppedBy, workflows.stoppedBy].some((s) => s === 'cpu' || s === 'budget')
+    const rekicked = more && !asOf && !!deps.kick
+    if (rekicked) deps.kick!({ trigger: 'self', ...(r.mode === 'drain' ? {} : { mode: r.mode }), ...(r.work ? { work: r.work } : {}) })
     if (sync && (sync.dead.length > 0 || sync.retried.length > 0)) {
       console.warn(`stripe-sync (${r.trigger ?? 'unknown'}): ${sync.synced.length} synced, ${sync.retried.length} retrying, ${sync.dead.length} dead`)
     }
-    return json(200, { mode: r.mode, sync, workflows, emails })
+    return json(200, { mode: r.mode, ...(r.work ? { work: r.work } : {}), sync, workflows, emails, usage: budget.usage(), rekicked })
   } catch (err) {
     return errorResponse(err, 'stripe-sync')
   }

@@ -32,6 +32,15 @@ export async function readBatch(sql: postgres.Sql, queue: string, qty: number, v
   })
 }
 
+/**
+ * Pushes the visibility timeout of messages a live worker still holds `seconds` into the future, in
+ * one round trip (pgmq 1.4's set_vt takes one message id).
+ */
+export async function extendVisibility(sql: postgres.Sql, queue: string, msgIds: string[], seconds: number): Promise<void> {
+  if (msgIds.length === 0) return
+  await sql`select pgmq.set_vt(${queue}::text, id, ${seconds}::integer) from unnest(${msgIds}::bigint[]) id`
+}
+
 /** Removes finished messages; called only after their work has committed. */
 export async function deleteMessages(sql: postgres.Sql, queue: string, msgIds: string[]): Promise<void> {
   if (msgIds.length === 0) return

@@ -10,6 +10,11 @@ export const SyncRequest = z
      * Stripe events and record any the inbox lacks. `run-due`: only run due workflow work, as of `asOf`.
      */
     mode: z.enum(['drain', 'reconcile', 'run-due']).default('drain'),
+    /**
+     * With run-due: only this kind of timed work (its pg_cron job asks so); default all due work. The
+     * kinds are the workflows' (TIMED_WORK in workflows/scope.ts), checked by the pipeline's handler.
+     */
+    work: z.string().regex(/^[a-z][a-z-]{0,39}$/).optional(),
     /** The clock for tests and the demo: run the workflow work that would be due at this (later) time. */
     asOf: z.iso.datetime({ offset: true }).optional(),
     /** Reconcile this many days back (Stripe keeps events for 30). */
@@ -21,4 +26,5 @@ export const SyncRequest = z
     coalesce: z.boolean().optional(),
   })
   .strict()
+  .refine((r) => !r.work || r.mode === 'run-due', { message: 'work is only for mode run-due', path: ['work'] })
 export type SyncRequest = z.infer<typeof SyncRequest>

@@ -1,21 +1,29 @@
 // The sync worker's loop: read a batch from the queue, coalesce it by customer, sync each group, delete
 // what committed, retry what failed with backoff, dead-letter what failed too often; until the queue is
-// empty or the time budget is spent. The per-group sync itself is injected (see customer-sync.ts).
+// empty or the CPU or wall budget is spent. Messages are read with a short visibility timeout that is
+// renewed while they are worked on (hold.ts). The per-group sync itself is injected (see syncer.ts).
 import type postgres from 'postgres'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { stripeCalls } from '../stripe/limiter.ts'
+import { Budget, DEFAULT_VISIBILITY_SECONDS } from './budget.ts'
 import { markFailed } from './events.ts'
 import { groupMessages, type Group } from './groups.ts'
+import { holdMessages } from './hold.ts'
 import { archiveMessages, deleteMessages, QUEUE, readBatch, retryLater } from './queue.ts'
 
 export interface WorkerOptions {
   queue: string
   batchSize: number
+  /** Short: a dead worker's messages come back this soon; a live worker renews it while it works. */
   visibilitySeconds: number
   /** A message read this many times that fails again becomes a dead letter. */
   maxReads: number
   /** Stop taking work after this long (the edge runtime's wall-clock limit, with margin). */
   budgetMs: number
+  /** Stop taking work after this much CPU time (the edge runtime's CPU limit, with margin). */
+  cpuBudgetMs: number
+  /** The invocation's budget, when it spans more than this worker (stripe-sync's handler). */
+  budget?: Budget
   /** Groups synced at once (each holds one database connection while it runs). */
   concurrency: number
   coalesce: boolean
@@ -24,15 +32,18 @@ export interface WorkerOptions {
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   queue: QUEUE,
   batchSize: 50,
-  visibilitySeconds: 120,
+  visibilitySeconds: DEFAULT_VISIBILITY_SECONDS,
   maxReads: 8,
   budgetMs: 50_000,
+  // Scripts and tests in Node have no CPU limit; stripe-sync passes its own (syncLimits()).
+  cpuBudgetMs: Number.POSITIVE_INFINITY,
   concurrency: 4,
   coalesce: true,
 }
 
 export interface SyncReport {
-  stoppedBy: 'empty' | 'budget'
+  /** `cpu` / `budget`: work may remain, for the next invocation. */
+  stoppedBy: 'empty' | 'budget' | 'cpu'
   batches: number
   synced: { key: string; events: number }[]
   retried: { key: string; events: string[]; error: string; retryInSeconds: number }[]
@@ -68,12 +79,19 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
   const started = Date.now()
   const callsBefore = stripeCalls.count
   const report: SyncReport = { stoppedBy: 'empty', batches: 0, synced: [], retried: [], dead: [], stripeCalls: 0, durationMs: 0 }
-  const overBudget = () => Date.now() - started > opts.budgetMs
+  const budget = opts.budget ?? new Budget(opts.cpuBudgetMs, opts.budgetMs)
+  const overBudget = () => {
+    const spent = budget.spent() ?? (Date.now() - started > opts.budgetMs ? 'budget' : null)
+    if (spent) report.stoppedBy = spent
+    return spent !== null
+  }
+  const hold = holdMessages(sql, opts.queue, opts.visibilitySeconds, () => budget.sampleHeap())
 
   const fail = async (g: Group, err: unknown) => {
     const reads = Math.max(...g.messages.map((m) => m.readCount))
     const ids = g.messages.map((m) => m.msgId)
     const error = describe(err)
+    await hold.release(ids)
     if (err instanceof NonRetriableError || reads >= opts.maxReads) {
       await archiveMessages(sql, opts.queue, ids)
       await markFailed(sql, g.eventIds, 'dead', reads, error)
@@ -88,29 +106,42 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
     console.warn(`stripe-sync: ${g.key} failed (read ${reads}), retry in ${Math.round(delay)}s (events ${g.eventIds.join(', ') || 'none'}): ${error}`)
   }
 
-  while (!overBudget()) {
-    const batch = await readBatch(sql, opts.queue, opts.batchSize, opts.visibilitySeconds)
-    if (batch.length === 0) break
-    report.batches++
-    const invalid = batch.filter((m) => !m.body)
-    if (invalid.length > 0) {
-      await archiveMessages(sql, opts.queue, invalid.map((m) => m.msgId))
-      for (const m of invalid) report.dead.push({ key: `message:${m.msgId}`, events: [], error: 'message is not a queued event' })
-      console.error(`stripe-sync: archived ${invalid.length} malformed message(s): ${invalid.map((m) => m.msgId).join(', ')}`)
-    }
-    await eachLimited(groupMessages(batch.filter((m) => m.body), opts.coalesce), opts.concurrency, async (g) => {
-      const ids = g.messages.map((m) => m.msgId)
-      if (overBudget()) return void (await retryLater(sql, opts.queue, ids, 0))
-      try {
-        await syncGroup(g)
-      } catch (err) {
-        return void (await fail(g, err))
+  const drain = async () => {
+    while (!overBudget()) {
+      const batch = await readBatch(sql, opts.queue, opts.batchSize, opts.visibilitySeconds)
+      if (batch.length === 0) return void (report.stoppedBy = 'empty')
+      hold.add(batch.map((m) => m.msgId))
+      report.batches++
+      const invalid = batch.filter((m) => !m.body)
+      if (invalid.length > 0) {
+        await hold.release(invalid.map((m) => m.msgId))
+        await archiveMessages(sql, opts.queue, invalid.map((m) => m.msgId))
+        for (const m of invalid) report.dead.push({ key: `message:${m.msgId}`, events: [], error: 'message is not a queued event' })
+        console.error(`stripe-sync: archived ${invalid.length} malformed message(s): ${invalid.map((m) => m.msgId).join(', ')}`)
       }
-      await deleteMessages(sql, opts.queue, ids)
-      report.synced.push({ key: g.key, events: g.eventIds.length })
-    })
+      await eachLimited(groupMessages(batch.filter((m) => m.body), opts.coalesce), opts.concurrency, async (g) => {
+        const ids = g.messages.map((m) => m.msgId)
+        if (overBudget()) {
+          await hold.release(ids)
+          return void (await retryLater(sql, opts.queue, ids, 0))
+        }
+        try {
+          await syncGroup(g)
+        } catch (err) {
+          return void (await fail(g, err))
+        }
+        await hold.release(ids)
+        await deleteMessages(sql, opts.queue, ids)
+        report.synced.push({ key: g.key, events: g.eventIds.length })
+      })
+    }
   }
-  if (overBudget()) report.stoppedBy = 'budget'
+
+  try {
+    await drain()
+  } finally {
+    await hold.stop()
+  }
   report.stripeCalls = stripeCalls.count - callsBefore
   report.durationMs = Date.now() - started
   return report

@@ -1,46 +1,59 @@
-// Wakes the sync worker after an event commits, without making Stripe wait. A worker drains the whole
-// queue, so one kick per burst is enough: at most one kick is in flight per function instance and
-// kicks are at least KICK_INTERVAL_MS apart; an event arriving meanwhile earns one trailing kick.
-// pg_cron's minutely call is the safety net if a kick is lost.
+// Wakes the sync worker without making the caller wait: stripe-webhook after an event commits, and
+// stripe-sync itself when it stopped at its CPU or wall budget with work left. A worker drains the whole
+// queue, so one kick per burst is enough: per request body, at most one kick is in flight per function
+// instance and kicks are at least KICK_INTERVAL_MS apart; a kick asked for meanwhile earns one trailing
+// kick. pg_cron's drain job is the safety net if a kick is lost.
 import { env } from '../env.ts'
 
 const KICK_INTERVAL_MS = 250
-let inFlight = false
-let pending = false
-let lastKick = 0
-let timer: ReturnType<typeof setTimeout> | undefined
+
+interface KickState {
+  inFlight: boolean
+  pending: boolean
+  lastKick: number
+  timer?: ReturnType<typeof setTimeout>
+}
+const states = new Map<string, KickState>()
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined
 
-function send(): void {
-  inFlight = true
-  pending = false
-  lastKick = Date.now()
+function send(body: string, s: KickState): void {
+  s.inFlight = true
+  s.pending = false
+  s.lastKick = Date.now()
   const done = fetch(`${env('SUPABASE_URL')}/functions/v1/stripe-sync`, {
     method: 'POST',
     headers: { authorization: `Bearer ${env('SUPABASE_SERVICE_ROLE_KEY')}`, 'content-type': 'application/json' },
-    body: '{"trigger":"webhook"}',
+    body,
   })
     .then(async (res) => {
       await res.body?.cancel()
-      if (res.status >= 500) console.warn(`stripe-webhook: sync kick answered ${res.status}`)
+      if (res.status >= 500) console.warn(`stripe-sync kick ${body} answered ${res.status}`)
     })
-    .catch((err) => console.warn('stripe-webhook: sync kick failed:', err))
+    .catch((err) => console.warn(`stripe-sync kick ${body} failed:`, err))
     .finally(() => {
-      inFlight = false
-      if (pending) kickSync()
+      s.inFlight = false
+      if (s.pending) kick(body)
     })
   // On Supabase's edge runtime, keep the instance alive until the kick is sent.
   if (typeof EdgeRuntime !== 'undefined') EdgeRuntime.waitUntil(done)
 }
 
-export function kickSync(): void {
-  pending = true
-  if (inFlight || timer) return
-  const wait = lastKick + KICK_INTERVAL_MS - Date.now()
-  if (wait <= 0) return send()
-  timer = setTimeout(() => {
-    timer = undefined
-    if (pending && !inFlight) send()
+function kick(body: string): void {
+  let s = states.get(body)
+  if (!s) states.set(body, (s = { inFlight: false, pending: false, lastKick: 0 }))
+  s.pending = true
+  if (s.inFlight || s.timer) return
+  const wait = s.lastKick + KICK_INTERVAL_MS - Date.now()
+  if (wait <= 0) return send(body, s)
+  const state = s
+  s.timer = setTimeout(() => {
+    state.timer = undefined
+    if (state.pending && !state.inFlight) send(body, state)
   }, wait)
+}
+
+/** Asks for a stripe-sync run with this request body (default: a drain, as the webhook asks). */
+export function kickSync(request: Record<string, unknown> = { trigger: 'webhook' }): void {
+  kick(JSON.stringify(request))
 }

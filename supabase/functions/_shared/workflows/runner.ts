@@ -1,12 +1,14 @@
 // Runs due workflow work: delivers scheduled internal events, then claims runnable runs (queued, woken
 // from a sleep, or abandoned by a worker that died) and executes them. `asOf` lets a test or the demo
 // run the work that would be due at a later time, so a 3-day sleep is proven without waiting; without it,
-// work runs as of the product's clock (clock.ts).
+// work runs as of the product's clock (clock.ts). `work` narrows a call to the drain's share or to one
+// kind of timed work (scope.ts), for the named cron jobs.
 import type postgres from 'postgres'
 import { productNow } from '../clock.ts'
 import { NonRetriableError } from '../errors.ts'
 import type { Workflow, WorkflowEvent } from './define.ts'
 import { dispatch } from './dispatch.ts'
+import { scopeFilter, type ScopeFilter, type WorkScope } from './scope.ts'
 import { createStep, SleepInterrupt, type StepState } from './step.ts'
 
 export interface RunnerOptions {
@@ -14,6 +16,10 @@ export interface RunnerOptions {
   limit?: number
   budgetMs?: number
   leaseSeconds?: number
+  /** Which due work to run (default: all of it). */
+  work?: WorkScope
+  /** The invocation's CPU and wall budget (sync/budget.ts): stop taking work once it is spent. */
+  budget?: { spent(): 'cpu' | 'budget' | null }
 }
 
 export interface RunnerReport {
@@ -22,6 +28,8 @@ export interface RunnerReport {
   sleeping: { runId: string; until: string }[]
   retried: { runId: string; step?: string; error: string }[]
   failed: { runId: string; step?: string; error: string }[]
+  /** `cpu` / `budget`: stopped with work possibly left, for the next invocation. */
+  stoppedBy: 'done' | 'budget' | 'cpu'
 }
 
 interface RunRow {
@@ -37,12 +45,12 @@ export function retryDelayMs(attempt: number): number {
   return Math.min(3_600_000, 10_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4)
 }
 
-async function deliverDueEvents(sql: postgres.Sql, workflows: Workflow[], asOf: Date, limit: number): Promise<number> {
+async function deliverDueEvents(sql: postgres.Sql, workflows: Workflow[], names: string[], asOf: Date, limit: number): Promise<number> {
   return await sql.begin(async (tx) => {
     const due = await tx<{ id: string; name: string; key: string; data: Record<string, unknown>; deliver_at: Date }[]>`
       select id, name, key, data, deliver_at from billing.workflow_events
       where delivered_at is null and cancelled_at is null and deliver_at <= ${asOf}
-        and name = any(${workflows.flatMap((w) => w.triggers)})
+        and name = any(${names}::text[])
       order by deliver_at limit ${limit} for update skip locked`
     for (const e of due) {
       await dispatch(tx, workflows, { name: e.name, id: e.key, data: e.data, ts: e.deliver_at.getTime() })
@@ -52,14 +60,19 @@ async function deliverDueEvents(sql: postgres.Sql, workflows: Workflow[], asOf: 
   })
 }
 
-/** Claims runnable runs of the workflows this runner knows (another deploy's workflows wait for theirs). */
-async function claimRuns(sql: postgres.Sql, workflowIds: string[], asOf: Date, limit: number, leaseSeconds: number): Promise<RunRow[]> {
+/** Claims runnable runs of the workflows in scope (another deploy's workflows wait for theirs). */
+async function claimRuns(sql: postgres.Sql, workflowIds: string[], scope: ScopeFilter, asOf: Date, limit: number, leaseSeconds: number): Promise<RunRow[]> {
+  const claimQueued = scope.queued !== null
+  const only = scope.queued?.only ?? null
+  const except = scope.queued?.except ?? []
   return await sql<RunRow[]>`
     update billing.workflow_runs set status = 'running', lease_until = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
     where id in (
       select id from billing.workflow_runs
       where workflow_id = any(${workflowIds})
-        and ((status in ('queued', 'sleeping') and wake_at <= ${asOf}) or (status = 'running' and lease_until < now()))
+        and ((status = 'sleeping' and wake_at <= ${asOf} and workflow_id = any(${scope.sleeping}::text[]))
+          or (${claimQueued} and (${only === null} or event_name = any(${only ?? []}::text[])) and event_name <> all(${except}::text[])
+            and ((status = 'queued' and wake_at <= ${asOf}) or (status = 'running' and lease_until < now()))))
       order by wake_at limit ${limit} for update skip locked)
     returning id, workflow_id, event, attempts, max_attempts`
 }
@@ -97,16 +110,22 @@ async function execute(sql: postgres.Sql, workflows: Workflow[], run: RunRow, no
 export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: RunnerOptions = {}): Promise<RunnerReport> {
   const started = Date.now()
   const limit = opts.limit ?? 20
-  const report: RunnerReport = { delivered: 0, completed: [], sleeping: [], retried: [], failed: [] }
+  const report: RunnerReport = { delivered: 0, completed: [], sleeping: [], retried: [], failed: [], stoppedBy: 'done' }
+  const scope = await scopeFilter(sql, workflows, opts.work ?? 'all')
   // The clock moves on from `asOf` (default: the product's clock, clock.ts) as real time passes during
   // this call. JS time has millisecond resolution and Postgres microseconds: a run woken "now" in the
   // same millisecond would look 0.x ms in the future, so the product's time is rounded up by one millisecond.
   const base = opts.asOf?.getTime() ?? (await productNow()).getTime() + 1
   const now = () => new Date(base + (Date.now() - started))
-  while (Date.now() - started < (opts.budgetMs ?? 30_000)) {
-    const delivered = await deliverDueEvents(sql, workflows, now(), limit)
+  for (;;) {
+    const spent = opts.budget?.spent() ?? (Date.now() - started > (opts.budgetMs ?? 30_000) ? 'budget' : null)
+    if (spent) {
+      report.stoppedBy = spent
+      break
+    }
+    const delivered = await deliverDueEvents(sql, workflows, scope.deliver, now(), limit)
     report.delivered += delivered
-    const runs = await claimRuns(sql, workflows.map((w) => w.id), now(), limit, opts.leaseSeconds ?? 300)
+    const runs = await claimRuns(sql, workflows.map((w) => w.id), scope, now(), limit, opts.leaseSeconds ?? 300)
     for (const run of runs) await execute(sql, workflows, run, now, report)
     if (delivered === 0 && runs.length === 0) break
   }

@@ -1,0 +1,95 @@
+// A dead worker must not hold its messages for minutes: workers read with a short visibility timeout
+// that they renew while they work, and the drain job looks every few seconds for messages that came back.
+import { spawn } from 'node:child_process'
+import { afterAll, describe, expect, test } from 'vitest'
+import { Budget } from '../../supabase/functions/_shared/sync/budget.ts'
+import type { Group } from '../../supabase/functions/_shared/sync/groups.ts'
+import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
+import { adminSql, uniq } from '../helpers/stack.ts'
+
+const sql = adminSql()
+const queues: string[] = []
+afterAll(async () => {
+  for (const q of queues) await sql`select pgmq.drop_queue(${q})`
+  await sql.end()
+})
+
+async function queueOf(n: number): Promise<string> {
+  const q = uniq('live')
+  queues.push(q)
+  await sql`select pgmq.create(${q})`
+  for (let i = 0; i < n; i++) await sql`select pgmq.send(${q}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: `cus_live_${i}`, object_id: null })}, 0)`
+  return q
+}
+
+const visible = async (q: string) => Number((await sql.unsafe(`select count(*) as n from pgmq.q_${q} where vt <= now()`))[0].n)
+
+describe('sync worker liveness', () => {
+  test('a live worker renews its messages: no other worker can take them while it works past the visibility timeout', { timeout: 60_000 }, async () => {
+    const q = await queueOf(2)
+    const seen: number[] = []
+    const syncs: string[] = []
+    const report = await runWorker(sql, async (g: Group) => {
+      syncs.push(g.key)
+      // Work three times as long as the visibility timeout, looking at the queue meanwhile.
+      for (let i = 0; i < 9; i++) {
+        await new Promise((r) => setTimeout(r, 1000))
+        seen.push(await visible(q))
+      }
+    }, { queue: q, visibilitySeconds: 3, concurrency: 2 })
+    expect(seen.every((n) => n === 0)).toBe(true)
+    expect(syncs.sort()).toEqual(['customer:cus_live_0', 'customer:cus_live_1'])
+    expect(report.synced).toHaveLength(2)
+    expect(await visible(q)).toBe(0)
+  })
+
+  test('a worker past its CPU budget stops taking work and releases the rest at once', async () => {
+    const q = await queueOf(8)
+    const burn = async () => {
+      const until = performance.now() + 60
+      while (performance.now() < until) Math.sqrt(Math.random())
+    }
+    const report = await runWorker(sql, burn, { queue: q, cpuBudgetMs: 100, concurrency: 1 })
+    expect(report.stoppedBy).toBe('cpu')
+    expect(report.synced.length).toBeGreaterThanOrEqual(1)
+    expect(report.synced.length).toBeLessThan(8)
+    expect(await visible(q)).toBe(8 - report.synced.length)
+  })
+
+  test('an invocation reports the CPU time and peak heap it spent, by the CPU clock where the runtime has one', () => {
+    const b = new Budget(50, 60_000)
+    // Burn 80 ms of CPU as the process counts it (a loaded machine gives less CPU than wall time).
+    const cpu0 = process.cpuUsage()
+    while ((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000 < 80) Math.sqrt(Math.random())
+    expect(b.clock).toBe('cpu')
+    expect(b.spent()).toBe('cpu')
+    const u = b.usage()
+    expect(u.cpuMs).toBeGreaterThanOrEqual(50)
+    expect(u.heapPeakMb).toBeGreaterThan(0)
+  })
+
+  test('a worker killed mid-batch: its messages are synced by the stack within 30 s', { timeout: 120_000 }, async () => {
+    // An event that needs no Stripe call (no customer, not catalog): the sync only marks it processed.
+    const id = uniq('evt_killed')
+    await sql`insert into billing.stripe_events (id, type, livemode, created, customer_id, object_id, payload, verified_by)
+      values (${id}, 'balance.available', false, now(), null, null, '{}', 'test')`
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/hung-worker.ts'], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    const deadline = Date.now() + 30_000
+    while (!out.includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    const [{ status }] = await sql`select status from billing.stripe_events where id = ${id}`
+    expect(out, `the worker never held ${id} (status ${status})`).toContain(id)
+    child.kill('SIGKILL')
+    const killedAt = Date.now()
+    let processed = false
+    while (!processed && Date.now() - killedAt < 60_000) {
+      await new Promise((r) => setTimeout(r, 250))
+      processed = (await sql`select status from billing.stripe_events where id = ${id}`)[0].status === 'processed'
+    }
+    const seconds = (Date.now() - killedAt) / 1000
+    console.log(`killed worker's message processed ${seconds.toFixed(1)} s after the kill`)
+    expect(processed).toBe(true)
+    expect(seconds).toBeLessThanOrEqual(30)
+  })
+})
