@@ -38,6 +38,8 @@ interface RunRow {
   event: WorkflowEvent
   attempts: number
   max_attempts: number
+  /** Its status before this claim, to give it back untouched when the budget runs out first. */
+  prev_status: string
 }
 
 /** Backoff between attempts of a failed run: 10 s, 20 s, 40 s, ... with jitter, at most an hour. */
@@ -66,15 +68,24 @@ async function claimRuns(sql: postgres.Sql, workflowIds: string[], scope: ScopeF
   const only = scope.queued?.only ?? null
   const except = scope.queued?.except ?? []
   return await sql<RunRow[]>`
-    update billing.workflow_runs set status = 'running', lease_until = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
-    where id in (
-      select id from billing.workflow_runs
+    with claimed as (
+      select id, status as prev_status from billing.workflow_runs
       where workflow_id = any(${workflowIds})
         and ((status = 'sleeping' and wake_at <= ${asOf} and workflow_id = any(${scope.sleeping}::text[]))
           or (${claimQueued} and (${only === null} or event_name = any(${only ?? []}::text[])) and event_name <> all(${except}::text[])
             and ((status = 'queued' and wake_at <= ${asOf}) or (status = 'running' and lease_until < now()))))
       order by wake_at limit ${limit} for update skip locked)
-    returning id, workflow_id, event, attempts, max_attempts`
+    update billing.workflow_runs r set status = 'running', lease_until = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
+    from claimed c where r.id = c.id
+    returning r.id, r.workflow_id, r.event, r.attempts, r.max_attempts, c.prev_status`
+}
+
+/** Gives claimed runs back as they were (an abandoned lease becomes queued): the budget ran out first. */
+async function release(sql: postgres.Sql, runs: RunRow[]): Promise<void> {
+  for (const run of runs) {
+    await sql`update billing.workflow_runs set status = ${run.prev_status === 'sleeping' ? 'sleeping' : 'queued'}, lease_until = null, updated_at = now()
+      where id = ${run.id} and status = 'running'`
+  }
 }
 
 async function execute(sql: postgres.Sql, workflows: Workflow[], run: RunRow, now: () => Date, report: RunnerReport): Promise<void> {
@@ -117,16 +128,22 @@ export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: Run
   // same millisecond would look 0.x ms in the future, so the product's time is rounded up by one millisecond.
   const base = opts.asOf?.getTime() ?? (await productNow()).getTime() + 1
   const now = () => new Date(base + (Date.now() - started))
-  for (;;) {
-    const spent = opts.budget?.spent() ?? (Date.now() - started > (opts.budgetMs ?? 30_000) ? 'budget' : null)
-    if (spent) {
-      report.stoppedBy = spent
-      break
-    }
+  const spent = () => {
+    const s = opts.budget?.spent() ?? (Date.now() - started > (opts.budgetMs ?? 30_000) ? 'budget' : null)
+    if (s) report.stoppedBy = s
+    return s !== null
+  }
+  while (!spent()) {
     const delivered = await deliverDueEvents(sql, workflows, scope.deliver, now(), limit)
     report.delivered += delivered
     const runs = await claimRuns(sql, workflows.map((w) => w.id), scope, now(), limit, opts.leaseSeconds ?? 300)
-    for (const run of runs) await execute(sql, workflows, run, now, report)
+    for (const [i, run] of runs.entries()) {
+      if (spent()) {
+        await release(sql, runs.slice(i))
+        break
+      }
+      await execute(sql, workflows, run, now, report)
+    }
     if (delivered === 0 && runs.length === 0) break
   }
   return report
