@@ -13,7 +13,13 @@ export const REQUIRED_EXTENSIONS: Record<string, string> = {
 export const REQUIRED_VAULT_SECRETS = ['project_url', 'service_role_key'] as const
 
 /** Every pg_cron job the migrations schedule, by name (Studio's Cron screen shows these). */
-export const EXPECTED_CRON_JOBS = ['stripe-sync-drain', 'stripe-sync-reconcile'] as const
+export const EXPECTED_CRON_JOBS = [
+  'stripe-sync-drain',
+  'stripe-sync-reconcile',
+  'billing-payment-reminders',
+  'billing-trial-reminders',
+  'billing-data-deletions',
+] as const
 
 /** How many of a job's latest runs must have succeeded. */
 export const CRON_RUNS_CHECKED = 3

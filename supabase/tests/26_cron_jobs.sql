@@ -5,10 +5,15 @@ select plan(3);
 
 create temp table expected_jobs (jobname text primary key, schedule text not null, command text not null) on commit drop;
 insert into expected_jobs values
-  ('stripe-sync-drain', '* * * * *',
-   $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron"}'::jsonb)$$),
+  ('stripe-sync-drain', '* * * * *', 'call billing.service_role_drain_loop()'),
   ('stripe-sync-reconcile', '17 3 * * *',
-   $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "reconcile", "days": 3}'::jsonb)$$);
+   $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "reconcile", "days": 3}'::jsonb)$$),
+  ('billing-payment-reminders', '*/5 * * * *',
+   $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "run-due", "work": "payment-reminders"}'::jsonb)$$),
+  ('billing-trial-reminders', '* * * * *',
+   $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "run-due", "work": "trial-reminders"}'::jsonb)$$),
+  ('billing-data-deletions', '*/15 * * * *',
+   $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "run-due", "work": "data-deletions"}'::jsonb)$$);
 
 select set_eq(
   'select jobname, schedule, command from cron.job',

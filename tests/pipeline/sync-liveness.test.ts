@@ -45,9 +45,10 @@ describe('sync worker liveness', () => {
 
   test('a worker past its CPU budget stops taking work and releases the rest at once', async () => {
     const q = await queueOf(8)
+    // 60 ms of CPU per group as the process counts it (a loaded machine gives less CPU than wall time).
     const burn = async () => {
-      const until = performance.now() + 60
-      while (performance.now() < until) Math.sqrt(Math.random())
+      const cpu0 = process.cpuUsage()
+      while ((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000 < 60) Math.sqrt(Math.random())
     }
     const report = await runWorker(sql, burn, { queue: q, cpuBudgetMs: 100, concurrency: 1 })
     expect(report.stoppedBy).toBe('cpu')
@@ -68,24 +69,31 @@ describe('sync worker liveness', () => {
     expect(u.heapPeakMb).toBeGreaterThan(0)
   })
 
-  test('a worker killed mid-batch: its messages are synced by the stack within 30 s', { timeout: 120_000 }, async () => {
-    // An event that needs no Stripe call (no customer, not catalog): the sync only marks it processed.
-    const id = uniq('evt_killed')
-    await sql`insert into billing.stripe_events (id, type, livemode, created, customer_id, object_id, payload, verified_by)
-      values (${id}, 'balance.available', false, now(), null, null, '{}', 'test')`
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/hung-worker.ts'], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    const deadline = Date.now() + 30_000
-    while (!out.includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
-    const [{ status }] = await sql`select status from billing.stripe_events where id = ${id}`
-    expect(out, `the worker never held ${id} (status ${status})`).toContain(id)
-    child.kill('SIGKILL')
+  test('a worker killed mid-batch: its messages are synced by the stack within 30 s', { timeout: 240_000 }, async () => {
+    // Other test files drain the same queue: an attempt whose event another worker took first is repeated.
+    let held: string | undefined
+    for (let attempt = 0; attempt < 3 && !held; attempt++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/hung-worker.ts'], { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      const ready = Date.now() + 60_000
+      while (!out.includes('ready') && Date.now() < ready) await new Promise((r) => setTimeout(r, 100))
+      // An event that needs no Stripe call (no customer, not catalog): the sync only marks it processed.
+      const id = uniq('evt_killed')
+      await sql`insert into billing.stripe_events (id, type, livemode, created, customer_id, object_id, payload, verified_by)
+        values (${id}, 'balance.available', false, now(), null, null, '{}', 'test')`
+      const deadline = Date.now() + 30_000
+      const status = async () => (await sql`select status from billing.stripe_events where id = ${id}`)[0].status
+      while (!out.includes(id) && (await status()) !== 'processed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      child.kill('SIGKILL')
+      if (out.includes(id)) held = id
+    }
+    expect(held, 'the worker never got to hold an event of its own').toBeDefined()
     const killedAt = Date.now()
     let processed = false
     while (!processed && Date.now() - killedAt < 60_000) {
       await new Promise((r) => setTimeout(r, 250))
-      processed = (await sql`select status from billing.stripe_events where id = ${id}`)[0].status === 'processed'
+      processed = (await sql`select status from billing.stripe_events where id = ${held!}`)[0].status === 'processed'
     }
     const seconds = (Date.now() - killedAt) / 1000
     console.log(`killed worker's message processed ${seconds.toFixed(1)} s after the kill`)

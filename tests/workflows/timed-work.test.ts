@@ -2,7 +2,7 @@
 // due reminders and deletions alone, and a kind's job runs its scheduled events and sleeps and nothing
 // else. A test kind of its own in billing.timed_work_kinds keeps these runs apart from the product's.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/sync/handler.ts'
+import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
 import { defineWorkflow, type Workflow, type WorkflowEvent } from '../../supabase/functions/_shared/workflows/define.ts'
 import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'

@@ -85,7 +85,11 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     if (sync && (sync.dead.length > 0 || sync.retried.length > 0)) {
       console.warn(`stripe-sync (${r.trigger ?? 'unknown'}): ${sync.synced.length} synced, ${sync.retried.length} retrying, ${sync.dead.length} dead`)
     }
-    return json(200, { mode: r.mode, ...(r.work ? { work: r.work } : {}), sync, workflows, emails, usage: budget.usage(), rekicked })
+    const usage = budget.usage()
+    // One line per invocation: what it cost against the edge runtime's limits (npm run bench reads these).
+    console.log(`stripe-sync usage ${JSON.stringify({ trigger: r.trigger ?? null, mode: r.mode, work: r.work ?? null, synced: sync?.synced.reduce((n, g) => n + g.events, 0) ?? 0,
+      stoppedBy: sync?.stoppedBy ?? workflows.stoppedBy, rekicked, ...usage })}`)
+    return json(200, { mode: r.mode, ...(r.work ? { work: r.work } : {}), sync, workflows, emails, usage, rekicked })
   } catch (err) {
     return errorResponse(err, 'stripe-sync')
   }
