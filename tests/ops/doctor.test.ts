@@ -95,7 +95,8 @@ describe('npm run doctor', () => {
     })
     expect(rs[0]).toMatchObject({ ok: false, name: `cron job ${drain}`, detail: 'not scheduled', fix: expect.stringContaining('supabase db push') })
     expect(rs[1]).toMatchObject({ ok: false, detail: 'scheduled but inactive', fix: expect.stringContaining('active := true') })
-    expect(rs[3]).toMatchObject({ ok: false, detail: expect.stringContaining('Vault secrets project_url'), fix: expect.stringContaining('cron.job_run_details') })
+    // The second check's result for the reconcile job (each check lists every expected job in order).
+    expect(rs[EXPECTED_CRON_JOBS.length + 1]).toMatchObject({ ok: false, detail: expect.stringContaining('Vault secrets project_url'), fix: expect.stringContaining('cron.job_run_details') })
   })
 
   test('a backed-up queue, a dead letter and a failed run each fail with the ops call that repairs them', async () => {
