@@ -69,6 +69,23 @@ describe('sync worker liveness', () => {
     expect(u.heapPeakMb).toBeGreaterThan(0)
   })
 
+  test('where the runtime cannot read CPU time, the budget says so and holds wall time to the CPU budget', () => {
+    const real = process.cpuUsage
+    process.cpuUsage = (() => {
+      throw new Error('not supported by this runtime')
+    }) as typeof process.cpuUsage
+    try {
+      const b = new Budget(50, 60_000)
+      const until = performance.now() + 60
+      while (performance.now() < until) Math.sqrt(Math.random())
+      expect(b.clock).toBe('wall')
+      expect(b.spent()).toBe('cpu')
+      expect(b.usage()).toMatchObject({ clock: 'wall' })
+    } finally {
+      process.cpuUsage = real
+    }
+  })
+
   test('a worker killed mid-batch: its messages are synced by the stack within 30 s', { timeout: 240_000 }, async () => {
     // Other test files drain the same queue: an attempt whose event another worker took first is repeated.
     let held: string | undefined

@@ -38,12 +38,12 @@ export function syncLimits(): SyncLimits {
 }
 
 type CpuUsage = () => { user: number; system: number }
-const processCpu = (globalThis as { process?: { cpuUsage?: CpuUsage } }).process?.cpuUsage
 
 function readCpuMs(): number | null {
   try {
-    if (!processCpu) return null
-    const u = processCpu()
+    const proc = (globalThis as { process?: { cpuUsage?: CpuUsage } }).process
+    if (typeof proc?.cpuUsage !== 'function') return null
+    const u = proc.cpuUsage()
     const ms = (u.user + u.system) / 1000
     return Number.isFinite(ms) ? ms : null
   } catch {
