@@ -150,6 +150,36 @@ export async function runLifecycle(stripe: Stripe, emulator: RunningEmulator): P
   await stripe.testHelpers.testClocks.del(clock.id)
   await emu.webhooks.idle(10_000)
 
+  // Money back, cards saved for later, discounts, and the invoice PDF.
+  const paidInvoice = await stripe.invoices.list({ customer: customer.id, status: 'paid', limit: 1, expand: ['data.payments'] })
+  const paidIntent = paidInvoice.data[0]?.payments?.data[0]?.payment.payment_intent as string | undefined
+  if (paidIntent) {
+    const refund = await stripe.refunds.create({ payment_intent: paidIntent, amount: 100, reason: 'requested_by_customer' })
+    await stripe.refunds.update(refund.id, { metadata: { k: 'v' } })
+    await stripe.refunds.retrieve(refund.id)
+    await stripe.refunds.list({ payment_intent: paidIntent })
+    await stripe.invoicePayments.list({ invoice: paidInvoice.data[0].id })
+    if (paidInvoice.data[0].invoice_pdf) await page(paidInvoice.data[0].invoice_pdf)
+  }
+  const setup = await stripe.setupIntents.create({ customer: customer.id, usage: 'off_session' })
+  await stripe.setupIntents.confirm(setup.id, { payment_method: 'pm_card_chargeDeclined' }).catch(() => null)
+  await stripe.setupIntents.confirm(setup.id, { payment_method: 'pm_card_mastercard' })
+  await stripe.setupIntents.cancel((await stripe.setupIntents.create({ customer: customer.id })).id)
+  await stripe.setupIntents.list({ customer: customer.id })
+  const coupon = await stripe.coupons.create({ percent_off: 20, duration: 'repeating', duration_in_months: 3, name: 'Conformance' })
+  const fixedOff = await stripe.coupons.create({ amount_off: 300, currency: 'usd', duration: 'once' })
+  const promo = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code: 'CONFORM20', max_redemptions: 5 })
+  await stripe.promotionCodes.update(promo.id, { metadata: { k: 'v' } })
+  await stripe.promotionCodes.list({ code: 'CONFORM20' })
+  await stripe.coupons.list()
+  const discounted = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: monthly.id }], discounts: [{ promotion_code: promo.id }], expand: ['latest_invoice', 'discounts'] })
+  await stripe.subscriptions.update(discounted.id, { discounts: [{ coupon: fixedOff.id }] })
+  await stripe.subscriptions.update(discounted.id, { discounts: '' })
+  const promoCheckout = await stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: monthly.id, quantity: 1 }], customer_email: 'promo@example.test', allow_promotion_codes: true, success_url: 'http://app.test/ok' })
+  await page(promoCheckout.url!, { card: 'pm_card_visa', promotion_code: 'conform20' })
+  await stripe.checkout.sessions.retrieve(promoCheckout.id)
+  await stripe.coupons.del((await stripe.coupons.create({ percent_off: 1, duration: 'forever' })).id)
+
   // Events, webhook endpoints, and the deleted customer.
   const events = await stripe.events.list({ limit: 100, types: ['invoice.paid', 'customer.subscription.updated'] })
   if (events.data[0]) await stripe.events.retrieve(events.data[0].id)
