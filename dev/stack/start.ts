@@ -36,7 +36,7 @@ function nextSteps(stack: Stack): string {
   const steps = [
     `Open ${web}, sign up (any email, confirmed at once), create an organization, choose a plan and pay with the card ending 4242.`,
     'A failed payment: "Manage billing" → Payment method → the card ending 0341 → Update; then, in another terminal,',
-    '   npm run emulator -- advance 31     (a month passes: the renewal fails), and reload the billing page.',
+    '   npm run emulator -- advance 32     (a month and a day pass: the renewal is charged and fails), and reload the billing page.',
     'Recover: "Manage billing" → Payment method → the card ending 4242 → Update, then "Pay" on the open invoice.',
     'The data export: "Manage billing" → "Cancel subscription" (it ends at the period end), then',
     '   npm run emulator -- advance 32     (past the period end: the subscription ends); reload: the export link is on the page and in the email.',
