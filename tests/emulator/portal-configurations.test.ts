@@ -1,7 +1,11 @@
 // The emulator's billing portal configurations and price lookup_key transfers, to Stripe's contract
-// (the spec's parameters and enums; lookup keys unique unless transferred).
+// (the spec's parameters and enums; lookup keys unique unless transferred); strict mode takes the
+// pinned API version, which is newer than the spec, as an endpoint's api_version.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { checkObject } from '../../dev/stripe-emulator/contract/responses.ts'
+import { startEmulator } from '../../dev/stripe-emulator/server.ts'
+import { emulatorClient } from '../../dev/stack/stripe.ts'
+import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
 import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
 
 let emulated: EmulatedStripe
@@ -67,5 +71,20 @@ describe('price lookup_key on update', () => {
     await emulated.stripe.prices.update(b.id, { lookup_key: key, transfer_lookup_key: true })
     expect((await emulated.stripe.prices.retrieve(a.id)).lookup_key).toBeNull()
     expect((await emulated.stripe.prices.list({ lookup_keys: [key] })).data.map((p) => p.id)).toEqual([b.id])
+  })
+})
+
+describe('strict mode and the pinned API version', () => {
+  test('a webhook endpoint at the pinned version (newer than the spec) is accepted; an unknown version is refused', async () => {
+    const strict = await startEmulator({ port: 0, conformance: 'strict', tickMs: 3_600_000 })
+    try {
+      const stripe = emulatorClient(strict.port, { key: 'sk_test_strict' })
+      const e = await stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', enabled_events: ['invoice.paid'], api_version: STRIPE_API_VERSION })
+      expect(e.api_version).toBe(STRIPE_API_VERSION)
+      expect(await error(stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', enabled_events: ['invoice.paid'], api_version: '2099-01-01.nope' as never })))
+        .toMatchObject({ status: 400, param: 'api_version' })
+    } finally {
+      await strict.close()
+    }
   })
 })
