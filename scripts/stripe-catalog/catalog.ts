@@ -27,7 +27,7 @@ const Product = z.object({
 export const Catalog = z.object({
   products: z.array(Product),
   portal: z.object({
-    headline: z.string().optional(),
+    headline: z.string().max(60, 'Stripe allows 60 characters').optional(),
     invoice_history: z.boolean(),
     payment_method_update: z.boolean(),
     cancel: z.object({ enabled: z.boolean(), mode: z.enum(['at_period_end', 'immediately']) }),

@@ -1,6 +1,8 @@
 // `npm run stripe:setup` against a private emulator: the catalogue is applied from nothing, a second
 // run changes nothing, and changed, removed or drifted things are updated, replaced or archived.
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { ROOT } from '../../dev/stack/config.ts'
@@ -103,6 +105,20 @@ describe('npm run stripe:setup', () => {
     expect(now.status).toBe('enabled')
     expect([...now.enabled_events].sort()).toEqual([...HANDLED_EVENT_TYPES].sort())
     expect((await emulated.stripe.webhookEndpoints.list()).data.filter((x) => x.url === HOOK)).toHaveLength(1)
+  })
+
+  test('a catalogue with a mistake is refused with the field named, before anything is read or written', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'catalog-'))
+    try {
+      const file = path.join(dir, 'catalog.json')
+      writeFileSync(file, JSON.stringify(edit((c) => {
+        c.products[1].prices[1].lookup_key = 'pro_monthly'
+        c.products[0].prices[0].currency = 'USD'
+      })))
+      expect(() => loadCatalog(file)).toThrow(/products\.0\.prices\.0\.currency: .*; \(file\): lookup_key pro_monthly is used twice/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('the command prints the plan, and with --dry-run changes nothing', { timeout: 60_000 }, async () => {
