@@ -74,6 +74,31 @@ describe('timed work', () => {
     expect(await status(started)).toEqual(['queued'])
   })
 
+  test('a sleep moved earlier with ops.reschedule_scheduled_work is run by its job at the new time, and a cancelled event never', async () => {
+    const onEvent = uniq('wf-on-event')
+    const workflows: Workflow[] = [
+      defineWorkflow({ id: sleeper, triggers: [sleeper] }, async ({ step }) => {
+        await step.sleep('wait', '3d')
+        return 'woke'
+      }),
+      defineWorkflow({ id: onEvent, triggers: [scheduledName] }, async () => 'delivered'),
+    ]
+    const runId = (await dispatch(sql, workflows, ev(sleeper))).started[0].runId
+    await runDue(sql, workflows, { work: 'all' })
+    const key = uniq('key')
+    const [{ id: eventId }] = await sql`insert into billing.workflow_events (name, key, data, deliver_at)
+      values (${scheduledName}, ${key}, '{}', now() - interval '1 second') returning id`
+    await sql`select ops.cancel_scheduled_work(${eventId}, 'test: not wanted')`
+    await runDue(sql, workflows, { work: kind as WorkScope })
+    expect(await runStatus(runId)).toBe('sleeping')
+    expect(await status(onEvent)).toEqual([])
+    await sql`select ops.reschedule_scheduled_work(${runId}, now() - interval '1 second', 'test: remind now')`
+    await runDue(sql, workflows, { work: kind as WorkScope })
+    expect(await runStatus(runId)).toBe('completed')
+    expect((await sql`select action from billing.audit_log where detail ->> 'item_id' in (${runId}, ${eventId}) order by id`).map((r) => r.action))
+      .toEqual(['scheduled_work.cancelled', 'scheduled_work.rescheduled'])
+  })
+
   test('stripe-sync takes the kind of timed work only with run-due, and answers with what it spent', async () => {
     const deps: SyncDeps = { sql, stripe: () => { throw new Error('no Stripe calls expected') }, syncer: () => async () => undefined, workflows: [] }
     const post = (body: unknown) => new Request('http://local/stripe-sync', { method: 'POST', body: JSON.stringify(body), headers: { authorization: `Bearer ${keys.serviceRole}` } })
