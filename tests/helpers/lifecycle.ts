@@ -15,7 +15,7 @@ import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.
 import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
 import { handleStripeWebhook } from '../../supabase/functions/_shared/webhook/handler.ts'
 import { uniq } from './stack.ts'
-import { recordInto, startStripe, type EmulatedStripe } from './stripe-emulator.ts'
+import { ownBucket, recordInto, startStripe, type EmulatedStripe } from './stripe-emulator.ts'
 
 /**
  * PROPERTY_RUNS / PROPERTY_SEED, or the default: an integer of at least `min`. A property test that
@@ -72,6 +72,8 @@ export interface Lifecycles {
 /** The product's webhook handler in this process, recording into the current run's own queue. */
 export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, opts: { onSynced?: SyncedEventsHandler } = {}): Promise<Lifecycles> {
   let queue = ''
+  // A rate-limit bucket of its own: chaos 429s from these emulators never pause the stack's Stripe calls.
+  const { bucket, drop: dropBucket } = await ownBucket(sql)
   const receiver = http.createServer(async (req, res) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
@@ -100,7 +102,7 @@ export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, op
     if (!(await webhooks.idle(30_000))) throw new Error('webhook deliveries did not finish')
     const failed = webhooks.deliveries.filter((d) => d.state === 'failed')
     if (failed.length > 0) throw new Error(`deliveries failed for good: ${failed.map((d) => d.event_id).join(', ')}`)
-    const syncer = createGroupSyncer({ sql, queue: run.queue, stripe: { stripe: run.s.stripe, sql: limiterSql, bucket: 'test' }, onSynced: opts.onSynced })
+    const syncer = createGroupSyncer({ sql, queue: run.queue, stripe: { stripe: run.s.stripe, sql: limiterSql, bucket }, onSynced: opts.onSynced })
     for (let round = 0; round < 10; round++) {
       const report = await runWorker(sql, syncer, { queue: run.queue, batchSize: 100 })
       if (report.dead.length > 0) throw new Error(`sync dead-lettered: ${report.dead.map((d) => d.error).join('; ')}`)
@@ -192,6 +194,7 @@ export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, op
     async close() {
       receiver.closeAllConnections()
       await new Promise((r) => receiver.close(r))
+      await dropBucket()
     },
   }
 }

@@ -7,7 +7,9 @@ import type { ChaosConfig } from '../../dev/stripe-emulator/chaos.ts'
 import { startEmulator, type RunningEmulator, type StartOptions } from '../../dev/stripe-emulator/server.ts'
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
 import { emulatorClient } from '../../dev/stack/stripe.ts'
+import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
 import { routeEvent } from '../../supabase/functions/_shared/stripe/routing.ts'
+import { uniq } from './stack.ts'
 import { StripeEvent, toRecorded, type RecordedEvent } from '../../supabase/functions/_shared/webhook/envelope.ts'
 
 export interface EmulatedStripe {
@@ -57,6 +59,16 @@ export async function recordInto(sql: postgres.Sql, queue: string, e: RecordedEv
     if (moved.length > (inserted ? 1 : 0)) throw new Error(`the inbox trigger queued ${moved.length} messages for ${e.id}`)
     return inserted
   })
+}
+
+/**
+ * A Stripe rate-limit bucket of the calling test file's own (`test:<name>`, Stripe's test-mode rate), for
+ * the emulator it started: its 429s and resets never pause another file's calls or the stack's.
+ */
+export async function ownBucket(sql: postgres.Sql): Promise<{ bucket: Bucket; drop: () => Promise<void> }> {
+  const bucket: Bucket = `test:${uniq('bucket')}`
+  await sql`insert into billing.stripe_rate_limits (bucket, requests_per_second, burst, tokens) values (${bucket}, 25, 25, 25)`
+  return { bucket, drop: async () => void (await sql`delete from billing.stripe_rate_limits where bucket = ${bucket}`) }
 }
 
 /** Records emulator events, in the given order, as if their webhooks had arrived. */

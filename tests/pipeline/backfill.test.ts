@@ -1,9 +1,9 @@
 // The first-install backfill: every Stripe customer (across list pages) is synced into the mirror.
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { afterAll, beforeAll, expect, onTestFinished, test } from 'vitest'
 import { backfill, type BackfillProgress } from '../../supabase/functions/_shared/sync/backfill.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
-import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+import { ownBucket, startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
 
 const sql = adminSql()
 const limiterSql = adminSql()
@@ -23,8 +23,10 @@ afterAll(async () => {
 test('backfill syncs every customer Stripe lists, across pages, and reports its progress', { timeout: 60_000 }, async () => {
   const ids: string[] = []
   for (let i = 0; i < 120; i++) ids.push((await s.stripe.customers.create({ email: `bf${i}@example.test`, name: `Backfilled ${i}` })).id)
-  const ctx = { stripe: s.stripe, sql: limiterSql, bucket: 'test' as const }
-  await sql`update billing.stripe_rate_limits set tokens = burst, paused_until = null where bucket = 'test'`
+  // A rate-limit bucket of this file's own: the 120 fetches never drain the stack's 'test' bucket.
+  const { bucket, drop } = await ownBucket(sql)
+  onTestFinished(drop)
+  const ctx = { stripe: s.stripe, sql: limiterSql, bucket }
   const seen: BackfillProgress[] = []
   const result = await backfill(sql, ctx, createGroupSyncer({ sql, queue, stripe: ctx }), { queue, concurrency: 4, onProgress: (p) => seen.push(p) })
   expect(result).toEqual({ phase: 'syncing', customers: 120, synced: 120, failed: 0 })

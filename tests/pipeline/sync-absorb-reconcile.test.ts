@@ -6,21 +6,26 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { handleSyncRequest } from '../../supabase/functions/_shared/pipeline/handler.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { adminSql, keys, uniq } from '../helpers/stack.ts'
-import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+import { ownBucket, startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
 
 const sql = adminSql()
 const limiterSql = adminSql()
 const queues: string[] = []
 const emulators: EmulatedStripe[] = []
 const recorded: string[] = []
-beforeAll(() => {
+let bucket: Bucket
+let dropBucket: () => Promise<void>
+beforeAll(async () => {
   process.env.SUPABASE_SERVICE_ROLE_KEY = keys.serviceRole
+  ;({ bucket, drop: dropBucket } = await ownBucket(sql))
 })
 afterAll(async () => {
   for (const q of queues) await sql`select pgmq.drop_queue(${q})`
   // Events recorded with the enqueue trigger off would stay `received` in the shared inbox.
   await sql`delete from billing.stripe_events where id = any(${recorded})`
   for (const e of emulators) await e.close()
+  await dropBucket?.()
   await limiterSql.end()
   await sql.end()
 })
@@ -65,7 +70,7 @@ describe('absorbing queued messages of the customer being synced', () => {
         }
       },
     }) as Stripe
-    const sync = createGroupSyncer({ sql, queue: q, stripe: { stripe, sql: limiterSql, bucket: 'test' } })
+    const sync = createGroupSyncer({ sql, queue: q, stripe: { stripe, sql: limiterSql, bucket } })
     await sync({ key: `customer:${customer.id}`, target: { kind: 'customer', customerId: customer.id }, messages: [], eventIds: [] })
     expect(await queuedEventIds(q)).toEqual([during])
     const [row] = await sql`select name from public.stripe_customers where id = ${customer.id}`
@@ -96,7 +101,7 @@ describe('stripe-sync in reconcile mode', () => {
         values (${events[0]}, 'product.created', false, now(), '{}', 'test')`
       const res = await handleSyncRequest(reconcileRequest(3), {
         sql: conn as never,
-        stripe: () => ({ stripe: s.stripe, sql: limiterSql, bucket: 'test' }),
+        stripe: () => ({ stripe: s.stripe, sql: limiterSql, bucket }),
         syncer: () => {
           throw new Error('reconcile does not drain the queue')
         },

@@ -9,7 +9,8 @@ import { reconcile } from '../../supabase/functions/_shared/sync/reconcile.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
-import { queueEvents, startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+import { ownBucket, queueEvents, startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
 
 const sql = adminSql()
 // The limiter's own pool, as in stripe-sync (db.ts limiterDb).
@@ -18,20 +19,24 @@ let s: EmulatedStripe
 let product: Stripe.Product
 let price: Stripe.Price
 const queues: string[] = []
+// This file's own rate-limit bucket: its 429s (chaos) and resets never touch the stack's 'test' bucket.
+let bucket: Bucket
+let dropBucket: () => Promise<void>
 beforeAll(async () => {
+  ;({ bucket, drop: dropBucket } = await ownBucket(sql))
   s = await startStripe()
   product = await s.stripe.products.create({ name: 'Pro', metadata: { 'limits.seats': '5' } })
   price = await s.stripe.prices.create({ product: product.id, nickname: 'Pro monthly', unit_amount: 4900, currency: 'usd', recurring: { interval: 'month' } })
 })
 afterAll(async () => {
   for (const q of queues) await sql`select pgmq.drop_queue(${q})`
-  await sql`update billing.stripe_rate_limits set tokens = burst, paused_until = null where bucket = 'test'`
+  await dropBucket?.()
   await s.close()
   await limiterSql.end()
   await sql.end()
 })
 
-const syncer = (queue: string) => createGroupSyncer({ sql, queue, stripe: { stripe: s.stripe, sql: limiterSql, bucket: 'test' } })
+const syncer = (queue: string) => createGroupSyncer({ sql, queue, stripe: { stripe: s.stripe, sql: limiterSql, bucket } })
 
 /** An organization and its Stripe customer (paying by card), subscribed to 3 × Pro: 8 events in the emulator. */
 async function stripeCustomer(): Promise<{ id: string; org: string; sub: string; inv: string }> {
@@ -62,7 +67,7 @@ async function drain(queue: string, maxReads = 8) {
     const [{ n }] = await sql`select queue_length::int as n from pgmq.metrics(${queue})`
     if (n === 0) return
     await sql.unsafe(`update pgmq.q_${queue} set vt = now()`)
-    await sql`update billing.stripe_rate_limits set paused_until = null where bucket = 'test'`
+    await sql`update billing.stripe_rate_limits set paused_until = null where bucket = ${bucket}`
   }
 }
 
@@ -236,7 +241,7 @@ describe('sync against Stripe', () => {
       await queueEvents(sql, await newQueue(), [have])
       // Recorded without the enqueue trigger: the stack's worker would fetch the product from its own emulator.
       await conn`set session_replication_role = replica`
-      const report = await reconcile(conn, own.stripe, 'test', 3)
+      const report = await reconcile(conn, own.stripe, bucket, 3)
       expect(report).toMatchObject({ listed: 2, recorded: [missed.id] })
       const [row] = await sql`select verified_by from billing.stripe_events where id = ${missed.id}`
       expect(row.verified_by).toBe('events-api')
