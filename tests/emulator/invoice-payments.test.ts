@@ -134,3 +134,23 @@ describe('payment_settings.save_default_payment_method', () => {
       .rejects.toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', param: 'payment_settings[save_default_payment_method]' })
   })
 })
+
+describe('a one-time payment through Checkout (payment mode)', () => {
+  it('makes a real, succeeded PaymentIntent and Charge for amount_total, with their events, and it can be refunded', async () => {
+    const once = await stripe.prices.create({ product: price.product as string, unit_amount: 700, currency: 'usd' })
+    const c = await stripe.customers.create({ email: 'once@example.test' })
+    const session = await stripe.checkout.sessions.create({ mode: 'payment', customer: c.id, line_items: [{ price: once.id, quantity: 3 }], success_url: 'http://app.test/ok' })
+    await h.settle()
+    const from = h.received.length
+    const res = await fetch(session.url!, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_visa' })
+    expect(res.status).toBe(303)
+    const done = await stripe.checkout.sessions.retrieve(session.id)
+    expect(done).toMatchObject({ status: 'complete', payment_status: 'paid', amount_total: 2100 })
+    const intent = await stripe.paymentIntents.retrieve(done.payment_intent as string)
+    expect(intent).toMatchObject({ status: 'succeeded', amount: 2100, amount_received: 2100, customer: c.id })
+    expect(await stripe.charges.retrieve(intent.latest_charge as string)).toMatchObject({ status: 'succeeded', paid: true, amount: 2100, payment_intent: intent.id })
+    const types = (await h.settle(from)).filter((t) => t.startsWith('payment_intent.') || t.startsWith('charge.'))
+    expect(types).toEqual(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded'])
+    expect(await stripe.refunds.create({ payment_intent: intent.id })).toMatchObject({ amount: 2100, status: 'succeeded' })
+  })
+})

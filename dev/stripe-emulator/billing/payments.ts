@@ -17,7 +17,7 @@ function newCharge(emu: Emulator, invoice: Obj, piId: string, pmId: string, amou
     currency: invoice.currency, customer: invoice.customer, description: invoice.description ?? null, disputed: false, metadata: {},
     paid: outcome.ok, payment_intent: piId, payment_method: pmId, refunded: false, status: outcome.ok ? 'succeeded' : 'failed',
     failure_code: failure?.code ?? null, failure_message: failure?.message ?? null, receipt_email: invoice.customer_email ?? null,
-    receipt_url: outcome.ok ? `${emu.options.publicUrl}/invoice/${invoice.id}` : null, calculated_statement_descriptor: 'EMULATOR',
+    receipt_url: outcome.ok && invoice.id ? `${emu.options.publicUrl}/invoice/${invoice.id}` : null, calculated_statement_descriptor: 'EMULATOR',
     billing_details: { address: null, email: null, name: null, phone: null, tax_id: null },
     outcome: { advice_code: null, network_advice_code: null, network_decline_code: null, network_status: outcome.ok ? 'approved_by_network' : 'declined_by_network', reason: outcome.ok ? null : failure!.decline_code, risk_level: 'normal', seller_message: outcome.ok ? 'Payment complete.' : 'The bank did not return any further details with this decline.', type: outcome.ok ? 'authorized' : 'issuer_declined' },
   } satisfies Partial<Stripe.Charge>)
@@ -72,6 +72,28 @@ export function recordAttempt(emu: Emulator, invoice: Obj, pmId: string, amount:
     emu.emit('charge.failed', charge, undefined, clock)
     emu.emit('payment_intent.payment_failed', intent, undefined, clock)
   }
+  return intent
+}
+
+/**
+ * A one-time card payment outside invoices (a Checkout Session in payment mode): its own PaymentIntent
+ * and Charge, succeeded, with payment_intent.created, charge.succeeded and payment_intent.succeeded.
+ */
+export function payOnce(emu: Emulator, o: { customer: Obj; currency: string; amount: number; pmId: string }): Obj {
+  const clock = o.customer.test_clock ?? null
+  const now = emu.now(clock)
+  const piId = emu.newId('pi')
+  const charge = newCharge(emu, { id: null, currency: o.currency, customer: o.customer.id, description: null, customer_email: o.customer.email }, piId, o.pmId, o.amount, now, { ok: true })
+  const intent = shape('payment_intent', {
+    id: piId, object: 'payment_intent', amount: o.amount, amount_capturable: 0, amount_received: o.amount, capture_method: 'automatic',
+    client_secret: `${piId}_secret_${emu.newId('s', 16).slice(2)}`, confirmation_method: 'automatic', created: now, currency: o.currency,
+    customer: o.customer.id, description: null, latest_charge: charge.id, metadata: {}, payment_method: o.pmId, payment_method_types: ['card'],
+    status: 'succeeded', last_payment_error: null,
+  } satisfies Partial<Stripe.PaymentIntent>)
+  emu.put('payment_intent', intent)
+  emu.emit('payment_intent.created', intent, undefined, clock)
+  emu.emit('charge.succeeded', charge, undefined, clock)
+  emu.emit('payment_intent.succeeded', intent, undefined, clock)
   return intent
 }
 

@@ -11,6 +11,7 @@ import { mergeMetadata, oneOf, route, str, type Route } from './common.ts'
 import { assertAttachable, attach, behaviourOf } from './payment-methods.ts'
 import { createCustomer } from './customers.ts'
 import { createSubscription } from './subscriptions.ts'
+import { payOnce } from '../billing/payments.ts'
 import { resolveDiscount, type DiscountInput } from '../billing/discounts.ts'
 import { promotionCodeByCode } from './coupons.ts'
 
@@ -146,7 +147,8 @@ export function completeCheckout(emu: Emulator, session: Obj, card: string, emai
     session.invoice = sub.latest_invoice
     session.payment_status = trial ? 'no_payment_required' : 'paid'
   } else {
-    session.payment_intent = emu.newId('pi')
+    // A real PaymentIntent and Charge for the amount due, as Stripe makes (not an id of nothing).
+    session.payment_intent = session.amount_total > 0 ? payOnce(emu, { customer, currency: session.currency, amount: session.amount_total, pmId: pm.id }).id : null
     session.payment_status = 'paid'
   }
   session.status = 'complete'
