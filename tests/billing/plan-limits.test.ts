@@ -7,21 +7,31 @@ import { adminSql, uniq } from '../helpers/stack.ts'
 const sql = adminSql()
 afterAll(() => sql.end())
 
+const productMeta = { 'limits.seats': '10', 'limits.projects': 'unlimited', 'limits.sso': 'true', 'limits.audit': 'false', 'limits.storage_gb': '2.5', 'limits.tier': 'gold', 'limits.api': '5' }
+// The price's own limits win over the product's.
+const priceMeta = { 'limits.api': 'UNLIMITED' }
+const want = { seats: 10, projects: null, sso: true, audit: false, storage_gb: 2.5, tier: 'gold', api: null }
+
 describe('plan limits', () => {
   test('the plans offered and an organization on that plan read every limit form the same way', async () => {
     const product = uniq('prod')
     const price = uniq('price')
-    const productMeta = { 'limits.seats': '10', 'limits.projects': 'unlimited', 'limits.sso': 'true', 'limits.audit': 'false', 'limits.storage_gb': '2.5', 'limits.tier': 'gold', 'limits.api': '5' }
+    // Only in the mirror (Stripe has no such price): the dearest yearly plan, so that no other file's
+    // "first plan" is this one, and gone again at the end.
     await sql`select billing.service_role_apply_product(${sql.json({ id: product, object: 'product', name: 'Limits Co plan', active: true, metadata: productMeta })}, now())`
-    // The price's own limits win over the product's.
-    await sql`select billing.service_role_apply_price(${sql.json({ id: price, object: 'price', product, active: true, currency: 'usd', unit_amount: 1000,
-      recurring: { interval: 'month', interval_count: 1 }, metadata: { 'limits.api': 'UNLIMITED' } })}, now())`
-    const want = { seats: 10, projects: null, sso: true, audit: false, storage_gb: 2.5, tier: 'gold', api: null }
-    const offered = (await plans(sql)).find((p) => p.price_id === price)
-    expect(offered?.limits).toEqual(want)
-    const [org] = await sql`insert into public.organizations (name) values ('Limits Co') returning id`
-    await sql`update public.organizations set price_id = ${price} where id = ${org.id}`
-    const [{ plan_limits }] = await sql`select plan_limits from public.organizations where id = ${org.id}`
-    expect(plan_limits).toEqual(want)
+    await sql`select billing.service_role_apply_price(${sql.json({ id: price, object: 'price', product, active: true, currency: 'usd', unit_amount: 999_999_900,
+      recurring: { interval: 'year', interval_count: 1 }, metadata: priceMeta })}, now())`
+    try {
+      const offered = (await plans(sql)).find((p) => p.price_id === price)
+      expect(offered?.limits).toEqual(want)
+      const [org] = await sql`insert into public.organizations (name) values ('Limits Co') returning id`
+      await sql`update public.organizations set price_id = ${price} where id = ${org.id}`
+      const [{ plan_limits }] = await sql`select plan_limits from public.organizations where id = ${org.id}`
+      expect(plan_limits).toEqual(want)
+    } finally {
+      await sql`delete from public.organizations where price_id = ${price}`
+      await sql`delete from public.stripe_prices where id = ${price}`
+      await sql`delete from public.stripe_products where id = ${product}`
+    }
   })
 })

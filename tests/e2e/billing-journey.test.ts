@@ -151,6 +151,8 @@ describe('the billing page in a browser', () => {
     await page.getByText('Your subscription has been cancelled.').waitFor()
     await page.getByRole('link', { name: 'Return to the app' }).click()
     await expect.poll(() => page.getByTestId('status-badge').textContent(), { timeout: 20_000 }).toBe('Cancelled')
+    // When the data goes, as the scheduled deletion has it (the page polls until the workflow has run).
+    await expect.poll(async () => (await page.reload(), await page.getByTestId('deletion-date').textContent({ timeout: 5_000 }).catch(() => '')), { timeout: 30_000 }).toMatch(/\d{4}/)
     await page.getByRole('button', { name: 'Download my data' }).click()
     const link = page.getByTestId('export-link')
     await link.waitFor()

@@ -46,6 +46,38 @@ describe('email templates', () => {
     expect(r.text).toContain('December 22, 2026')
   })
 
+  test('the reminder lists its steps one per line, not run together in one paragraph', async () => {
+    const r = await renderEmail('payment_reminder', previewOf('payment_reminder'))
+    expect(r.html.match(/<li\b/g)).toHaveLength(3)
+    expect(r.html).toMatch(/<ol\b/)
+    const lines = r.text.split('\n').map((l) => l.trim())
+    for (const step of ['Pay the invoice with any card.', 'Update the card we charge automatically.', 'Ask your bank to allow the payment, then pay again.']) {
+      expect(lines.some((l) => l.endsWith(step) && l.length < step.length + 5), step).toBe(true)
+    }
+  })
+
+  test('the cancellation-scheduled email confirms the end date and says how to resume', async () => {
+    const r = await renderEmail('cancellation_scheduled', previewOf('cancellation_scheduled'))
+    expect(r.subject).toBe('Your subscription ends on December 22, 2026')
+    expect(r.text).toContain('Everything keeps working until December 22, 2026')
+    expect(r.text).toContain('Resume subscription')
+    expect(r.text).toContain('http://127.0.0.1:3000/billing/7b2c6f0e-5d1a-4c3b-9e8f-0a1b2c3d4e5f')
+  })
+
+  test('a cancellation by failed payments says why, what is unpaid and how to come back', async () => {
+    const unpaidUrl = 'http://127.0.0.1:12111/invoice/in_unpaid'
+    const r = await renderEmail('subscription_cancelled', { ...previewOf('subscription_cancelled'), reason: 'payment_failed', unpaidAmount: 4900, currency: 'usd', unpaidInvoiceUrl: unpaidUrl })
+    expect(r.subject).toBe('Your subscription has ended: payment failed')
+    expect(r.text).toContain('because we could not collect its payment')
+    expect(r.text).toContain('$49.00 is still unpaid')
+    expect(r.text).toContain(unpaidUrl)
+    expect(r.text).toContain('To come back, update your card and choose a plan again')
+    const voluntary = await renderEmail('subscription_cancelled', previewOf('subscription_cancelled'))
+    expect(voluntary.subject).toBe('Your subscription has ended')
+    expect(voluntary.text).not.toContain('could not collect')
+    expect(voluntary.text).not.toContain('unpaid')
+  })
+
   test('props that do not fit the template are refused as not retriable', async () => {
     const err = await renderEmail('receipt', { organizationName: 'x' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(NonRetriableError)

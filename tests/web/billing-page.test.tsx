@@ -95,6 +95,12 @@ describe('BillingPage', () => {
     expect(screen.queryByTestId('export-link')).toBeNull()
   })
 
+  it('tells a cancelled organization when its data will be deleted', () => {
+    renderPage(cancelled())
+    expect(screen.getByTestId('deletion-date').textContent).toBe('January 19, 2027')
+    expect(screen.getByTestId('deletion-date').closest('div')!.textContent).toContain('Data deleted on')
+  })
+
   it('shows the export link once the export is ready', () => {
     renderPage(cancelled(), { exportLink: { url: 'http://127.0.0.1:54321/functions/v1/export-download?token=abc', expires_at: '2026-12-27T08:00:00Z' } })
     const link = screen.getByTestId('export-link')

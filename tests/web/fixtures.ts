@@ -41,6 +41,7 @@ export function noPlan(): Overview {
       next_billing_at: null,
       trial_ends_at: null,
       cancelled_at: null,
+      data_deletion_at: null,
       last_payment_failed_at: null,
       stripe_customer_id: null,
       stripe_synced_at: null,
@@ -104,7 +105,7 @@ export function cancelled(): Overview {
   const base = active()
   return {
     ...base,
-    organization: { ...base.organization, billing_status: 'cancelled', cancelled_at: '2026-12-20T08:00:00Z', next_billing_at: null },
+    organization: { ...base.organization, billing_status: 'cancelled', cancelled_at: '2026-12-20T08:00:00Z', data_deletion_at: '2027-01-19T08:00:00Z', next_billing_at: null },
     subscription: null,
     export: { available: true },
   }

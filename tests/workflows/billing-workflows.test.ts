@@ -264,6 +264,42 @@ describe('billing workflows', () => {
     expect(scheduled.deliver_at.toISOString()).toBe(deletion.toISOString())
   })
 
+  test('scheduling a cancellation sends one confirmation with the end date, however often its event comes, and none for later updates', async () => {
+    const { c, sub, org } = await subscribed()
+    const endsAt = Math.floor(days(20).getTime() / 1000)
+    const scheduled = { ...sub, cancel_at_period_end: true, cancel_at: endsAt, canceled_at: Math.floor(Date.now() / 1000) }
+    await handOver(sql, 'customer.subscription.updated', scheduled, { cancel_at_period_end: false, cancel_at: null, canceled_at: null })
+    await handOver(sql, 'customer.subscription.updated', scheduled, { cancel_at_period_end: false, cancel_at: null, canceled_at: null })
+    await handOver(sql, 'customer.subscription.updated', { ...scheduled, metadata: { note: 'x' } }, { metadata: {} })
+    await settle(sql)
+    const rows = await sql`select props from billing.email_outbox where organization_id = ${org.id} and email_type = 'cancellation_scheduled'`
+    expect(rows).toHaveLength(1)
+    expect(rows[0].props).toMatchObject({ endsAt: new Date(endsAt * 1000).toISOString(), resumeUrl: `http://127.0.0.1:3000/billing/${org.id}` })
+    const [mail] = (await mailsTo(c.email, { atLeast: 2 })).filter((m) => m.subject.startsWith('Your subscription ends on'))
+    expect(mail.text).toContain('Resume subscription')
+  })
+
+  test('a cancellation resumed before its run reads Stripe sends no confirmation', async () => {
+    const { sub, org } = await subscribed()
+    const scheduled = { ...sub, cancel_at_period_end: true, cancel_at: Math.floor(days(20).getTime() / 1000), canceled_at: Math.floor(Date.now() / 1000) }
+    await handOver(sql, 'customer.subscription.updated', scheduled, { cancel_at_period_end: false, cancel_at: null, canceled_at: null })
+    await mirror(sql, { ...sub, cancel_at_period_end: false, cancel_at: null, canceled_at: null })
+    await settle(sql)
+    expect(await sql`select 1 from billing.email_outbox where organization_id = ${org.id} and email_type = 'cancellation_scheduled'`).toEqual([])
+  })
+
+  test('a subscription ended by failed payments gets an email that says so, with what is unpaid and how to come back', async () => {
+    const { c, sub, org } = await subscribed()
+    const unpaid = invoice(c, sub.id, { amount_remaining: 4900, hosted_invoice_url: 'http://127.0.0.1:12111/invoice/in_unpaid' })
+    await mirror(sql, unpaid)
+    const ended = { ...sub, status: 'canceled', ended_at: Math.floor(Date.now() / 1000), cancellation_details: { reason: 'payment_failed' } }
+    await handOver(sql, 'customer.subscription.deleted', ended)
+    await settle(sql)
+    const [row] = await sql`select subject, props from billing.email_outbox where organization_id = ${org.id} and email_type = 'subscription_cancelled'`
+    expect(row.subject).toBe('Your subscription has ended: payment failed')
+    expect(row.props).toMatchObject({ reason: 'payment_failed', unpaidAmount: 4900, currency: 'usd', unpaidInvoiceUrl: 'http://127.0.0.1:12111/invoice/in_unpaid', resubscribeUrl: `http://127.0.0.1:3000/billing/${org.id}` })
+  })
+
   test('a trial reminder for a trial end Stripe no longer has sends nothing', async () => {
     const c = await customerWithUser(sql)
     const trialEnd = Math.floor(days(5).getTime() / 1000)

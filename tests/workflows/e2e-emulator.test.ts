@@ -203,7 +203,10 @@ describe('billing workflows driven by the Stripe emulator', () => {
     subjects = await flow.subjects()
     expect(count(subjects, 'Payment of $29.00 failed')).toBe(1)
     expect(count(subjects, 'Reminder: your invoice is still unpaid')).toBe(1)
-    expect(count(subjects, 'Your subscription has ended')).toBe(1)
+    expect(count(subjects, 'Your subscription has ended: payment failed')).toBe(1)
+    const [ended] = (await mailsTo(flow.email, { atLeast: 4 })).filter((m) => m.subject === 'Your subscription has ended: payment failed')
+    expect(ended.text).toContain('because we could not collect its payment')
+    expect(ended.text).toContain('$29.00 is still unpaid')
     expect((await orgOf(flow.customer.id)).billing_status).toBe('cancelled')
   })
 
@@ -213,9 +216,12 @@ describe('billing workflows driven by the Stripe emulator', () => {
     const sub = await subscribe(flow, thirtyDays)
     await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true })
     await flow.settle()
+    // One confirmation of the request, with the end date; the ending itself comes at the period's end.
+    const confirmations = (await flow.subjects()).filter((s) => s.startsWith('Your subscription ends on'))
+    expect(confirmations).toEqual([`Your subscription ends on ${new Date(periodEnd * 1000).toLocaleDateString('en-US', { dateStyle: 'long', timeZone: 'UTC' })}`])
     expect(count(await flow.subjects(), 'Your subscription has ended')).toBe(0)
     await flow.advanceTo(periodEnd + 1)
-    const [mail] = (await mailsTo(flow.email, { atLeast: 3 })).filter((m) => m.subject === 'Your subscription has ended')
+    const [mail] = (await mailsTo(flow.email, { atLeast: 4 })).filter((m) => m.subject === 'Your subscription has ended')
     const link = /http:\/\/\S+export-download\?\S+/.exec(mail.text)![0]
     expect((await (await fetch(link)).json()).organization.id).toBe(flow.organizationId)
     expect((await orgOf(flow.customer.id)).billing_status).toBe('cancelled')

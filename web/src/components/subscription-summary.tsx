@@ -56,6 +56,12 @@ export function SubscriptionSummary({ overview, canManage, busy, confirmingCheck
             <dt>{date.label}</dt>
             <dd data-testid="key-date">{date.value}</dd>
           </div>
+          {org.data_deletion_at ? (
+            <div>
+              <dt>Data deleted on</dt>
+              <dd data-testid="deletion-date">{formatDate(org.data_deletion_at, format)}</dd>
+            </div>
+          ) : null}
           {org.billing_email ? (
             <div>
               <dt>Billing email</dt>

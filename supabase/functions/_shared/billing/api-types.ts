@@ -28,6 +28,8 @@ export interface Organization {
   next_billing_at: string | null
   trial_ends_at: string | null
   cancelled_at: string | null
+  /** When a cancelled organization's personal data will be deleted (the scheduled deletion), else null. */
+  data_deletion_at: string | null
   last_payment_failed_at: string | null
   stripe_customer_id: string | null
   stripe_synced_at: string | null

@@ -68,10 +68,11 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
   const { org, sub, invoices, members } = read
   const failed = invoices.find((i) => i.status === 'open' && Number(i.attempt_count ?? 0) > 0 && Number(i.amount_remaining ?? 0) > 0)
   const pending = org.stripe_customer_id ? await customerPending(sql, org.stripe_customer_id) : false
+  const deletionAt = org.billing_status === 'cancelled' ? await scheduledDeletion(sql, org.id) : null
   return {
     organization: {
       id: org.id, name: org.name, billing_email: org.billing_email, billing_status: org.billing_status, plan_name: org.plan_name, price_id: org.price_id,
-      next_billing_at: iso(org.next_billing_at), trial_ends_at: iso(org.trial_ends_at), cancelled_at: iso(org.cancelled_at),
+      next_billing_at: iso(org.next_billing_at), trial_ends_at: iso(org.trial_ends_at), cancelled_at: iso(org.cancelled_at), data_deletion_at: iso(deletionAt),
       last_payment_failed_at: iso(org.last_payment_failed_at), stripe_customer_id: org.stripe_customer_id, stripe_synced_at: iso(org.stripe_synced_at),
     },
     role: org.role,
@@ -103,4 +104,14 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
 export async function customerPending(sql: postgres.Sql, customerId: string): Promise<boolean> {
   const [row] = await sql`select exists (select 1 from pgmq.q_stripe_events where message ->> 'customer_id' = ${customerId}) as pending`
   return row.pending
+}
+
+/**
+ * When the organization's data will be deleted: the pending deletion the subscription-cancelled workflow
+ * scheduled (the one source of that date). Read after RLS let the caller see the organization.
+ */
+export async function scheduledDeletion(sql: postgres.Sql, organizationId: string): Promise<Date | null> {
+  const [row] = await sql<{ at: Date }[]>`select min(deliver_at) as at from billing.workflow_events
+    where name = 'data/deletion.scheduled' and data ->> 'organizationId' = ${organizationId} and delivered_at is null and cancelled_at is null`
+  return row?.at ?? null
 }

@@ -3,6 +3,7 @@
 // `receipt,trial_ending` when Stripe sends its own receipts and trial notices.
 import type { ComponentType } from 'react'
 import { z } from 'zod'
+import CancellationScheduledEmail from './templates/cancellation-scheduled.tsx'
 import PaymentFailedEmail from './templates/payment-failed.tsx'
 import PaymentReminderEmail from './templates/payment-reminder.tsx'
 import ReceiptEmail from './templates/receipt.tsx'
@@ -10,7 +11,7 @@ import SubscriptionCancelledEmail from './templates/subscription-cancelled.tsx'
 import SubscriptionConfirmationEmail from './templates/subscription-confirmation.tsx'
 import TrialEndingEmail from './templates/trial-ending.tsx'
 import { env } from '../env.ts'
-import { formatMoney } from './format.ts'
+import { formatDate, formatMoney } from './format.ts'
 
 const text = z.string().min(1)
 const optional = z.string().nullable().optional()
@@ -45,8 +46,18 @@ export const EMAILS = {
   },
   subscription_cancelled: {
     component: SubscriptionCancelledEmail,
-    schema: z.object({ organizationName: text, cancelledAt: iso, dataExportUrl: url, exportExpiresAt: iso, deletionAt: iso }),
-    subject: () => 'Your subscription has ended',
+    schema: z.object({
+      organizationName: text, cancelledAt: iso, dataExportUrl: url, exportExpiresAt: iso, deletionAt: iso,
+      reason: z.enum(['payment_failed', 'cancellation_requested']).nullable().optional(),
+      unpaidAmount: z.number().int().nonnegative().nullable().optional(), currency: z.string().length(3).nullable().optional(),
+      unpaidInvoiceUrl: url.nullable().optional(), resubscribeUrl: url.nullable().optional(),
+    }),
+    subject: (p: { reason?: string | null }) => (p.reason === 'payment_failed' ? 'Your subscription has ended: payment failed' : 'Your subscription has ended'),
+  },
+  cancellation_scheduled: {
+    component: CancellationScheduledEmail,
+    schema: z.object({ organizationName: text, plan: optional, endsAt: iso, resumeUrl: url }),
+    subject: (p: { endsAt: string }) => `Your subscription ends on ${formatDate(p.endsAt)}`,
   },
 } as const
 

@@ -1,5 +1,6 @@
 // Every workflow the product runs (DESIGN.md, "Workflows to deliver"). The runner only claims runs of
 // workflows listed here.
+import { cancellationScheduled } from './billing/cancellation-scheduled.ts'
 import { customerUpdated } from './billing/customer-updated.ts'
 import { dataDeletion } from './billing/data-deletion.ts'
 import { invoicePaid } from './billing/invoice-paid.ts'
@@ -17,6 +18,7 @@ export const WORKFLOWS: Workflow[] = [
   paymentFailed,
   invoicePaid,
   subscriptionCancelled,
+  cancellationScheduled,
   dataDeletion,
   customerUpdated,
   paymentMetrics,

@@ -30,5 +30,5 @@ SubscriptionConfirmationEmail.PreviewProps = {
   plan: 'Pro',
   billingCycle: 'month',
   trialEndsAt: '2026-12-06T00:00:00Z',
-  manageBillingUrl: 'http://127.0.0.1:3000/billing',
+  manageBillingUrl: 'http://127.0.0.1:3000/billing/7b2c6f0e-5d1a-4c3b-9e8f-0a1b2c3d4e5f',
 } satisfies SubscriptionConfirmationEmailProps

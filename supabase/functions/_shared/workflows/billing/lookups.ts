@@ -110,6 +110,10 @@ export interface SubscriptionRow {
   ended_at: Date | null
   canceled_at: Date | null
   current_period_end: Date | null
+  cancel_at_period_end: boolean
+  cancel_at: Date | null
+  /** Stripe's cancellation_details.reason: cancellation_requested, payment_failed, ... */
+  cancellation_reason: string | null
   nickname: string | null
   interval: string | null
   interval_count: number | null
@@ -117,7 +121,8 @@ export interface SubscriptionRow {
 
 export async function mirroredSubscription(sql: postgres.Sql, subscriptionId: string): Promise<SubscriptionRow | undefined> {
   const [row] = await sql<SubscriptionRow[]>`
-    select s.id, s.customer_id, s.status, s.trial_end, s.ended_at, s.canceled_at, s.current_period_end,
+    select s.id, s.customer_id, s.status, s.trial_end, s.ended_at, s.canceled_at, s.current_period_end, s.cancel_at_period_end, s.cancel_at,
+      s.raw #>> '{cancellation_details,reason}' as cancellation_reason,
       p.nickname, p.recurring_interval as interval, p.recurring_interval_count as interval_count
     from public.stripe_subscriptions s left join public.stripe_prices p on p.id = s.price_id
     where s.id = ${subscriptionId}`

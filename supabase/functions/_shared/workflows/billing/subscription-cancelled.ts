@@ -5,6 +5,7 @@
 // deletion date counts from it, never from the event's payload or the worker's clock.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { env } from '../../env.ts'
+import { billingUrl } from '../../app-urls.ts'
 import { createExportLink } from '../../exports/create.ts'
 import { defineWorkflow } from '../define.ts'
 import { customer, idOf, mirroredSubscription, organizationForCustomer, settings } from './lookups.ts'
@@ -16,9 +17,9 @@ export const subscriptionCancelled = defineWorkflow(
     const customerId = idOf(sub.customer)
     const ended = await step.run('read-end', async () => {
       const m = await mirroredSubscription(sql, sub.id)
-      return (m?.ended_at ?? m?.canceled_at ?? new Date(event.ts)).toISOString()
+      return { at: (m?.ended_at ?? m?.canceled_at ?? new Date(event.ts)).toISOString(), reason: m?.cancellation_reason ?? null }
     })
-    const cancelledAt = new Date(ended)
+    const cancelledAt = new Date(ended.at)
     const org = await step.run('deactivate-organization', async () => {
       const o = await organizationForCustomer(sql, customerId)
       if (!o) return { skipped: 'no organization for this customer' }
@@ -48,13 +49,23 @@ export const subscriptionCancelled = defineWorkflow(
     const deleteAt = await step.run('plan-deletion', async () => new Date(cancelledAt.getTime() + (await settings(sql)).data_deletion_delay_ms).toISOString())
     await step.run('send-cancellation-email', async () => {
       const c = await customer(sql, customerId)
+      // What the subscription still owes, as Stripe has it: its open invoices.
+      const [unpaid] = await sql<{ amount: number | null; currency: string | null; url: string | null }[]>`
+        select sum(coalesce(amount_remaining, amount_due))::float8 as amount, min(currency) as currency,
+          (array_agg(hosted_invoice_url order by created desc))[1] as url
+        from public.stripe_invoices where subscription_id = ${sub.id} and status = 'open' and coalesce(amount_remaining, amount_due) > 0`
+      const reason = ended.reason === 'payment_failed' ? 'payment_failed' : ended.reason === 'cancellation_requested' ? 'cancellation_requested' : null
       return await enqueueEmail(sql, {
         type: 'subscription_cancelled',
         to: org.email ?? c?.email,
         organizationId: org.id,
         runId: run.id,
         idempotencyKey: `subscription_cancelled:${sub.id}`,
-        props: { organizationName: org.name, cancelledAt: cancelledAt.toISOString(), dataExportUrl: exported.url, exportExpiresAt: exported.expiresAt, deletionAt: deleteAt },
+        props: {
+          organizationName: org.name, cancelledAt: cancelledAt.toISOString(), dataExportUrl: exported.url, exportExpiresAt: exported.expiresAt, deletionAt: deleteAt,
+          reason, unpaidAmount: unpaid?.amount ?? null, currency: unpaid?.amount ? unpaid.currency : null, unpaidInvoiceUrl: unpaid?.amount ? unpaid.url : null,
+          resubscribeUrl: billingUrl(org.id),
+        },
       })
     })
     await step.sendEvent('schedule-data-deletion', {

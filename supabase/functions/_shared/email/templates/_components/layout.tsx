@@ -34,3 +34,12 @@ export function Layout({ preview, heading, children, reason }: LayoutProps) {
 export function Paragraph({ children }: { children: ReactNode }) {
   return <Text style={{ fontSize: 15, lineHeight: '24px', margin: '0 0 14px' }}>{children}</Text>
 }
+
+/** Numbered steps as a real list: one line each, in HTML and in the text version. */
+export function Steps({ items }: { items: ReactNode[] }) {
+  return (
+    <ol style={{ fontSize: 15, lineHeight: '24px', margin: '0 0 14px', paddingLeft: 22 }}>
+      {items.map((item, i) => <li key={i} style={{ margin: '0 0 6px' }}>{item}</li>)}
+    </ol>
+  )
+}
