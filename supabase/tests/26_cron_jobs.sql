@@ -8,7 +8,7 @@ insert into expected_jobs values
   ('stripe-sync-drain', '* * * * *', 'call billing.service_role_drain_loop()'),
   ('stripe-sync-reconcile', '17 3 * * *',
    $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "reconcile", "days": 3}'::jsonb)$$),
-  ('billing-payment-reminders', '*/5 * * * *',
+  ('billing-payment-reminders', '* * * * *',
    $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "run-due", "work": "payment-reminders"}'::jsonb)$$),
   ('billing-trial-reminders', '* * * * *',
    $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "run-due", "work": "trial-reminders"}'::jsonb)$$),
