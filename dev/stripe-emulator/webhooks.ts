@@ -25,6 +25,8 @@ export interface Attempt {
   status: number | null
   error: string | null
   ms: number
+  /** The backoff chosen after this attempt failed (null when it succeeded or was the last). */
+  retry_in_ms: number | null
 }
 
 export interface Delivery {
@@ -37,6 +39,8 @@ export interface Delivery {
   duplicate: boolean
   fail_first: boolean
   delay_ms: number
+  /** When the event was queued for this endpoint (ms since the epoch). */
+  queued_at: number
   next_at: number
   /** Position of this delivery's first attempt among all first attempts (timestamps can tie). */
   sent_order: number | null
@@ -105,7 +109,7 @@ export class Webhooks {
     this.deliveries.push({
       id: `whd_${++this.seq}`, seq: this.seq, event_id: event.id, event_type: event.type, endpoint_id: endpoint.id,
       state: hold ? 'held' : 'pending', duplicate, fail_first: failFirst, delay_ms: delayMs,
-      next_at: Date.now() + delayMs, sent_order: null, attempts: [],
+      queued_at: Date.now(), next_at: Date.now() + delayMs, sent_order: null, attempts: [],
     })
   }
 
@@ -180,7 +184,8 @@ export class Webhooks {
     } finally {
       this.sending--
     }
-    d.attempts.push({ at: new Date(started).toISOString(), status, error, ms: Date.now() - started })
+    const attempt: Attempt = { at: new Date(started).toISOString(), status, error, ms: Date.now() - started, retry_in_ms: null }
+    d.attempts.push(attempt)
     if (error === null) {
       d.state = 'succeeded'
       if (!d.duplicate) event.pending_webhooks = Math.max(0, event.pending_webhooks - 1)
@@ -189,7 +194,8 @@ export class Webhooks {
       console.error(`stripe-emulator: delivery of ${d.event_id} (${d.event_type}) to ${endpoint.url} failed ${d.attempts.length} times: ${error}`)
     } else {
       d.state = 'pending'
-      d.next_at = Date.now() + (this.emu.options.retryBaseMs ?? 1000) * 2 ** (d.attempts.length - 1)
+      attempt.retry_in_ms = (this.emu.options.retryBaseMs ?? 1000) * 2 ** (d.attempts.length - 1)
+      d.next_at = Date.now() + attempt.retry_in_ms
     }
     this.schedule(0)
   }
