@@ -231,3 +231,69 @@ describe('stripe-webhook requests and storage', () => {
     expect(d.record.mock.calls.map((c) => c[0].customerId)).toEqual(['cus_9', 'cus_9'])
   })
 })
+
+describe('stripe-webhook accepts what Stripe sends and never answers 5xx for what a retry cannot fix', () => {
+  const signedPost = async (sent: unknown, d = deps()) => {
+    const body = JSON.stringify(sent)
+    return { d, ...(await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))) }
+  }
+
+  test('fields Stripe sends as null that we do not read (previous_attributes, request, context, pending_webhooks) are accepted', async () => {
+    for (const sent of [
+      event({ data: { object: { id: 'cus_1', object: 'customer' }, previous_attributes: null } }),
+      event({ request: null }),
+      event({ request: { id: null, idempotency_key: null } }),
+      event({ context: null, pending_webhooks: null }),
+      event({ data: { object: { id: 'cus_1', object: 'customer' }, previous_attributes: 'unexpected' } }),
+    ]) {
+      const { status, d } = await signedPost(sent)
+      expect(status, JSON.stringify(sent)).toBe(200)
+      expect(d.record.mock.calls[0][0].payload).toEqual(sent)
+    }
+  })
+
+  test('fields we read but Stripe may send as null (api_version, account) are recorded as null', async () => {
+    const { status, d } = await signedPost(event({ api_version: null, account: null }))
+    expect(status).toBe(200)
+    expect(d.record.mock.calls[0][0]).toMatchObject({ apiVersion: null, apiVersionMismatch: false, account: null, customerId: 'cus_123' })
+  })
+
+  test('a signed event nested 100,000 levels deep is refused with 400 saying why, and nothing is recorded', async () => {
+    const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)
+    const body = JSON.stringify(event()).replace('"status":"active"', `"status":"active","nested":${deep}`)
+    const d = deps()
+    const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
+    expect(status).toBe(400)
+    expect(out.error).toMatch(/cannot be stored: JSON nested deeper than 100 levels \(at data\.object\.nested\.a\.a/)
+    expect(d.record).not.toHaveBeenCalled()
+  })
+
+  test('lone UTF-16 surrogates in strings and keys become U+FFFD; paired ones (emoji) are kept', async () => {
+    const sent = event({ data: { object: { id: 'cus_s', object: 'customer', name: 'A\uD800 B\uDC00 \uD83D\uDE00', metadata: { ['k\uDBFF']: 'v' } } } })
+    const { status, d } = await signedPost(sent)
+    expect(status).toBe(200)
+    expect(d.record.mock.calls[0][0].payload.data.object).toEqual({ id: 'cus_s', object: 'customer', name: 'A\uFFFD B\uFFFD \uD83D\uDE00', metadata: { 'k\uFFFD': 'v' } })
+  })
+
+  test('an event id longer than 255 characters or a `created` past year 9999 is refused with 400, not stored to fail', async () => {
+    for (const sent of [event({ id: `evt_${'x'.repeat(300)}` }), event({ created: 1e15 })]) {
+      const { status, body, d } = await signedPost(sent)
+      expect(status).toBe(400)
+      expect(body.error).toMatch(/not a Stripe event: (id|created) /)
+      expect(d.record).not.toHaveBeenCalled()
+    }
+  })
+
+  test('a routing field that is no id (too long, with spaces) routes as absent, and the event is still recorded', async () => {
+    const { status, d } = await signedPost(event({ data: { object: { id: 'in_1', object: 'invoice', customer: 'c'.repeat(5000) } } }))
+    expect(status).toBe(200)
+    expect(d.record.mock.calls[0][0]).toMatchObject({ objectType: 'invoice', objectId: 'in_1', customerId: null })
+    const spaced = await signedPost(event({ data: { object: { id: 'ch 1', object: 'charge', customer: { id: 'cus_2' } } } }))
+    expect(spaced.d.record.mock.calls[0][0]).toMatchObject({ objectType: 'charge', objectId: null, customerId: 'cus_2' })
+  })
+
+  test('a customer event without its `object` field still routes to that customer', async () => {
+    const { d } = await signedPost(event({ type: 'customer.updated', data: { object: { id: 'cus_77', email: 'a@b.c' } } }))
+    expect(d.record.mock.calls[0][0]).toMatchObject({ objectType: null, objectId: 'cus_77', customerId: 'cus_77' })
+  })
+})

@@ -44,6 +44,30 @@ describe('stripe-webhook ingestion', () => {
     expect(row).toEqual({ customer_id: 'cus_nul_1', object: { id: 'cus_nul_1', object: 'customer', name: 'Acme\uFFFD Inc', metadata: { 'note\uFFFD': 'x\uFFFDy' } } })
   })
 
+  test('an event with lone UTF-16 surrogates (which Postgres refuses) is recorded with U+FFFD in their place', async () => {
+    const e = fakeEvent('customer.updated', { id: 'cus_sur_1', object: 'customer', name: 'Acme \uD800 Inc', metadata: { 'k\uDC00': '\uD83D\uDE00' } })
+    const res = await postSigned(JSON.stringify(e))
+    expect(res.status).toBe(200)
+    const [row] = await sql`select payload -> 'data' -> 'object' as object from billing.stripe_events where id = ${e.id}`
+    expect(row.object).toEqual({ id: 'cus_sur_1', object: 'customer', name: 'Acme \uFFFD Inc', metadata: { 'k\uFFFD': '\uD83D\uDE00' } })
+  })
+
+  test('an event nested 10,000 levels deep is refused with 400 saying why, and nothing is stored', async () => {
+    const e = fakeEvent('customer.updated', { id: 'cus_deep_1', object: 'customer' })
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)
+    const res = await postSigned(JSON.stringify(e).replace('"object":"customer"', `"object":"customer","nested":${deep}`))
+    expect(res.status).toBe(400)
+    expect((await res.json()).error).toMatch(/nested deeper than 100 levels/)
+    expect(await sql`select 1 from billing.stripe_events where id = ${e.id}`).toHaveLength(0)
+  })
+
+  test('an event with `previous_attributes: null` is recorded', async () => {
+    const e = { ...fakeEvent('customer.updated', { id: 'cus_prev_null', object: 'customer' }), request: null }
+    const res = await postSigned(JSON.stringify({ ...e, data: { ...e.data, previous_attributes: null } }))
+    expect(res.status).toBe(200)
+    expect(await sql`select 1 from billing.stripe_events where id = ${e.id}`).toHaveLength(1)
+  })
+
   test('a thin event is stored and the sync finishes it, starting no workflow', async () => {
     const thin = { id: `evt_test_${Date.now()}thin`, object: 'v2.core.event', type: 'v1.billing.meter.no_meter_found', created: new Date().toISOString(), livemode: false, related_object: null }
     const res = await postSigned(JSON.stringify(thin))

@@ -8,6 +8,8 @@ import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts
 import { toMs } from '../../supabase/functions/_shared/workflows/duration.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
 import { toWorkflowEvent } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
+import { paymentMetrics } from '../../supabase/functions/_shared/workflows/billing/payment-metrics.ts'
+import { keyOf } from '../../supabase/functions/_shared/workflows/keys.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
@@ -238,3 +240,51 @@ describe('workflow engine', () => {
   })
 })
 
+
+describe('trigger keys come from validated ids only', () => {
+  const charge = (object: Record<string, unknown>) => ({ name: 'charge.succeeded', id: uniq('evt'), data: { object, previous_attributes: null, customerId: null }, ts: Date.now() })
+
+  test('a charge without its `object` field starts payment-metrics under charge:<id>, not undefined:<id>', async () => {
+    const id = `ch_${uniq('noobj')}`
+    const result = await dispatch(sql, [paymentMetrics], charge({ id, amount: 0, currency: 'usd' }))
+    expect(result.started).toHaveLength(1)
+    const [run] = await sql`select trigger_key, status from billing.workflow_runs where id = ${result.started[0].runId}`
+    expect(run.trigger_key).toBe(`charge:${id}`)
+  })
+
+  test('an event without a valid id for the key starts no run and says why in ops.workflow_failures', async () => {
+    for (const bad of [{ object: 'charge', amount: 100 }, { object: 'charge', id: { nested: true } }, { object: 'charge', id: 'ch with spaces' }]) {
+      const e = charge(bad)
+      const result = await dispatch(sql, [paymentMetrics], e)
+      expect(result.started).toEqual([])
+      expect(result.unstartable).toEqual([{ workflowId: 'payment-metrics', reason: expect.stringMatching(/^not started: charge\.succeeded .* lacks a valid id/) }])
+      const rows = await sql`select trigger_key, failed_step, last_error from ops.workflow_failures where workflow_id = 'payment-metrics' and trigger_key = ${`unstartable:${e.id}`}`
+      expect(rows).toEqual([{ trigger_key: `unstartable:${e.id}`, failed_step: 'start', last_error: result.unstartable[0].reason }])
+      expect(await sql`select 1 from billing.workflow_runs where workflow_id = 'payment-metrics' and trigger_key like 'charge:%' and event ->> 'id' = ${e.id}`).toEqual([])
+    }
+  })
+
+  test('a key function that throws on a malformed payload leaves the same explained failure, once per event', async () => {
+    const id = uniq('wf')
+    const wf = defineWorkflow({ id, triggers: [id], key: (e) => `x:${(e.data.object as { id: { toString(): string } }).id.toString()}` }, async () => 'ok')
+    const e = ev(id, { object: {} })
+    await dispatch(sql, [wf], e)
+    await dispatch(sql, [wf], e)
+    const rows = await sql`select status, last_error from billing.workflow_runs where workflow_id = ${id}`
+    expect(rows).toHaveLength(1)
+    expect(rows[0]).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/could not be read from .*TypeError|could not be read from .*Cannot read/) })
+  })
+
+  test('key parts are ids or integers: undefined, null, NaN, objects and text with spaces make no key', () => {
+    expect(keyOf('trial', 'sub_1', 1700000000)).toBe('trial:sub_1:1700000000')
+    expect(keyOf('price', 'gold-monthly.v2')).toBe('price:gold-monthly.v2')
+    for (const bad of [undefined, null, Number.NaN, 1.5, '', 'a b', {}, 'x'.repeat(256), '\u0000']) expect(keyOf('k', bad)).toBeNull()
+  })
+
+  test('previous_attributes reaches the workflows only when it is an object', () => {
+    const base = { id: 'evt_p', type: 'customer.updated', created: new Date(0), customerId: 'cus_x', objectId: 'cus_x' }
+    const of = (previous: unknown) => toWorkflowEvent({ ...base, payload: { data: { object: { id: 'cus_x' }, previous_attributes: previous } } as never }).data.previous_attributes
+    expect(of({ email: 'old@example.test' })).toEqual({ email: 'old@example.test' })
+    expect([of(null), of('text'), of([1])]).toEqual([null, null, null])
+  })
+})

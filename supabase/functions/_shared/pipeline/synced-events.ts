@@ -7,13 +7,18 @@ import type { SyncedEvent, SyncedEventsHandler } from '../sync/handoff.ts'
 import type { Workflow, WorkflowEvent } from '../workflows/define.ts'
 import { dispatch } from '../workflows/dispatch.ts'
 
+function asObject(value: unknown): Record<string, unknown> | null {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null
+}
+
 export function toWorkflowEvent(e: SyncedEvent): WorkflowEvent {
   // Thin events and payloads redacted by a GDPR deletion carry no snapshot.
-  const data = (e.payload as { data?: { object?: Record<string, unknown>; previous_attributes?: Record<string, unknown> } }).data
+  const data = (e.payload as { data?: { object?: unknown; previous_attributes?: unknown } }).data
   return {
     name: e.type,
     id: e.id,
-    data: { object: data?.object ?? {}, previous_attributes: data?.previous_attributes ?? null, customerId: e.customerId },
+    // The inbox does not validate previous_attributes (Stripe sends null too): only an object is one.
+    data: { object: asObject(data?.object) ?? {}, previous_attributes: asObject(data?.previous_attributes), customerId: e.customerId },
     ts: e.created.getTime(),
   }
 }

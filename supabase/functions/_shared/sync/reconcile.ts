@@ -2,6 +2,7 @@
 // (deliveries that never arrived). Recorded events flow through the queue like webhooks do.
 import type postgres from 'postgres'
 import type Stripe from 'stripe'
+import { NonRetriableError } from '../errors.ts'
 import { limited, type Bucket } from '../stripe/limiter.ts'
 import { StripeEvent, toRecorded } from '../webhook/envelope.ts'
 import { recordEvent } from '../webhook/record.ts'
@@ -29,7 +30,17 @@ export async function reconcile(sql: postgres.Sql, stripe: Stripe, bucket: Bucke
         console.error(`stripe-sync: reconcile skipped ${raw.id}: not a well-formed event`)
         continue
       }
-      if (await recordEvent(sql, toRecorded(parsed.data, 'events-api'))) report.recorded.push(raw.id)
+      let row
+      try {
+        row = toRecorded(parsed.data, 'events-api')
+      } catch (err) {
+        // Content no retry can store (see jsonb.ts): skipped with its reason, not a reconcile that fails forever.
+        if (!(err instanceof NonRetriableError)) throw err
+        report.invalid.push(raw.id)
+        console.error(`stripe-sync: reconcile skipped ${raw.id}: ${err.message}`)
+        continue
+      }
+      if (await recordEvent(sql, row)) report.recorded.push(raw.id)
     }
     if (!page.has_more || page.data.length === 0) break
     startingAfter = page.data[page.data.length - 1].id

@@ -4,17 +4,24 @@ import { STRIPE_API_VERSION } from '../stripe/client.ts'
 import { jsonbSafe } from '../jsonb.ts'
 import { routeEvent } from '../stripe/routing.ts'
 
-// Loose objects: the inbox keeps the event exactly as Stripe signed it (request, pending_webhooks,
-// data.previous_attributes, fields of later API versions), checking only what routing relies on.
+// Loose objects: the inbox keeps the event exactly as Stripe signed it, checking only the fields the
+// inbox row and routing read. What we do not read (request, pending_webhooks, context,
+// data.previous_attributes, fields of later API versions) is never a reason to refuse a signed event:
+// Stripe sends several of them as null, and a refusal would be retried for three days and then lost.
+// The optional fields we do read may be null or absent alike.
+// Bounds on what the inbox row stores: an id longer than Stripe's 255 characters could not be indexed,
+// a `created` past year 9999 is no time Postgres or Date can hold; either would fail on every retry.
+const EVENT_ID = z.string().startsWith('evt_').max(255)
+
 export const StripeEvent = z.looseObject({
-  id: z.string().startsWith('evt_'),
+  id: EVENT_ID,
   object: z.literal('event'),
-  type: z.string().min(1),
-  api_version: z.string().nullable().optional(),
-  account: z.string().optional(),
-  created: z.number().int(),
+  type: z.string().min(1).max(255),
+  api_version: z.string().nullish(),
+  account: z.string().nullish(),
+  created: z.number().int().min(0).max(253402300799),
   livemode: z.boolean(),
-  data: z.looseObject({ object: z.record(z.string(), z.unknown()), previous_attributes: z.record(z.string(), z.unknown()).optional() }),
+  data: z.looseObject({ object: z.record(z.string(), z.unknown()) }),
 })
 export type StripeEventEnvelope = z.infer<typeof StripeEvent>
 
@@ -22,9 +29,9 @@ export type StripeEventEnvelope = z.infer<typeof StripeEvent>
 // changed, `created` as an ISO time. The product acts on none of them, but a signed one is Stripe's and
 // is recorded and acknowledged like any other type it does not act on, rather than refused and retried.
 export const ThinStripeEvent = z.looseObject({
-  id: z.string().startsWith('evt_'),
+  id: EVENT_ID,
   object: z.literal('v2.core.event'),
-  type: z.string().min(1),
+  type: z.string().min(1).max(255),
   created: z.iso.datetime({ offset: true }),
   livemode: z.boolean(),
   context: z.string().nullable().optional(),

@@ -2,6 +2,7 @@
 // It answers 2xx only after the event row has committed, and 503 when the database cannot take it, so
 // that Stripe retries (DESIGN rule 6).
 import { HttpError } from '../errors.ts'
+import { JsonTooDeepError } from '../jsonb.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
 import { StripeEvent, ThinStripeEvent, toRecorded, toRecordedThin, type RecordedEvent } from './envelope.ts'
@@ -21,12 +22,18 @@ export interface WebhookDeps {
 
 /** A snapshot event (v1) or a thin one (v2), as its inbox row; 400 for a signed body that is neither. */
 function toInboxRow(event: unknown, verifiedBy: string): RecordedEvent {
-  const v1 = StripeEvent.safeParse(event)
-  if (v1.success) return toRecorded(v1.data, verifiedBy)
-  const thin = ThinStripeEvent.safeParse(event)
-  if (thin.success) return toRecordedThin(thin.data, verifiedBy)
-  const issue = v1.error.issues[0]
-  throw new HttpError(400, `signed body is not a Stripe event: ${issue?.path.join('.')} ${issue?.message}`)
+  try {
+    const v1 = StripeEvent.safeParse(event)
+    if (v1.success) return toRecorded(v1.data, verifiedBy)
+    const thin = ThinStripeEvent.safeParse(event)
+    if (thin.success) return toRecordedThin(thin.data, verifiedBy)
+    const issue = v1.error.issues[0]
+    throw new HttpError(400, `signed body is not a Stripe event: ${issue?.path.join('.')} ${issue?.message}`)
+  } catch (err) {
+    // Content no retry can make storable (nesting past the limit): refused now, not 5xx for three days.
+    if (err instanceof JsonTooDeepError) throw new HttpError(400, `signed event cannot be stored: ${err.message}`, { cause: err })
+    throw err
+  }
 }
 
 export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Promise<Response> {

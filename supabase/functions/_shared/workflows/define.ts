@@ -50,8 +50,9 @@ export interface WorkflowConfig {
   triggers: string[]
   /** Only trigger events for which this holds start a run (default: all of them). */
   when?: (event: WorkflowEvent) => boolean
-  /** What makes two triggers the same run (default: the event id). */
-  key?: (event: WorkflowEvent) => string
+  /** What makes two triggers the same run (default: the event id); null when the event lacks the ids it
+   *  needs (build it with keys.ts' keyOf): the run does not start and ops.workflow_failures says why. */
+  key?: (event: WorkflowEvent) => string | null
   /** Total attempts before the run fails (default 4: the first and three retries). */
   retries?: number
   /** The key under which a pending run of this workflow can be cancelled. */

@@ -2,20 +2,21 @@
 // subscription of the same customer that starts (not a declined first payment) cancels it before it is
 // due; and at run time it checks again that the organization has not resubscribed.
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
+import { keyOf } from '../keys.ts'
 import { idOf } from './lookups.ts'
 import { startsSubscription } from './subscription-created.ts'
 
 function resubscribed(e: WorkflowEvent): string | null {
   const c = idOf((e.data.object as { customer?: unknown }).customer)
-  return c && startsSubscription(e) ? `customer:${c}` : null
+  return startsSubscription(e) ? keyOf('customer', c) : null
 }
 
 export const dataDeletion = defineWorkflow(
   {
     id: 'data-deletion',
     triggers: ['data/deletion.scheduled'],
-    key: (e) => `organization:${e.data.organizationId}:${e.id}`,
-    cancelKey: (e) => (e.data.customerId ? `customer:${e.data.customerId}` : null),
+    key: (e) => keyOf('organization', e.data.organizationId, e.id),
+    cancelKey: (e) => keyOf('customer', e.data.customerId),
     // Only a subscription that starts (paid, or trialing) counts as subscribing again, not a declined attempt.
     cancelOn: ['customer.subscription.created', 'customer.subscription.updated'].map((name) => ({ event: name, key: resubscribed })),
   },

@@ -4,6 +4,7 @@
 // event names the invoice; its number, amount, payment time and link come from the mirror (Stripe's state).
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow } from '../define.ts'
+import { keyOf } from '../keys.ts'
 import { customer, idOf, mirroredInvoice, organizationExpected, organizationForCustomer } from './lookups.ts'
 import { subscriptionOfInvoice } from './payment-failed.ts'
 
@@ -14,7 +15,7 @@ interface PaidInvoice {
 }
 
 export const invoicePaid = defineWorkflow(
-  { id: 'invoice-paid', triggers: ['invoice.paid', 'invoice.payment_succeeded'], key: (e) => `invoice:${(e.data.object as PaidInvoice).id}` },
+  { id: 'invoice-paid', triggers: ['invoice.paid', 'invoice.payment_succeeded'], key: (e) => keyOf('invoice', (e.data.object as PaidInvoice).id) },
   async ({ event, step, sql, run }) => {
     const inv = event.data.object as PaidInvoice
     const customerId = idOf(inv.customer)

@@ -1,6 +1,7 @@
 // What the billing workflows read: the organization of a Stripe customer, the customer as mirrored,
 // and the product's settings. Reads happen inside steps so a retried run sees the same answers.
 import type postgres from 'postgres'
+import { validIdOf } from '../keys.ts'
 
 export interface OrganizationRow {
   id: string
@@ -25,12 +26,8 @@ export interface Settings {
   data_deletion_delay_ms: number
 }
 
-/** The id of an expandable Stripe field (an id, or the expanded object). */
-export function idOf(value: unknown): string | null {
-  if (typeof value === 'string') return value
-  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id
-  return null
-}
+/** The id of an expandable Stripe field (an id, or the expanded object), when it is id-like. */
+export const idOf = validIdOf
 
 export async function organizationForCustomer(sql: postgres.Sql, customerId: string | null): Promise<OrganizationRow | undefined> {
   if (!customerId) return undefined

@@ -8,6 +8,7 @@ import type postgres from 'postgres'
 import { enqueueEmail } from '../../email/outbox.ts'
 import { NonRetriableError } from '../../errors.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
+import { keyOf } from '../keys.ts'
 import { billingUrl } from '../../app-urls.ts'
 import { customer, idOf, mirroredInvoice, organizationExpected, organizationForCustomer, settings } from './lookups.ts'
 
@@ -27,7 +28,7 @@ export function subscriptionOfInvoice(inv: InvoiceObject): string | null {
 
 const subscriptionKey = (e: WorkflowEvent) => {
   const inv = e.data.object as InvoiceObject
-  return `subscription:${subscriptionOfInvoice(inv) ?? inv.id}`
+  return keyOf('subscription', subscriptionOfInvoice(inv) ?? inv.id)
 }
 
 export const paymentFailed = defineWorkflow(
@@ -39,7 +40,7 @@ export const paymentFailed = defineWorkflow(
     // Dunning is for renewals and other invoices of a subscription that has started.
     when: (e) => (e.data.object as InvoiceObject).billing_reason !== 'subscription_create',
     // One notice and one reminder per failed invoice, however many retries fail.
-    key: (e) => `invoice:${(e.data.object as InvoiceObject).id}`,
+    key: (e) => keyOf('invoice', (e.data.object as InvoiceObject).id),
     cancelKey: subscriptionKey,
     cancelOn: [
       { event: 'invoice.paid', key: subscriptionKey },

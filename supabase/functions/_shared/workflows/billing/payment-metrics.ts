@@ -8,6 +8,7 @@
 // key makes a payment count once.
 import type postgres from 'postgres'
 import { defineWorkflow } from '../define.ts'
+import { keyOf } from '../keys.ts'
 import { idOf } from './lookups.ts'
 
 interface InvoicePayment {
@@ -65,7 +66,7 @@ async function collected(sql: postgres.Sql, o: Paid): Promise<Collected[]> {
 }
 
 export const paymentMetrics = defineWorkflow(
-  { id: 'payment-metrics', triggers: ['invoice.payment_succeeded', 'charge.succeeded'], key: (e) => `${(e.data.object as Paid).object}:${(e.data.object as Paid).id}` },
+  { id: 'payment-metrics', triggers: ['invoice.payment_succeeded', 'charge.succeeded'], key: (e) => keyOf(e.name.split('.')[0], (e.data.object as Paid).id) },
   async ({ event, step, sql }) => {
     const o = event.data.object as Paid
     return await step.run('record-payment-metrics', async () => {

@@ -8,10 +8,11 @@ import { env } from '../../env.ts'
 import { billingUrl } from '../../app-urls.ts'
 import { createExportLink } from '../../exports/create.ts'
 import { defineWorkflow } from '../define.ts'
+import { keyOf } from '../keys.ts'
 import { customer, idOf, mirroredSubscription, organizationForCustomer, settings } from './lookups.ts'
 
 export const subscriptionCancelled = defineWorkflow(
-  { id: 'subscription-cancelled', triggers: ['customer.subscription.deleted'], key: (e) => `subscription:${(e.data.object as { id: string }).id}` },
+  { id: 'subscription-cancelled', triggers: ['customer.subscription.deleted'], key: (e) => keyOf('subscription', (e.data.object as { id: string }).id) },
   async ({ event, step, sql, run, now }) => {
     const sub = event.data.object as { id: string; customer: unknown }
     const customerId = idOf(sub.customer)

@@ -8,6 +8,7 @@ import { billingUrl } from '../../app-urls.ts'
 import { billingCycle } from '../../email/format.ts'
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
+import { keyOf } from '../keys.ts'
 import { customer, idOf, mirroredSubscription, organizationForCustomer, settings } from './lookups.ts'
 
 /** What the payload is read for: routing only (which subscription and customer, and whether it started). */
@@ -41,7 +42,7 @@ export const subscriptionCreated = defineWorkflow(
     id: 'subscription-created',
     triggers: ['customer.subscription.created', 'customer.subscription.updated'],
     when: startsSubscription,
-    key: (e) => `subscription:${(e.data.object as SubscriptionObject).id}`,
+    key: (e) => keyOf('subscription', (e.data.object as SubscriptionObject).id),
   },
   async ({ event, step, sql, run, now }) => {
     const sub = event.data.object as SubscriptionObject

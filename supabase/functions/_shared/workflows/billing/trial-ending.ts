@@ -4,12 +4,14 @@
 // mirror's); a reminder for a trial end Stripe no longer has (the trial was changed) sends nothing.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
+import { keyOf } from '../keys.ts'
 import { appUrl, billingUrl } from '../../app-urls.ts'
 import { customer, organizationForCustomer } from './lookups.ts'
 
 function trialOf(e: WorkflowEvent): { subscriptionId: string; trialEnd: number; customerId: string | null } {
   if (e.name === 'trial/expiration-reminder') {
-    return { subscriptionId: String(e.data.subscriptionId), trialEnd: Number(e.data.trialEnd), customerId: (e.data.customerId as string) ?? null }
+    const { subscriptionId, trialEnd, customerId } = e.data as { subscriptionId?: string; trialEnd?: number; customerId?: string }
+    return { subscriptionId: subscriptionId as string, trialEnd: trialEnd as number, customerId: customerId ?? null }
   }
   const sub = e.data.object as { id: string; trial_end: number; customer: string }
   return { subscriptionId: sub.id, trialEnd: sub.trial_end, customerId: typeof sub.customer === 'string' ? sub.customer : null }
@@ -20,7 +22,7 @@ export const trialEnding = defineWorkflow(
     id: 'trial-ending',
     triggers: ['trial/expiration-reminder', 'customer.subscription.trial_will_end'],
     // Both triggers of one trial are the same run: the email goes once.
-    key: (e) => { const t = trialOf(e); return `trial:${t.subscriptionId}:${t.trialEnd}` },
+    key: (e) => { const t = trialOf(e); return keyOf('trial', t.subscriptionId, t.trialEnd) },
   },
   async ({ event, step, sql, run }) => {
     const t = trialOf(event)
