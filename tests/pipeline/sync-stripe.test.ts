@@ -148,6 +148,32 @@ describe('sync against Stripe', () => {
     expect(row).toEqual({ name: 'Nul\uFFFD Ltd', metadata: { ref: 'a\uFFFDb' } })
   })
 
+  test('a customer whose name Stripe returns with a lone UTF-16 surrogate (which Postgres refuses) is synced, with U+FFFD in its place', async () => {
+    const c = await s.stripe.customers.create({ email: 'surrogate@example.test', name: 'placeholder' })
+    // The official client cannot send a lone surrogate (it form-encodes), but Stripe's JSON can carry one.
+    Object.assign(s.running.emu.find(c.id)!, { name: 'Half \uD83D Ltd', metadata: { ref: 'x\uDE00y' } })
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, s.eventsOf(c.id))
+    const report = await runWorker(sql, syncer(queue), { queue })
+    expect(report.retried).toEqual([])
+    expect(await statusOf(events)).toEqual([{ status: 'processed', n: events.length }])
+    const [row] = await sql`select name, metadata from public.stripe_customers where id = ${c.id}`
+    expect(row).toEqual({ name: 'Half \uFFFD Ltd', metadata: { ref: 'x\uFFFDy' } })
+  })
+
+  test('a customer Stripe returns nested past 100 levels is a dead letter at once, saying why, not retried', async () => {
+    const c = await s.stripe.customers.create({ email: 'deep@example.test' })
+    let deep: Record<string, unknown> = { end: true }
+    for (let i = 0; i < 200; i++) deep = { a: deep }
+    Object.assign(s.running.emu.find(c.id)!, { deep })
+    const queue = await newQueue()
+    const events = await queueEvents(sql, queue, s.eventsOf(c.id))
+    const report = await runWorker(sql, syncer(queue), { queue })
+    expect(report.retried).toEqual([])
+    expect(report.dead).toEqual([expect.objectContaining({ error: expect.stringMatching(/nested deeper than 100 levels \(at deep\.a\.a/) })])
+    expect(await statusOf(events)).toEqual([{ status: 'dead', n: events.length }])
+  })
+
   test('deleting a subscribed customer in Stripe cancels its subscriptions, and the mirror and organization follow', async () => {
     const c = await stripeCustomer()
     const queue = await newQueue()

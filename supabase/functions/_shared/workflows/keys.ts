@@ -3,8 +3,8 @@
 // failed on every retry. A part that is not a plausible id makes the whole key null: the run cannot
 // start, and dispatch records why (ops.workflow_failures).
 
-/** Stripe ids (`ch_1N...`), custom product and price ids, UUIDs, and time stamps as numbers. */
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,254}$/
+/** Stripe ids (`ch_1N...`), custom product and price ids, UUIDs, internal event keys (`<run>:<step>`). */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}$/
 
 /** The value when it is a usable key part (a non-empty id-like string or a finite integer), else null. */
 export function keyPart(value: unknown): string | null {
