@@ -117,6 +117,36 @@ describe('who may call it', () => {
   })
 })
 
+describe('every input is validated into a 4xx naming the field', () => {
+  it('refuses an organization name Postgres cannot store (U+0000, a lone surrogate) or a control character, with 422 naming `name`', async () => {
+    for (const name of ['Acme\u0000 Inc', 'Acme \uD800', 'Acme\nInc', 'Acme\u0085']) {
+      const r = await api(owner.token, 'POST', '/organizations', { name })
+      expect(r.status, JSON.stringify(name)).toBe(422)
+      expect(r.body.error).toMatchObject({ code: 'invalid_body', message: expect.stringMatching(/^name: /) })
+    }
+    for (const [body, message] of [[{ name: 42 }, /^name: give the organization a name as text/], [[], /^body: /], [{}, /^name: /], [null, /^body: /]] as const) {
+      const r = await api(owner.token, 'POST', '/organizations', JSON.stringify(body))
+      expect(r.status, JSON.stringify(body)).toBe(422)
+      expect(r.body.error.message).toMatch(message)
+    }
+    expect(await sql`select 1 from public.organization_members where user_id = ${owner.id}`).toHaveLength(1)
+  })
+
+  it('keeps names with accents, emoji and inner spaces, trimmed', async () => {
+    const r = await api(stranger.token, 'POST', '/organizations', { name: '  Café 😀  Ltd ' })
+    expect(r.status).toBe(201)
+    expect(r.body.organization.name).toBe('Café 😀  Ltd')
+  })
+
+  it('refuses a price id that is no Stripe id with 422 naming `price_id`, before asking Stripe', async () => {
+    for (const price_id of ['price_\u0000', 'price with spaces', 7, 'p'.repeat(300)]) {
+      const r = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id })
+      expect(r.status, JSON.stringify(price_id)).toBe(422)
+      expect(r.body.error.message).toMatch(/^price_id: /)
+    }
+  })
+})
+
 describe('checkout, sync-now, portal and export', () => {
   it('creates the Stripe customer before payment, and the page state right after paying', async () => {
     const r = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })

@@ -6,6 +6,7 @@ import { readBodyLimited } from '../http.ts'
 import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from './actions.ts'
 import { verifyCaller, type JwtKeys } from './caller.ts'
 import { BillingError } from './errors.ts'
+import { CheckoutBody, CreateOrganizationBody } from './inputs.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
 // The web app calls from its own origin; the bearer token (not a cookie) is the credential, so any
@@ -42,12 +43,12 @@ export async function handleBilling(req: Request, deps: BillingDeps & { jwt: Jwt
     let m: RegExpExecArray | null
     if (route === 'GET /organizations') return reply(200, { organizations: await listOrganizations(deps.sql, caller) })
     if (route === 'POST /organizations') {
-      const { name } = await body(req, z.object({ name: z.string().trim().min(1, 'give the organization a name').max(200) }))
+      const { name } = await body(req, CreateOrganizationBody)
       return reply(201, { organization: await createOrganization(deps.sql, caller, name) })
     }
     if ((m = new RegExp(`^GET /organizations/(${UUID})$`).exec(route))) return reply(200, await overview(deps.sql, caller, m[1]))
     if ((m = new RegExp(`^POST /organizations/(${UUID})/checkout$`).exec(route))) {
-      const { price_id } = await body(req, z.object({ price_id: z.string().min(1, 'choose a plan') }))
+      const { price_id } = await body(req, CheckoutBody)
       return reply(200, { url: await startCheckout(deps, caller, m[1], price_id) })
     }
     if ((m = new RegExp(`^POST /organizations/(${UUID})/portal$`).exec(route))) return reply(200, { url: await openPortal(deps, caller, m[1]) })
@@ -72,6 +73,12 @@ export async function handleBilling(req: Request, deps: BillingDeps & { jwt: Jwt
     const pg = err as { code?: string; message?: string }
     if (pg?.code === '42501') return reply(403, { error: { code: 'forbidden', message: 'You are not allowed to do that.' } })
     if (pg?.code === '23514') return reply(422, { error: { code: 'invalid_body', message: 'That value is not allowed.' } })
+    // Postgres' data exceptions (class 22: a value it cannot store or read) are the input's fault; the
+    // schemas in inputs.ts should catch them first, so log it as a gap in them.
+    if (pg?.code?.startsWith?.('22')) {
+      console.error(`billing: ${route}: input Postgres refused (${pg.code}) got past validation: ${pg.message}`)
+      return reply(422, { error: { code: 'invalid_body', message: 'A value in the request cannot be stored.' } })
+    }
     console.error(`billing: ${route} failed`, err)
     return reply(500, { error: { code: 'internal', message: 'Something went wrong on our side. Try again; if it keeps failing, contact support.' } })
   }

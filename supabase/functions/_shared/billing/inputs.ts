@@ -1,0 +1,27 @@
+// Every input the billing API takes, checked at the boundary so that bad input is a 422 naming the
+// field, never a 500 from Postgres (which cannot store U+0000 or a lone UTF-16 surrogate) or Stripe.
+// Path ids are checked by the routes (UUIDs); the caller's token by caller.ts; these are the bodies.
+import { z } from 'zod'
+
+/** C0 controls (U+0000 included), DEL and C1 controls: nothing a person means in a name. */
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/
+/** A UTF-16 surrogate without its pair: not a character, and refused by Postgres. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/** A one-line text a person typed (an organization's name), trimmed. */
+export function personText(what: string, max: number) {
+  return z
+    .string(`give ${what} as text`)
+    .trim()
+    .min(1, `give ${what}`)
+    .max(max, `${what} is longer than ${max} characters`)
+    .refine((s) => !CONTROL.test(s), 'must not contain control characters (such as U+0000 or a line break)')
+    .refine((s) => !LONE_SURROGATE.test(s), 'contains an invalid character (a lone UTF-16 surrogate)')
+}
+
+/** A Stripe id as the API writes them (`price_1N...`). */
+const stripeId = (what: string) =>
+  z.string(`choose ${what}`).min(1, `choose ${what}`).max(255, `${what} is not a Stripe id`).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, `${what} is not a Stripe id`)
+
+export const CreateOrganizationBody = z.object({ name: personText('the organization a name', 200) })
+export const CheckoutBody = z.object({ price_id: stripeId('a plan') })
