@@ -191,5 +191,110 @@ describe('the outbox\'s bookkeeping', () => {
     } finally {
       delete process.env.EMAILS_DISABLED
     }
+
+const reminder = (to: string, key = uniq('drain')) =>
+  ({ type: 'payment_reminder' as const, to, idempotencyKey: key, props: { organizationName: 'Acme', paymentUrl: 'http://x.test/pay', updatePaymentUrl: 'http://x.test/billing' } })
+
+/** A stand-in for Resend's batch endpoint: dedupes on Idempotency-Key as Resend does; `drop` loses answers. */
+async function fakeResendBatch(opts: { drop?: number; refuse?: (to: string[]) => boolean } = {}) {
+  const calls: { at: number; key: string; to: string[] }[] = []
+  const delivered = new Map<string, number>()
+  const answers = new Map<string, string>()
+  let drops = opts.drop ?? 0
+  const server = http.createServer((req, res) => {
+    let data = ''
+    req.on('data', (d) => (data += d))
+    req.on('end', () => {
+      const key = String(req.headers['idempotency-key'])
+      const body = JSON.parse(data)
+      const to: string[] = req.url === '/emails/batch' ? body.map((m: { to: string[] }) => m.to[0]) : [body.to[0]]
+      calls.push({ at: Date.now(), key, to })
+      if (opts.refuse?.(to)) {
+        res.writeHead(422, { 'content-type': 'application/json' })
+        return res.end(JSON.stringify({ name: 'validation_error', message: 'Invalid `to` field' }))
+      }
+      let answer = answers.get(key)
+      if (!answer) {
+        for (const t of to) delivered.set(t, (delivered.get(t) ?? 0) + 1)
+        const ids = to.map((_, i) => ({ id: `msg_${calls.length}_${i}` }))
+        answers.set(key, (answer = JSON.stringify(req.url === '/emails/batch' ? { data: ids } : ids[0])))
+      }
+      if (drops-- > 0) return req.socket.destroy() // delivered, but the answer is lost
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(answer)
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  process.env.EMAIL_TRANSPORT = 'resend'
+  process.env.RESEND_API_KEY = 're_test_key'
+  process.env.RESEND_API_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { calls, delivered, close: () => new Promise((r) => server.close(r)) }
+}
+
+describe('draining the outbox at the transport\'s limit', () => {
+  afterEach(() => {
+    delete process.env.RESEND_REQUESTS_PER_SECOND
+  })
+
+  test('one worker run sends every due email over SMTP, not 20 of them', async () => {
+    process.env.EMAIL_TRANSPORT = 'smtp'
+    process.env.SMTP_HOST = '127.0.0.1'
+    process.env.SMTP_PORT = String(stackProfile.ports.smtp)
+    const to = Array.from({ length: 45 }, () => `${uniq('smtpdrain')}@example.test`)
+    const ids = await Promise.all(to.map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
+    const report = await deliverDueEmails(sql, { ids })
+    expect(report.sent.sort()).toEqual([...ids].sort())
+    expect(await sql`select count(*)::int as n from billing.email_outbox where id = any(${ids}::uuid[]) and status = 'sent'`).toEqual([{ n: 45 }])
+    for (const t of [to[0], to[44]]) expect(await mailsTo(t)).toHaveLength(1)
+  })
+
+  test('Resend gets batches of up to 100 emails, each under its own Idempotency-Key, paced to its rate limit', async () => {
+    const api = await fakeResendBatch()
+    process.env.RESEND_REQUESTS_PER_SECOND = '4'
+    const to = Array.from({ length: 150 }, () => `${uniq('batch')}@example.test`)
+    const ids = await Promise.all(to.map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
+    const report = await deliverDueEmails(sql, { ids })
+    await api.close()
+    expect(report.sent.sort()).toEqual([...ids].sort())
+    const mine = api.calls.filter((c) => c.to.some((t) => to.includes(t)))
+    expect(mine.map((c) => c.to.length).sort((a, b) => b - a)).toEqual([100, 50])
+    expect(new Set(mine.map((c) => c.key)).size).toBe(2)
+    expect(mine.every((c) => c.key.startsWith('batch:'))).toBe(true)
+    expect(mine[1].at - mine[0].at).toBeGreaterThanOrEqual(240) // 4 requests/s: 250 ms apart (timer slack)
+    const rows = await sql`select status, provider_message_id, batch_key from billing.email_outbox where id = any(${ids}::uuid[])`
+    expect(rows.every((r) => r.status === 'sent' && r.provider_message_id?.startsWith('msg_') && r.batch_key)).toBe(true)
+    expect(to.every((t) => api.delivered.get(t) === 1)).toBe(true)
+  })
+
+  test('a batch whose answer was lost is sent again with the same members and key, and delivered once', async () => {
+    const api = await fakeResendBatch({ drop: 1 })
+    const to = Array.from({ length: 30 }, () => `${uniq('lost')}@example.test`)
+    const ids = await Promise.all(to.map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
+    const first = await deliverDueEmails(sql, { ids })
+    expect(first.retrying.map((r) => r.id).sort()).toEqual([...ids].sort())
+    // Another email becomes due meanwhile: it must not join the batch Resend has already seen.
+    const extra = `${uniq('late')}@example.test`
+    const { id: extraId } = await enqueueEmail(sql, reminder(extra))
+    const again = await deliverDueEmails(sql, { now: new Date(Date.now() + 3_600_000), ids: [...ids, extraId] })
+    await api.close()
+    expect(again.sent).toEqual(expect.arrayContaining(ids))
+    const batchCalls = api.calls.filter((c) => c.to.some((t) => to.includes(t)))
+    expect(batchCalls).toHaveLength(2)
+    expect(batchCalls[1].key).toBe(batchCalls[0].key)
+    expect([...batchCalls[1].to].sort()).toEqual([...to].sort())
+    expect(to.every((t) => api.delivered.get(t) === 1)).toBe(true)
+    expect(api.delivered.get(extra)).toBe(1)
+  })
+
+  test('a batch Resend refuses whole (one bad address) is sent one by one: only the bad email fails', async () => {
+    const bad = `${uniq('bad')}@example.test`
+    const api = await fakeResendBatch({ refuse: (to) => to.includes(bad) })
+    const good = Array.from({ length: 5 }, () => `${uniq('good')}@example.test`)
+    const ids = await Promise.all([...good, bad].map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
+    const report = await deliverDueEmails(sql, { ids })
+    await api.close()
+    expect(report.sent).toEqual(expect.arrayContaining(ids.slice(0, 5)))
+    expect(report.failed.map((f) => f.id)).toContain(ids[5])
+    expect(good.every((t) => api.delivered.get(t) === 1)).toBe(true)
   })
 })

@@ -1,9 +1,10 @@
-// Delivers a rendered email: Resend's HTTP API in production (hosted edge functions cannot open SMTP
-// ports), SMTP locally (maildev). The idempotency key goes to Resend as `Idempotency-Key`, so a retried
-// send is not delivered twice. Failures say whether retrying can help.
+// Delivers rendered emails: Resend's HTTP API in production (resend.ts), SMTP locally (maildev), each
+// at its real limit (transportLimits). The idempotency key goes to Resend as `Idempotency-Key`, so a
+// retried send is not delivered twice. Failures say whether retrying can help.
 import nodemailer from 'nodemailer'
 import { env } from '../env.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
+import { RESEND_MAX_BATCH, viaResend, viaResendBatch } from './resend.ts'
 
 export interface OutgoingEmail {
   to: string
@@ -19,26 +20,25 @@ export function transportName(): 'resend' | 'smtp' {
   return env('SMTP_HOST', '') ? 'smtp' : 'resend'
 }
 
-async function viaResend(m: OutgoingEmail): Promise<{ providerMessageId: string }> {
-  let res: Response
-  try {
-    res = await fetch(`${env('RESEND_API_URL', 'https://api.resend.com')}/emails`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${env('RESEND_API_KEY')}`, 'content-type': 'application/json', 'idempotency-key': m.idempotencyKey },
-      body: JSON.stringify({ from: env('EMAIL_FROM', 'Billing <billing@example.test>'), to: [m.to], subject: m.subject, html: m.html, text: m.text }),
-      signal: AbortSignal.timeout(15_000),
-    })
-  } catch (err) {
-    throw new RetryAfterError(`Resend unreachable for ${m.idempotencyKey}: ${String(err)}`, 30_000, { cause: err })
+/** How fast the transport takes emails: emails per call, calls at once, and the gap between calls. */
+export interface TransportLimits {
+  batchSize: number
+  concurrency: number
+  minIntervalMs: number
+}
+
+function positive(name: string, fallback: number): number {
+  const n = Number(env(name, String(fallback)))
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${env(name, '')}`)
+  return n
+}
+
+export function transportLimits(): TransportLimits {
+  if (transportName() === 'resend') {
+    // Resend: 100 emails per batch call; its default rate limit is 2 requests/s per team (raise on request).
+    return { batchSize: Math.min(RESEND_MAX_BATCH, positive('RESEND_BATCH_SIZE', RESEND_MAX_BATCH)), concurrency: 1, minIntervalMs: 1000 / positive('RESEND_REQUESTS_PER_SECOND', 2) }
   }
-  const body = (await res.json().catch(() => ({}))) as { id?: string; message?: string }
-  if (res.ok && body.id) return { providerMessageId: body.id }
-  const detail = `Resend answered ${res.status} for ${m.idempotencyKey}: ${body.message ?? 'no message'}`
-  if (res.status === 429 || res.status >= 500) {
-    const after = Number(res.headers.get('retry-after'))
-    throw new RetryAfterError(detail, Number.isFinite(after) && after > 0 ? after * 1000 : 30_000)
-  }
-  throw new NonRetriableError(detail)
+  return { batchSize: 1, concurrency: positive('SMTP_MAX_CONNECTIONS', 5), minIntervalMs: 0 }
 }
 
 // One transporter per configuration, reused across sends (it pools its connection).
@@ -52,6 +52,10 @@ function smtpTransport() {
       host: config.host,
       port: config.port,
       secure: false,
+      // Several messages over a few kept-open connections, as many as the outbox sends at once.
+      pool: true,
+      maxConnections: transportLimits().concurrency,
+      maxMessages: Infinity,
       ...(config.user ? { auth: { user: config.user, pass: config.pass } } : {}),
     })
     transporters.set(key, t)
@@ -80,4 +84,10 @@ async function viaSmtp(m: OutgoingEmail): Promise<{ providerMessageId: string }>
 
 export function sendEmail(m: OutgoingEmail): Promise<{ providerMessageId: string }> {
   return transportName() === 'resend' ? viaResend(m) : viaSmtp(m)
+}
+
+/** Several emails in one provider call under one batch key (Resend); only when batchSize > 1. */
+export function sendEmailBatch(ms: OutgoingEmail[], batchKey: string): Promise<{ providerMessageId: string }[]> {
+  if (transportName() !== 'resend') throw new Error('only the Resend transport sends batches')
+  return viaResendBatch(ms, batchKey)
 }
