@@ -46,7 +46,7 @@ function post(port: number, payload: string, signature: string, path: string): P
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 
-const p = profile('bench')
+const p = profile(process.env.BENCH_PROFILE ?? 'bench')
 console.log(`starting the bench stack (profile bench, API ${p.apiUrl})`)
 await up(p, { fresh: true })
 try {

@@ -1,0 +1,70 @@
+// The functions host across a Postgres restart under load, on a throwaway profile of its own: once the
+// database is back, every request succeeds (no dead pooled connection is reused), and nothing is thrown
+// outside a request.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { apiKeys, profile } from '../../dev/stack/config.ts'
+import { startCluster, stopCluster, superuser } from '../../dev/stack/postgres.ts'
+import { down, up } from '../../dev/stack/stack.ts'
+import { fakeEvent, postSigned } from '../helpers/stripe-events.ts'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+describe('the functions host across a Postgres restart', () => {
+  test('after Postgres restarts under load, every webhook and worker run succeeds once it is back', { timeout: 300_000 }, async () => {
+    const p = profile('probe-pgrestart')
+    await up(p, { fresh: true })
+    try {
+      const webhook = `${p.apiUrl}/functions/v1/stripe-webhook`
+      const { serviceRole } = await apiKeys(p)
+      const deliver = async () => (await postSigned(JSON.stringify(fakeEvent('customer.updated', { id: `cus_restart_${Math.floor(Math.random() * 50)}`, object: 'customer' })), webhook)).status
+      const sync = async () => {
+        const res = await fetch(`${p.apiUrl}/functions/v1/stripe-sync`, { method: 'POST', headers: { authorization: `Bearer ${serviceRole}`, 'content-type': 'application/json' }, body: '{"trigger":"test"}' })
+        await res.body?.cancel()
+        return res.status
+      }
+      // Load: webhooks 8 at a time and the worker, so that both pools hold many open connections.
+      let loading = true
+      const load = Promise.all([
+        ...Array.from({ length: 8 }, async () => { while (loading) await deliver().catch(() => 0) }),
+        (async () => { while (loading) await sync().catch(() => 0) })(),
+      ])
+      await sleep(3000)
+      const logFile = path.join(p.logDir, 'functions.log')
+      const logBefore = readFileSync(logFile, 'utf8').length
+      await stopCluster(p)
+      await sleep(500)
+      await startCluster(p)
+      // Recovered: the first webhook acknowledged after the restart (Stripe's retries get there).
+      let recovered = false
+      for (let i = 0; i < 100 && !recovered; i++) {
+        recovered = (await deliver()) === 200
+        if (!recovered) await sleep(200)
+      }
+      expect(recovered).toBe(true)
+      loading = false
+      await load
+      // Every request after recovery succeeds, however many pooled connections the restart killed.
+      const statuses = new Map<number, number>()
+      let next = 0
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next++ < 400) {
+          const s = await deliver()
+          statuses.set(s, (statuses.get(s) ?? 0) + 1)
+        }
+      }))
+      const syncs = await Promise.all([sync(), sync(), sync()])
+      expect(Object.fromEntries(statuses)).toEqual({ 200: 400 })
+      expect(syncs).toEqual([200, 200, 200])
+      const log = readFileSync(logFile, 'utf8').slice(logBefore)
+      expect(log).not.toMatch(/outside a request|reading 'write'/)
+      const check = superuser(p)
+      const [{ n }] = await check`select count(*)::int as n from billing.stripe_events`
+      await check.end()
+      expect(n).toBeGreaterThan(400)
+    } finally {
+      await down(p, { cluster: true })
+    }
+  })
+})
