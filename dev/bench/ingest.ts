@@ -1,9 +1,12 @@
 // Ingest benchmark: signed Stripe events posted to stripe-webhook (through the gateway, as Stripe
 // would reach it) at a fixed concurrency. Reports events/s and latency percentiles. Runs on its own
 // `bench` profile with a fresh database. Target on a 2-core machine: >= 1,000 events/s, p99 < 50 ms.
+// Then a second phase: events at a steady 200/s (BENCH_RATE) for BENCH_PACED_SECONDS while the sync
+// worker is busy (the first phase's backlog, and stripe-sync called back to back as pg_cron and the
+// kicks would): every answer must be 2xx, since a 503 there means the worker starved ingest.
 import http from 'node:http'
 import Stripe from 'stripe'
-import { profile } from '../stack/config.ts'
+import { apiKeys, profile } from '../stack/config.ts'
 import { superuser } from '../stack/postgres.ts'
 import { LOCAL_WEBHOOK_SECRET } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
@@ -11,6 +14,8 @@ import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/clie
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
+const RATE = Number(process.env.BENCH_RATE ?? 200)
+const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 20)
 const CUSTOMERS = 1000
 
 function body(i: number): string {
@@ -28,7 +33,7 @@ function body(i: number): string {
   })
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(CONCURRENCY, 256) })
 
 function post(port: number, payload: string, signature: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,8 +51,50 @@ function post(port: number, payload: string, signature: string, path: string): P
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 
+/** RATE events/s for PACED_SECONDS, open loop (each sent on time, not after the previous answer), while stripe-sync runs back to back. */
+async function pacedWithWorkerBusy(port: number, path: string, keys: { serviceRole: string }) {
+  const total = RATE * PACED_SECONDS
+  const signed = await Promise.all(Array.from({ length: total }, async (_, i) => {
+    const payload = body(TOTAL + 1000 + i)
+    return { payload, signature: await Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: LOCAL_WEBHOOK_SECRET }) }
+  }))
+  let busy = true
+  const workerRuns: number[] = []
+  const worker = Promise.all([1, 2].map(async () => {
+    while (busy) {
+      const res = await fetch(`http://127.0.0.1:${port}/functions/v1/stripe-sync`, {
+        method: 'POST', headers: { authorization: `Bearer ${keys.serviceRole}`, 'content-type': 'application/json' }, body: '{"trigger":"bench"}',
+      }).catch(() => null)
+      await res?.body?.cancel()
+      workerRuns.push(res?.status ?? 0)
+    }
+  }))
+  console.log(`posting ${total} signed events at ${RATE}/s for ${PACED_SECONDS} s while the sync worker runs`)
+  const statuses = new Map<number, number>()
+  const latencies: number[] = []
+  const t0 = performance.now()
+  await Promise.all(signed.map(async (s, i) => {
+    const wait = t0 + (i * 1000) / RATE - performance.now()
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+    const t = performance.now()
+    const status = await post(port, s.payload, s.signature, path).catch(() => 0)
+    latencies.push(performance.now() - t)
+    statuses.set(status, (statuses.get(status) ?? 0) + 1)
+  }))
+  const seconds = (performance.now() - t0) / 1000
+  busy = false
+  await worker
+  latencies.sort((a, b) => a - b)
+  const non2xx = [...statuses].filter(([s]) => s < 200 || s >= 300).reduce((n, [, c]) => n + c, 0)
+  return {
+    events: total, rate: RATE, seconds: Number(seconds.toFixed(2)), non2xx, statuses: Object.fromEntries(statuses),
+    p50ms: Number(pct(latencies, 50).toFixed(1)), p99ms: Number(pct(latencies, 99).toFixed(1)), maxMs: Number(latencies[latencies.length - 1].toFixed(1)),
+    workerRuns: workerRuns.length, workerStatuses: [...new Set(workerRuns)],
+  }
+}
+
 const p = profile(process.env.BENCH_PROFILE ?? 'bench')
-console.log(`starting the bench stack (profile bench, API ${p.apiUrl})`)
+console.log(`starting the bench stack (profile ${p.name}, API ${p.apiUrl})`)
 await up(p, { fresh: true })
 try {
   // Sign everything first: the benchmark measures the server, not the load generator's HMACs.
@@ -79,13 +126,16 @@ try {
   )
   const seconds = (performance.now() - started) / 1000
   latencies.sort((a, b) => a - b)
+  const paced = await pacedWithWorkerBusy(port, path, await apiKeys(p))
   const sql = superuser(p)
   const [{ n }] = await sql`select count(*)::int as n from billing.stripe_events where id like 'evt_bench_%'`
+  const [{ backlog }] = await sql`select queue_length::int as backlog from pgmq.metrics('stripe_events')`
   await sql.end()
   console.log(
     JSON.stringify(
       {
         benchmark: 'ingest',
+        pacedWithWorkerBusy: { ...paced, queueBacklogAtEnd: backlog },
         events: signed.length,
         concurrency: CONCURRENCY,
         seconds: Number(seconds.toFixed(2)),

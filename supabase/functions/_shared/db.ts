@@ -1,33 +1,60 @@
-// One postgres.js pool per function instance, on the database URL Supabase gives every function.
-// The pool is closed on shutdown signals: an open pool otherwise keeps a Deno process alive.
+// postgres.js pools on the database URL Supabase gives every function, one per function (named by its
+// caller) and a small one for the Stripe rate limiter. On hosted Supabase each function runs in its own
+// isolate, so it only ever opens its own pool; the local functions host runs them all in one process,
+// where one shared pool let the sync worker's long transactions starve webhook ingest (503s).
+//
+// Reconnecting: when Postgres restarts or an administrator ends backends, every pooled connection is
+// dead, and postgres.js finds that out one query at a time (a dead connection answered a webhook
+// minutes later with "terminating connection due to administrator command"). So the first connection
+// that closes retires every pool: later queries get fresh connections, and `reconnecting` runs an
+// idempotent request again when its failure was such a close. Pools are closed on shutdown signals:
+// an open pool otherwise keeps a Deno process alive.
 import postgres from 'postgres'
 import { env } from './env.ts'
 
-let pool: postgres.Sql | undefined
+const pools = new Map<string, postgres.Sql>()
+let generation = 0
+let signalsHooked = false
 
-/** The shared pool (created on first use), connected as the database owner: callers apply RLS themselves. */
-export function db(): postgres.Sql {
-  if (!pool) {
+/** Retires every pool (once per event: only a current pool's close counts). */
+function retire(pool: postgres.Sql): void {
+  if (![...pools.values()].includes(pool)) return
+  generation++
+  const old = [...pools.values()]
+  pools.clear()
+  console.warn(`db: a pooled connection closed; opening fresh pools (generation ${generation})`)
+  // Requests still running on the old pools finish (a worker run lasts under a minute), then they close.
+  const timer = setTimeout(() => void Promise.all(old.map((p) => p.end({ timeout: 5 }))).catch(() => {}), 60_000)
+  ;(globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer as unknown as number)
+}
+
+function open(name: string, max: number): postgres.Sql {
+  let pool: postgres.Sql | undefined
+  pool = postgres(env('SUPABASE_DB_URL'), {
+    max,
     // A short connect timeout: when the database is down, callers answer 503 quickly instead of hanging.
-    pool = postgres(env('SUPABASE_DB_URL'), {
-      max: Number(env('DB_POOL_SIZE', '10')),
-      connect_timeout: 5,
-      onnotice: () => {},
-      prepare: false,
-    })
+    connect_timeout: 5,
+    onnotice: () => {},
+    prepare: false,
+    // A connection closes on an error, a restart, or at the end of its lifetime: renew the pools then.
+    onclose: () => pool && retire(pool),
+  })
+  pools.set(name, pool)
+  if (!signalsHooked) {
+    signalsHooked = true
     const deno = (globalThis as { Deno?: { addSignalListener(s: string, f: () => void): void } }).Deno
-    for (const sig of ['SIGTERM', 'SIGINT']) deno?.addSignalListener(sig, () => void pool?.end({ timeout: 1 }))
+    for (const sig of ['SIGTERM', 'SIGINT']) deno?.addSignalListener(sig, () => void closeDb())
   }
   return pool
 }
 
-/** Closes the pool (tests and shutdown). */
-export async function closeDb(): Promise<void> {
-  await pool?.end({ timeout: 1 })
-  pool = undefined
+/**
+ * The pool of one function (created on first use), connected as the database owner: callers apply RLS
+ * themselves. Each has DB_POOL_SIZE connections (default 10).
+ */
+export function db(name = 'default'): postgres.Sql {
+  return pools.get(name) ?? open(name, Number(env('DB_POOL_SIZE', '10')))
 }
-
-let limiterPool: postgres.Sql | undefined
 
 /**
  * A separate small pool for the Stripe rate limiter. Sync transactions hold a connection (and the
@@ -35,6 +62,29 @@ let limiterPool: postgres.Sql | undefined
  * waiting transactions could leave none for them, and every worker would wait forever.
  */
 export function limiterDb(): postgres.Sql {
-  limiterPool ??= postgres(env('SUPABASE_DB_URL'), { max: 2, connect_timeout: 5, onnotice: () => {}, prepare: false })
-  return limiterPool
+  return pools.get('limiter') ?? open('limiter', 2)
+}
+
+/** Closes every pool (tests and shutdown). */
+export async function closeDb(): Promise<void> {
+  const all = [...pools.values()]
+  pools.clear()
+  await Promise.all(all.map((p) => p.end({ timeout: 1 })))
+}
+
+/**
+ * For functions whose requests may safely run twice (the webhook records idempotently, the worker is
+ * driven by its queue): a request that failed with 5xx because a pooled connection had died runs once
+ * more, on fresh connections, instead of making Stripe or pg_cron wait for their next retry.
+ */
+export function reconnecting(handler: (req: Request) => Promise<Response>): (req: Request) => Promise<Response> {
+  return async (req) => {
+    const before = generation
+    const again = req.clone()
+    const res = await handler(req)
+    if (res.status < 500 || generation === before) return res
+    await res.body?.cancel()
+    console.warn(`db: ${new URL(req.url).pathname} failed on a dead connection; running it again on a fresh one`)
+    return await handler(again)
+  }
 }

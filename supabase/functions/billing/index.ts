@@ -1,6 +1,6 @@
 // The web app's backend: organizations, the billing overview (read as the caller under RLS),
 // Checkout, the billing portal, sync-now and the GDPR export link. See _shared/billing/.
-import { db, limiterDb } from '../_shared/db.ts'
+import { db, limiterDb, reconnecting } from '../_shared/db.ts'
 import { env } from '../_shared/env.ts'
 import { handleBilling } from '../_shared/billing/handler.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
@@ -11,15 +11,18 @@ import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 
 const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
 
-Deno.serve((req) =>
+const handle = (req: Request) =>
   handleBilling(req, {
-    sql: db(),
+    sql: db('billing'),
     stripe,
-    syncer: () => createGroupSyncer({ sql: db(), stripe: stripe(), onSynced: dispatchSyncedEvents(WORKFLOWS) }),
+    syncer: () => createGroupSyncer({ sql: db('billing'), stripe: stripe(), onSynced: dispatchSyncedEvents(WORKFLOWS) }),
     appUrl: env('APP_URL'),
     apiUrl: env('SUPABASE_URL'),
     exportSecret: env('EXPORT_SIGNING_SECRET'),
     // The legacy shared secret when set; the project's published signing keys otherwise.
     jwt: { secret: env('JWT_SECRET', '') || undefined, jwksUrl: `${env('SUPABASE_URL')}/auth/v1/.well-known/jwks.json` },
-  }),
-)
+  })
+const handleAgain = reconnecting(handle)
+
+// Reads may run again after a dead connection; changes are left to the user to retry.
+Deno.serve((req) => (req.method === 'GET' ? handleAgain(req) : handle(req)))

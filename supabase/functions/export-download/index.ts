@@ -3,4 +3,4 @@ import { db } from '../_shared/db.ts'
 import { env } from '../_shared/env.ts'
 import { handleExportDownload } from '../_shared/exports/download.ts'
 
-Deno.serve((req) => handleExportDownload(req, db(), env('EXPORT_SIGNING_SECRET')))
+Deno.serve((req) => handleExportDownload(req, db('export-download'), env('EXPORT_SIGNING_SECRET')))

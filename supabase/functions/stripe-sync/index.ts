@@ -1,7 +1,7 @@
 // The sync worker: drains the Stripe event queue into the mirror and runs due workflow work.
 // Called by pg_cron (through pg_net), by stripe-webhook after each new event, by itself to carry on past
 // its CPU or wall budget, and by admins' tools.
-import { db, limiterDb } from '../_shared/db.ts'
+import { db, limiterDb, reconnecting } from '../_shared/db.ts'
 import { deliverDueEmails } from '../_shared/email/outbox.ts'
 import { env } from '../_shared/env.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
@@ -15,13 +15,14 @@ import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 // Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb).
 const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
 
-Deno.serve((req) =>
+// A run is driven by the queue and leases, so one that met a dead connection may simply run again.
+Deno.serve(reconnecting((req) =>
   handleSyncRequest(req, {
-    sql: db(),
+    sql: db('stripe-sync'),
     stripe,
-    syncer: ({ coalesce }) => createGroupSyncer({ sql: db(), stripe: stripe(), coalesce, onSynced: dispatchSyncedEvents(WORKFLOWS) }),
+    syncer: ({ coalesce }) => createGroupSyncer({ sql: db('stripe-sync'), stripe: stripe(), coalesce, onSynced: dispatchSyncedEvents(WORKFLOWS) }),
     workflows: WORKFLOWS,
     deliverEmails: deliverDueEmails,
     kick: kickSync,
   }),
-)
+))

@@ -1,5 +1,5 @@
 // Receives Stripe's webhooks: verifies, records in the inbox, acknowledges, kicks the sync worker.
-import { db } from '../_shared/db.ts'
+import { db, reconnecting } from '../_shared/db.ts'
 import { env } from '../_shared/env.ts'
 import { handleStripeWebhook } from '../_shared/webhook/handler.ts'
 import { kickSync } from '../_shared/webhook/kick.ts'
@@ -8,10 +8,11 @@ import { parseSecrets } from '../_shared/webhook/verify.ts'
 
 const secrets = parseSecrets(env('STRIPE_WEBHOOK_SECRETS'))
 
-Deno.serve((req) =>
+// Recording is idempotent (one row per event id), so a request that met a dead connection runs again.
+Deno.serve(reconnecting((req) =>
   handleStripeWebhook(req, {
     secrets,
-    record: (event) => recordEvent(db(), event),
+    record: (event) => recordEvent(db('stripe-webhook'), event),
     kick: kickSync,
   }),
-)
+))
