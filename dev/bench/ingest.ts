@@ -2,8 +2,8 @@
 // would reach it) at a fixed concurrency. Reports events/s and latency percentiles. Runs on its own
 // `bench` profile with a fresh database. Target on a 2-core machine: >= 1,000 events/s, p99 < 50 ms.
 // Then a second phase: events at a steady 200/s (BENCH_RATE) for BENCH_PACED_SECONDS while the sync
-// worker is busy (the first phase's backlog, and stripe-sync called back to back as pg_cron and the
-// kicks would): every answer must be 2xx, since a 503 there means the worker starved ingest.
+// worker is busy (the first phase's backlog, and three stripe-sync runs back to back, as pg_cron, the
+// kicks and an operator's drain can overlap): every answer must be 2xx, since a 503 there means the worker starved ingest.
 import http from 'node:http'
 import Stripe from 'stripe'
 import { apiKeys, profile } from '../stack/config.ts'
@@ -60,10 +60,12 @@ async function pacedWithWorkerBusy(port: number, path: string, keys: { serviceRo
   }))
   let busy = true
   const workerRuns: number[] = []
-  const worker = Promise.all([1, 2].map(async () => {
+  // Three runs at once, as pg_cron's, a kick's and an operator's drain can overlap, each syncing 8
+  // customers at a time: together they would hold more connections than one pool of 10 has.
+  const worker = Promise.all([1, 2, 3].map(async () => {
     while (busy) {
       const res = await fetch(`http://127.0.0.1:${port}/functions/v1/stripe-sync`, {
-        method: 'POST', headers: { authorization: `Bearer ${keys.serviceRole}`, 'content-type': 'application/json' }, body: '{"trigger":"bench"}',
+        method: 'POST', headers: { authorization: `Bearer ${keys.serviceRole}`, 'content-type': 'application/json' }, body: '{"trigger":"bench","concurrency":8}',
       }).catch(() => null)
       await res?.body?.cancel()
       workerRuns.push(res?.status ?? 0)
