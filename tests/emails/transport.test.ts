@@ -191,6 +191,8 @@ describe('the outbox\'s bookkeeping', () => {
     } finally {
       delete process.env.EMAILS_DISABLED
     }
+  })
+})
 
 const reminder = (to: string, key = uniq('drain')) =>
   ({ type: 'payment_reminder' as const, to, idempotencyKey: key, props: { organizationName: 'Acme', paymentUrl: 'http://x.test/pay', updatePaymentUrl: 'http://x.test/billing' } })
@@ -241,8 +243,8 @@ describe('draining the outbox at the transport\'s limit', () => {
     process.env.SMTP_HOST = '127.0.0.1'
     process.env.SMTP_PORT = String(stackProfile.ports.smtp)
     const to = Array.from({ length: 45 }, () => `${uniq('smtpdrain')}@example.test`)
-    const ids = await Promise.all(to.map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
-    const report = await deliverDueEmails(sql, { ids })
+    const ids = await Promise.all(to.map(async (t) => (await ownEmail(reminder(t))).id))
+    const report = await deliverDueEmails(sql, { ids, now: at(0) })
     expect(report.sent.sort()).toEqual([...ids].sort())
     expect(await sql`select count(*)::int as n from billing.email_outbox where id = any(${ids}::uuid[]) and status = 'sent'`).toEqual([{ n: 45 }])
     for (const t of [to[0], to[44]]) expect(await mailsTo(t)).toHaveLength(1)
@@ -252,8 +254,8 @@ describe('draining the outbox at the transport\'s limit', () => {
     const api = await fakeResendBatch()
     process.env.RESEND_REQUESTS_PER_SECOND = '4'
     const to = Array.from({ length: 150 }, () => `${uniq('batch')}@example.test`)
-    const ids = await Promise.all(to.map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
-    const report = await deliverDueEmails(sql, { ids })
+    const ids = await Promise.all(to.map(async (t) => (await ownEmail(reminder(t))).id))
+    const report = await deliverDueEmails(sql, { ids, now: at(0) })
     await api.close()
     expect(report.sent.sort()).toEqual([...ids].sort())
     const mine = api.calls.filter((c) => c.to.some((t) => to.includes(t)))
@@ -269,13 +271,13 @@ describe('draining the outbox at the transport\'s limit', () => {
   test('a batch whose answer was lost is sent again with the same members and key, and delivered once', async () => {
     const api = await fakeResendBatch({ drop: 1 })
     const to = Array.from({ length: 30 }, () => `${uniq('lost')}@example.test`)
-    const ids = await Promise.all(to.map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
-    const first = await deliverDueEmails(sql, { ids })
+    const ids = await Promise.all(to.map(async (t) => (await ownEmail(reminder(t))).id))
+    const first = await deliverDueEmails(sql, { ids, now: at(0) })
     expect(first.retrying.map((r) => r.id).sort()).toEqual([...ids].sort())
     // Another email becomes due meanwhile: it must not join the batch Resend has already seen.
     const extra = `${uniq('late')}@example.test`
-    const { id: extraId } = await enqueueEmail(sql, reminder(extra))
-    const again = await deliverDueEmails(sql, { now: new Date(Date.now() + 3_600_000), ids: [...ids, extraId] })
+    const { id: extraId } = await ownEmail(reminder(extra))
+    const again = await deliverDueEmails(sql, { now: at(1), ids: [...ids, extraId] })
     await api.close()
     expect(again.sent).toEqual(expect.arrayContaining(ids))
     const batchCalls = api.calls.filter((c) => c.to.some((t) => to.includes(t)))
@@ -290,8 +292,8 @@ describe('draining the outbox at the transport\'s limit', () => {
     const bad = `${uniq('bad')}@example.test`
     const api = await fakeResendBatch({ refuse: (to) => to.includes(bad) })
     const good = Array.from({ length: 5 }, () => `${uniq('good')}@example.test`)
-    const ids = await Promise.all([...good, bad].map(async (t) => (await enqueueEmail(sql, reminder(t))).id))
-    const report = await deliverDueEmails(sql, { ids })
+    const ids = await Promise.all([...good, bad].map(async (t) => (await ownEmail(reminder(t))).id))
+    const report = await deliverDueEmails(sql, { ids, now: at(0) })
     await api.close()
     expect(report.sent).toEqual(expect.arrayContaining(ids.slice(0, 5)))
     expect(report.failed.map((f) => f.id)).toContain(ids[5])

@@ -3,7 +3,7 @@
 // the batch's), so a retried call is not delivered twice. Failures say whether retrying can help.
 import { env } from '../env.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
-import type { OutgoingEmail } from './transport.ts'
+import type { OutgoingEmail } from './outgoing.ts'
 
 /** Resend's limit on one batch call. */
 export const RESEND_MAX_BATCH = 100

@@ -4,15 +4,10 @@
 import nodemailer from 'nodemailer'
 import { env } from '../env.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
+import type { OutgoingEmail } from './outgoing.ts'
 import { RESEND_MAX_BATCH, viaResend, viaResendBatch } from './resend.ts'
 
-export interface OutgoingEmail {
-  to: string
-  subject: string
-  html: string
-  text: string
-  idempotencyKey: string
-}
+export type { OutgoingEmail } from './outgoing.ts'
 
 export function transportName(): 'resend' | 'smtp' {
   const chosen = env('EMAIL_TRANSPORT', '')

@@ -7,7 +7,7 @@
 // Refunds are subtracted by refund-metrics.ts. Each event is its own run; the table's unique payment
 // key makes a payment count once.
 import type postgres from 'postgres'
-import { defineWorkflow } from '../define.ts'
+import { defineWorkflow, type WorkflowEvent } from '../define.ts'
 import { keyOf } from '../keys.ts'
 import { idOf } from './lookups.ts'
 
@@ -48,8 +48,8 @@ async function invoicePayments(sql: postgres.Sql, o: Paid): Promise<InvoicePayme
 }
 
 /** What a paid invoice or a succeeded charge collected, one entry per payment. */
-async function collected(sql: postgres.Sql, o: Paid): Promise<Collected[]> {
-  if (o.object === 'charge') {
+async function collected(sql: postgres.Sql, o: Paid, kind: 'invoice' | 'charge'): Promise<Collected[]> {
+  if (kind === 'charge') {
     if (o.status !== undefined && o.status !== 'succeeded') return []
     if (o.captured === false) return []
     const amount = o.amount_captured || o.amount || 0
@@ -65,15 +65,19 @@ async function collected(sql: postgres.Sql, o: Paid): Promise<Collected[]> {
     .filter((c): c is Collected => c.key !== null)
 }
 
+/** The object an event is about, by its type (`charge.succeeded`): a payload may lack `object`. */
+const kindOf = (e: WorkflowEvent) => (e.name.startsWith('charge.') ? 'charge' : 'invoice')
+
 export const paymentMetrics = defineWorkflow(
-  { id: 'payment-metrics', triggers: ['invoice.payment_succeeded', 'charge.succeeded'], key: (e) => keyOf(e.name.split('.')[0], (e.data.object as Paid).id) },
+  { id: 'payment-metrics', triggers: ['invoice.payment_succeeded', 'charge.succeeded'], key: (e) => keyOf(kindOf(e), (e.data.object as Paid).id) },
   async ({ event, step, sql }) => {
     const o = event.data.object as Paid
+    const kind = kindOf(event)
     return await step.run('record-payment-metrics', async () => {
       const recorded: string[] = []
-      for (const c of await collected(sql, o)) {
+      for (const c of await collected(sql, o, kind)) {
         const rows = await sql`insert into billing.payment_metrics (payment_key, kind, amount, currency, customer_id, source_type, source_id, occurred_at)
-          values (${c.key}, 'payment', ${c.amount}, ${o.currency}, ${idOf(o.customer)}, ${o.object}, ${o.id}, ${new Date(event.ts)})
+          values (${c.key}, 'payment', ${c.amount}, ${o.currency}, ${idOf(o.customer)}, ${kind}, ${o.id}, ${new Date(event.ts)})
           on conflict (payment_key) do nothing returning payment_key`
         if (rows.length > 0) recorded.push(c.key)
       }
