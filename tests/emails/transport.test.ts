@@ -114,8 +114,8 @@ describe('SMTP transport and the outbox', () => {
     process.env.SMTP_PORT = String(stackProfile.ports.smtp) // recovered
     const later = at(1)
     const up = await deliverDueEmails(sql, { now: later, ids: [id] })
-    expect(up).toEqual({ sent: [id], retrying: [], failed: [] })
-    expect(await deliverDueEmails(sql, { now: later, ids: [id] })).toEqual({ sent: [], retrying: [], failed: [] })
+    expect(up).toEqual({ sent: [id], retrying: [], failed: [], stoppedBy: 'empty' })
+    expect(await deliverDueEmails(sql, { now: later, ids: [id] })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
     expect(await mailsTo(to)).toHaveLength(1)
   })
 })
@@ -134,14 +134,14 @@ describe('the outbox\'s bookkeeping', () => {
     const to = `${uniq('lease')}@example.test`
     const { id } = await ownEmail({ type: 'payment_reminder', to, idempotencyKey: uniq('lease'), props })
     await sql`update billing.email_outbox set status = 'sending', attempts = 1, lease_until = now() + interval '10 seconds' where id = ${id}`
-    expect(await deliverDueEmails(sql, { ids: [id] })).toEqual({ sent: [], retrying: [], failed: [] })
+    expect(await deliverDueEmails(sql, { ids: [id] })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
     // The lease runs out and delivery runs in one transaction: the stack's worker, which would take an
     // expired lease too, never sees this row free.
     const report = await sql.begin(async (tx) => {
       await tx`update billing.email_outbox set lease_until = now() - interval '1 second' where id = ${id}`
       return await deliverDueEmails(tx as unknown as typeof sql, { ids: [id] })
     })
-    expect(report).toEqual({ sent: [id], retrying: [], failed: [] })
+    expect(report).toEqual({ sent: [id], retrying: [], failed: [], stoppedBy: 'empty' })
     expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, lease_until: null })
     expect(await mailsTo(to)).toHaveLength(1)
   })
@@ -158,7 +158,7 @@ describe('the outbox\'s bookkeeping', () => {
     const after = await row(id)
     expect(after).toMatchObject({ status: 'failed', attempts: MAX_EMAIL_ATTEMPTS })
     expect(after.last_error).toMatch(/^RetryAfterError: SMTP failed/)
-    expect(await deliverDueEmails(sql, { ids: [id], now: at(30) })).toEqual({ sent: [], retrying: [], failed: [] })
+    expect(await deliverDueEmails(sql, { ids: [id], now: at(30) })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
   })
 
   test('an email the provider will never accept is marked failed after one attempt', async () => {
@@ -185,7 +185,7 @@ describe('the outbox\'s bookkeeping', () => {
       expect(nobody.status).toBe('skipped')
       expect((await row(off.id)).last_error).toBe('email type payment_reminder is switched off')
       expect((await row(nobody.id)).last_error).toBe('no recipient address')
-      expect(await deliverDueEmails(sql, { ids: [off.id, nobody.id], now: at(365) })).toEqual({ sent: [], retrying: [], failed: [] })
+      expect(await deliverDueEmails(sql, { ids: [off.id, nobody.id], now: at(365) })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
       expect(await row(off.id)).toMatchObject({ status: 'skipped', attempts: 0 })
       expect(await row(nobody.id)).toMatchObject({ status: 'skipped', attempts: 0 })
     } finally {
@@ -298,5 +298,36 @@ describe('draining the outbox at the transport\'s limit', () => {
     expect(report.sent).toEqual(expect.arrayContaining(ids.slice(0, 5)))
     expect(report.failed.map((f) => f.id)).toContain(ids[5])
     expect(good.every((t) => api.delivered.get(t) === 1)).toBe(true)
+  })
+})
+
+describe('delivery within an invocation\'s budget', () => {
+  test('once the budget is spent, no new email is rendered: the rest is handed back as it was, for the next run', async () => {
+    process.env.EMAIL_TRANSPORT = 'smtp'
+    process.env.SMTP_HOST = '127.0.0.1'
+    process.env.SMTP_PORT = String(stackProfile.ports.smtp)
+    const ids = await Promise.all(Array.from({ length: 4 }, async () => (await ownEmail(reminder(`${uniq('budget')}@example.test`))).id))
+    let rendered = 0
+    // Spent after the first email: a run past its CPU budget still sends one, then stops.
+    const budget = { spent: () => rendered++ >= 1 }
+    const report = await deliverDueEmails(sql, { ids, now: at(0), budget })
+    expect(report.stoppedBy).toBe('budget')
+    expect(report.sent).toHaveLength(1)
+    const rest = await sql`select status, attempts, lease_until from billing.email_outbox where id = any(${ids}::uuid[]) and id <> ${report.sent[0]}`
+    expect(rest).toEqual([0, 1, 2].map(() => ({ status: 'pending', attempts: 0, lease_until: null })))
+    const next = await deliverDueEmails(sql, { ids, now: at(0) })
+    expect(next).toMatchObject({ stoppedBy: 'empty', retrying: [], failed: [] })
+    expect(next.sent).toHaveLength(3)
+  })
+
+  test('`limit` caps one call, and says so', async () => {
+    process.env.EMAIL_TRANSPORT = 'smtp'
+    process.env.SMTP_HOST = '127.0.0.1'
+    process.env.SMTP_PORT = String(stackProfile.ports.smtp)
+    const ids = await Promise.all(Array.from({ length: 7 }, async () => (await ownEmail(reminder(`${uniq('limit')}@example.test`))).id))
+    const first = await deliverDueEmails(sql, { ids, now: at(0), limit: 5 })
+    expect(first.sent).toHaveLength(5)
+    expect(first.stoppedBy).toBe('limit')
+    expect((await deliverDueEmails(sql, { ids, now: at(0), limit: 5 })).sent).toHaveLength(2)
   })
 })

@@ -16,6 +16,20 @@ export interface DeliveryReport {
   sent: string[]
   retrying: { id: string; error: string }[]
   failed: { id: string; error: string }[]
+  /** Why it stopped: nothing due, the time or CPU budget spent (more may be due), or `limit` reached. */
+  stoppedBy: 'empty' | 'budget' | 'limit'
+}
+
+export interface DeliveryOptions {
+  now?: Date
+  /** Wall time to spend sending (default DELIVERY_BUDGET_MS). */
+  budgetMs?: number
+  /** The invocation's CPU/wall budget (sync/budget.ts): rendering is costly, so no new email past it. */
+  budget?: { spent(): unknown }
+  /** At most this many emails. */
+  limit?: number
+  /** Only these rows (tests deliver their own emails only; the shared outbox is not theirs). */
+  ids?: string[]
 }
 
 export const MAX_EMAIL_ATTEMPTS = 10
@@ -122,21 +136,35 @@ async function sendBatch(sql: postgres.Sql, b: { key: string; emails: Ready[] },
   }
 }
 
-/**
- * Sends due emails until none is due or `budgetMs` is spent. `ids` limits delivery to those rows (tests
- * deliver their own emails only; the shared outbox is not theirs).
- */
-export async function deliverDueEmails(sql: postgres.Sql, opts: { now?: Date; budgetMs?: number; ids?: string[] } = {}): Promise<DeliveryReport> {
+/** Hands back leased emails not rendered before the budget ran out, as they were. */
+async function release(sql: postgres.Sql, emails: Claimed[]) {
+  if (emails.length === 0) return
+  await sql`update billing.email_outbox set status = 'pending', lease_until = null, attempts = attempts - 1
+    where id = any(${emails.map((e) => e.id)}::uuid[])`
+}
+
+/** Sends due emails until none is due, or the budget or `limit` is reached. */
+export async function deliverDueEmails(sql: postgres.Sql, opts: DeliveryOptions = {}): Promise<DeliveryReport> {
   const now = opts.now ?? (await productNow())
   const deadline = Date.now() + (opts.budgetMs ?? DELIVERY_BUDGET_MS)
   const limits = transportLimits()
-  const report: DeliveryReport = { sent: [], retrying: [], failed: [] }
+  const report: DeliveryReport = { sent: [], retrying: [], failed: [], stoppedBy: 'empty' }
+  let left = opts.limit ?? Number.POSITIVE_INFINITY
   let nextCallAt = 0
-  while (Date.now() < deadline) {
-    const claimed = await claim(sql, now, limits.batchSize * limits.concurrency, opts.ids)
-    if (claimed.length === 0) break
+  for (;;) {
+    if (left <= 0) return { ...report, stoppedBy: 'limit' }
+    if (Date.now() >= deadline || opts.budget?.spent()) return { ...report, stoppedBy: 'budget' }
+    const claimed = await claim(sql, now, Math.min(left, limits.batchSize * limits.concurrency), opts.ids)
+    if (claimed.length === 0) return report
+    left -= claimed.length
     const ready: Ready[] = []
-    for (const e of claimed) {
+    for (const [i, e] of claimed.entries()) {
+      // A batch already sent once goes again whole; a fresh email waits for the next run past the budget.
+      if (ready.length > 0 && !e.batch_key && opts.budget?.spent()) {
+        await release(sql, claimed.slice(i).filter((r) => !r.batch_key))
+        left = 0
+        break
+      }
       try {
         ready.push({ ...e, rendered: await renderEmail(e.email_type, e.props) })
       } catch (err) {
@@ -153,6 +181,6 @@ export async function deliverDueEmails(sql: postgres.Sql, opts: { now?: Date; bu
         await (b.key ? sendBatch(sql, { key: b.key, emails: b.emails }, now, report) : sendOne(sql, b.emails[0], now, report))
       }
     }))
+    if (left <= 0 && opts.budget?.spent()) return { ...report, stoppedBy: 'budget' }
   }
-  return report
 }

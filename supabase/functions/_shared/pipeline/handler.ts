@@ -24,7 +24,7 @@ export interface SyncDeps {
   syncer: (opts: { coalesce: boolean }) => GroupSyncer
   workflows: Workflow[]
   /** Sends due emails from the outbox (after the workflows queued them). */
-  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date; limit?: number }) => Promise<unknown>
+  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date; limit?: number; budget?: Budget }) => Promise<{ stoppedBy: string }>
   /** Starts another stripe-sync invocation with this body (webhook/kick.ts), to carry on past the budget. */
   kick?: (request: Record<string, unknown>) => void
 }
@@ -77,9 +77,10 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     // The drain runs what events started; a timed job only its own kind (scope.ts).
     const work = r.mode === 'drain' ? 'immediate' : ((r.work as TimedWork | undefined) ?? 'all')
     const workflows = await runDue(deps.sql, deps.workflows, { asOf, work, budget })
-    // Rendering is the costliest CPU per item: past the budget, a few emails only (the next run sends the rest).
-    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf, limit: budget.spent() ? 5 : 20 }) : undefined
-    const more = [sync?.stoppedBy, workflows.stoppedBy].some((s) => s === 'cpu' || s === 'budget')
+    // Every due email, at the transport's pace, until the budget is spent (rendering is the costliest CPU
+    // per item); past it already, a few only. The next invocation sends the rest.
+    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf, budget, ...(budget.spent() ? { limit: 5 } : {}) }) : undefined
+    const more = [sync?.stoppedBy, workflows.stoppedBy, emails?.stoppedBy].some((s) => s === 'cpu' || s === 'budget')
     const rekicked = more && !asOf && !!deps.kick
     if (rekicked) deps.kick!({ trigger: 'self', ...(r.mode === 'drain' ? {} : { mode: r.mode }), ...(r.work ? { work: r.work } : {}) })
     if (sync && (sync.dead.length > 0 || sync.retried.length > 0)) {
