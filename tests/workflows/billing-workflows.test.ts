@@ -40,6 +40,18 @@ describe('billing workflows', () => {
     expect(mails[0].text).toContain('billed monthly')
   })
 
+  test('the welcome greets the person by their profile\'s name, never by the Stripe customer\'s (the organization\'s billing name)', async () => {
+    const { c } = await subscribed('Globex Billing Dept')
+    const [welcome] = await mailsTo(c.email)
+    expect(welcome.text).not.toContain('Globex Billing Dept!')
+    expect(welcome.text).toMatch(/WELCOME ABOARD!/)
+    const named = await customerWithUser(sql, 'Hooli Accounts')
+    await sql`update public.profiles set full_name = 'Gavin' where id = ${named.userId}`
+    await handOver(sql, 'customer.subscription.created', subscription(named))
+    await settle(sql)
+    expect((await mailsTo(named.email))[0].text).toMatch(/WELCOME ABOARD, GAVIN!/)
+  })
+
   test('an event about a subscription Stripe does not have creates no organization and sends nothing', async () => {
     const c = await customerWithUser(sql, 'Forged Inc')
     await handOver(sql, 'customer.subscription.created', subscription(c), undefined, { mirror: false })

@@ -100,6 +100,12 @@ export const subscriptionCreated = defineWorkflow(
 
     await step.run('send-confirmation-email', async () => {
       const c = await customer(sql, customerId)
+      // A person's name comes from their profile (Auth's side), never from the Stripe customer's name,
+      // which is the organization's billing name; and only when that person is the one this goes to.
+      const [person] = c?.email
+        ? await sql<{ full_name: string | null }[]>`select p.full_name from public.organization_members m join public.profiles p on p.id = m.user_id
+            where m.organization_id = ${org.id} and lower(p.email) = lower(${c.email}) and p.full_name is not null limit 1`
+        : []
       return await enqueueEmail(sql, {
         type: 'subscription_confirmation',
         to: c?.email,
@@ -107,7 +113,7 @@ export const subscriptionCreated = defineWorkflow(
         runId: run.id,
         idempotencyKey: `subscription_confirmation:${sub.id}`,
         props: {
-          userName: c?.name ?? null,
+          userName: person?.full_name ?? null,
           organizationName: org.name,
           plan: plan.nickname,
           billingCycle: plan.billingCycle,
