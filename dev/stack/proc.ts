@@ -30,6 +30,11 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: 
       inFlight.delete(child)
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })
     })
+    // A command that exits without reading its input (most ignore it) closes the pipe first: that
+    // EPIPE is not a failure of the command, whose exit code says how it went. Anything else is.
+    child.stdin!.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') reject(err)
+    })
     child.stdin!.end(opts.input ?? '')
   })
 }
