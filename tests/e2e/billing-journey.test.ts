@@ -144,9 +144,15 @@ describe('the billing page in a browser', () => {
     await expect.poll(() => page.getByTestId('status-badge').textContent(), { timeout: 20_000 }).toBe('Active')
     await shot(page, '5-recovered')
 
-    // Cancel now in the portal; back in the app, the data export.
+    // Cancel at the period's end (the product confirms it by email, with the end date), resume, then
+    // cancel now in the portal; back in the app, the data export.
     await page.getByRole('button', { name: 'Manage billing' }).click()
     await page.waitForURL(`${EMULATOR}/portal/**`)
+    await page.getByRole('button', { name: 'Cancel subscription' }).click()
+    await page.getByText('Your subscription will end at the close of the current period.').waitFor()
+    await mailWithSubject(email, /^Your subscription ends on /)
+    await page.getByRole('button', { name: 'Resume subscription' }).click()
+    await page.getByText('Your subscription will continue.').waitFor()
     await page.getByRole('button', { name: 'Cancel now' }).click()
     await page.getByText('Your subscription has been cancelled.').waitFor()
     await page.getByRole('link', { name: 'Return to the app' }).click()
@@ -169,7 +175,7 @@ describe('the billing page in a browser', () => {
     expect(Date.parse(ended.props.exportExpiresAt)).toBeGreaterThan(ended.ended_at.getTime())
 
     // Every link of every email of the journey leads somewhere real.
-    const mails = await mailsTo(email, { atLeast: 5 })
+    const mails = await mailsTo(email, { atLeast: 7 })
     const links = [...new Set(mails.flatMap(linksOf))]
     for (const url of links) await follow(page, url)
     expect(links.filter((l) => l.startsWith(`${APP}/`))).toEqual([`${APP}/billing/${orgId}`])
