@@ -130,6 +130,8 @@ describe('billing workflows driven by the Stripe emulator', () => {
     const mails = (await mailsTo(flow.email, { atLeast: 2 })).filter((m) => m.subject === 'Your trial ends soon')
     expect(mails).toHaveLength(1)
     expect(mails[0].text).toContain(new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(trialEnd * 1000))
+    // "Review billing" opens the organization's billing page (the app has no /billing of its own).
+    expect(mails[0].text).toMatch(new RegExp(`Review billing \\S+/billing/${flow.organizationId}\\b`))
     await flow.advanceTo(trialEnd - 3 * DAY + 60)
     const [willEnd] = await sql`select status from billing.stripe_events where customer_id = ${flow.customer.id} and type = 'customer.subscription.trial_will_end'`
     expect(willEnd?.status).toBe('processed')
