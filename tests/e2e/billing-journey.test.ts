@@ -56,7 +56,7 @@ const advanceEmulator = async (seconds: number) => {
 /** Waits until a mail with this subject reached the address (the sync and the outbox run on their own). */
 async function mailWithSubject(email: string, subject: string | RegExp): Promise<Mail> {
   const matches = (m: Mail) => (typeof subject === 'string' ? m.subject === subject : subject.test(m.subject))
-  const deadline = Date.now() + 90_000
+  const deadline = Date.now() + 150_000
   for (;;) {
     const found = (await mailsTo(email, { atLeast: 1, timeoutMs: 1000 })).find(matches)
     if (found) return found
@@ -202,7 +202,7 @@ describe('the billing page in a browser', () => {
     await shot(page, '8-phone')
     await other.close()
     await context.close()
-  }, 180_000)
+  }, 300_000)
 
   it('can be used with the keyboard alone (sign up, create an organization, reach a plan with a visible focus ring), then signs out and back in', async () => {
     const context = await browser.newContext()
