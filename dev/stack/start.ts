@@ -1,11 +1,12 @@
 // `npm start`: brings up the whole local stack, prints where everything is, and stops everything it
 // started when interrupted (Ctrl-C).
 import { existsSync } from 'node:fs'
-import { profile } from './config.ts'
+import path from 'node:path'
+import { profile, ROOT } from './config.ts'
 import { stackLog } from './log.ts'
 import { down, up, type Stack } from './stack.ts'
 import { supervise } from './supervise.ts'
-import { loadCatalog } from '../../scripts/stripe-catalog/catalog.ts'
+import { DEFAULT_CATALOG, loadCatalog } from '../../scripts/stripe-catalog/catalog.ts'
 import { setupCatalog } from '../../scripts/stripe-catalog/setup.ts'
 import { stripeFor } from './stripe.ts'
 
@@ -50,15 +51,25 @@ function nextSteps(stack: Stack): string {
 const p = profile()
 const started = Date.now()
 let supervisor: { stop: () => void } | undefined
+let isUp = false
+// Interrupted between the services' start and the table: stop them (up() handles its own part).
+const abandon = () => void down(p).then(() => process.exit(130))
 try {
   const stack = await up(p, { watch: p.name === 'dev', log: stackLog })
-  // The demo catalogue, applied as `npm run stripe:setup` applies it to a real account.
-  stackLog('applying supabase/stripe-catalog.json to the Stripe emulator')
-  await setupCatalog(stripeFor(p), loadCatalog(), { projectUrl: p.apiUrl, log: (l) => stackLog(`  ${l}`) })
+  isUp = true
+  process.once('SIGINT', abandon)
+  process.once('SIGTERM', abandon)
+  // The demo catalogue (or STRIPE_CATALOG's), applied as `npm run stripe:setup` applies it to a real account.
+  const catalog = process.env.STRIPE_CATALOG ?? DEFAULT_CATALOG
+  stackLog(`applying ${path.relative(ROOT, catalog)} to the Stripe emulator`)
+  await setupCatalog(stripeFor(p), loadCatalog(catalog), { projectUrl: p.apiUrl, log: (l) => stackLog(`  ${l}`) })
+  process.removeListener('SIGINT', abandon)
+  process.removeListener('SIGTERM', abandon)
   stackLog(`healthy in ${((Date.now() - started) / 1000).toFixed(1)}s\n\n${table(stack)}\n\n${nextSteps(stack)}\n\nPress Ctrl-C to stop.`)
   supervisor = supervise(stack, { log: stackLog })
 } catch (err) {
   process.stderr.write(`[stack] start failed: ${err instanceof Error ? err.message : String(err)}\n`)
+  if (isUp) await down(p)
   process.exit(1)
 }
 

@@ -1,7 +1,9 @@
 // `npm start` notices a service that died and starts it again: the functions host is killed and the
-// API must answer again within a bound, with the death and the recovery said in the output.
+// API must answer again within a bound, with the death and the recovery said in the output. And a
+// start that fails after its services are up (a broken catalogue) stops them all.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { expect, test } from 'vitest'
 import { apiKeys, profile, ROOT } from '../../dev/stack/config.ts'
@@ -57,4 +59,32 @@ test('a killed functions host is reported and restarted, and the API answers aga
   expect(last.filter(isAlive)).toEqual([])
   expect(await isRunning(p)).toBe(false)
   expect(await portFree(p.ports.api)).toBe(true)
+})
+
+test('a catalogue that cannot be applied fails the start and leaves nothing running', { timeout: 240_000 }, async () => {
+  const p = profile('probe-bad-catalog')
+  const dir = mkdtempSync(path.join(tmpdir(), 'catalog-'))
+  const file = path.join(dir, 'catalog.json')
+  writeFileSync(file, JSON.stringify({ products: [{ key: 'x', name: 'X', prices: [{ lookup_key: 'x', nickname: 'X', unit_amount: 1, currency: 'dollars', interval: 'month' }] }] }))
+  const seen = new Set<number>()
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/stack/start.ts')], { cwd: ROOT, env: { ...process.env, STACK_PROFILE: p.name, STRIPE_CATALOG: file } })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const poll = setInterval(() => {
+    try {
+      for (const pid of Object.values((JSON.parse(readFileSync(p.pidFile, 'utf8')) as { services: Record<string, number> }).services)) seen.add(pid)
+    } catch {
+      // not written yet, or already removed
+    }
+  }, 100)
+  const code = await new Promise<number | null>((r) => child.on('close', r))
+  clearInterval(poll)
+  rmSync(dir, { recursive: true, force: true })
+  expect(code, out).toBe(1)
+  expect(out).toMatch(/start failed: .*catalog\.json: products\.0\.prices\.0\.currency/)
+  expect(seen.size, 'the services had started').toBeGreaterThan(0)
+  expect([...seen].filter(isAlive)).toEqual([])
+  expect(await isRunning(p)).toBe(false)
+  for (const port of Object.values(p.ports)) expect(await portFree(port), `port ${port}`).toBe(true)
 })
