@@ -139,6 +139,43 @@ describe('timed work', () => {
     }
   })
 
+  test("stripe-sync's drain runs what events started and no timed work; past its CPU budget it kicks a fresh drain", async () => {
+    const { workflows, started, onEvent, sleeping } = await setUp()
+    const queue = uniq('timed_q')
+    await sql`select pgmq.create(${queue})`
+    try {
+      for (let i = 0; i < 8; i++) await sql`select pgmq.send(${queue}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: `cus_timed_${i}`, object_id: null })}, 0)`
+      // 60 ms of CPU per group as the process counts it, against a 100 ms budget.
+      const burn = async () => {
+        const cpu0 = process.cpuUsage()
+        while ((process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000 < 60) Math.sqrt(Math.random())
+      }
+      const kicks: Record<string, unknown>[] = []
+      const deps: SyncDeps = { sql, queue, stripe: () => { throw new Error('no Stripe calls expected') }, syncer: () => burn, workflows, kick: (r) => void kicks.push(r) }
+      process.env.SYNC_CPU_BUDGET_MS = '100'
+      let body: { sync: { stoppedBy: string; synced: unknown[] } }
+      try {
+        const res = await handleSyncRequest(new Request('http://local/stripe-sync', { method: 'POST', body: '{"mode":"drain"}', headers: { authorization: `Bearer ${keys.serviceRole}` } }), deps)
+        body = await res.json()
+      } finally {
+        delete process.env.SYNC_CPU_BUDGET_MS
+      }
+      expect(body.sync.stoppedBy).toBe('cpu')
+      expect(body.sync.synced.length).toBeLessThan(8)
+      expect(kicks).toEqual([{ trigger: 'self' }])
+      // A fresh budget: the drain's workflow share runs the started run, and leaves the timed kind's work.
+      const again = await handleSyncRequest(new Request('http://local/stripe-sync', { method: 'POST', body: '{"mode":"drain"}', headers: { authorization: `Bearer ${keys.serviceRole}` } }), { ...deps, syncer: () => async () => undefined })
+      expect(again.status).toBe(200)
+      expect(await status(started)).toEqual(['completed'])
+      expect(await runStatus(sleeping)).toBe('sleeping')
+      expect(await status(onEvent)).toEqual([])
+    } finally {
+      await sql`select pgmq.drop_queue(${queue})`
+      await sql`update billing.workflow_events set cancelled_at = now() where name = ${scheduledName} and delivered_at is null and cancelled_at is null`
+      await sql`update billing.workflow_runs set status = 'cancelled' where id = ${sleeping}`
+    }
+  })
+
   test('a wrong budget setting is refused naming its variable', async () => {
     process.env.SYNC_CPU_BUDGET_MS = '5s'
     try {

@@ -25,6 +25,8 @@ export interface SyncDeps {
   workflows: Workflow[]
   /** Sends due emails from the outbox (after the workflows queued them). */
   deliverEmails?: (sql: postgres.Sql, opts: { now?: Date; limit?: number; budget?: Budget }) => Promise<{ stoppedBy: string }>
+  /** The queue to drain (default stripe_events; tests use their own). */
+  queue?: string
   /** Starts another stripe-sync invocation with this body (webhook/kick.ts), to carry on past the budget. */
   kick?: (request: Record<string, unknown>) => void
 }
@@ -67,6 +69,7 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
       ? await runWorker(deps.sql, deps.syncer({ coalesce: r.coalesce !== false }), {
           budget,
           budgetMs: wallBudgetMs,
+          ...(deps.queue ? { queue: deps.queue } : {}),
           visibilitySeconds: limits.visibilitySeconds,
           ...(r.batchSize ? { batchSize: r.batchSize } : {}),
           ...(r.concurrency ? { concurrency: r.concurrency } : {}),
