@@ -77,10 +77,11 @@ async function pgTap(stack: Stack) {
 }
 
 // `--update=none` (vitest's CI mode): a missing or changed snapshot fails instead of being written.
+// Arguments after `npm test --` go to vitest, e.g. `npm test -- --sequence.shuffle` for a shuffled order.
 async function vitest() {
   const out = path.join(p.dir, 'vitest.json')
   mkdirSync(p.dir, { recursive: true })
-  const r = await run(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--update=none', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], {
+  const r = await run(process.execPath, [path.join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--update=none', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)], {
     cwd: ROOT,
     env: { ...process.env, STACK_PROFILE: p.name, FORCE_COLOR: '0' },
   })
