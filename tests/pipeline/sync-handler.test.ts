@@ -60,9 +60,10 @@ describe('stripe-sync requests', () => {
       return ++finished
     })
     await dispatch(sql, [wf], { name: id, id: uniq('evt'), data: {}, ts: Date.now() })
-    await runDue(sql, [wf])
-    const [run] = await sql`select id, status from billing.workflow_runs where workflow_id = ${id}`
+    const first = await runDue(sql, [wf])
+    const [run] = await sql`select id, status, wake_at from billing.workflow_runs where workflow_id = ${id}`
     expect(run.status).toBe('sleeping')
+    expect(first.sleeping).toEqual([{ runId: run.id, until: run.wake_at.toISOString() }])
     const withWorkflow = { ...deps(), workflows: [wf] }
     const now = await (await handleSyncRequest(post(JSON.stringify({ mode: 'run-due' }), keys.serviceRole), withWorkflow)).json()
     expect(now.workflows).toMatchObject({ completed: [], failed: [] })
