@@ -10,6 +10,7 @@ import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { adminsOnly, BillingError, notFound } from './errors.ts'
 import { LIVE_STATUSES, plans } from './overview.ts'
+import { trialDaysOf } from './trial-days.ts'
 
 export interface BillingDeps {
   sql: postgres.Sql
@@ -74,6 +75,7 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
   const ctx = deps.stripe()
   const customer = await ensureCustomer(deps, ctx, caller, orgId, m)
   const back = appUrlAt(deps.appUrl, billingPath(orgId))
+  const trialDays = await trialDaysOf(deps.sql, priceId)
   const session = await call(ctx, `create checkout session for ${customer}`, () =>
     ctx.stripe.checkout.sessions.create({
       mode: 'subscription',
@@ -82,7 +84,7 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
       line_items: [{ price: priceId, quantity: 1 }],
       success_url: `${back}?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${back}?checkout=cancel`,
-      subscription_data: { metadata: { organization_id: orgId } },
+      subscription_data: { metadata: { organization_id: orgId }, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
       metadata: { organization_id: orgId, user_id: caller.userId },
     } satisfies Stripe.Checkout.SessionCreateParams))
   if (!session.url) throw new BillingError(502, 'stripe_error', 'Stripe did not return a checkout page; try again.')
