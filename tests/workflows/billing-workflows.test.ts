@@ -291,6 +291,20 @@ describe('billing workflows', () => {
     expect(mail.text).toContain('Resume subscription')
   })
 
+  test('a cancellation scheduled before the organization exists is confirmed once its organization is made', async () => {
+    const c = await customerWithUser(sql)
+    const sub = subscription(c)
+    const scheduled = { ...sub, cancel_at_period_end: true, cancel_at: Math.floor(days(20).getTime() / 1000), canceled_at: Math.floor(Date.now() / 1000) }
+    // Delivered out of order: the update before the creation whose run makes the organization.
+    await handOver(sql, 'customer.subscription.updated', scheduled, { cancel_at_period_end: false, cancel_at: null, canceled_at: null })
+    await handOver(sql, 'customer.subscription.created', scheduled, undefined, { mirror: false })
+    await settle(sql)
+    await settle(sql, new Date(Date.now() + 120_000))
+    const org = await orgOf(c.id)
+    const rows = await sql`select 1 from billing.email_outbox where organization_id = ${org.id} and email_type = 'cancellation_scheduled'`
+    expect(rows).toHaveLength(1)
+  })
+
   test('a cancellation resumed before its run reads Stripe sends no confirmation', async () => {
     const { sub, org } = await subscribed()
     const scheduled = { ...sub, cancel_at_period_end: true, cancel_at: Math.floor(days(20).getTime() / 1000), canceled_at: Math.floor(Date.now() / 1000) }

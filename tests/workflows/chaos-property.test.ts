@@ -4,7 +4,8 @@
 // (created active or trialing, or paid after an incomplete start), a receipt per paid invoice, a
 // payment-failed notice per failed invoice after the first that is still unpaid at the end (one Stripe
 // says is paid by the time the run reads it may have had one or none), and cancellations only for
-// subscriptions that started and ended (always for the last one when nothing is live at the end).
+// subscriptions that started and ended (always for the last one when nothing is live at the end), and a
+// confirmation of each cancellation request (surely of one still standing at the end), never twice.
 // Timed emails (trial reminders, payment reminders) are left out: they depend on the product's clock.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
@@ -56,6 +57,16 @@ function expectedEmails(run: Run, customerId: string) {
   // open at the end; for one paid or voided since, it depends on when the sync saw it.
   const optional = new Set<string>()
   for (const id of failed) (emu.find(id)?.status === 'open' ? exact : optional).add(`payment_failed:${id}`)
+  // A cancellation request (cancel at period end) is confirmed once: surely when it still stands at the
+  // end; one resumed or replaced since may have been confirmed or not, depending on when the run read it.
+  const requests = new Set<string>()
+  for (const e of events) {
+    const o = e.data.object
+    if (e.type === 'customer.subscription.updated' && o.cancel_at_period_end && 'cancel_at_period_end' in (e.data.previous_attributes ?? {})
+      && ['active', 'trialing', 'past_due'].includes(o.status)) requests.add(`cancellation_scheduled:${o.id}:${o.canceled_at ?? o.cancel_at}`)
+  }
+  const standing = new Set(emu.all('subscription').filter((x: Obj) => x.customer === customerId && x.cancel_at_period_end && ['active', 'trialing', 'past_due'].includes(x.status))
+    .map((x: Obj) => `cancellation_scheduled:${x.id}:${x.canceled_at ?? x.cancel_at}`))
   for (const id of started) exact.add(`subscription_confirmation:${id}`)
   for (const inv of emu.all('invoice').filter((i: Obj) => i.customer === customerId && i.status === 'paid' && i.amount_paid > 0)) exact.add(`receipt:${inv.id}`)
   const subs = emu.all('subscription').filter((x: Obj) => x.customer === customerId)
@@ -64,6 +75,8 @@ function expectedEmails(run: Run, customerId: string) {
   return {
     exact: [...exact].sort(),
     optional,
+    requests,
+    standing: [...standing].filter((k) => requests.has(k) && started.has(k.split(':')[1])),
     cancellable: new Set(ended.map((x: Obj) => `subscription_cancelled:${x.id}`)),
     mustCancel: !live && ended.length > 0 ? `subscription_cancelled:${ended[ended.length - 1].id}` : null,
   }
@@ -82,6 +95,9 @@ describe('emails through chaotic delivery', () => {
         const cancellations = rows.filter((r) => r.email_type === 'subscription_cancelled').map((r) => r.idempotency_key)
         for (const key of cancellations) expect([...want.cancellable], `${key} for a subscription that started and ended`).toContain(key)
         if (want.mustCancel) expect(cancellations, `emails of ${c.id}`).toContain(want.mustCancel)
+        const confirmations = rows.filter((r) => r.email_type === 'cancellation_scheduled').map((r) => r.idempotency_key)
+        for (const key of confirmations) expect([...want.requests], `${key} confirms a request Stripe's history has`).toContain(key)
+        for (const key of want.standing) expect(confirmations, `the standing request of ${c.id} is confirmed`).toContain(key)
       }
     }, 10)
   }, 180_000)

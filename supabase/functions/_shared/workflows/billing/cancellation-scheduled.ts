@@ -5,7 +5,7 @@
 import { billingUrl } from '../../app-urls.ts'
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
-import { customer, idOf, mirroredSubscription, organizationForCustomer } from './lookups.ts'
+import { customer, idOf, mirroredSubscription, organizationExpected, organizationForCustomer } from './lookups.ts'
 
 /** What the payload is read for: routing only (which subscription, and which request). */
 interface Scheduled {
@@ -45,6 +45,8 @@ export const cancellationScheduled = defineWorkflow(
       if (!LIVE.includes(m.status) || !endsAt) return { sent: false, reason: `no cancellation is scheduled now (${m.status})` }
       if (m.canceled_at && Math.floor(m.canceled_at.getTime() / 1000) !== requestOf(s)) return { sent: false, reason: 'a newer cancellation request replaced this one' }
       const org = await organizationForCustomer(sql, customerId)
+      // Its subscription-created run (the same batch, in any order) makes the organization: wait for it.
+      if (!org && (await organizationExpected(sql, s.id))) throw new Error(`no organization for Stripe customer ${customerId} yet`)
       if (!org || org.deleted_at) return { sent: false, reason: 'no organization for this customer' }
       const c = await customer(sql, customerId)
       return await enqueueEmail(sql, {
