@@ -5,7 +5,8 @@ select plan(3);
 
 create temp table expected_jobs (jobname text primary key, schedule text not null, command text not null) on commit drop;
 insert into expected_jobs values
-  ('stripe-sync-drain', '* * * * *', 'call billing.service_role_drain_loop()'),
+  ('stripe-sync-drain', '* * * * *',
+   $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "watchSeconds": 55}'::jsonb)$$),
   ('stripe-sync-reconcile', '17 3 * * *',
    $$select billing.service_role_invoke_function('stripe-sync', '{"trigger": "cron", "mode": "reconcile", "days": 3}'::jsonb)$$),
   ('billing-payment-reminders', '* * * * *',

@@ -1,13 +1,15 @@
 // A dead worker must not hold its messages for minutes: workers read with a short visibility timeout
-// that they renew while they work, and the drain job looks every few seconds for messages that came back.
+// that they renew while they work, and the drain job's call watches every few seconds for messages that came back.
 import { spawn } from 'node:child_process'
 import { afterAll, describe, expect, test } from 'vitest'
+import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
 import { Budget } from '../../supabase/functions/_shared/sync/budget.ts'
 import type { Group } from '../../supabase/functions/_shared/sync/groups.ts'
 import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
-import { adminSql, uniq } from '../helpers/stack.ts'
+import { adminSql, keys, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
+process.env.SUPABASE_SERVICE_ROLE_KEY = keys.serviceRole
 const queues: string[] = []
 afterAll(async () => {
   for (const q of queues) await sql`select pgmq.drop_queue(${q})`
@@ -84,6 +86,29 @@ describe('sync worker liveness', () => {
     } finally {
       process.cpuUsage = real
     }
+  })
+
+  test("the drain job's stripe-sync call watches after answering and kicks a drain when read messages come back, not for fresh ones", { timeout: 30_000 }, async () => {
+    const q = await queueOf(0)
+    const kicks: Record<string, unknown>[] = []
+    let watching: Promise<unknown> | undefined
+    const deps: SyncDeps = {
+      sql, queue: q, workflows: [], stripe: () => { throw new Error('no Stripe calls expected') }, syncer: () => async () => undefined,
+      kick: (r) => void kicks.push(r), background: (t) => void (watching = t), watchEveryMs: 200,
+    }
+    const res = await handleSyncRequest(new Request('http://local/stripe-sync', { method: 'POST', body: '{"watchSeconds":4}', headers: { authorization: `Bearer ${keys.serviceRole}` } }), deps)
+    expect(res.status).toBe(200)
+    expect(watching).toBeDefined()
+    // A message nobody has read (the webhook kicked for it): no kick.
+    await sql`select pgmq.send(${q}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: 'cus_watch', object_id: null })}, 0)`
+    await new Promise((r) => setTimeout(r, 700))
+    expect(kicks).toEqual([])
+    // A worker reads it and dies: visible again after its 1 s timeout, and the watch kicks a drain.
+    await sql`select * from pgmq.read(${q}, 1, 1)`
+    const until = Date.now() + 3000
+    while (kicks.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100))
+    expect(kicks[0]).toEqual({ trigger: 'returned' })
+    await watching
   })
 
   test('a worker killed mid-batch: its messages are synced by the stack within 30 s', { timeout: 240_000 }, async () => {

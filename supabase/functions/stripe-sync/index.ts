@@ -12,6 +12,8 @@ import { kickSync } from '../_shared/webhook/kick.ts'
 import { WORKFLOWS } from '../_shared/workflows/registry.ts'
 import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 
+declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined
+
 // Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb).
 const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
 
@@ -24,5 +26,7 @@ Deno.serve(reconnecting((req) =>
     workflows: WORKFLOWS,
     deliverEmails: deliverDueEmails,
     kick: kickSync,
+    // The drain job's watch outlives the answer; Deno keeps a pending promise running locally.
+    background: (task) => typeof EdgeRuntime !== 'undefined' && EdgeRuntime.waitUntil(task),
   }),
 ))

@@ -15,6 +15,8 @@ import { TIMED_WORK, type TimedWork } from '../workflows/scope.ts'
 import { Budget, syncLimits } from '../sync/budget.ts'
 import { reconcile } from '../sync/reconcile.ts'
 import { SyncRequest } from '../sync/request.ts'
+import { QUEUE } from '../sync/queue.ts'
+import { watchReturned } from '../sync/watch.ts'
 import type { GroupSyncer } from '../sync/worker.ts'
 import { runWorker } from '../sync/worker.ts'
 
@@ -29,6 +31,10 @@ export interface SyncDeps {
   queue?: string
   /** Starts another stripe-sync invocation with this body (webhook/kick.ts), to carry on past the budget. */
   kick?: (request: Record<string, unknown>) => void
+  /** Keeps a task running after the answer (EdgeRuntime.waitUntil on Supabase's edge runtime). */
+  background?: (task: Promise<unknown>) => void
+  /** How often a watch looks for returned messages (default 5000 ms). */
+  watchEveryMs?: number
 }
 
 async function parse(req: Request): Promise<SyncRequest> {
@@ -55,6 +61,7 @@ async function parse(req: Request): Promise<SyncRequest> {
 export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<Response> {
   if (req.method !== 'POST') return json(405, { error: 'only POST is accepted' }, { allow: 'POST' })
   if (!isServiceRole(req)) return json(401, { error: 'stripe-sync accepts only the service-role key' })
+  const started = Date.now()
   try {
     const r = await parse(req)
     const limits = syncLimits()
@@ -93,6 +100,12 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     // One line per invocation: what it cost against the edge runtime's limits (npm run bench reads these).
     console.log(`stripe-sync usage ${JSON.stringify({ trigger: r.trigger ?? null, mode: r.mode, work: r.work ?? null, synced: sync?.synced.reduce((n, g) => n + g.events, 0) ?? 0,
       stoppedBy: sync?.stoppedBy ?? workflows.stoppedBy, rekicked, ...usage })}`)
+    if (r.watchSeconds && deps.kick) {
+      const kick = deps.kick
+      const watching = watchReturned(deps.sql, deps.queue ?? QUEUE, started + r.watchSeconds * 1000, deps.watchEveryMs ?? 5000, () => kick({ trigger: 'returned' }))
+        .catch((err) => console.error('stripe-sync: watching for returned messages failed:', err))
+      deps.background?.(watching)
+    }
     return json(200, { mode: r.mode, ...(r.work ? { work: r.work } : {}), sync, workflows, emails, usage, rekicked })
   } catch (err) {
     return errorResponse(err, 'stripe-sync')

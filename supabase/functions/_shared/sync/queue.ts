@@ -41,6 +41,16 @@ export async function extendVisibility(sql: postgres.Sql, queue: string, msgIds:
   await sql`select pgmq.set_vt(${queue}::text, id, ${seconds}::integer) from unnest(${msgIds}::bigint[]) id`
 }
 
+/**
+ * Whether messages that were read before are visible again: their worker died, a retry's backoff ended,
+ * or a worker out of budget gave them back. Never-read messages have the webhook's kick instead.
+ */
+export async function hasReturnedMessages(sql: postgres.Sql, queue: string): Promise<boolean> {
+  if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
+  const [row] = await sql.unsafe<{ returned: boolean }[]>(`select exists (select 1 from pgmq.q_${queue} where vt <= now() and read_ct > 0) as returned`)
+  return row.returned
+}
+
 /** Removes finished messages; called only after their work has committed. */
 export async function deleteMessages(sql: postgres.Sql, queue: string, msgIds: string[]): Promise<void> {
   if (msgIds.length === 0) return

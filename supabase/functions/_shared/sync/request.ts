@@ -20,6 +20,8 @@ export const SyncRequest = z
     /** Reconcile this many days back (Stripe keeps events for 30). */
     days: z.number().int().min(1).max(30).default(3),
     budgetMs: z.number().int().min(1000).max(140_000).optional(),
+    /** With drain: then watch this long (from the call's start) for a dead worker's messages (sync/watch.ts). */
+    watchSeconds: z.number().int().min(1).max(55).optional(),
     batchSize: z.number().int().min(1).max(500).optional(),
     concurrency: z.number().int().min(1).max(32).optional(),
     /** Benchmarks only: sync every event on its own, to measure what coalescing saves. */
@@ -27,4 +29,5 @@ export const SyncRequest = z
   })
   .strict()
   .refine((r) => !r.work || r.mode === 'run-due', { message: 'work is only for mode run-due', path: ['work'] })
+  .refine((r) => !r.watchSeconds || r.mode === 'drain', { message: 'watchSeconds is only for mode drain', path: ['watchSeconds'] })
 export type SyncRequest = z.infer<typeof SyncRequest>
