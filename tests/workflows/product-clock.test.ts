@@ -28,6 +28,15 @@ afterAll(async () => {
 
 const waitForCache = () => new Promise((r) => setTimeout(r, 600))
 
+/** has_active_entitlement as the service role calls it. */
+async function entitled(organizationId: string): Promise<boolean> {
+  return await sql.begin(async (tx) => {
+    await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role' })}, true)`
+    const [{ ok }] = await tx`select public.has_active_entitlement(${organizationId}::uuid, 'seats') as ok`
+    return ok as boolean
+  })
+}
+
 describe('the product clock', () => {
   test('follows the emulator\'s own clock, forwards and back to wall time', async () => {
     expect(Math.abs((await productNow()).getTime() - Date.now())).toBeLessThan(5_000)
@@ -37,6 +46,24 @@ describe('the product clock', () => {
     await h.control('/clock/reset', {})
     await waitForCache()
     expect(Math.abs((await productNow()).getTime() - Date.now())).toBeLessThan(5_000)
+  })
+
+  test('SQL follows it too: a failed payment\'s grace period is over once the emulator has moved past it', async () => {
+    const [org] = await sql`insert into public.organizations (name, billing_status, last_payment_failed_at, plan_limits)
+      values ('Grace Co', 'payment_failed', now() - interval '1 day', '{"seats": 5}') returning id`
+    expect(await entitled(org.id)).toBe(true)
+    await h.control('/clock/advance', { seconds: 40 * 86_400 })
+    await waitForCache()
+    try {
+      await settle(sql)
+      expect(await entitled(org.id)).toBe(false)
+    } finally {
+      await h.control('/clock/reset', {})
+      await waitForCache()
+      await settle(sql)
+    }
+    expect(await entitled(org.id)).toBe(true)
+    await sql`delete from public.organizations where id = ${org.id}`
   })
 
   test('runs the 30-day deletion after the emulator moved 40 days on, with no time given to the runner', async () => {

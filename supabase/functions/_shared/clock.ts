@@ -3,7 +3,9 @@
 // due work, deletion dates and link expiries agree with the dates Stripe reports. PRODUCT_CLOCK_URL names
 // the emulator's clock endpoint (GET /_emulator/clock, answering `{offset_seconds}`); unset, the
 // system clock is used. This is the one place that decides what time it is: every default "now" of the
-// runner, the outbox and the export links comes from here.
+// runner, the outbox and the export links comes from here, and SQL's billing.product_now() follows it
+// through billing.settings.product_clock_offset, which the runner keeps in step (productNowInStep).
+import type postgres from 'postgres'
 import { env } from './env.ts'
 
 /** How long one answer of the emulator's clock is reused (the clock moves only when a test moves it). */
@@ -27,4 +29,21 @@ export async function productClockOffsetMs(): Promise<number> {
 /** The product's current time. */
 export async function productNow(): Promise<Date> {
   return new Date(Date.now() + (await productClockOffsetMs()))
+}
+
+/** The offset this process last wrote to the database (each process writes only what it read anew). */
+let written: number | undefined
+
+/**
+ * productNow(), and when it follows the emulator, the same offset in billing.settings so that SQL's
+ * billing.product_now() (the entitlement grace period) agrees. Written only when this process reads a new
+ * offset, so two processes reading two emulators (a test's own beside the stack's) do not fight over it.
+ */
+export async function productNowInStep(sql: postgres.Sql): Promise<Date> {
+  const offset = await productClockOffsetMs()
+  if (env('PRODUCT_CLOCK_URL', '') && offset !== written) {
+    await sql`update billing.settings set product_clock_offset = make_interval(secs => ${offset / 1000})`
+    written = offset
+  }
+  return new Date(Date.now() + offset)
 }
