@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   snapshotPath?: string
   /** Check every answer, event and request against Stripe's spec (default from STRIPE_EMULATOR_STRICT). */
   conformance?: Mode
+  /** Where findings are appended (default STRIPE_EMULATOR_REPORT); null: nowhere (tests that provoke them). */
+  conformanceReport?: string | null
 }
 
 export interface RequestInfo {
@@ -51,7 +53,7 @@ export class Emulator {
 
   constructor(readonly options: EmulatorOptions) {
     this.webhooks = new Webhooks(this)
-    this.conformance = new Conformance(options.conformance)
+    this.conformance = new Conformance(options.conformance, options.conformanceReport)
   }
 
   newId(prefix: string, length = 24): string {

@@ -77,7 +77,7 @@ const INCLUDABLE: Record<string, Record<string, (emu: Emulator, obj: Obj) => unk
   customer: {
     subscriptions: (emu, c) => {
       const subs = emu.all('subscription').filter((s) => s.customer === c.id && !['canceled', 'incomplete_expired'].includes(s.status)).reverse()
-      return { object: 'list', data: structuredClone(subs), has_more: false, total_count: subs.length, url: `/v1/customers/${c.id}/subscriptions` }
+      return { object: 'list', data: structuredClone(subs), has_more: false, url: `/v1/customers/${c.id}/subscriptions` }
     },
   },
 }

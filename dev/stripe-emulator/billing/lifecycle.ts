@@ -46,7 +46,7 @@ export function cycleLines(emu: Emulator, sub: Obj, start: number, end: number):
     amount: itemAmount(item), description: productLabel(emu, item), quantity: item.quantity ?? 1, period: { start, end },
     price: item.price, subscription: sub.id, subscriptionItem: item.id,
   }))
-  for (const ii of emu.all('invoiceitem').filter((i) => i.invoice === null && i.subscription === sub.id)) {
+  for (const ii of emu.all('invoiceitem').filter((i) => i.invoice === null && i.parent?.subscription_details?.subscription === sub.id)) {
     lines.push({ amount: ii.amount, description: ii.description, quantity: 1, period: ii.period, price: null, subscription: sub.id, invoiceItem: ii.id, proration: ii.proration })
   }
   return lines

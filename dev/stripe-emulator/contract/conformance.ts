@@ -26,7 +26,12 @@ export class Conformance {
   readonly requests = new Map<string, Tally>()
   readonly findings: Finding[] = []
 
-  constructor(readonly mode: Mode = modeFromEnv(), readonly reportFile = process.env.STRIPE_EMULATOR_REPORT || undefined) {}
+  readonly reportFile: string | undefined
+
+  /** `report`: the findings file (default STRIPE_EMULATOR_REPORT); null keeps them in memory only. */
+  constructor(readonly mode: Mode = modeFromEnv(), report?: string | null) {
+    this.reportFile = report === null ? undefined : (report ?? (process.env.STRIPE_EMULATOR_REPORT || undefined))
+  }
 
   /** Whether a non-conforming request or answer is refused (otherwise it is only reported). */
   get strict(): boolean {

@@ -24,11 +24,15 @@ function build(): Operation[] {
     for (const method of ['get', 'post', 'delete']) {
       const op = item[method]
       if (!op) continue
-      let params: Schema
-      if (method === 'post') params = resolve(op.requestBody?.content?.['application/x-www-form-urlencoded']?.schema)
-      else {
-        const query = (op.parameters ?? []).filter((p: Schema) => p.in === 'query')
-        params = { type: 'object', properties: Object.fromEntries(query.map((p: Schema) => [p.name, p.schema])), required: query.filter((p: Schema) => p.required).map((p: Schema) => p.name) }
+      // The emulator reads a POST's form body, and a GET's or DELETE's query string: the spec puts
+      // DELETE parameters (subscriptions' invoice_now, prorate) in a form body, so both count there.
+      const body = resolve(op.requestBody?.content?.['application/x-www-form-urlencoded']?.schema)
+      const query = method === 'post' ? [] : (op.parameters ?? []).filter((p: Schema) => p.in === 'query')
+      const params: Schema = {
+        type: 'object',
+        properties: { ...body.properties, ...Object.fromEntries(query.map((p: Schema) => [p.name, p.schema])) },
+        required: [...(body.required ?? []), ...query.filter((p: Schema) => p.required).map((p: Schema) => p.name)],
+        additionalProperties: false,
       }
       ops.push({ method: method.toUpperCase(), template, regex, params })
     }

@@ -20,7 +20,7 @@ function validatorFor(name: string): ValidateFunction {
   let v = compiled.get(name)
   if (!v) {
     if (!ajv) {
-      ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, validateSchema: false })
+      ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, validateSchema: false, inlineRefs: false, code: { optimize: false } })
       ajv.addSchema({ $id: 'stripe', definitions: loadSpec().definitions })
     }
     const got = ajv.getSchema(`stripe#/definitions/${name}`)

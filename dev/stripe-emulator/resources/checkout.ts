@@ -78,7 +78,7 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
     created: now,
     expires_at: int(p.expires_at, 'expires_at') ?? now + DAY,
     payment_method_types: ['card'],
-    ui_mode: 'hosted',
+    ui_mode: 'hosted_page',
     customer_creation: mode === 'payment' ? 'if_required' : null,
     billing_address_collection: null,
     locale: null,

@@ -71,8 +71,8 @@ function deleteCustomer(emu: Emulator, id: string): Obj {
   for (const sub of emu.all('subscription')) {
     if (sub.customer === id && !['canceled', 'incomplete_expired'].includes(sub.status)) cancelNow(emu, sub, 'cancellation_requested')
   }
+  emu.emit('customer.deleted', customer, undefined, customer.test_clock)
   customer.deleted = true
-  emu.emit('customer.deleted', { ...customer, deleted: undefined }, undefined, customer.test_clock)
   return { id, object: 'customer', deleted: true }
 }
 

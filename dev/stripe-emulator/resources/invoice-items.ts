@@ -25,7 +25,8 @@ export function createInvoiceItem(emu: Emulator, o: { customer: Obj; amount: num
     quantity: 1,
     test_clock: o.customer.test_clock ?? null,
   } satisfies Partial<Stripe.InvoiceItem>)
-  ii.subscription = o.subscription ?? null
+  ii.quantity_decimal = '1' // a decimal string on the wire (the client's type is its Decimal class)
+  ii.parent = o.subscription ? { type: 'subscription_details', subscription_details: { subscription: o.subscription } } : null
   emu.put('invoiceitem', ii)
   emu.emit('invoiceitem.created', ii, undefined, o.customer.test_clock)
   return ii
@@ -37,8 +38,8 @@ export const invoiceItemRoutes: Route[] = [
     const customer = emu.get('customer', p.customer, 'customer', 'customer')
     let amount = int(p.amount, 'amount')
     let currency = str(p.currency, 'currency')?.toLowerCase()
-    if (p.price) {
-      const price = emu.get('price', p.price, 'price', 'price')
+    if (p.pricing?.price) {
+      const price = emu.get('price', p.pricing.price, 'price', 'pricing[price]')
       amount = price.unit_amount * (int(p.quantity, 'quantity') ?? 1)
       currency = price.currency
     }

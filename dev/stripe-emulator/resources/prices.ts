@@ -25,7 +25,7 @@ export function createPrice(emu: Emulator, p: Record<string, any>): Obj {
     if (!interval) throw required('recurring[interval]')
     const count = int(p.recurring.interval_count, 'recurring[interval_count]') ?? 1
     if (count < 1 || (interval === 'year' && count > 3) || (interval === 'month' && count > 36)) throw invalid('Invalid interval_count', 'recurring[interval_count]')
-    recurring = { interval, interval_count: count, meter: null, usage_type: 'licensed', trial_period_days: null }
+    recurring = { interval, interval_count: count, meter: null, usage_type: 'licensed' } as Stripe.Price.Recurring
   }
   const lookupKey = nullable(p.lookup_key, 'lookup_key') ?? null
   if (lookupKey) {
@@ -40,7 +40,7 @@ export function createPrice(emu: Emulator, p: Record<string, any>): Obj {
     if (!name) throw required('product_data[name]')
     const product = shape('product', {
       id: emu.newId('prod', 14), object: 'product', name, active: true, created: emu.now(), updated: emu.now(), images: [],
-      marketing_features: [], metadata: mergeMetadata({}, p.product_data.metadata), type: 'service', description: null, url: null,
+      marketing_features: [], metadata: mergeMetadata({}, p.product_data.metadata), description: null, url: null,
     } satisfies Partial<Stripe.Product>)
     emu.put('product', product)
     emu.emit('product.created', product)

@@ -22,7 +22,6 @@ export const productRoutes: Route[] = [
       images: [],
       marketing_features: [],
       default_price: null,
-      type: 'service',
       url: null,
     } satisfies Partial<Stripe.Product>)
     emu.put('product', product)
@@ -50,8 +49,8 @@ export const productRoutes: Route[] = [
     if (emu.all('price').some((price) => price.product === id)) {
       throw invalid('This product cannot be deleted because it has one or more user-created prices.', 'id', 'product_has_prices')
     }
+    emu.emit('product.deleted', product)
     product.deleted = true
-    emu.emit('product.deleted', { ...product, deleted: undefined })
     return { id, object: 'product', deleted: true }
   }),
   route('GET', '/v1/products', (emu, p) => {
