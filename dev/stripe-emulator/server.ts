@@ -10,7 +10,8 @@ import { pathKnown, routeFor } from './router.ts'
 import { handleControl, type RequestLogEntry } from './control.ts'
 import { handlePage } from './pages/index.ts'
 import { runDue } from './billing/scheduler.ts'
-import { checkRequest } from './contract/requests.ts'
+import { checkRequest, operationFor } from './contract/requests.ts'
+import { warmUp } from './contract/responses.ts'
 
 export interface StartOptions extends Partial<EmulatorOptions> {
   port?: number
@@ -51,6 +52,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, host, resolve))
   const port = (server.address() as AddressInfo).port
   const emu = new Emulator({ publicUrl: opts.publicUrl ?? `http://${host}:${port}`, ...opts } as EmulatorOptions)
+  // Compile the spec's validators before the first request, which would otherwise wait for them.
+  if (emu.conformance.mode !== 'off') {
+    warmUp()
+    operationFor('GET', '/v1/customers')
+  }
   if (opts.snapshotPath) emu.loadSnapshot()
   const log: RequestLogEntry[] = []
   const idempotency = new Map<string, Cached & { at: number }>()

@@ -21,6 +21,18 @@ function validatorFor(name: string): ValidateFunction {
   if (!v) {
     if (!ajv) {
       ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false, validateSchema: false, inlineRefs: false, code: { optimize: false } })
+      ajv.addKeyword({
+        keyword: 'stripeObject',
+        schemaType: 'array',
+        type: 'object',
+        errors: true,
+        validate: function nested(allowed: string[], data: unknown) {
+          const name = schemaNameOf(data as Record<string, unknown>)
+          const m = name && allowed.includes(name) ? checkObject(data) : { path: '/object', rule: `enum: must be one of ${allowed.join(', ')}` }
+          ;(nested as unknown as { errors: unknown[] }).errors = m ? [{ keyword: 'stripeObject', message: `${m.path} ${m.rule}`, params: {} }] : []
+          return m === null
+        },
+      })
       ajv.addSchema({ $id: 'stripe', definitions: loadSpec().definitions })
     }
     const got = ajv.getSchema(`stripe#/definitions/${name}`)
@@ -90,4 +102,11 @@ export function checkObject(obj: unknown, at = ''): Mismatch | null {
   const name = typeof obj === 'object' && obj !== null ? schemaNameOf(obj as Record<string, unknown>) : null
   if (!name) return { type, path: at || '/', rule: `object: no schema in the spec for object type '${type}'` }
   return check(name, type, obj, at)
+}
+
+/** The types the emulator serves, compiled ahead (at start) so no request waits for a compile. */
+const SERVED = ['billing_portal.session', 'charge', 'checkout.session', 'customer', 'deleted_customer', 'deleted_invoice', 'deleted_invoiceitem', 'deleted_product', 'deleted_test_helpers.test_clock', 'deleted_webhook_endpoint', 'error', 'event', 'invoice', 'invoice_payment', 'invoiceitem', 'item', 'line_item', 'payment_intent', 'payment_method', 'price', 'product', 'subscription', 'subscription_item', 'test_helpers.test_clock', 'webhook_endpoint']
+
+export function warmUp(): void {
+  for (const name of SERVED) validatorFor(name)
 }

@@ -32,10 +32,13 @@ export function loadSpec(): Spec {
   }
   const definitions: Record<string, Schema> = {}
   const byObject = new Map<string, string[]>()
-  for (const [name, schema] of Object.entries(raw.components.schemas as Record<string, Schema>)) {
+  const schemas = raw.components.schemas as Record<string, Schema>
+  // Stripe objects: schemas with an `object` discriminator (customer, deleted_customer, card, ...).
+  const resources = new Set(Object.keys(schemas).filter((n) => schemas[n].properties?.object?.enum))
+  for (const [name, schema] of Object.entries(schemas)) {
     const extra = ADDITIONS[name]
     const withAdditions = extra ? { ...schema, properties: { ...schema.properties, ...extra.properties }, required: [...(schema.required ?? []), ...(extra.required ?? [])] } : schema
-    definitions[name] = toJsonSchema(withAdditions)
+    definitions[name] = toJsonSchema(withAdditions, true, resources)
     for (const value of schema.properties?.object?.enum ?? []) byObject.set(value, [...(byObject.get(value) ?? []), name])
   }
   loaded = { version: raw.info.version, definitions, raw, byObject }
@@ -52,15 +55,20 @@ export function schemaNameOf(obj: Record<string, unknown>): string | null {
 }
 
 /** OpenAPI 3.0 schema → JSON Schema (draft-07) as ajv reads it. */
-export function toJsonSchema(node: any, closeObjects = true): any {
-  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, closeObjects))
+export function toJsonSchema(node: any, closeObjects = true, resources: Set<string> = new Set()): any {
+  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, closeObjects, resources))
   if (typeof node !== 'object' || node === null) return node
-  if (typeof node.$ref === 'string') return { $ref: node.$ref.replace('#/components/schemas/', 'stripe#/definitions/') }
+  if (typeof node.$ref === 'string') {
+    // A Stripe object nested in another (expanded, or a list's items) is checked against its own
+    // type's schema when met (keyword `stripeObject`), so no schema compiles the whole API graph.
+    const name = node.$ref.replace('#/components/schemas/', '')
+    return resources.has(name) ? { type: 'object', stripeObject: [name] } : { $ref: `stripe#/definitions/${name}` }
+  }
   const out: Schema = {}
   for (const [k, v] of Object.entries(node)) {
     if (k.startsWith('x-') || k === 'description' || k === 'title' || k === 'format' || k === 'nullable') continue
-    if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, toJsonSchema(s, closeObjects)]))
-    else out[k] = typeof v === 'object' ? toJsonSchema(v, closeObjects) : v
+    if (k === 'properties') out.properties = Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, toJsonSchema(s, closeObjects, resources)]))
+    else out[k] = typeof v === 'object' ? toJsonSchema(v, closeObjects, resources) : v
   }
   if (closeObjects && out.properties && out.additionalProperties === undefined) out.additionalProperties = false
   return node.nullable ? { anyOf: [out, { type: 'null' }] } : out
