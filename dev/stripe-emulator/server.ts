@@ -211,6 +211,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
       clearInterval(tick)
       emu.webhooks.close()
       if (opts.snapshotPath) emu.saveSnapshot()
+      emu.conformance.flushTally()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import type { Profile } from '../stack/config.ts'
-import type { Finding } from '../stripe-emulator/contract/conformance.ts'
+import type { Finding, Tally } from '../stripe-emulator/contract/conformance.ts'
 
 /** Points every emulator of this run at a fresh report file; returns its path. */
 export function startContractReport(p: Profile): string {
@@ -16,7 +16,14 @@ export function startContractReport(p: Profile): string {
 
 /** Prints the findings grouped by kind, subject, path and rule (with a count and one example each). */
 export function contractReport(file: string): { passed: number; failed: number } {
-  const findings: Finding[] = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []
+  const findings: Finding[] = lines.filter((l) => l.kind !== 'tally')
+  // Each emulator appends its counts when it closes: objects checked per type, requests per operation.
+  const totals = { objects: 0, types: new Set<string>(), requests: 0, operations: new Set<string>() }
+  for (const t of lines.filter((l) => l.kind === 'tally') as { objects: Record<string, Tally>; requests: Record<string, Tally> }[]) {
+    for (const [k, v] of Object.entries(t.objects)) (totals.objects += v.checked), totals.types.add(k)
+    for (const [k, v] of Object.entries(t.requests)) (totals.requests += v.checked), totals.operations.add(k)
+  }
   const groups = new Map<string, { n: number; example: Finding }>()
   for (const f of findings) {
     const key = `${f.kind} ${f.subject} ${f.path.replace(/\/\d+(?=\/|$)/g, '/N')}: ${f.rule}`
@@ -27,6 +34,9 @@ export function contractReport(file: string): { passed: number; failed: number }
   for (const [key, g] of [...groups].sort(([a], [b]) => a.localeCompare(b))) process.stdout.write(`${String(g.n).padStart(5)}  ${key}  (e.g. ${g.example.at})\n`)
   const mismatches = findings.filter((f) => f.kind !== 'request').length
   const refused = findings.length - mismatches
-  process.stdout.write(`Stripe contract (mode ${process.env.STRIPE_EMULATOR_STRICT === '1' ? 'strict' : process.env.STRIPE_EMULATOR_STRICT}): ${mismatches} objects that do not match the spec, ${refused} requests the spec refuses\n`)
+  process.stdout.write(
+    `Stripe contract (${process.env.STRIPE_EMULATOR_STRICT === '1' ? 'strict' : process.env.STRIPE_EMULATOR_STRICT} mode): ${totals.objects} objects of ${totals.types.size} types checked, ${mismatches} not matching the spec; ` +
+      `${totals.requests} requests to ${totals.operations.size} operations checked, ${refused} refused (emulators still running at the end are not counted)\n`,
+  )
   return findings.length ? { passed: 0, failed: 1 } : { passed: 1, failed: 0 }
 }

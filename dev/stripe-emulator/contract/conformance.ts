@@ -83,6 +83,14 @@ export class Conformance {
     if (refusal) this.record({ kind: 'request', subject: operation, path: refusal.param, rule: refusal.message, at })
   }
 
+  /** Appends this emulator's counts to the report file (the run's totals are summed from them). */
+  flushTally(): void {
+    if (this.mode === 'off' || !this.reportFile || (this.objects.size === 0 && this.requests.size === 0)) return
+    appendFileSync(this.reportFile, JSON.stringify({ kind: 'tally', objects: Object.fromEntries(this.objects), requests: Object.fromEntries(this.requests) }) + '\n')
+    this.objects.clear()
+    this.requests.clear()
+  }
+
   summary() {
     return { objects: Object.fromEntries(this.objects), requests: Object.fromEntries(this.requests), findings: this.findings }
   }
