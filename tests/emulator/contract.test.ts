@@ -88,8 +88,10 @@ describe('the emulator against the contract', () => {
       await runLifecycle(emulatorClient(e.port, { key: 'sk_test_contract' }), e)
       const { objects, requests, findings } = e.emu.conformance.summary()
       expect(findings).toEqual([])
-      // Every object type the emulator makes was seen, as an answer or an event.
-      expect(Object.keys(objects).sort()).toEqual(['billing_portal.session', 'charge', 'checkout.session', 'customer', 'event', 'invoice', 'invoice_payment', 'invoiceitem', 'item', 'line_item', 'payment_intent', 'payment_method', 'price', 'product', 'subscription', 'subscription_item', 'test_helpers.test_clock', 'webhook_endpoint'])
+      // Every type of object the emulator holds was checked, as an answer or an event.
+      const made = new Set([...e.emu.objects.values()].map((o) => String(o.object)))
+      expect([...made].filter((t) => !(t in objects))).toEqual([])
+      expect(made.size).toBeGreaterThan(15)
       expect(Object.keys(requests).length).toBeGreaterThan(60)
     } finally {
       await e.close()

@@ -130,7 +130,7 @@ describe('payment_settings.save_default_payment_method', () => {
 
   it('refuses an unknown value with Stripe\'s invalid-parameter error', async () => {
     const c = await stripe.customers.create({ email: 'x@example.test', payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
-    await expect(stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }], payment_settings: { save_default_payment_method: 'always' as 'off' } }))
+    await expect(h.emulator.emu.conformance.expectingRefusals(() => stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }], payment_settings: { save_default_payment_method: 'always' as 'off' } })))
       .rejects.toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', param: 'payment_settings[save_default_payment_method]' })
   })
 })
