@@ -17,13 +17,12 @@ interface InvoiceObject {
   id: string
   customer: unknown
   billing_reason?: string | null
-  subscription?: unknown
   parent?: { subscription_details?: { subscription?: unknown } | null } | null
 }
 
-/** The invoice's subscription, in the pinned API (parent) or older ones (subscription). */
+/** The invoice's subscription: under `parent` in the pinned API (invoices have no `subscription` field). */
 export function subscriptionOfInvoice(inv: InvoiceObject): string | null {
-  return idOf(inv.parent?.subscription_details?.subscription) ?? idOf(inv.subscription)
+  return idOf(inv.parent?.subscription_details?.subscription)
 }
 
 const subscriptionKey = (e: WorkflowEvent) => {
