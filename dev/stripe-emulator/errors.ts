@@ -19,8 +19,9 @@ export class StripeApiError extends Error {
 export const missing = (kind: string, id: string, param = 'id') =>
   new StripeApiError(404, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param })
 
-export const invalid = (message: string, param?: string, code = 'parameter_invalid') =>
-  new StripeApiError(400, 'invalid_request_error', message, param ? { code, param } : { code })
+/** A 400 Stripe refuses with; `code` only where Stripe documents one (it has no generic "invalid" code). */
+export const invalid = (message: string, param?: string, code?: string) =>
+  new StripeApiError(400, 'invalid_request_error', message, { ...(code ? { code } : {}), ...(param ? { param } : {}) })
 
 export const required = (param: string) =>
   new StripeApiError(400, 'invalid_request_error', `Missing required param: ${param}.`, { code: 'parameter_missing', param })

@@ -135,6 +135,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
       if (!(err instanceof StripeApiError)) console.error(`stripe-emulator: ${requestId} ${method} ${url.pathname} failed:`, err)
       status = e.status
       body = JSON.stringify(e.body())
+      // Error bodies are held to the spec's `error` schema too (reported; the error stands).
+      emu.conformance.response(e.body(), `${method} ${url.pathname}`)
     } finally {
       emu.request = { id: null, idempotency_key: null }
     }

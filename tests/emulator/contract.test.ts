@@ -44,6 +44,14 @@ describe('request conformance', () => {
     expect(missing).toMatchObject({ status: 400, body: { error: { code: 'parameter_missing', param: 'enabled_events' } } })
   })
 
+  it("answers the emulator's own refusals in the spec's error shape, with no code Stripe does not document", async () => {
+    const stripe = emulatorClient(strict.port, { key: 'sk_test_contract' })
+    const price = await stripe.prices.create({ currency: 'usd', unit_amount: 500, recurring: { interval: 'month' }, product_data: { name: 'Old' }, active: false })
+    const refused = await post(strict, '/v1/checkout/sessions', { mode: 'subscription', 'line_items[0][price]': price.id, success_url: 'http://app.test/ok' })
+    expect(refused).toEqual({ status: 400, body: { error: { type: 'invalid_request_error', param: 'line_items[0][price]', message: 'The price specified is inactive.' } } })
+    expect(strict.emu.conformance.objects.get('error')).toMatchObject({ failed: 0 })
+  })
+
   it('gives a valid request the same answer in strict mode as without it', async () => {
     const form = { email: 'same@example.test', name: 'Same', 'metadata[k]': 'v' }
     const a = await post(strict, '/v1/customers', form)
