@@ -120,6 +120,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
       if (emu.conformance.mode !== 'off') {
         const checked = checkRequest(method, url.pathname, params)
         if (checked) emu.conformance.request(checked.operation, checked.refusal, `${method} ${url.pathname}`)
+        emu.conformance.tap?.({ method, path: url.pathname, search: url.search, body: raw })
         if (checked?.refusal && emu.conformance.strict) {
           const { param, message, code } = checked.refusal
           throw new StripeApiError(400, 'invalid_request_error', message, code ? { code, param } : { param })

@@ -23,3 +23,9 @@ export const ADDITIONS: Record<string, { properties: Record<string, Schema>; req
     required: ['billing_cycle_anchor'],
   },
 }
+
+/**
+ * Request parameters whose values the pinned version accepts beyond the spec's enum: the pinned
+ * version itself as an `api_version` (a webhook endpoint's, set by `npm run stripe:setup`).
+ */
+export const REQUEST_ENUM_ADDITIONS: Record<string, string[]> = { api_version: ['2026-10-28.endive'] }

@@ -45,6 +45,8 @@ export class Conformance {
     map.set(key, t)
   }
 
+  /** Sees every checked request as sent (tests replay them against Stripe's own stripe-mock). */
+  tap: ((r: { method: string; path: string; search: string; body: string }) => void) | null = null
   private deliberate = 0
   private asIs = 0
 

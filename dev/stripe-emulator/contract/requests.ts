@@ -3,7 +3,7 @@
 // Stripe answers for it: 400 invalid_request_error with `param` and, where Stripe's documented error
 // codes have one, `code` (parameter_unknown, parameter_missing, parameter_invalid_integer,
 // parameter_invalid_empty); a wrong enum value or type gets Stripe's "Invalid ..." message.
-import { API_VERSION } from '../emulator.ts'
+import { REQUEST_ENUM_ADDITIONS } from './api-version-additions.ts'
 import { loadSpec, type Schema } from './spec.ts'
 
 export interface Operation { method: string; template: string; regex: RegExp; params: Schema }
@@ -98,8 +98,9 @@ export function refusal(schemaIn: Schema, value: unknown, param: string): Refusa
       return value === true || value === false || value === 'true' || value === 'false' ? null : { param, message: `Invalid boolean: ${String(value)}` }
     case 'string': {
       if (kind(value) !== 'string' && kind(value) !== 'number') return { param, message: `Invalid string: ${JSON.stringify(value)}` }
-      // The pinned version is newer than the spec's list of versions, and Stripe accepts it.
-      const allowed = schema.enum && param === 'api_version' ? [...schema.enum, API_VERSION] : schema.enum
+      // Values the pinned version accepts beyond the spec's (api-version-additions.ts).
+      const extra = REQUEST_ENUM_ADDITIONS[param.replace(/\[\d+\]/g, '[]')] ?? []
+      const allowed = schema.enum ? [...schema.enum, ...extra] : schema.enum
       if (allowed && !allowed.includes(String(value))) return { param, message: `Invalid ${param}: must be one of ${listOr(allowed)}` }
       if (schema.maxLength && String(value).length > schema.maxLength) return { param, message: `Invalid ${param}: must be at most ${schema.maxLength} characters` }
       return null
