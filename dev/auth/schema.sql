@@ -36,6 +36,8 @@ create table if not exists auth.users (
   deleted_at timestamptz,
   is_anonymous boolean not null default false
 );
+-- Added after the table first shipped here: the hashed token of a pending email change's link.
+alter table auth.users add column if not exists email_change_token_new varchar(255);
 create unique index if not exists users_email_partial_key on auth.users (email) where (is_sso_user = false);
 comment on table auth.users is 'Auth: stores user login data within a secure schema.';
 

@@ -1,12 +1,17 @@
 // DEVELOPMENT-ONLY stand-in for Supabase Auth (GoTrue), which could not be built here (see README).
 // It serves the GoTrue routes supabase-js uses (signup, password and refresh-token grants, user,
-// logout, admin users) with GoTrue's JSON shapes and error codes; signups are confirmed at once.
+// logout, admin users, recover, verify, email change) with GoTrue's JSON shapes and error codes;
+// signups are confirmed at once; recovery and email-change links are mailed over SMTP (email-flows.ts).
 // Mounted by the gateway at /auth/v1. Never run it in production: use Supabase Auth.
 import http from 'node:http'
 import { randomUUID } from 'node:crypto'
 import bcrypt from 'bcryptjs'
 import { jwtVerify, type JWTPayload } from 'jose'
 import postgres from 'postgres'
+import { flowRoutes, requestEmailChange, type FlowDeps } from './email-flows.ts'
+import { AuthError, checkEmail, type Answer, type Handler } from './http.ts'
+import { Mailer } from './mailer.ts'
+import { Otps } from './otp.ts'
 import { Sessions, userJson, type UserRow } from './sessions.ts'
 
 const port = Number(process.env.AUTH_PORT ?? 54325)
@@ -15,13 +20,15 @@ const minPassword = Number(process.env.AUTH_MINIMUM_PASSWORD_LENGTH ?? 6)
 const sql = postgres(process.env.AUTH_DB_URL ?? '', { max: 4, onnotice: () => {} })
 const sessions = new Sessions(sql, secret, process.env.AUTH_ISSUER ?? 'http://127.0.0.1:54321/auth/v1', Number(process.env.AUTH_JWT_EXP ?? 3600))
 
-class AuthError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message)
-  }
-}
-
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const issuer = process.env.AUTH_ISSUER ?? 'http://127.0.0.1:54321/auth/v1'
+const mailer = new Mailer({
+  smtpHost: process.env.AUTH_SMTP_HOST ?? '127.0.0.1',
+  smtpPort: Number(process.env.AUTH_SMTP_PORT ?? 1025),
+  from: process.env.AUTH_SMTP_ADMIN_EMAIL ?? 'auth@localhost',
+  externalUrl: process.env.AUTH_EXTERNAL_URL ?? issuer,
+})
+// GoTrue's MAILER_OTP_EXP: how long an emailed link works (default one day, as GoTrue's).
+const otps = new Otps(sql, Number(process.env.AUTH_MAILER_OTP_EXP ?? 86400))
 
 async function loadUser(id: string): Promise<UserRow | undefined> {
   const [u] = await sql<UserRow[]>`select * from auth.users where id = ${id} and deleted_at is null`
@@ -34,9 +41,7 @@ async function findByEmail(email: string): Promise<UserRow | undefined> {
 }
 
 function checkCredentials(email: unknown, password: unknown): asserts email is string {
-  if (typeof email !== 'string' || !EMAIL_RE.test(email)) {
-    throw new AuthError(400, 'validation_failed', 'Unable to validate email address: invalid format')
-  }
+  checkEmail(email)
   if (typeof password !== 'string' || password.length < minPassword) {
     throw new AuthError(422, 'weak_password', `Password should be at least ${minPassword} characters.`)
   }
@@ -73,9 +78,7 @@ async function admin(req: http.IncomingMessage): Promise<void> {
 }
 
 async function updateUser(u: UserRow, body: Record<string, any>): Promise<UserRow> {
-  if (body.email !== undefined && (typeof body.email !== 'string' || !EMAIL_RE.test(body.email))) {
-    throw new AuthError(400, 'validation_failed', 'Unable to validate email address: invalid format')
-  }
+  if (body.email !== undefined) checkEmail(body.email)
   if (body.password !== undefined && (typeof body.password !== 'string' || body.password.length < minPassword)) {
     throw new AuthError(422, 'weak_password', `Password should be at least ${minPassword} characters.`)
   }
@@ -89,9 +92,20 @@ async function updateUser(u: UserRow, body: Record<string, any>): Promise<UserRo
   return row
 }
 
-type Handler = (req: http.IncomingMessage, body: Record<string, any>, url: URL) => Promise<[number, unknown]>
+const flows: FlowDeps = { sql, sessions, otps, mailer, siteUrl: process.env.AUTH_SITE_URL ?? 'http://127.0.0.1:3000', findByEmail }
+
+/** PUT /user as the user: a password change applies at once, an email change waits for its link. */
+async function updateSelf(u: UserRow, body: Record<string, any>, url: URL): Promise<UserRow> {
+  if (typeof body.password === 'string' && u.encrypted_password && (await bcrypt.compare(body.password, u.encrypted_password))) {
+    throw new AuthError(422, 'same_password', 'New password should be different from the old password.')
+  }
+  const { email, ...rest } = body
+  const updated = await updateUser(u, rest)
+  return email === undefined ? updated : requestEmailChange(flows, updated, email, url)
+}
 
 const routes: Record<string, Handler> = {
+  ...flowRoutes(flows),
   'GET /health': async () => [200, { version: 'dev-standin', name: 'GoTrue', description: 'DEVELOPMENT-ONLY stand-in' }],
   'GET /settings': async () => [200, { external: { email: true }, disable_signup: false, mailer_autoconfirm: true }],
   'POST /signup': async (_req, body) => {
@@ -118,10 +132,10 @@ const routes: Record<string, Handler> = {
     if (!u) throw new AuthError(403, 'user_not_found', 'User from sub claim in JWT does not exist')
     return [200, userJson(u)]
   },
-  'PUT /user': async (req, body) => {
+  'PUT /user': async (req, body, url) => {
     const u = await loadUser(String((await bearer(req)).sub))
     if (!u) throw new AuthError(403, 'user_not_found', 'User from sub claim in JWT does not exist')
-    return [200, userJson(await updateUser(u, body))]
+    return [200, userJson(await updateSelf(u, body, url))]
   },
   'POST /logout': async (req) => {
     const claims = await bearer(req)
@@ -139,7 +153,7 @@ const routes: Record<string, Handler> = {
   },
 }
 
-async function adminUser(req: http.IncomingMessage, id: string, body: Record<string, any>): Promise<[number, unknown]> {
+async function adminUser(req: http.IncomingMessage, id: string, body: Record<string, any>): Promise<Answer> {
   await admin(req)
   const u = /^[0-9a-f-]{36}$/i.test(id) ? await loadUser(id) : undefined
   if (!u) throw new AuthError(404, 'user_not_found', 'User not found')
@@ -167,11 +181,12 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://auth')
   let status: number
   let payload: unknown
+  let headers: Record<string, string> | undefined
   try {
     const body = await readBody(req)
     const handler = routes[`${req.method} ${url.pathname}`]
     const adminMatch = /^\/admin\/users\/([^/]+)$/.exec(url.pathname)
-    if (handler) [status, payload] = await handler(req, body, url)
+    if (handler) [status, payload, headers] = await handler(req, body, url)
     else if (adminMatch) [status, payload] = await adminUser(req, adminMatch[1], body)
     else throw new AuthError(404, 'not_found', `no route ${req.method} ${url.pathname}`)
   } catch (err) {
@@ -179,8 +194,9 @@ const server = http.createServer(async (req, res) => {
     const e = err instanceof AuthError ? err : new AuthError(500, 'unexpected_failure', 'Unexpected failure')
     ;[status, payload] = [e.status, { code: e.status, error_code: e.code, msg: e.message }]
   }
-  res.writeHead(status, status === 204 ? {} : { 'content-type': 'application/json' })
-  res.end(status === 204 ? undefined : JSON.stringify(payload))
+  const empty = payload === null
+  res.writeHead(status, { ...(empty ? {} : { 'content-type': 'application/json' }), ...headers })
+  res.end(empty ? undefined : JSON.stringify(payload))
 })
 
 server.listen(port, '127.0.0.1', () => console.log(`auth (dev stand-in) listening on 127.0.0.1:${port}`))

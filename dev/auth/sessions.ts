@@ -19,6 +19,9 @@ export interface UserRow {
   updated_at: Date
   phone: string | null
   is_anonymous: boolean
+  recovery_sent_at: Date | null
+  email_change: string | null
+  email_change_sent_at: Date | null
 }
 
 /** The user object as GoTrue returns it. */
@@ -32,6 +35,9 @@ export function userJson(u: UserRow) {
     phone: u.phone ?? '',
     confirmed_at: u.confirmed_at?.toISOString(),
     last_sign_in_at: u.last_sign_in_at?.toISOString(),
+    recovery_sent_at: u.recovery_sent_at?.toISOString(),
+    // An email change waiting for its confirmation link, as GoTrue shows it.
+    ...(u.email_change ? { new_email: u.email_change, email_change_sent_at: u.email_change_sent_at?.toISOString() } : {}),
     app_metadata: u.raw_app_meta_data ?? {},
     user_metadata: u.raw_user_meta_data ?? {},
     identities: [],

@@ -81,9 +81,11 @@ export function createGateway(o: GatewayOptions): Handler {
 
   async function auth(req: Request, url: URL, rest: string): Promise<Response> {
     if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS })
+    // The emailed links open /verify in a browser, without a key: an open route, as in Supabase's gateway.
+    const open = req.method === 'GET' && rest === 'verify'
     const apikey = req.headers.get('apikey')
     const bearer = /^Bearer (.+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]
-    if (!apikey && !bearer) return json(401, { message: 'No API key found in request' }, CORS)
+    if (!apikey && !bearer && !open) return json(401, { message: 'No API key found in request' }, CORS)
     // The apikey must be one of the project's keys (a user JWT may ride in Authorization alongside it).
     if (apikey && !apiKeys.has(apikey)) return json(401, { message: 'Invalid API key' }, CORS)
     try {

@@ -80,6 +80,10 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
         AUTH_DB_URL: `postgresql://supabase_auth_admin:postgres@127.0.0.1:${p.ports.db}/postgres`,
         AUTH_ISSUER: `${p.apiUrl}/auth/v1`,
         AUTH_MINIMUM_PASSWORD_LENGTH: '8',
+        // Recovery and email-change links go by SMTP to maildev and lead back to the web app.
+        AUTH_SMTP_HOST: '127.0.0.1',
+        AUTH_SMTP_PORT: String(p.ports.smtp),
+        AUTH_SITE_URL: fnEnv.APP_URL,
       },
       healthy: () => ok(`http://127.0.0.1:${p.ports.auth}/health`),
     },
