@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose'
 import { verifyCaller, type JwtKeys } from '../../supabase/functions/_shared/billing/caller.ts'
-import { BillingError } from '../../supabase/functions/_shared/billing/errors.ts'
+import { HttpError } from '../../supabase/functions/_shared/errors.ts'
 
 const SECRET = 'a-shared-secret-of-at-least-thirty-two-characters'
 const USER = '6a1f0c7e-2b7d-4c1e-9d3a-2f1f1c0e9a11'
@@ -30,7 +30,7 @@ const hs = (body: object, secret = SECRET, exp: number | string = '1h') =>
   new SignJWT({ ...body }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(new TextEncoder().encode(secret))
 const es = (key: CryptoKey, body: object = claims) => new SignJWT({ ...body }).setProtectedHeader({ alg: 'ES256', kid: 'project-key' }).setExpirationTime('1h').sign(key)
 const call = (token: string, keys: JwtKeys) => verifyCaller(new Request('http://x/billing', { headers: { authorization: `Bearer ${token}` } }), keys)
-const status = (p: Promise<unknown>) => p.then(() => 200, (e) => (e instanceof BillingError ? e.status : 500))
+const status = (p: Promise<unknown>) => p.then(() => 200, (e) => (e instanceof HttpError ? e.status : 500))
 
 describe('verifying the caller', () => {
   it('accepts a session signed with the shared secret and returns the user and claims', async () => {

@@ -45,10 +45,10 @@ describe('stripe-sync requests', () => {
   test('a body that is not JSON, or an unknown option, is refused with 400 and a reason', async () => {
     const notJson = await handleSyncRequest(post('nope', keys.serviceRole), deps())
     expect(notJson.status).toBe(400)
-    expect((await notJson.json()).error).toBe('body must be JSON')
+    expect((await notJson.json()).error).toEqual({ code: 'bad_json', message: 'body must be JSON' })
     const unknown = await handleSyncRequest(post('{"mode":"everything"}', keys.serviceRole), deps())
     expect(unknown.status).toBe(400)
-    expect((await unknown.json()).error).toMatch(/^invalid request: mode/)
+    expect((await unknown.json()).error.message).toMatch(/^invalid request: mode/)
   })
 
   test('run-due as of a later time runs the work due then, and answers with the workflow report', async () => {

@@ -71,7 +71,7 @@ describe('stripe-webhook signatures', () => {
     const d = deps()
     const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, 'whsec_someone_else')), d))
     expect(status).toBe(400)
-    expect(out.error).toMatch(/does not match/)
+    expect(out.error).toEqual({ code: 'signature_mismatch', message: expect.stringMatching(/does not match/) })
     expect(d.record).not.toHaveBeenCalled()
   })
 
@@ -81,7 +81,7 @@ describe('stripe-webhook signatures', () => {
     const old = Math.floor(Date.now() / 1000) - 301
     const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW, old)), d))
     expect(status).toBe(400)
-    expect(out.error).toMatch(/tolerance/)
+    expect(out.error).toEqual({ code: 'signature_expired', message: expect.stringMatching(/tolerance/) })
     expect(d.record).not.toHaveBeenCalled()
   })
 
@@ -89,13 +89,13 @@ describe('stripe-webhook signatures', () => {
     const d = deps()
     const { status, body: out } = await answer(await handleStripeWebhook(post(JSON.stringify(event())), d))
     expect(status).toBe(400)
-    expect(out.error).toBe('missing Stripe-Signature header')
+    expect(out.error).toEqual({ code: 'missing_signature', message: 'missing Stripe-Signature header' })
   })
 
   test('a malformed Stripe-Signature header is refused as malformed', async () => {
     const { status, body: out } = await answer(await handleStripeWebhook(post(JSON.stringify(event()), 'garbage'), deps()))
     expect(status).toBe(400)
-    expect(out.error).toMatch(/malformed/)
+    expect(out.error).toEqual({ code: 'malformed_signature', message: expect.stringMatching(/malformed/) })
   })
 
   test('a tampered body is refused even with a signature that was valid for the original', async () => {
@@ -128,14 +128,14 @@ describe('stripe-webhook signatures', () => {
     const body = 'not json at all'
     const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), deps()))
     expect(status).toBe(400)
-    expect(out.error).toMatch(/not JSON/)
+    expect(out.error).toEqual({ code: 'not_json', message: expect.stringMatching(/not JSON/) })
   })
 
   test('a valid signature over JSON that is not an event is refused', async () => {
     const body = JSON.stringify({ hello: 'world' })
     const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), deps()))
     expect(status).toBe(400)
-    expect(out.error).toMatch(/not a Stripe event/)
+    expect(out.error).toEqual({ code: 'not_a_stripe_event', message: expect.stringMatching(/not a Stripe event/) })
   })
 
   test('a connected account\'s event is recorded with its account and no customer to sync', async () => {
@@ -166,7 +166,7 @@ describe('stripe-webhook signatures', () => {
     const d = deps()
     const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
     expect(status).toBe(400)
-    expect(out.error).toMatch(/not a Stripe event/)
+    expect(out.error).toEqual({ code: 'not_a_stripe_event', message: expect.stringMatching(/not a Stripe event/) })
     expect(d.record).not.toHaveBeenCalled()
   })
 })
@@ -264,7 +264,8 @@ describe('stripe-webhook accepts what Stripe sends and never answers 5xx for wha
     const d = deps()
     const { status, body: out } = await answer(await handleStripeWebhook(post(body, await sign(body, NEW)), d))
     expect(status).toBe(400)
-    expect(out.error).toMatch(/cannot be stored: JSON nested deeper than 100 levels \(at data\.object\.nested\.a\.a/)
+    expect(out.error.code).toBe('event_not_storable')
+    expect(out.error.message).toMatch(/cannot be stored: JSON nested deeper than 100 levels \(at data\.object\.nested\.a\.a/)
     expect(d.record).not.toHaveBeenCalled()
   })
 
@@ -279,7 +280,7 @@ describe('stripe-webhook accepts what Stripe sends and never answers 5xx for wha
     for (const sent of [event({ id: `evt_${'x'.repeat(300)}` }), event({ created: 1e15 })]) {
       const { status, body, d } = await signedPost(sent)
       expect(status).toBe(400)
-      expect(body.error).toMatch(/not a Stripe event: (id|created) /)
+      expect(body.error.message).toMatch(/not a Stripe event: (id|created) /)
       expect(d.record).not.toHaveBeenCalled()
     }
   })

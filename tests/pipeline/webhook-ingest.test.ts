@@ -57,7 +57,7 @@ describe('stripe-webhook ingestion', () => {
     const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)
     const res = await postSigned(JSON.stringify(e).replace('"object":"customer"', `"object":"customer","nested":${deep}`))
     expect(res.status).toBe(400)
-    expect((await res.json()).error).toMatch(/nested deeper than 100 levels/)
+    expect((await res.json()).error.message).toMatch(/nested deeper than 100 levels/)
     expect(await sql`select 1 from billing.stripe_events where id = ${e.id}`).toHaveLength(0)
   })
 

@@ -31,7 +31,7 @@ describe('export links', () => {
     const { exportId } = await exportOfNewOrganization()
     const res = await fetch(await signExportLink(apiUrl, exportId, new Date(Date.now() - 1000), LOCAL_EXPORT_SECRET))
     expect(res.status).toBe(403)
-    expect((await res.json()).error).toMatch(/expired/)
+    expect((await res.json()).error).toEqual({ code: 'invalid_link', message: expect.stringMatching(/expired/) })
   })
 
   test('a link with an altered expiry or another export id is refused with 403', async () => {
@@ -45,7 +45,7 @@ describe('export links', () => {
     for (const url of [later, swapped]) {
       const res = await fetch(url)
       expect(res.status).toBe(403)
-      expect((await res.json()).error).toMatch(/signature/)
+      expect((await res.json()).error.message).toMatch(/signature/)
     }
   })
 

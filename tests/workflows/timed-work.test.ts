@@ -109,7 +109,7 @@ describe('timed work', () => {
     expect(body.usage.cpuMs).toBeGreaterThanOrEqual(0)
     const wrong = await handleSyncRequest(post({ work: 'trial-reminders' }), deps)
     expect(wrong.status).toBe(400)
-    expect((await wrong.json()).error).toBe('invalid request: work work is only for mode run-due')
+    expect((await wrong.json()).error.message).toBe('invalid request: work work is only for mode run-due')
     expect((await handleSyncRequest(post({ mode: 'run-due', work: 'everything' }), deps)).status).toBe(400)
   })
 

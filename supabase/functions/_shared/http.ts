@@ -1,21 +1,51 @@
-// JSON responses and the one mapping from errors to HTTP status.
+// JSON responses and the one mapping from errors to HTTP status: every function's error answers are
+// `{error: {code, message}}` (ApiErrorBody, error-body.ts), whatever raised them.
+import postgres from 'postgres'
+import Stripe from 'stripe'
+import type { ApiErrorBody } from './error-body.ts'
 import { HttpError } from './errors.ts'
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
 }
 
-/** Turns any error into a JSON response; unexpected ones are logged with `context` and answered 500. */
-export function errorResponse(err: unknown, context: string): Response {
-  if (err instanceof HttpError) return json(err.status, { error: err.message })
-  console.error(`${context}: unexpected error`, err)
-  return json(500, { error: 'internal error' })
+/** The HttpError an error stands for: ours as it is; Stripe's and Postgres' input refusals classified; else null. */
+function classify(err: unknown, context: string): HttpError | null {
+  if (err instanceof HttpError) return err
+  if (err instanceof Stripe.errors.StripeError) {
+    return new HttpError(502, 'stripe_error', 'Stripe could not complete the request just now. Try again in a moment.', { cause: err })
+  }
+  if (err instanceof postgres.PostgresError) {
+    if (err.code === '42501') return new HttpError(403, 'forbidden', 'You are not allowed to do that.', { cause: err })
+    if (err.code === '23514') return new HttpError(422, 'invalid_body', 'That value is not allowed.', { cause: err })
+    // Class 22 (a value Postgres cannot store or read) is the input's fault; the boundary's zod schemas
+    // should catch it first, so it is logged as a gap in them.
+    if (err.code.startsWith('22')) {
+      console.warn(`${context}: input Postgres refused (${err.code}) got past validation: ${err.message}`)
+      return new HttpError(422, 'invalid_body', 'A value in the request cannot be stored.', { cause: err })
+    }
+  }
+  return null
 }
+
+/** Turns any error into the one JSON error answer; 5xx ones are logged with `context` and their cause. */
+export function errorResponse(err: unknown, context: string, headers: Record<string, string> = {}): Response {
+  const e = classify(err, context)
+  if (!e) {
+    console.error(`${context}: unexpected error`, err)
+    return json(500, errorBody('internal', 'Something went wrong on our side. Try again; if it keeps failing, contact support.'), headers)
+  }
+  if (e.status >= 500) console.error(`${context}: ${e.code}: ${e.message}`, e.cause ?? '')
+  else console.warn(`${context}: refused (${e.status} ${e.code}): ${e.message}`)
+  return json(e.status, errorBody(e.code, e.message), { ...headers, ...e.headers })
+}
+
+const errorBody = (code: string, message: string): ApiErrorBody => ({ error: { code, message } })
 
 /** Reads a request body as text, refusing more than `limit` bytes (413) without buffering past it. */
 export async function readBodyLimited(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? '0')
-  if (declared > limit) throw new HttpError(413, `body larger than ${limit} bytes`)
+  if (declared > limit) throw new HttpError(413, 'body_too_large', `body larger than ${limit} bytes`)
   if (!req.body) return ''
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
@@ -26,7 +56,7 @@ export async function readBodyLimited(req: Request, limit: number): Promise<stri
     size += value.byteLength
     if (size > limit) {
       await reader.cancel()
-      throw new HttpError(413, `body larger than ${limit} bytes`)
+      throw new HttpError(413, 'body_too_large', `body larger than ${limit} bytes`)
     }
     chunks.push(value)
   }

@@ -2,18 +2,18 @@
 // service-role caller (npm run doctor) also learns which required function secrets are unset.
 import { isServiceRole } from '../_shared/auth.ts'
 import { db, reconnecting } from '../_shared/db.ts'
+import { HttpError, methodNotAllowed } from '../_shared/errors.ts'
 import { healthReport } from '../_shared/health.ts'
+import { errorResponse } from '../_shared/http.ts'
 import { missingFunctionSecrets } from '../_shared/required-secrets.ts'
 
 Deno.serve(reconnecting(async (req) => {
-  if (req.method !== 'GET' && req.method !== 'POST') {
-    return Response.json({ error: 'method not allowed' }, { status: 405, headers: { allow: 'GET, POST' } })
-  }
+  if (req.method !== 'GET' && req.method !== 'POST') return errorResponse(methodNotAllowed('GET, POST'), 'health')
+  let report
   try {
-    const report = await healthReport(db('health'))
-    return Response.json(isServiceRole(req) ? { ...report, secrets_missing: missingFunctionSecrets() } : report)
+    report = await healthReport(db('health'))
   } catch (err) {
-    console.error('health: database check failed:', err)
-    return Response.json({ status: 'error', error: 'database unavailable' }, { status: 503 })
+    return errorResponse(new HttpError(503, 'database_unavailable', 'database unavailable', { cause: err }), 'health')
   }
+  return Response.json(isServiceRole(req) ? { ...report, secrets_missing: missingFunctionSecrets() } : report)
 }))

@@ -4,11 +4,12 @@ import type postgres from 'postgres'
 import type Stripe from 'stripe'
 import { appUrlAt, billingPath } from '../app-urls.ts'
 import { call, type StripeContext } from '../stripe/context.ts'
+import { HttpError } from '../errors.ts'
 import { createExportLink } from '../exports/create.ts'
 import type { GroupSyncer } from '../sync/worker.ts'
 import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
-import { adminsOnly, BillingError, notFound } from './errors.ts'
+import { adminsOnly, notFound } from './errors.ts'
 import { LIVE_STATUSES, plans } from './overview.ts'
 import { trialDaysOf } from './trial-days.ts'
 
@@ -69,9 +70,9 @@ async function ensureCustomer(deps: BillingDeps, ctx: StripeContext, caller: Cal
 export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: string, priceId: string): Promise<string> {
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw adminsOnly()
-  if (m.live) throw new BillingError(409, 'already_subscribed', 'This organization already has a subscription. Use "Manage billing" to change it.')
+  if (m.live) throw new HttpError(409, 'already_subscribed', 'This organization already has a subscription. Use "Manage billing" to change it.')
   const plan = (await plans(deps.sql)).find((p) => p.price_id === priceId)
-  if (!plan) throw new BillingError(422, 'unknown_price', `There is no plan with the price "${priceId}". Choose one of the plans shown.`)
+  if (!plan) throw new HttpError(422, 'unknown_price', `There is no plan with the price "${priceId}". Choose one of the plans shown.`)
   const ctx = deps.stripe()
   const customer = await ensureCustomer(deps, ctx, caller, orgId, m)
   const back = appUrlAt(deps.appUrl, billingPath(orgId))
@@ -87,7 +88,7 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
       subscription_data: { metadata: { organization_id: orgId }, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
       metadata: { organization_id: orgId, user_id: caller.userId },
     } satisfies Stripe.Checkout.SessionCreateParams))
-  if (!session.url) throw new BillingError(502, 'stripe_error', 'Stripe did not return a checkout page; try again.')
+  if (!session.url) throw new HttpError(502, 'stripe_error', 'Stripe did not return a checkout page; try again.')
   console.log(`billing: checkout ${session.id} for organization ${orgId} (customer ${customer}, price ${priceId})`)
   return session.url
 }
@@ -95,8 +96,8 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
 export async function openPortal(deps: BillingDeps, caller: Caller, orgId: string): Promise<string> {
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw adminsOnly()
-  if (!m.stripe_customer_id) throw new BillingError(409, 'no_customer', 'This organization has no billing account yet. Choose a plan first.')
-  if (m.customer_deleted) throw new BillingError(409, 'customer_deleted', "This organization's billing account was deleted in Stripe. Choose a plan to start a new subscription.")
+  if (!m.stripe_customer_id) throw new HttpError(409, 'no_customer', 'This organization has no billing account yet. Choose a plan first.')
+  if (m.customer_deleted) throw new HttpError(409, 'customer_deleted', "This organization's billing account was deleted in Stripe. Choose a plan to start a new subscription.")
   const ctx = deps.stripe()
   const session = await call(ctx, `create portal session for ${m.stripe_customer_id}`, () =>
     ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${appUrlAt(deps.appUrl, billingPath(orgId))}?portal=return` }))
@@ -123,9 +124,9 @@ export async function syncNow(deps: BillingDeps, caller: Caller, orgId: string):
 
 export async function exportLink(deps: BillingDeps, caller: Caller, orgId: string): Promise<{ url: string; expires_at: string }> {
   const m = await membership(deps, caller, orgId)
-  if (m.role !== 'admin') throw new BillingError(403, 'admins_only', 'Only an admin of this organization can download its data.')
+  if (m.role !== 'admin') throw new HttpError(403, 'admins_only', 'Only an admin of this organization can download its data.')
   if (m.billing_status !== 'cancelled') {
-    throw new BillingError(409, 'not_cancelled', m.billing_status === 'deleted'
+    throw new HttpError(409, 'not_cancelled', m.billing_status === 'deleted'
       ? "This organization's data has already been deleted."
       : 'The data export is available once the subscription has been cancelled.')
   }

@@ -134,7 +134,5 @@ export interface ExportLink {
   expires_at: string
 }
 
-/** Every error response: `message` is written for the person using the app. */
-export interface ApiErrorBody {
-  error: { code: string; message: string }
-}
+/** Every error response, of every function (one shape, built in ../http.ts). */
+export type { ApiErrorBody } from '../error-body.ts'

@@ -2,8 +2,8 @@
 // sessions either with the legacy shared secret (HS256, JWT_SECRET) or with asymmetric signing keys
 // published at <SUPABASE_URL>/auth/v1/.well-known/jwks.json; both are accepted. The anon key is a valid
 // JWT too, so the role must be `authenticated`.
-import { createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose'
-import { BillingError } from './errors.ts'
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose'
+import { HttpError } from '../errors.ts'
 
 export interface Caller {
   userId: string
@@ -23,13 +23,7 @@ export interface JwtKeys {
 const jwksCache = new Map<string, JWTVerifyGetKey>()
 
 async function verifyToken(token: string, keys: JwtKeys) {
-  const alg = (() => {
-    try {
-      return JSON.parse(atob(token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).alg as string
-    } catch {
-      return undefined
-    }
-  })()
+  const { alg } = decodeProtectedHeader(token)
   if (alg === 'HS256' && keys.secret) return await jwtVerify(token, new TextEncoder().encode(keys.secret), { algorithms: ['HS256'] })
   if (alg !== 'HS256' && keys.jwksUrl) {
     let jwks = jwksCache.get(keys.jwksUrl)
@@ -41,17 +35,17 @@ async function verifyToken(token: string, keys: JwtKeys) {
 
 export async function verifyCaller(req: Request, keys: JwtKeys): Promise<Caller> {
   const token = /^Bearer\s+(\S+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]
-  if (!token) throw new BillingError(401, 'unauthenticated', 'Sign in first: the request has no access token.')
+  if (!token) throw new HttpError(401, 'unauthenticated', 'Sign in first: the request has no access token.')
   let claims: Record<string, unknown>
   try {
     ;({ payload: claims } = await verifyToken(token, keys))
   } catch (err) {
     const expired = err instanceof joseErrors.JWTExpired
-    throw new BillingError(401, expired ? 'session_expired' : 'invalid_token', expired ? 'Your session has expired; sign in again.' : 'The access token is not valid; sign in again.', { cause: err })
+    throw new HttpError(401, expired ? 'session_expired' : 'invalid_token', expired ? 'Your session has expired; sign in again.' : 'The access token is not valid; sign in again.', { cause: err })
   }
   if (claims.role !== 'authenticated' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) {
-    throw new BillingError(401, 'unauthenticated', 'Sign in as a user: this key is not a user session.')
+    throw new HttpError(401, 'unauthenticated', 'Sign in as a user: this key is not a user session.')
   }
-  if (typeof claims.exp !== 'number') throw new BillingError(401, 'invalid_token', 'The access token has no expiry; sign in again.')
+  if (typeof claims.exp !== 'number') throw new HttpError(401, 'invalid_token', 'The access token has no expiry; sign in again.')
   return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, claims }
 }

@@ -1,11 +1,11 @@
 // The billing function's routes: the web app's only backend. Every request carries the user's JWT;
-// reads run as that user under RLS; errors are JSON `{error: {code, message}}` a person can act on.
+// reads run as that user under RLS; errors are the one JSON shape `{error: {code, message}}` (../http.ts).
 import { z } from 'zod'
-import { HttpError } from '../errors.ts'
-import { readBodyLimited } from '../http.ts'
+import { HttpError, methodNotAllowed } from '../errors.ts'
+import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from './actions.ts'
-import { verifyCaller, type JwtKeys } from './caller.ts'
-import { BillingError } from './errors.ts'
+import { verifyCaller, type Caller, type JwtKeys } from './caller.ts'
+import { notFound } from './errors.ts'
 import { CheckoutBody, CreateOrganizationBody } from './inputs.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
@@ -17,69 +17,80 @@ const CORS = {
   'access-control-allow-methods': 'GET, POST, OPTIONS',
   'access-control-max-age': '600',
 }
-const reply = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...CORS } })
-const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 
 async function body<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   const text = await readBodyLimited(req, 16_384)
   let data: unknown
   try {
     data = text ? JSON.parse(text) : {}
-  } catch {
-    throw new BillingError(400, 'bad_json', 'The request body is not valid JSON.')
+  } catch (err) {
+    throw new HttpError(400, 'bad_json', 'The request body is not valid JSON.', { cause: err })
   }
   const parsed = schema.safeParse(data)
-  if (!parsed.success) throw new BillingError(422, 'invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '))
+  if (!parsed.success) throw new HttpError(422, 'invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '))
   return parsed.data
 }
 
-export async function handleBilling(req: Request, deps: BillingDeps & { jwt: JwtKeys }): Promise<Response> {
-  const url = new URL(req.url)
-  const path = url.pathname.replace(/^.*?\/billing/, '') || '/'
-  const route = `${req.method} ${path}`
+type Deps = BillingDeps & { jwt: JwtKeys }
+interface Ctx {
+  req: Request
+  deps: Deps
+  caller: Caller
+  /** The organization id in the path, when the route has one. */
+  org: string
+}
+
+/** Every route: method, path (`:org` is an organization's uuid), and what it answers (status, body). */
+const ROUTES: [method: string, path: string, run: (c: Ctx) => Promise<[number, unknown]>][] = [
+  ['GET', '/organizations', async ({ deps, caller }) => [200, { organizations: await listOrganizations(deps.sql, caller) }]],
+  ['POST', '/organizations', async ({ req, deps, caller }) => {
+    const { name } = await body(req, CreateOrganizationBody)
+    return [201, { organization: await createOrganization(deps.sql, caller, name) }]
+  }],
+  ['GET', '/organizations/:org', async ({ deps, caller, org }) => [200, await overview(deps.sql, caller, org)]],
+  ['POST', '/organizations/:org/checkout', async ({ req, deps, caller, org }) => {
+    const { price_id } = await body(req, CheckoutBody)
+    return [200, { url: await startCheckout(deps, caller, org, price_id) }]
+  }],
+  ['POST', '/organizations/:org/portal', async ({ deps, caller, org }) => [200, { url: await openPortal(deps, caller, org) }]],
+  ['POST', '/organizations/:org/sync', async ({ deps, caller, org }) => {
+    const { synced } = await syncNow(deps, caller, org)
+    return [200, { synced, overview: await overview(deps.sql, caller, org) }]
+  }],
+  ['POST', '/organizations/:org/export', async ({ deps, caller, org }) => [200, await exportLink(deps, caller, org)]],
+]
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** The route a path names: its handler per method and the organization id; an id that is not a uuid is no organization. */
+function match(path: string): { methods: Map<string, (c: Ctx) => Promise<[number, unknown]>>; org: string } | null {
+  const parts = path.split('/')
+  let org = ''
+  const methods = new Map<string, (c: Ctx) => Promise<[number, unknown]>>()
+  for (const [method, pattern, run] of ROUTES) {
+    const want = pattern.split('/')
+    if (want.length !== parts.length) continue
+    let id = ''
+    if (!want.every((w, i) => (w === ':org' ? (id = parts[i]) !== '' : w === parts[i]))) continue
+    if (id && !UUID.test(id)) throw notFound()
+    org = id
+    methods.set(method, run)
+  }
+  return methods.size ? { methods, org } : null
+}
+
+export async function handleBilling(req: Request, deps: Deps): Promise<Response> {
   if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers: CORS })
+  const path = new URL(req.url).pathname.replace(/^.*?\/billing/, '') || '/'
   try {
     const caller = await verifyCaller(req, deps.jwt)
-    let m: RegExpExecArray | null
-    if (route === 'GET /organizations') return reply(200, { organizations: await listOrganizations(deps.sql, caller) })
-    if (route === 'POST /organizations') {
-      const { name } = await body(req, CreateOrganizationBody)
-      return reply(201, { organization: await createOrganization(deps.sql, caller, name) })
-    }
-    if ((m = new RegExp(`^GET /organizations/(${UUID})$`).exec(route))) return reply(200, await overview(deps.sql, caller, m[1]))
-    if ((m = new RegExp(`^POST /organizations/(${UUID})/checkout$`).exec(route))) {
-      const { price_id } = await body(req, CheckoutBody)
-      return reply(200, { url: await startCheckout(deps, caller, m[1], price_id) })
-    }
-    if ((m = new RegExp(`^POST /organizations/(${UUID})/portal$`).exec(route))) return reply(200, { url: await openPortal(deps, caller, m[1]) })
-    if ((m = new RegExp(`^POST /organizations/(${UUID})/sync$`).exec(route))) {
-      const { synced } = await syncNow(deps, caller, m[1])
-      return reply(200, { synced, overview: await overview(deps.sql, caller, m[1]) })
-    }
-    if ((m = new RegExp(`^POST /organizations/(${UUID})/export$`).exec(route))) return reply(200, await exportLink(deps, caller, m[1]))
-    if (/^(GET|POST) \/organizations\/[^/]+(\/\w+)?$/.test(route)) throw new BillingError(404, 'not_found', 'Organization not found, or you are not a member of it.')
-    throw new BillingError(404, 'no_route', `No billing route ${req.method} ${path}.`)
+    const route = match(path)
+    if (!route) throw new HttpError(404, 'no_route', `No billing route ${req.method} ${path}.`)
+    const run = route.methods.get(req.method)
+    if (!run) throw methodNotAllowed([...route.methods.keys()].join(', '))
+    const [status, answer] = await run({ req, deps, caller, org: route.org })
+    return json(status, answer, CORS)
   } catch (err) {
-    if (err instanceof HttpError) return reply(err.status, { error: { code: err.status === 413 ? 'body_too_large' : 'bad_request', message: err.message } })
-    if (err instanceof BillingError) {
-      if (err.status >= 500) console.error(`billing: ${route} failed: ${err.message}`, err.cause)
-      return reply(err.status, { error: { code: err.code, message: err.message } })
-    }
-    const e = err as { type?: string; statusCode?: number; message?: string; code?: string }
-    if (e?.type?.startsWith?.('Stripe')) {
-      console.error(`billing: ${route}: Stripe said ${e.statusCode} ${e.code ?? ''} ${e.message}`)
-      return reply(502, { error: { code: 'stripe_error', message: 'Stripe could not complete the request just now. Try again in a moment.' } })
-    }
-    const pg = err as { code?: string; message?: string }
-    if (pg?.code === '42501') return reply(403, { error: { code: 'forbidden', message: 'You are not allowed to do that.' } })
-    if (pg?.code === '23514') return reply(422, { error: { code: 'invalid_body', message: 'That value is not allowed.' } })
-    // Postgres' data exceptions (class 22: a value it cannot store or read) are the input's fault; the
-    // schemas in inputs.ts should catch them first, so log it as a gap in them.
-    if (pg?.code?.startsWith?.('22')) {
-      console.error(`billing: ${route}: input Postgres refused (${pg.code}) got past validation: ${pg.message}`)
-      return reply(422, { error: { code: 'invalid_body', message: 'A value in the request cannot be stored.' } })
-    }
-    console.error(`billing: ${route} failed`, err)
-    return reply(500, { error: { code: 'internal', message: 'Something went wrong on our side. Try again; if it keeps failing, contact support.' } })
+    return errorResponse(err, `billing: ${req.method} ${path}`, CORS)
   }
 }

@@ -6,7 +6,7 @@
 // fresh invocation to carry on, so no invocation nears the edge runtime's limits whatever the backlog.
 import type postgres from 'postgres'
 import { isServiceRole } from '../auth.ts'
-import { HttpError } from '../errors.ts'
+import { HttpError, methodNotAllowed } from '../errors.ts'
 import { errorResponse, json } from '../http.ts'
 import type { StripeContext } from '../stripe/context.ts'
 import type { Workflow } from '../workflows/define.ts'
@@ -43,26 +43,26 @@ async function parse(req: Request): Promise<SyncRequest> {
   if (text.trim()) {
     try {
       body = JSON.parse(text)
-    } catch {
-      throw new HttpError(400, 'body must be JSON')
+    } catch (err) {
+      throw new HttpError(400, 'bad_json', 'body must be JSON', { cause: err })
     }
   }
   const parsed = SyncRequest.safeParse(body)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new HttpError(400, `invalid request: ${issue?.path.join('.') || 'body'} ${issue?.message}`)
+    throw new HttpError(400, 'invalid_request', `invalid request: ${issue?.path.join('.') || 'body'} ${issue?.message}`)
   }
   if (parsed.data.work && !(TIMED_WORK as readonly string[]).includes(parsed.data.work)) {
-    throw new HttpError(400, `invalid request: work must be one of ${TIMED_WORK.join(', ')}`)
+    throw new HttpError(400, 'invalid_request', `invalid request: work must be one of ${TIMED_WORK.join(', ')}`)
   }
   return parsed.data
 }
 
 export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<Response> {
-  if (req.method !== 'POST') return json(405, { error: 'only POST is accepted' }, { allow: 'POST' })
-  if (!isServiceRole(req)) return json(401, { error: 'stripe-sync accepts only the service-role key' })
   const started = Date.now()
   try {
+    if (req.method !== 'POST') throw methodNotAllowed('POST')
+    if (!isServiceRole(req)) throw new HttpError(401, 'unauthenticated', 'stripe-sync accepts only the service-role key')
     const r = await parse(req)
     const limits = syncLimits()
     const wallBudgetMs = r.budgetMs ?? limits.wallBudgetMs

@@ -1,7 +1,7 @@
 // The stripe-webhook endpoint's logic: verify, validate, record, acknowledge, then kick the sync worker.
 // It answers 2xx only after the event row has committed, and 503 when the database cannot take it, so
 // that Stripe retries (DESIGN rule 6).
-import { HttpError } from '../errors.ts'
+import { HttpError, methodNotAllowed } from '../errors.ts'
 import { JsonTooDeepError } from '../jsonb.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
@@ -28,17 +28,17 @@ function toInboxRow(event: unknown, verifiedBy: string): RecordedEvent {
     const thin = ThinStripeEvent.safeParse(event)
     if (thin.success) return toRecordedThin(thin.data, verifiedBy)
     const issue = v1.error.issues[0]
-    throw new HttpError(400, `signed body is not a Stripe event: ${issue?.path.join('.')} ${issue?.message}`)
+    throw new HttpError(400, 'not_a_stripe_event', `signed body is not a Stripe event: ${issue?.path.join('.')} ${issue?.message}`)
   } catch (err) {
     // Content no retry can make storable (nesting past the limit): refused now, not 5xx for three days.
-    if (err instanceof JsonTooDeepError) throw new HttpError(400, `signed event cannot be stored: ${err.message}`, { cause: err })
+    if (err instanceof JsonTooDeepError) throw new HttpError(400, 'event_not_storable', `signed event cannot be stored: ${err.message}`, { cause: err })
     throw err
   }
 }
 
 export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
-  if (req.method !== 'POST') return json(405, { error: 'only POST is accepted' }, { allow: 'POST' })
   try {
+    if (req.method !== 'POST') throw methodNotAllowed('POST')
     const raw = await readBodyLimited(req, MAX_BODY_BYTES)
     const { event, verifiedBy } = await verifyStripeRequest(raw, req.headers.get('stripe-signature'), deps.secrets)
     const recorded = toInboxRow(event, verifiedBy)
@@ -47,14 +47,12 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
     try {
       inserted = await deps.record(recorded)
     } catch (err) {
-      console.error(`stripe-webhook: ${e.id} (${e.type}) not recorded, answering 503 so Stripe retries:`, err)
-      return json(503, { error: 'the event could not be stored; retry later' }, { 'retry-after': '10' })
+      throw new HttpError(503, 'not_stored', `event ${e.id} (${e.type}) could not be stored; retry later`, { cause: err, headers: { 'retry-after': '10' } })
     }
     if (recorded.apiVersionMismatch) console.warn(`stripe-webhook: ${e.id} has api_version ${recorded.apiVersion}, pinned ${STRIPE_API_VERSION}`)
     if (inserted) deps.kick()
     return json(200, { received: true, id: e.id, duplicate: !inserted })
   } catch (err) {
-    if (err instanceof HttpError) console.warn(`stripe-webhook: refused (${err.status}): ${err.message}`)
     return errorResponse(err, 'stripe-webhook')
   }
 }

@@ -22,31 +22,43 @@ export function parseSecrets(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean)
 }
 
+// Stripe's documented header shape, `t=<unix seconds>,v1=<hex signature>[,...]`: a header without both
+// elements can match no secret, so it is refused as malformed before any is tried.
+const WELL_FORMED = /(^|,)t=\d+(,|$)/
+const HAS_V1 = /(^|,)v1=[^,]+/
+const isSignatureError = (err: unknown) => err instanceof Stripe.errors.StripeSignatureVerificationError
+const refuse = (code: string, message: string, cause?: unknown) => new HttpError(400, code, message, { cause })
+
+/** The secret that signed the body, or null; only Stripe's signature errors mean "not this one". */
+async function signedWith(rawBody: string, header: string, secret: string, tolerance: number): Promise<boolean> {
+  try {
+    // The signature alone, then our own parse: constructEvent refuses thin (v2) events after a
+    // signature that matched, which would read as a wrong secret. Tolerance 0 skips the age check.
+    await Stripe.webhooks.signature!.verifyHeaderAsync(rawBody, header, secret, tolerance, crypto)
+    return true
+  } catch (err) {
+    if (isSignatureError(err)) return false
+    throw err
+  }
+}
+
 export async function verifyStripeRequest(rawBody: string, header: string | null, secrets: string[]): Promise<Verified> {
-  if (!header) throw new HttpError(400, 'missing Stripe-Signature header')
+  if (!header) throw refuse('missing_signature', 'missing Stripe-Signature header')
   if (secrets.length === 0) throw new Error('STRIPE_WEBHOOK_SECRETS is empty')
-  let expired = false
-  let malformed = false
+  if (!WELL_FORMED.test(header) || !HAS_V1.test(header)) throw refuse('malformed_signature', 'malformed Stripe-Signature header')
   for (const [i, secret] of secrets.entries()) {
-    try {
-      // The signature alone, then our own parse: constructEvent refuses thin (v2) events after a
-      // signature that matched, which would read as a wrong secret.
-      await Stripe.webhooks.signature!.verifyHeaderAsync(rawBody, header, secret, SIGNATURE_TOLERANCE_SECONDS, crypto)
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      if (message.startsWith('Timestamp outside')) expired = true
-      else if (message.startsWith('Unable to extract') || message.startsWith('No signatures found with expected scheme')) malformed = true
-      continue
+    if (!(await signedWith(rawBody, header, secret, 0))) continue
+    // The signature matched, so the only thing the same check with the tolerance can refuse is its age.
+    if (!(await signedWith(rawBody, header, secret, SIGNATURE_TOLERANCE_SECONDS))) {
+      throw refuse('signature_expired', `signature timestamp is outside the ${SIGNATURE_TOLERANCE_SECONDS} s tolerance`)
     }
     let event: unknown
     try {
       event = JSON.parse(rawBody)
     } catch (err) {
-      throw new HttpError(400, 'signed body is not JSON', { cause: err })
+      throw refuse('not_json', 'signed body is not JSON', err)
     }
     return { event, verifiedBy: `#${i + 1} ${await fingerprint(secret)}` }
   }
-  if (expired) throw new HttpError(400, `signature timestamp is outside the ${SIGNATURE_TOLERANCE_SECONDS} s tolerance`)
-  if (malformed) throw new HttpError(400, 'malformed Stripe-Signature header')
-  throw new HttpError(400, 'signature does not match any configured webhook secret')
+  throw refuse('signature_mismatch', 'signature does not match any configured webhook secret')
 }

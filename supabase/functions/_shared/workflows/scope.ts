@@ -43,7 +43,7 @@ export async function scopeFilter(sql: postgres.Sql, workflows: Workflow[], work
     return { deliver: triggers.filter((t) => !timedEvents.includes(t)), queued: { except: timedEvents }, sleeping: ids.filter((id) => !timedSleeps.has(id)) }
   }
   const kind = kinds.find((k) => k.kind === work)
-  if (!kind) throw new HttpError(400, `no timed work "${work}" in billing.timed_work_kinds`)
+  if (!kind) throw new HttpError(400, 'invalid_request', `no timed work "${work}" in billing.timed_work_kinds`)
   return {
     deliver: triggers.filter((t) => kind.event_names.includes(t)),
     // The runs its delivered events start are its own; a kind without events only wakes sleeps.
