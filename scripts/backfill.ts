@@ -4,7 +4,6 @@
 // from the running local stack first (dev/stack/backfill.ts). Shows a progress bar.
 import postgres from 'postgres'
 import { stripeClient } from '../supabase/functions/_shared/stripe/client.ts'
-import { bucketFor } from '../supabase/functions/_shared/stripe/limiter.ts'
 import { backfill, type BackfillProgress } from '../supabase/functions/_shared/sync/backfill.ts'
 import { createGroupSyncer } from '../supabase/functions/_shared/sync/syncer.ts'
 
@@ -16,7 +15,7 @@ if (!key || !url) {
 }
 const sql = postgres(url, { max: 6, onnotice: () => {} })
 const limiterSql = postgres(url, { max: 2, onnotice: () => {} })
-const ctx = { stripe: stripeClient(), sql: limiterSql, bucket: bucketFor(key) }
+const ctx = { stripe: stripeClient(limiterSql) }
 
 function bar(pr: BackfillProgress): string {
   if (pr.phase === 'listing') return `listing customers: ${pr.customers}`

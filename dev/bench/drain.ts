@@ -55,7 +55,7 @@ async function run(label: string, coalesce: boolean, events: number, customerCou
   })
   // The emulator's log is bounded: count by time, not by position.
   const since = Date.now()
-  const syncer = createGroupSyncer({ sql, queue, coalesce, stripe: { stripe: s.stripe, sql: limiterSql, bucket: 'test' } })
+  const syncer = createGroupSyncer({ sql, queue, coalesce, stripe: { stripe: s.limited(limiterSql, 'test') } })
   const t0 = performance.now()
   for (;;) {
     await runWorker(sql, syncer, { queue, coalesce, batchSize: 500, concurrency: 8, budgetMs: 600_000 })

@@ -36,7 +36,7 @@ function deps(overrides: { syncer?: GroupSyncer } = {}): BillingDeps & { jwt: { 
   return {
     sql,
     // Nothing listens on port 9: every Stripe call fails with a connection error.
-    stripe: () => ({ stripe: emulatorClient(9, { timeout: 1000 }), sql, bucket: 'test' }),
+    stripe: () => ({ stripe: emulatorClient(9, { timeout: 1000 }) }),
     syncer: () => overrides.syncer ?? (async () => undefined),
     appUrl: 'http://127.0.0.1:3000',
     apiUrl: 'http://127.0.0.1:54321',
@@ -91,7 +91,7 @@ describe('the billing function\'s error answers', () => {
 
 describe('checkout and export bookkeeping', () => {
   const stripe = stripeFor(stackProfile)
-  const withStripe = (): ReturnType<typeof deps> => ({ ...deps(), stripe: () => ({ stripe, sql, bucket: 'test' }) })
+  const withStripe = (): ReturnType<typeof deps> => ({ ...deps(), stripe: () => ({ stripe }) })
 
   async function firstPlanInStripe() {
     for (const p of await plans(sql)) {
@@ -126,7 +126,7 @@ describe('checkout and export bookkeeping', () => {
         })
       },
     })
-    const d = { ...deps(), stripe: () => ({ stripe: racing, sql, bucket: 'test' as const }) }
+    const d = { ...deps(), stripe: () => ({ stripe: racing }) }
     const [a, b] = await Promise.all([0, 1].map(() => call('POST', `/organizations/${org}/checkout`, d, { price_id: plan.price_id })))
     expect(arrived).toBe(2)
     expect([a.status, b.status]).toEqual([200, 200])

@@ -102,7 +102,7 @@ export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, op
     if (!(await webhooks.idle(30_000))) throw new Error('webhook deliveries did not finish')
     const failed = webhooks.deliveries.filter((d) => d.state === 'failed')
     if (failed.length > 0) throw new Error(`deliveries failed for good: ${failed.map((d) => d.event_id).join(', ')}`)
-    const syncer = createGroupSyncer({ sql, queue: run.queue, stripe: { stripe: run.s.stripe, sql: limiterSql, bucket }, onSynced: opts.onSynced })
+    const syncer = createGroupSyncer({ sql, queue: run.queue, stripe: { stripe: run.s.limited(limiterSql, bucket) }, onSynced: opts.onSynced })
     for (let round = 0; round < 10; round++) {
       const report = await runWorker(sql, syncer, { queue: run.queue, batchSize: 100 })
       if (report.dead.length > 0) throw new Error(`sync dead-lettered: ${report.dead.map((d) => d.error).join('; ')}`)

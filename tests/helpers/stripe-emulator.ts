@@ -8,14 +8,17 @@ import { startEmulator, type RunningEmulator, type StartOptions } from '../../de
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
 import { emulatorClient } from '../../dev/stack/stripe.ts'
 import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
+import { limitedStripe } from '../../supabase/functions/_shared/stripe/client.ts'
 import { routeEvent } from '../../supabase/functions/_shared/stripe/routing.ts'
 import { uniq } from './stack.ts'
 import { StripeEvent, toRecorded, type RecordedEvent } from '../../supabase/functions/_shared/webhook/envelope.ts'
 
 export interface EmulatedStripe {
   running: RunningEmulator
-  /** Configured as stripe-sync configures its client: no library retries, and a timeout (1 s here). */
+  /** A plain client for setting up state (no limiter, no retries, a 1 s timeout). */
   stripe: Stripe
+  /** The client as stripe-sync builds it (limitedStripe: the shared limiter, library retries), 1 s timeout. */
+  limited(sql: postgres.Sql, bucket: Bucket): Stripe
   /** Every /v1 request so far, oldest first. */
   requests(): Promise<RequestLogEntry[]>
   chaos(config: ChaosConfig): Promise<void>
@@ -35,6 +38,7 @@ export async function startStripe(opts: StartOptions = {}): Promise<EmulatedStri
   return {
     running,
     stripe: emulatorClient(running.port, { key: 'sk_test_emulator', timeout: 1000 }),
+    limited: (sql, bucket) => limitedStripe('sk_test_emulator', { sql, bucket }, { host: '127.0.0.1', port: running.port, protocol: 'http', timeout: 1000 }),
     requests: async () => (await control('/requests')).data,
     chaos: async (config) => void (await control('/chaos', config)),
     eventsOf: (customerId) => running.emu.all('event').filter((e) => routeEvent(e).customerId === customerId),

@@ -26,7 +26,7 @@ test('backfill syncs every customer Stripe lists, across pages, and reports its 
   // A rate-limit bucket of this file's own: the 120 fetches never drain the stack's 'test' bucket.
   const { bucket, drop } = await ownBucket(sql)
   onTestFinished(drop)
-  const ctx = { stripe: s.stripe, sql: limiterSql, bucket }
+  const ctx = { stripe: s.limited(limiterSql, bucket) }
   const seen: BackfillProgress[] = []
   const result = await backfill(sql, ctx, createGroupSyncer({ sql, queue, stripe: ctx }), { queue, concurrency: 4, onProgress: (p) => seen.push(p) })
   expect(result).toEqual({ phase: 'syncing', customers: 120, synced: 120, failed: 0 })

@@ -59,7 +59,7 @@ describe('absorbing queued messages of the customer being synced', () => {
     // The customer is retrieved after the sync stamped its fetch time: a message sent now was not covered
     // by the fetch. Its visibility time is in the past, so only the enqueued_at guard keeps it out (the
     // `vt <= now()` condition alone would let it through).
-    const stripe = new Proxy(s.stripe, {
+    const stripe = new Proxy(s.limited(limiterSql, bucket), {
       get(target, prop, receiver) {
         if (prop !== 'customers') return Reflect.get(target, prop, receiver)
         return {
@@ -70,7 +70,7 @@ describe('absorbing queued messages of the customer being synced', () => {
         }
       },
     }) as Stripe
-    const sync = createGroupSyncer({ sql, queue: q, stripe: { stripe, sql: limiterSql, bucket } })
+    const sync = createGroupSyncer({ sql, queue: q, stripe: { stripe } })
     await sync({ key: `customer:${customer.id}`, target: { kind: 'customer', customerId: customer.id }, messages: [], eventIds: [] })
     expect(await queuedEventIds(q)).toEqual([during])
     const [row] = await sql`select name from public.stripe_customers where id = ${customer.id}`
@@ -101,7 +101,7 @@ describe('stripe-sync in reconcile mode', () => {
         values (${events[0]}, 'product.created', false, now(), '{}', 'test')`
       const res = await handleSyncRequest(reconcileRequest(3), {
         sql: conn as never,
-        stripe: () => ({ stripe: s.stripe, sql: limiterSql, bucket }),
+        stripe: () => ({ stripe: s.limited(limiterSql, bucket) }),
         syncer: () => {
           throw new Error('reconcile does not drain the queue')
         },

@@ -36,7 +36,7 @@ afterAll(async () => {
   await sql.end()
 })
 
-const syncer = (queue: string) => createGroupSyncer({ sql, queue, stripe: { stripe: s.stripe, sql: limiterSql, bucket } })
+const syncer = (queue: string) => createGroupSyncer({ sql, queue, stripe: { stripe: s.limited(limiterSql, bucket) } })
 
 /** An organization and its Stripe customer (paying by card), subscribed to 3 × Pro: 8 events in the emulator. */
 async function stripeCustomer(): Promise<{ id: string; org: string; sub: string; inv: string }> {
@@ -268,7 +268,7 @@ describe('sync against Stripe', () => {
       await queueEvents(sql, await newQueue(), [have])
       // Recorded without the enqueue trigger: the stack's worker would fetch the product from its own emulator.
       await conn`set session_replication_role = replica`
-      const report = await reconcile(conn, own.stripe, bucket, 3)
+      const report = await reconcile(conn, { stripe: own.limited(limiterSql, bucket) }, 3)
       expect(report).toMatchObject({ listed: 2, recorded: [missed.id] })
       const [row] = await sql`select verified_by from billing.stripe_events where id = ${missed.id}`
       expect(row.verified_by).toBe('events-api')

@@ -4,12 +4,11 @@ import { db, limiterDb, reconnecting } from '../_shared/db.ts'
 import { env } from '../_shared/env.ts'
 import { handleBilling } from '../_shared/billing/handler.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
-import { bucketFor } from '../_shared/stripe/limiter.ts'
 import { createGroupSyncer } from '../_shared/sync/syncer.ts'
 import { WORKFLOWS } from '../_shared/workflows/registry.ts'
 import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 
-const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
+const stripe = () => ({ stripe: stripeClient(limiterDb()) })
 
 const handle = (req: Request) =>
   handleBilling(req, {

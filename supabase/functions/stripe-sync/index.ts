@@ -3,9 +3,7 @@
 // its CPU or wall budget, and by admins' tools.
 import { db, limiterDb, reconnecting } from '../_shared/db.ts'
 import { deliverDueEmails } from '../_shared/email/outbox.ts'
-import { env } from '../_shared/env.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
-import { bucketFor } from '../_shared/stripe/limiter.ts'
 import { handleSyncRequest } from '../_shared/pipeline/handler.ts'
 import { createGroupSyncer } from '../_shared/sync/syncer.ts'
 import { kickSync } from '../_shared/webhook/kick.ts'
@@ -15,7 +13,7 @@ import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined
 
 // Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb).
-const stripe = () => ({ stripe: stripeClient(), sql: limiterDb(), bucket: bucketFor(env('STRIPE_SECRET_KEY')) })
+const stripe = () => ({ stripe: stripeClient(limiterDb()) })
 
 // A run is driven by the queue and leases, so one that met a dead connection may simply run again.
 Deno.serve(reconnecting((req) =>

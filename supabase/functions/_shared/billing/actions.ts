@@ -54,7 +54,7 @@ async function membership(deps: BillingDeps, caller: Caller, orgId: string): Pro
 async function ensureCustomer(deps: BillingDeps, ctx: StripeContext, caller: Caller, orgId: string, m: Membership): Promise<string> {
   if (m.stripe_customer_id && !m.customer_deleted) return m.stripe_customer_id
   const replaced = m.stripe_customer_id
-  const customer = await call(ctx, `create customer for organization ${orgId}`, () =>
+  const customer = await call(`create customer for organization ${orgId}`, () =>
     ctx.stripe.customers.create(
       { email: m.billing_email ?? caller.email ?? undefined, name: m.name, metadata: { organization_id: orgId, user_id: caller.userId } },
       { idempotencyKey: `organization-customer-${orgId}${replaced ? `-after-${replaced}` : ''}` },
@@ -77,7 +77,7 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
   const customer = await ensureCustomer(deps, ctx, caller, orgId, m)
   const back = appUrlAt(deps.appUrl, billingPath(orgId))
   const trialDays = await trialDaysOf(deps.sql, priceId)
-  const session = await call(ctx, `create checkout session for ${customer}`, () =>
+  const session = await call(`create checkout session for ${customer}`, () =>
     ctx.stripe.checkout.sessions.create({
       mode: 'subscription',
       customer,
@@ -99,7 +99,7 @@ export async function openPortal(deps: BillingDeps, caller: Caller, orgId: strin
   if (!m.stripe_customer_id) throw new HttpError(409, 'no_customer', 'This organization has no billing account yet. Choose a plan first.')
   if (m.customer_deleted) throw new HttpError(409, 'customer_deleted', "This organization's billing account was deleted in Stripe. Choose a plan to start a new subscription.")
   const ctx = deps.stripe()
-  const session = await call(ctx, `create portal session for ${m.stripe_customer_id}`, () =>
+  const session = await call(`create portal session for ${m.stripe_customer_id}`, () =>
     ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${appUrlAt(deps.appUrl, billingPath(orgId))}?portal=return` }))
   return session.url
 }

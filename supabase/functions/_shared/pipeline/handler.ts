@@ -69,8 +69,7 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     // A clock moved by a test or the demo (asOf) runs everything due at once, bounded by wall time only.
     const budget = new Budget(r.asOf ? Number.POSITIVE_INFINITY : limits.cpuBudgetMs, wallBudgetMs)
     if (r.mode === 'reconcile') {
-      const ctx = deps.stripe()
-      return json(200, { mode: r.mode, ...(await reconcile(deps.sql, ctx.stripe, ctx.bucket, r.days)) })
+      return json(200, { mode: r.mode, ...(await reconcile(deps.sql, deps.stripe(), r.days)) })
     }
     const sync = r.mode === 'drain'
       ? await runWorker(deps.sql, deps.syncer({ coalesce: r.coalesce !== false }), {

@@ -1,22 +1,39 @@
 // The Stripe client every function uses. The API version is pinned here and nowhere else.
 import Stripe from 'stripe'
+import type postgres from 'postgres'
 import { env } from '../env.ts'
+import { bucketFor, type Bucket } from './limiter.ts'
+import { LimitedHttpClient } from './limited-http-client.ts'
 
 /** The Stripe API version the product is built for (the `stripe` package 23.1.0 targets it). */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const
 
+/** Transient faults (5xx, 409, timeouts, network) are retried twice by the library; each try takes a token. */
+export const MAX_NETWORK_RETRIES = 2
+
 /**
- * A client for STRIPE_SECRET_KEY. STRIPE_API_BASE points it elsewhere (the local emulator); it is
- * unset in production. Retries are ours (the queue's visibility timeout), not the library's.
+ * A client for `key` whose every request (pages and retries included) draws from `bucket` through
+ * `sql` (a pool of its own, db.ts limiterDb). `options` points it elsewhere (the emulator) or tunes it.
  */
-export function stripeClient(): Stripe {
-  const config: ConstructorParameters<typeof Stripe>[1] = {
+export function limitedStripe(key: string, limiter: { sql: postgres.Sql; bucket: Bucket }, options: Partial<Stripe.StripeConfig> = {}): Stripe {
+  return new Stripe(key, {
     apiVersion: STRIPE_API_VERSION,
-    httpClient: Stripe.createFetchHttpClient(),
-    maxNetworkRetries: 0,
+    maxNetworkRetries: MAX_NETWORK_RETRIES,
+    ...options,
+    httpClient: new LimitedHttpClient(limiter.sql, limiter.bucket),
+  })
+}
+
+/**
+ * The client for STRIPE_SECRET_KEY, in its key's bucket. STRIPE_API_BASE points it elsewhere (the local
+ * emulator); it is unset in production.
+ */
+export function stripeClient(sql: postgres.Sql): Stripe {
+  const key = env('STRIPE_SECRET_KEY')
+  return limitedStripe(key, { sql, bucket: bucketFor(key) }, {
     timeout: Number(env('STRIPE_TIMEOUT_MS', '10000')),
-  }
-  return new Stripe(env('STRIPE_SECRET_KEY'), { ...config, ...stripeHostOptions(env('STRIPE_API_BASE', '')) })
+    ...stripeHostOptions(env('STRIPE_API_BASE', '')),
+  })
 }
 
 /** Client options for a Stripe API at `base` (the emulator); none for api.stripe.com (empty base). */

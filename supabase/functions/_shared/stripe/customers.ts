@@ -6,7 +6,7 @@ export type FetchedCustomer = { deleted: false; customer: Stripe.Customer } | { 
 
 export async function fetchCustomer(ctx: StripeContext, id: string): Promise<FetchedCustomer> {
   try {
-    const c = await call(ctx, `retrieve customer ${id}`, () => ctx.stripe.customers.retrieve(id))
+    const c = await call(`retrieve customer ${id}`, () => ctx.stripe.customers.retrieve(id))
     return c.deleted ? { deleted: true, id } : { deleted: false, customer: c as Stripe.Customer }
   } catch (err) {
     // Gone for good: mirror it as deleted instead of retrying forever.

@@ -5,7 +5,7 @@ import { call, retrieveEach, type StripeContext } from './context.ts'
 export const RECENT_INVOICES = 24
 
 export async function fetchRecentInvoices(ctx: StripeContext, customerId: string): Promise<Stripe.Invoice[]> {
-  const page = await call(ctx, `list invoices of ${customerId}`, () =>
+  const page = await call(`list invoices of ${customerId}`, () =>
     // `payments` (which PaymentIntent paid it) is only included on request; payment metrics need it.
     ctx.stripe.invoices.list({ customer: customerId, limit: RECENT_INVOICES, expand: ['data.payments'] }),
   )
@@ -14,5 +14,5 @@ export async function fetchRecentInvoices(ctx: StripeContext, customerId: string
 
 /** Invoices by id (a deleted customer's: its list calls no longer know it). One that is gone is left out. */
 export function fetchInvoicesById(ctx: StripeContext, ids: string[]): Promise<Stripe.Invoice[]> {
-  return retrieveEach(ctx, 'invoice', ids, (id) => ctx.stripe.invoices.retrieve(id, { expand: ['payments'] }))
+  return retrieveEach('invoice', ids, (id) => ctx.stripe.invoices.retrieve(id, { expand: ['payments'] }))
 }

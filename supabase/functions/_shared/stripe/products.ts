@@ -4,7 +4,7 @@ import { call, isMissing, type StripeContext } from './context.ts'
 
 export async function fetchProduct(ctx: StripeContext, id: string): Promise<Stripe.Product | { id: string; deleted: true }> {
   try {
-    return await call(ctx, `retrieve product ${id}`, () => ctx.stripe.products.retrieve(id))
+    return await call(`retrieve product ${id}`, () => ctx.stripe.products.retrieve(id))
   } catch (err) {
     if (isMissing(err)) return { id, deleted: true }
     throw err
@@ -13,7 +13,7 @@ export async function fetchProduct(ctx: StripeContext, id: string): Promise<Stri
 
 export async function fetchPrice(ctx: StripeContext, id: string): Promise<Stripe.Price | { id: string; deleted: true }> {
   try {
-    return await call(ctx, `retrieve price ${id}`, () => ctx.stripe.prices.retrieve(id, { expand: ['product'] }))
+    return await call(`retrieve price ${id}`, () => ctx.stripe.prices.retrieve(id, { expand: ['product'] }))
   } catch (err) {
     if (isMissing(err)) return { id, deleted: true }
     throw err

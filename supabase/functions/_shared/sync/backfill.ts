@@ -17,17 +17,15 @@ export interface BackfillProgress {
 /** Queues a sync of every customer in Stripe; returns how many. */
 export async function queueAllCustomers(sql: postgres.Sql, ctx: StripeContext, queue = QUEUE, onPage?: (n: number) => void): Promise<number> {
   let count = 0
-  let startingAfter: string | undefined
-  for (;;) {
-    const page = await call(ctx, 'list customers', () => ctx.stripe.customers.list({ limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) }))
-    for (const c of page.data) {
+  await call('list customers', async () => {
+    // The library pages, 100 a request; each request (and each of its retries) takes a token.
+    for await (const c of ctx.stripe.customers.list({ limit: 100 })) {
       await sql`select pgmq.send(${queue}, ${sql.json({ event_id: null, type: 'backfill', customer_id: c.id, object_id: c.id })}, 0)`
+      if (++count % 100 === 0) onPage?.(count)
     }
-    count += page.data.length
-    onPage?.(count)
-    if (!page.has_more || page.data.length === 0) return count
-    startingAfter = page.data[page.data.length - 1].id
-  }
+  })
+  onPage?.(count)
+  return count
 }
 
 /** Drains the queue until empty, reporting progress after each worker pass. */

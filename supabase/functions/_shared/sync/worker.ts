@@ -4,7 +4,7 @@
 // renewed while they are worked on (hold.ts). The per-group sync itself is injected (see syncer.ts).
 import type postgres from 'postgres'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
-import { stripeCalls } from '../stripe/limiter.ts'
+import { stripeCalls } from '../stripe/limited-http-client.ts'
 import { Budget, DEFAULT_VISIBILITY_SECONDS } from './budget.ts'
 import { markFailed } from './events.ts'
 import { groupMessages, type Group } from './groups.ts'

@@ -1,0 +1,74 @@
+// The Stripe client's HTTP layer takes a token from the shared bucket for every request it sends: each
+// page of the library's auto-pagination and each of its own retries, and a 429 pauses the bucket.
+import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
+import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
+import { call } from '../../supabase/functions/_shared/stripe/context.ts'
+import { RetryAfterError } from '../../supabase/functions/_shared/errors.ts'
+import { adminSql } from '../helpers/stack.ts'
+import { ownBucket, startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+
+const sql = adminSql()
+const limiterSql = adminSql()
+let s: EmulatedStripe
+let bucket: Bucket
+let dropBucket: () => Promise<void>
+beforeAll(async () => {
+  s = await startStripe()
+  ;({ bucket, drop: dropBucket } = await ownBucket(sql))
+})
+afterAll(async () => {
+  await s.chaos({})
+  await dropBucket()
+  await s.close()
+  await limiterSql.end()
+  await sql.end()
+})
+// A bucket that all but never refills, full: the tokens taken are exactly what it lost.
+beforeEach(async () => {
+  await s.chaos({})
+  await sql`update billing.stripe_rate_limits set requests_per_second = 0.0001, burst = 100, tokens = 100, paused_until = null where bucket = ${bucket}`
+})
+
+const tokensTaken = async () => {
+  const [{ tokens }] = await sql`select tokens::float8 as tokens from billing.stripe_rate_limits where bucket = ${bucket}`
+  return Math.round(100 - tokens)
+}
+const requestsSince = async (n: number) => (await s.requests()).slice(n)
+
+test('every page of the library\'s auto-pagination takes a token', async () => {
+  for (let i = 0; i < 5; i++) await s.stripe.customers.create({ name: `Paged ${i}` })
+  const before = (await s.requests()).length
+  const all = await s.limited(limiterSql, bucket).customers.list({ limit: 2 }).autoPagingToArray({ limit: 1000 })
+  const pages = (await requestsSince(before)).filter((r) => r.method === 'GET' && r.path === '/v1/customers')
+  expect(all.length).toBeGreaterThanOrEqual(5)
+  expect(pages).toHaveLength(Math.ceil(all.length / 2))
+  expect(await tokensTaken()).toBe(pages.length)
+})
+
+test('each of the library\'s retries of a failing call takes a token', async () => {
+  const c = await s.stripe.customers.create({ name: 'Retried' })
+  const before = (await s.requests()).length
+  await s.chaos({ rate500: 1 })
+  await expect(s.limited(limiterSql, bucket).customers.retrieve(c.id)).rejects.toMatchObject({ statusCode: 500 })
+  const tries = await requestsSince(before)
+  expect(tries.map((r) => r.fault)).toEqual(['500', '500', '500'])
+  expect(await tokensTaken()).toBe(3)
+})
+
+test('a 429 pauses the shared bucket for its Retry-After and the call becomes a RetryAfterError', { timeout: 30_000 }, async () => {
+  // A 429 empties the bucket: it needs its normal refill here.
+  await sql`update billing.stripe_rate_limits set requests_per_second = 25 where bucket = ${bucket}`
+  const c = await s.stripe.customers.create({ name: 'Limited' })
+  const before = (await s.requests()).length
+  await s.chaos({ rate429: 1, retryAfterS: 1 })
+  const err = await call('retrieve', () => s.limited(limiterSql, bucket).customers.retrieve(c.id)).catch((e) => e)
+  expect(err).toBeInstanceOf(RetryAfterError)
+  expect(err.retryAfterMs).toBe(1000)
+  // Stripe's should-retry header lets the library retry (its own backoff is 0.5 s at first); each retry
+  // waited for a token until the pause the 429 set was over.
+  const tries = await requestsSince(before)
+  expect(tries.map((r) => r.fault)).toEqual(['429', '429', '429'])
+  for (let i = 1; i < tries.length; i++) expect(tries[i].start - tries[i - 1].end).toBeGreaterThanOrEqual(950)
+  const [{ paused }] = await sql`select paused_until > now() as paused from billing.stripe_rate_limits where bucket = ${bucket}`
+  expect(paused).toBe(true)
+})
