@@ -1,5 +1,5 @@
-// The app shell: who is signed in decides between the sign-in page and the three routes
-// (`/`, `/orgs`, `/billing/:orgId`), read from the URL.
+// The app shell: who is signed in decides between the sign-in pages (`/`, `/forgot-password`) and the
+// signed-in routes (`/`, `/orgs`, `/billing/:orgId`, `/account`, `/update-password`), read from the URL.
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { useEffect, useRef } from 'react'
 import type { BillingApi } from './api.ts'
@@ -8,11 +8,14 @@ import { LoadingState } from './components/page-states.tsx'
 import { navigate, parseRoute, usePathname } from './lib/router.ts'
 import { useOrganizations } from './lib/use-organizations.ts'
 import { useSession } from './lib/use-session.ts'
+import { AccountPage } from './pages/account-page.tsx'
 import { BillingContainer } from './pages/billing-container.tsx'
+import { ForgotPasswordPage } from './pages/forgot-password-page.tsx'
 import { HomeRedirect } from './pages/home-redirect.tsx'
 import { NotFoundPage } from './pages/not-found-page.tsx'
 import { OrgsPage } from './pages/orgs-page.tsx'
 import { SignInPage } from './pages/sign-in-page.tsx'
+import { UpdatePasswordPage } from './pages/update-password-page.tsx'
 
 export interface AppProps {
   supabase: SupabaseClient
@@ -35,6 +38,14 @@ export function App({ supabase, api }: AppProps) {
     main.current?.focus()
   }, [pathname])
 
+  // A reset link that redirected elsewhere (e.g. to the site's root) still ends on "set a new password".
+  useEffect(() => {
+    const { data } = supabase.auth.onAuthStateChange((event) => {
+      if (event === 'PASSWORD_RECOVERY') navigate('/update-password', { replace: true })
+    })
+    return () => data.subscription.unsubscribe()
+  }, [supabase])
+
   useEffect(() => {
     if (session === null) document.title = 'Sign in · Billing'
   }, [session])
@@ -46,10 +57,16 @@ export function App({ supabase, api }: AppProps) {
 
   let page
   if (session === undefined) page = <LoadingState label="Loading…" />
+  else if (session === null && route.name === 'forgot-password') page = <ForgotPasswordPage supabase={supabase} />
+  // A reset link opened without a session was used already or has expired.
+  else if (session === null && route.name === 'update-password') page = <ForgotPasswordPage supabase={supabase} linkFailed />
   else if (session === null) page = <SignInPage supabase={supabase} />
   else if (route.name === 'home') page = <HomeRedirect orgs={orgs} />
   else if (route.name === 'orgs') page = <OrgsPage api={api} orgs={orgs} />
   else if (route.name === 'billing') page = <BillingContainer api={api} orgId={route.orgId} />
+  else if (route.name === 'update-password') page = <UpdatePasswordPage supabase={supabase} />
+  else if (route.name === 'account') page = <AccountPage key={session.user.email} supabase={supabase} user={session.user} />
+  else if (route.name === 'forgot-password') page = <HomeRedirect orgs={orgs} />
   else page = <NotFoundPage />
 
   return (

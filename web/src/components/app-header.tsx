@@ -1,5 +1,5 @@
 // The bar on every signed-in page: home, the organization switcher (with two or more), who is
-// signed in, and Sign out.
+// signed in, their account page, and Sign out.
 import type { OrganizationSummary } from '../api-types.ts'
 import { billingPath, navigate } from '../lib/router.ts'
 import { Link } from './link.tsx'
@@ -24,6 +24,7 @@ export function AppHeader({ email, organizations, currentOrgId, onSignOut }: App
             <OrganizationSwitcher organizations={organizations} currentOrgId={currentOrgId} />
           ) : null}
           {email ? <span className="muted small user-email">{email}</span> : null}
+          <Link to="/account" className="button button-small button-secondary">Account</Link>
           <button type="button" className="button button-small button-secondary" onClick={onSignOut}>
             Sign out
           </button>

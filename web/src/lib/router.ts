@@ -1,4 +1,4 @@
-// Three routes do not need a router library: the path is read from window.location, changed with
+// A handful of routes do not need a router library: the path is read from window.location, changed with
 // history.pushState, and every change is announced with one event so components re-render.
 import { useSyncExternalStore } from 'react'
 
@@ -8,12 +8,19 @@ export type Route =
   | { name: 'home' }
   | { name: 'orgs' }
   | { name: 'billing'; orgId: string }
+  | { name: 'forgot-password' }
+  | { name: 'update-password' }
+  | { name: 'account' }
   | { name: 'not-found' }
 
 /** The route for a pathname; the query string (e.g. ?checkout=success) is the page's business. */
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { name: 'home' }
   if (pathname === '/orgs' || pathname === '/orgs/') return { name: 'orgs' }
+  // Password recovery and the account page; the emailed Auth links redirect to the last two.
+  for (const name of ['forgot-password', 'update-password', 'account'] as const) {
+    if (pathname === `/${name}` || pathname === `/${name}/`) return { name }
+  }
   const billing = /^\/billing\/([^/]+)\/?$/.exec(pathname)
   if (billing) return { name: 'billing', orgId: decodeURIComponent(billing[1]) }
   return { name: 'not-found' }

@@ -3,6 +3,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { useState, type FormEvent } from 'react'
 import { errorMessage } from '../api.ts'
+import { Link } from '../components/link.tsx'
 
 type Mode = 'sign-in' | 'sign-up'
 
@@ -67,7 +68,9 @@ export function SignInPage({ supabase }: { supabase: SupabaseClient }) {
               value={password}
               onChange={(e) => edit(setPassword, e.target.value)}
             />
-            <p id="password-hint" className="hint">At least 6 characters.</p>
+            <p id="password-hint" className="hint">
+              At least 6 characters. <Link to="/forgot-password">Forgot password?</Link>
+            </p>
           </div>
           <div className="form-messages">
             <div role="alert" id="auth-error">
