@@ -102,16 +102,20 @@ describe('sync worker', () => {
     expect((await statuses([id]))[0].status).toBe('dead')
   })
 
-  test('a message that is not a queued event is archived without being synced', async () => {
+  test('messages that are not queued events are archived, all of a batch in one call, without being synced', async () => {
     const q = uniq('sync')
     queues.push(q)
     await sql`select pgmq.create(${q})`
     await sql`select pgmq.send(${q}, ${sql.json({ nonsense: true })}, 0)`
+    await sql`select pgmq.send(${q}, ${sql.json({ nonsense: 2 })}, 0)`
     let called = false
     const report = await runWorker(sql, async () => void (called = true), { queue: q })
     expect(called).toBe(false)
-    expect(report.dead[0].error).toBe('message is not a queued event')
+    expect(report.dead.map((d) => d.error)).toEqual(['message is not a queued event', 'message is not a queued event'])
     expect(await queueLength(q)).toBe(0)
+    // Archived (kept for inspection), not deleted: both bodies are in the queue's archive.
+    const archived = await sql.unsafe(`select message from pgmq.a_${q} order by msg_id`)
+    expect(archived.map((r) => r.message)).toEqual([{ nonsense: true }, { nonsense: 2 }])
   })
 
   test('work left when the time budget runs out is released for the next worker at once', async () => {

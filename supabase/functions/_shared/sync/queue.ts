@@ -34,11 +34,11 @@ export async function readBatch(sql: postgres.Sql, queue: string, qty: number, v
 
 /**
  * Pushes the visibility timeout of messages a live worker still holds `seconds` into the future, in
- * one round trip (pgmq 1.4's set_vt takes one message id).
+ * one call (pgmq's set_vt takes an array of message ids).
  */
 export async function extendVisibility(sql: postgres.Sql, queue: string, msgIds: string[], seconds: number): Promise<void> {
   if (msgIds.length === 0) return
-  await sql`select pgmq.set_vt(${queue}::text, id, ${seconds}::integer) from unnest(${msgIds}::bigint[]) id`
+  await sql`select pgmq.set_vt(${queue}::text, ${msgIds}::bigint[], ${seconds}::integer)`
 }
 
 /**
@@ -59,10 +59,11 @@ export async function deleteMessages(sql: postgres.Sql, queue: string, msgIds: s
 
 /** Makes messages visible again after `seconds` (0: at once, for work the budget left undone). */
 export async function retryLater(sql: postgres.Sql, queue: string, msgIds: string[], seconds: number): Promise<void> {
-  for (const id of msgIds) await sql`select pgmq.set_vt(${queue}::text, ${id}::bigint, ${Math.max(0, Math.round(seconds))}::integer)`
+  await extendVisibility(sql, queue, msgIds, Math.max(0, Math.round(seconds)))
 }
 
 /** Moves messages to the queue's archive: dead letters keep their body for inspection. */
 export async function archiveMessages(sql: postgres.Sql, queue: string, msgIds: string[]): Promise<void> {
-  for (const id of msgIds) await sql`select pgmq.archive(${queue}, ${id}::bigint)`
+  if (msgIds.length === 0) return
+  await sql`select pgmq.archive(${queue}, ${msgIds}::bigint[])`
 }
