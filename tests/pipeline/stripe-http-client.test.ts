@@ -72,3 +72,13 @@ test('a 429 pauses the shared bucket for its Retry-After and the call becomes a 
   const [{ paused }] = await sql`select paused_until > now() as paused from billing.stripe_rate_limits where bucket = ${bucket}`
   expect(paused).toBe(true)
 })
+
+test('a bucket that grants no token in time sends nothing and the call becomes a RetryAfterError', { timeout: 30_000 }, async () => {
+  // Empty, refilling one token in hours: no token within the limiter's wait.
+  await sql`update billing.stripe_rate_limits set tokens = 0, refilled_at = now() where bucket = ${bucket}`
+  const before = (await s.requests()).length
+  const err = await call('list customers', () => s.limited(limiterSql, bucket).customers.list()).catch((e) => e)
+  expect(err).toBeInstanceOf(RetryAfterError)
+  expect(err.message).toMatch(/no token within/)
+  expect(await requestsSince(before)).toEqual([])
+})

@@ -9,7 +9,7 @@ import { LimitedHttpClient } from './limited-http-client.ts'
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const
 
 /** Transient faults (5xx, 409, timeouts, network) are retried twice by the library; each try takes a token. */
-export const MAX_NETWORK_RETRIES = 2
+const MAX_NETWORK_RETRIES = 2
 
 /**
  * A client for `key` whose every request (pages and retries included) draws from `bucket` through

@@ -25,6 +25,10 @@ export class LimitedHttpClient extends Stripe.HttpClient {
     return `limited-${this.inner.getClientName()}`
   }
 
+  /**
+   * A bucket that grants no token within takeToken's wait throws a RetryAfterError here; the library takes
+   * it for a network fault (retried, then a StripeConnectionError whose `detail` call() unwraps).
+   */
   override async makeRequest(...args: Parameters<Inner['makeRequest']>): ReturnType<Inner['makeRequest']> {
     await takeToken(this.sql, this.bucket)
     stripeCalls.count++
