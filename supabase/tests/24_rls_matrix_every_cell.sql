@@ -4,9 +4,11 @@
 -- cell run as the real role with real JWT claims against org A's rows. An allowed cell must touch its
 -- row; a denied cell must fail with insufficient_privilege or touch nothing. A table added to an exposed
 -- schema without rows here fails the completeness check, so the matrix cannot silently fall behind.
+-- After the cells: what each column sees of every tenant table (no row of another organization), the
+-- column grants (billing fields are the sync's), and create_organization.
 begin;
 \ir _helpers.psql
-select plan(232);
+select plan(249);
 
 -- The people: admin and member of A, member of B, a user in no organization, a user without a profile.
 select tests.create_user('a1000000-0000-0000-0000-00000000000a', 'matrix-admin-a@example.test');
@@ -182,6 +184,68 @@ select is(
   array['anon: denied', 'member of A: {"seats": 5, "projects": 3}', 'admin of A: {"seats": 5, "projects": 3}', 'member of B: {"seats": 5, "projects": 3}',
     'service_role: {"seats": 5, "projects": 3}', 'admin of B: {"seats": 5, "projects": 3}', 'user in no organization: {"seats": 5, "projects": 3}'],
   'plan_limits_for: the plan''s limits for any signed-in user, whatever their organization; refused to anon');
+
+-- Tenant isolation: the whole of each tenant table as each client column sees it. The cells above aim at
+-- org A's row only; this shows that no one sees a row of another organization (or, without one, any row).
+create temp table visible_rows as
+  select r.position, r.who, v.tbl, tests.value_as(r.api_role, r.claims, format('(select array_agg(%s order by %s) from %s)', v.col, v.col, v.tbl)) as seen
+  from tests.matrix_roles r cross join (values
+    ('public.organizations', 'name'), ('public.organization_members', 'left(user_id::text, 2) || right(user_id::text, 1) || '' '' || role'),
+    ('public.profiles', 'email'), ('public.stripe_customers', 'id'), ('public.stripe_subscriptions', 'id'), ('public.stripe_invoices', 'id')) v (tbl, col)
+  where r.api_role <> 'service_role';
+select is((select array_agg(format('%s: %s', who, seen) order by position) from visible_rows where tbl = 'public.organizations'),
+  array['anon: denied', 'member of A: {"Matrix A"}', 'admin of A: {"Matrix A"}', 'member of B: {"Matrix B"}', 'admin of B: {"Matrix B"}',
+    'user in no organization: null'], 'organizations: each member sees their own organization only');
+select is((select array_agg(format('%s: %s', who, seen) order by position) from visible_rows where tbl = 'public.organization_members'),
+  array['anon: denied', 'member of A: {"a1a admin","a1b member"}', 'admin of A: {"a1a admin","a1b member"}',
+    'member of B: {"b1a admin","b1b member"}', 'admin of B: {"b1a admin","b1b member"}', 'user in no organization: null'],
+  'organization_members: each member sees their own organization''s members only');
+select is((select array_agg(format('%s: %s', who, seen) order by position) from visible_rows where tbl = 'public.profiles'),
+  array['anon: denied', 'member of A: {matrix-admin-a@example.test,matrix-member-a@example.test}',
+    'admin of A: {matrix-admin-a@example.test,matrix-member-a@example.test}',
+    'member of B: {matrix-admin-b@example.test,matrix-member-b@example.test}',
+    'admin of B: {matrix-admin-b@example.test,matrix-member-b@example.test}', 'user in no organization: {matrix-newcomer@example.test}'],
+  'profiles: a user sees their own and their co-members'' only');
+select is((select array_agg(format('%s: %s', who, seen) order by position) from visible_rows where tbl = 'public.stripe_customers'),
+  array['anon: denied', 'member of A: {cus_mx_a}', 'admin of A: {cus_mx_a}', 'member of B: {cus_mx_b}', 'admin of B: {cus_mx_b}',
+    'user in no organization: null'], 'stripe_customers: each member sees their organization''s customer only');
+select is((select array_agg(format('%s: %s', who, seen) order by position) from visible_rows where tbl = 'public.stripe_subscriptions'),
+  array['anon: denied', 'member of A: {sub_mx_a}', 'admin of A: {sub_mx_a}', 'member of B: {sub_mx_b}', 'admin of B: {sub_mx_b}',
+    'user in no organization: null'], 'stripe_subscriptions: each member sees their organization''s subscriptions only');
+select is((select array_agg(format('%s: %s', who, seen) order by position) from visible_rows where tbl = 'public.stripe_invoices'),
+  array['anon: denied', 'member of A: {in_mx_a}', 'admin of A: {in_mx_a}', 'member of B: {in_mx_b}', 'admin of B: {in_mx_b}',
+    'user in no organization: null'], 'stripe_invoices: each member sees their organization''s invoices only');
+select is(tests.value_as('service_role', '{"role": "service_role"}', $$(select format('%s %s %s %s %s',
+    (select count(*) from public.organizations where id in ('1a000000-0000-0000-0000-000000000000', '1b000000-0000-0000-0000-000000000000')),
+    (select count(*) from public.organization_members where organization_id in ('1a000000-0000-0000-0000-000000000000', '1b000000-0000-0000-0000-000000000000')),
+    (select count(*) from public.stripe_customers where id in ('cus_mx_a', 'cus_mx_b')),
+    (select count(*) from public.stripe_subscriptions where id in ('sub_mx_a', 'sub_mx_b')),
+    (select count(*) from public.stripe_invoices where id in ('in_mx_a', 'in_mx_b'))))$$),
+  '2 4 2 2 2', 'service_role sees the rows of both organizations in every tenant table');
+
+-- Columns: an admin edits only the organization's name and billing email; its billing fields are the
+-- sync's (service_role) alone, whatever the row policy allows.
+select is(tests.probe(api_role, claims, $$update public.organizations set billing_email = 'billing@matrix.test' where id = '1a000000-0000-0000-0000-000000000000'$$),
+  'allowed', 'an admin of A can update the billing email') from tests.matrix_roles where who = 'admin of A';
+select is(tests.probe(api_role, claims, $$update public.organizations set billing_status = 'active' where id = '1a000000-0000-0000-0000-000000000000'$$),
+  'denied', 'an admin of A cannot write the billing status') from tests.matrix_roles where who = 'admin of A';
+select is(tests.probe(api_role, claims, $$update public.organizations set plan_limits = '{"seats": 999}' where id = '1a000000-0000-0000-0000-000000000000'$$),
+  'denied', 'an admin of A cannot write plan limits') from tests.matrix_roles where who = 'admin of A';
+select is(tests.probe(api_role, claims, $$update public.organizations set stripe_customer_id = 'cus_x' where id = '1a000000-0000-0000-0000-000000000000'$$),
+  'denied', 'an admin of A cannot write the Stripe customer id') from tests.matrix_roles where who = 'admin of A';
+select is(tests.probe(api_role, claims, $$update public.organizations set billing_status = 'active' where id = '1a000000-0000-0000-0000-000000000000'$$),
+  'denied', 'a member of A cannot write the billing status') from tests.matrix_roles where who = 'member of A';
+select is(tests.probe(api_role, claims, $$update public.organizations set billing_status = 'past_due' where id = '1a000000-0000-0000-0000-000000000000'$$),
+  'allowed', 'service_role writes the billing status') from tests.matrix_roles where who = 'service_role';
+select ok(tests.probe('service_role', '{"role": "service_role"}', 'select 1 from billing.stripe_events') in ('allowed', 'no rows'),
+  'service_role reaches the billing schema');
+
+-- create_organization: refused to anon; a signed-in user in no organization creates one and is its admin.
+select is(tests.value_as('anon', '{"role": "anon"}', $$public.create_organization('Matrix anon')$$), 'denied', 'anon cannot create an organization');
+select isnt(tests.value_as(api_role, claims, $$public.create_organization('Matrix C')$$), 'null', 'a signed-in user can create an organization')
+  from tests.matrix_roles where who = 'user in no organization';
+select is((select array_agg(m.user_id::text || ' ' || m.role) from public.organization_members m join public.organizations o on o.id = m.organization_id
+  where o.name = 'Matrix C'), array['c1000000-0000-0000-0000-00000000000c admin'], 'and becomes its only member, an admin');
 
 select * from finish();
 rollback;
