@@ -1,9 +1,17 @@
 // The long-running processes of the local stack, each with its command, environment and health check.
 // Later parts (the Stripe emulator, the web app) add an entry here and plug into the same start-up.
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { specPaths } from '../stripe-emulator/contract/spec-location.ts'
 import { ROOT, type Profile } from './config.ts'
+
+/** Auth's `minimum_password_length` from supabase/config.toml, so the stand-in enforces what the real Auth does. */
+export function minimumPasswordLength(): number {
+  const toml = readFileSync(path.join(ROOT, 'supabase/config.toml'), 'utf8')
+  const m = /^\[auth\][\s\S]*?^minimum_password_length\s*=\s*(\d+)/m.exec(toml)
+  if (!m) throw new Error('supabase/config.toml has no [auth] minimum_password_length')
+  return Number(m[1])
+}
 
 export interface ServiceSpec {
   name: string
@@ -79,7 +87,7 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
         AUTH_PORT: String(p.ports.auth),
         AUTH_DB_URL: `postgresql://supabase_auth_admin:postgres@127.0.0.1:${p.ports.db}/postgres`,
         AUTH_ISSUER: `${p.apiUrl}/auth/v1`,
-        AUTH_MINIMUM_PASSWORD_LENGTH: '8',
+        AUTH_MINIMUM_PASSWORD_LENGTH: String(minimumPasswordLength()),
         // Recovery and email-change links go by SMTP to maildev and lead back to the web app.
         AUTH_SMTP_HOST: '127.0.0.1',
         AUTH_SMTP_PORT: String(p.ports.smtp),

@@ -4,6 +4,8 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { cleanup, render, screen } from '@testing-library/react'
 import { userEvent } from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { minimumPasswordLength } from '../../dev/stack/services.ts'
+import { MIN_PASSWORD_LENGTH } from '../../web/src/lib/password.ts'
 import { SignInPage } from '../../web/src/pages/sign-in-page.tsx'
 
 afterEach(cleanup)
@@ -24,5 +26,13 @@ describe('SignInPage', () => {
     expect((await screen.findByText('Invalid login credentials')).textContent).toBe('Invalid login credentials')
     await userEvent.type(screen.getByLabelText('Password'), 'x')
     expect(screen.queryByText('Invalid login credentials')).toBeNull()
+  })
+
+  it('asks for the password length Auth enforces (supabase/config.toml), in the hint and the field', () => {
+    expect(MIN_PASSWORD_LENGTH).toBe(minimumPasswordLength())
+    const { client } = fakeSupabase()
+    render(<SignInPage supabase={client} />)
+    expect(screen.getByLabelText('Password').getAttribute('minlength')).toBe(String(minimumPasswordLength()))
+    expect(screen.getByText(new RegExp(`At least ${minimumPasswordLength()} characters`))).toBeTruthy()
   })
 })

@@ -4,6 +4,7 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { useState, type FormEvent } from 'react'
 import { errorMessage } from '../api.ts'
 import { Link } from '../components/link.tsx'
+import { MIN_PASSWORD_LENGTH } from '../lib/password.ts'
 
 type Mode = 'sign-in' | 'sign-up'
 
@@ -63,13 +64,13 @@ export function SignInPage({ supabase }: { supabase: SupabaseClient }) {
               type="password"
               autoComplete="current-password"
               required
-              minLength={6}
+              minLength={MIN_PASSWORD_LENGTH}
               aria-describedby="password-hint"
               value={password}
               onChange={(e) => edit(setPassword, e.target.value)}
             />
             <p id="password-hint" className="hint">
-              At least 6 characters. <Link to="/forgot-password">Forgot password?</Link>
+              At least {MIN_PASSWORD_LENGTH} characters. <Link to="/forgot-password">Forgot password?</Link>
             </p>
           </div>
           <div className="form-messages">

@@ -4,6 +4,7 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { useState, type FormEvent } from 'react'
 import { errorMessage } from '../api.ts'
 import { navigate } from '../lib/router.ts'
+import { MIN_PASSWORD_LENGTH } from '../lib/password.ts'
 
 export function UpdatePasswordPage({ supabase }: { supabase: SupabaseClient }) {
   const [password, setPassword] = useState('')
@@ -33,7 +34,7 @@ export function UpdatePasswordPage({ supabase }: { supabase: SupabaseClient }) {
           <div className="field">
             <label htmlFor="new-password">New password</label>
             <input
-              id="new-password" type="password" autoComplete="new-password" required minLength={6}
+              id="new-password" type="password" autoComplete="new-password" required minLength={MIN_PASSWORD_LENGTH}
               value={password} onChange={(e) => { setPassword(e.target.value); setError(null) }}
             />
           </div>
