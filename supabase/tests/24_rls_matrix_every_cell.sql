@@ -8,7 +8,7 @@
 -- column grants (billing fields are the sync's), and create_organization.
 begin;
 \ir _helpers.psql
-select plan(249);
+select plan(277);
 
 -- The people: admin and member of A, member of B, a user in no organization, a user without a profile.
 select tests.create_user('a1000000-0000-0000-0000-00000000000a', 'matrix-admin-a@example.test');
@@ -32,6 +32,8 @@ insert into public.stripe_prices (id, product_id, metadata, raw, stripe_fetched_
 insert into public.stripe_customers (id, organization_id, email, raw, stripe_fetched_at) values
   ('cus_mx_a', '1a000000-0000-0000-0000-000000000000', 'matrix-admin-a@example.test', '{}', now()),
   ('cus_mx_b', '1b000000-0000-0000-0000-000000000000', 'matrix-member-b@example.test', '{}', now());
+insert into public.organization_invitations (id, organization_id, email, token_hash, expires_at) values
+  ('1a100000-0000-0000-0000-000000000000', '1a000000-0000-0000-0000-000000000000', 'matrix-invitee@example.test', repeat('a', 64), now() + interval '7 days');
 insert into public.stripe_subscriptions (id, customer_id, organization_id, status, raw, stripe_fetched_at) values
   ('sub_mx_a', 'cus_mx_a', '1a000000-0000-0000-0000-000000000000', 'active', '{}', now()),
   ('sub_mx_b', 'cus_mx_b', '1b000000-0000-0000-0000-000000000000', 'active', '{}', now());
@@ -116,7 +118,12 @@ insert into tests.matrix_cells values
   ('public.stripe_invoices', 'select', 1, $$select 1 from public.stripe_invoices where id = 'in_mx_a'$$, 'daadadd'),
   ('public.stripe_invoices', 'insert', 2, $$insert into public.stripe_invoices (id, customer_id, organization_id, raw, stripe_fetched_at) values ('in_mx_probe', 'cus_mx_a', '1a000000-0000-0000-0000-000000000000', '{}', now())$$, 'ddddadd'),
   ('public.stripe_invoices', 'update', 3, $$update public.stripe_invoices set status = 'void' where id = 'in_mx_a'$$, 'ddddadd'),
-  ('public.stripe_invoices', 'delete', 4, $$delete from public.stripe_invoices where id = 'in_mx_a'$$, 'ddddadd');
+  ('public.stripe_invoices', 'delete', 4, $$delete from public.stripe_invoices where id = 'in_mx_a'$$, 'ddddadd'),
+  -- Invitations: admins read them (never the token hash); every write goes through the invitation functions.
+  ('public.organization_invitations', 'select', 1, $$select 1 from public.organization_invitations where id = '1a100000-0000-0000-0000-000000000000'$$, 'ddadadd'),
+  ('public.organization_invitations', 'insert', 2, $$insert into public.organization_invitations (organization_id, email, token_hash, expires_at) values ('1a000000-0000-0000-0000-000000000000', 'probe@example.test', repeat('b', 64), now() + interval '1 day')$$, 'ddddadd'),
+  ('public.organization_invitations', 'update', 3, $$update public.organization_invitations set revoked_at = now() where id = '1a100000-0000-0000-0000-000000000000'$$, 'ddddadd'),
+  ('public.organization_invitations', 'delete', 4, $$delete from public.organization_invitations where id = '1a100000-0000-0000-0000-000000000000'$$, 'ddddadd');
 
 -- Completeness: every relation clients could reach through the API is in the matrix with all four
 -- operations (exposed schemas as in config.toml [api] schemas).
@@ -130,7 +137,7 @@ select is(
    where n.nspname in ('public', 'graphql_public') and c.relkind in ('r', 'p') and not c.relrowsecurity),
   null, 'every table in an exposed schema has row-level security on');
 
--- The 224 cells.
+-- The 252 cells.
 create temp table matrix_results as
   select m.tbl, m.op, m.position as op_position, r.position as role_position, r.who,
     substr(m.expected, r.position, 1) = 'a' as allowed, tests.probe(r.api_role, r.claims, m.stmt) as outcome

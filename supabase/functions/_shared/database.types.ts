@@ -5,7 +5,27 @@ export type Database = {
   
   "public": {
           Tables: {
-            "organization_members": {
+            "organization_invitations": {
+                  Row: {
+                    "accepted_at": string | null,"accepted_by": string | null,"created_at": string,"email": string,"expires_at": string,"id": string,"invited_by": string | null,"organization_id": string,"revoked_at": string | null,"role": string,"sent_count": number,"token_hash": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "accepted_at"?: string | null,"accepted_by"?: string | null,"created_at"?: string,"email": string,"expires_at": string,"id"?: string,"invited_by"?: string | null,"organization_id": string,"revoked_at"?: string | null,"role"?: string,"sent_count"?: number,"token_hash": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "accepted_at"?: string | null,"accepted_by"?: string | null,"created_at"?: string,"email"?: string,"expires_at"?: string,"id"?: string,"invited_by"?: string | null,"organization_id"?: string,"revoked_at"?: string | null,"role"?: string,"sent_count"?: number,"token_hash"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "organization_invitations_organization_id_fkey"
+      columns: ["organization_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"organization_members": {
                   Row: {
                     "created_at": string,"organization_id": string,"role": string,"user_id": string
                   }
@@ -147,7 +167,21 @@ isOneToOne: false
             [_ in never]: never
           }
           Functions: {
-            "create_organization":
+            "_new_invitation_token":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "token": string,"token_hash": string
+            }[]
+                           },
+"_refuse":
+{ Args: { "p_code": string,"p_message": string,"p_sqlstate": string }; Returns: undefined
+                           },
+"accept_invitation":
+{ Args: { "p_token": string }; Returns: string
+                           },
+"change_member_role":
+{ Args: { "p_organization_id": string,"p_role": string,"p_user_id": string }; Returns: undefined
+                           },
+"create_organization":
 { Args: { "p_name": string }; Returns: string
                            },
 "has_active_entitlement":
@@ -156,8 +190,27 @@ isOneToOne: false
 "has_org_role":
 { Args: { "p_organization_id": string,"p_role"?: string }; Returns: boolean
                            },
+"invite_member":
+{ Args: { "p_email": string,"p_organization_id": string,"p_role"?: string }; Returns: {
+              "expires_at": string,"invitation_id": string,"token": string
+            }[]
+                           },
+"leave_organization":
+{ Args: { "p_organization_id": string }; Returns: undefined
+                           },
 "plan_limits_for":
 { Args: { "p_price_id": string }; Returns: Json
+                           },
+"remove_member":
+{ Args: { "p_organization_id": string,"p_user_id": string }; Returns: undefined
+                           },
+"resend_invitation":
+{ Args: { "p_invitation_id": string }; Returns: {
+              "expires_at": string,"invitation_id": string,"sent_count": number,"token": string
+            }[]
+                           },
+"revoke_invitation":
+{ Args: { "p_invitation_id": string }; Returns: undefined
                            }
           }
           Enums: {
