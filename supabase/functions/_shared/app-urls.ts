@@ -1,7 +1,7 @@
 // Absolute URLs in the customers' web app (web/), from APP_URL and the paths the app's router shares
 // (app-paths.ts): what the billing function's return URLs and the emails link to.
 import { billingPath } from './app-paths.ts'
-import { env } from './env.ts'
+import { config } from './config.ts'
 
 export { billingPath }
 
@@ -12,7 +12,7 @@ export function appUrlAt(base: string, path: string): string {
 
 /** An absolute URL in the web app (APP_URL; the local stack's web port when unset). */
 export function appUrl(path: string): string {
-  return appUrlAt(env('APP_URL', 'http://127.0.0.1:3000'), path)
+  return appUrlAt(config().APP_URL, path)
 }
 
 /** The billing page of an organization, absolute: what emails link to. */

@@ -1,5 +1,5 @@
 // Who is calling: the service-role key (cron jobs, the webhook's kick, admins' tools) or a user.
-import { env } from './env.ts'
+import { required } from './config.ts'
 
 function constantTimeEqual(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a)
@@ -12,5 +12,5 @@ function constantTimeEqual(a: string, b: string): boolean {
 /** True only for `Authorization: Bearer <SUPABASE_SERVICE_ROLE_KEY>`, compared in constant time. */
 export function isServiceRole(req: Request): boolean {
   const token = /^Bearer (.+)$/i.exec(req.headers.get('authorization') ?? '')?.[1]
-  return !!token && constantTimeEqual(token, env('SUPABASE_SERVICE_ROLE_KEY'))
+  return !!token && constantTimeEqual(token, required('SUPABASE_SERVICE_ROLE_KEY'))
 }

@@ -6,7 +6,7 @@
 // runner, the outbox and the export links comes from here, and SQL's billing.product_now() follows it
 // through billing.settings.product_clock_offset, which the runner keeps in step (productNowInStep).
 import type postgres from 'postgres'
-import { env } from './env.ts'
+import { config } from './config.ts'
 
 /** How long one answer of the emulator's clock is reused (the clock moves only when a test moves it). */
 const CACHE_MS = 500
@@ -14,7 +14,7 @@ let cached: { url: string; offsetMs: number; at: number } | null = null
 
 /** The offset of the product's clock from the system clock, in ms (0 unless PRODUCT_CLOCK_URL is set). */
 export async function productClockOffsetMs(): Promise<number> {
-  const url = env('PRODUCT_CLOCK_URL', '')
+  const url = config().PRODUCT_CLOCK_URL
   if (!url) return 0
   if (cached && cached.url === url && Date.now() - cached.at < CACHE_MS) return cached.offsetMs
   const res = await fetch(url, { signal: AbortSignal.timeout(5_000) })
@@ -41,7 +41,7 @@ let written: number | undefined
  */
 export async function productNowInStep(sql: postgres.Sql): Promise<Date> {
   const offset = await productClockOffsetMs()
-  if (env('PRODUCT_CLOCK_URL', '') && offset !== written) {
+  if (config().PRODUCT_CLOCK_URL && offset !== written) {
     await sql`update billing.settings set product_clock_offset = make_interval(secs => ${offset / 1000})`
     written = offset
   }

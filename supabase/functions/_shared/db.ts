@@ -10,7 +10,7 @@
 // idempotent request again when its failure was such a close. Pools are closed on shutdown signals:
 // an open pool otherwise keeps a Deno process alive.
 import postgres from 'postgres'
-import { env } from './env.ts'
+import { config, required } from './config.ts'
 
 const pools = new Map<string, postgres.Sql>()
 let generation = 0
@@ -30,7 +30,7 @@ function retire(pool: postgres.Sql): void {
 
 function open(name: string, max: number): postgres.Sql {
   let pool: postgres.Sql | undefined
-  pool = postgres(env('SUPABASE_DB_URL'), {
+  pool = postgres(required('SUPABASE_DB_URL'), {
     max,
     // A short connect timeout: when the database is down, callers answer 503 quickly instead of hanging.
     connect_timeout: 5,
@@ -53,7 +53,7 @@ function open(name: string, max: number): postgres.Sql {
  * themselves. Each has DB_POOL_SIZE connections (default 10).
  */
 export function db(name = 'default'): postgres.Sql {
-  return pools.get(name) ?? open(name, Number(env('DB_POOL_SIZE', '10')))
+  return pools.get(name) ?? open(name, config().DB_POOL_SIZE)
 }
 
 /**

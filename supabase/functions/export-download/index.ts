@@ -1,6 +1,7 @@
 // Serves a GDPR export to whoever holds its signed, unexpired link (no JWT: the link is the credential).
 import { db } from '../_shared/db.ts'
-import { env } from '../_shared/env.ts'
+import { config, required } from '../_shared/config.ts'
 import { handleExportDownload } from '../_shared/exports/download.ts'
 
-Deno.serve((req) => handleExportDownload(req, db('export-download'), env('EXPORT_SIGNING_SECRET')))
+config()
+Deno.serve((req) => handleExportDownload(req, db('export-download'), required('EXPORT_SIGNING_SECRET')))

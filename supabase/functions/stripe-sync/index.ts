@@ -3,6 +3,7 @@
 // its CPU or wall budget, and by admins' tools.
 import { db, limiterDb, reconnecting } from '../_shared/db.ts'
 import { deliverDueEmails } from '../_shared/email/outbox.ts'
+import { config } from '../_shared/config.ts'
 import { stripeClient } from '../_shared/stripe/client.ts'
 import { handleSyncRequest } from '../_shared/pipeline/handler.ts'
 import { createGroupSyncer } from '../_shared/sync/syncer.ts'
@@ -11,6 +12,8 @@ import { WORKFLOWS } from '../_shared/workflows/registry.ts'
 import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined
+
+config()
 
 // Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb).
 const stripe = () => ({ stripe: stripeClient(limiterDb()) })

@@ -1,12 +1,11 @@
 // Receives Stripe's webhooks: verifies, records in the inbox, acknowledges, kicks the sync worker.
+import { required } from '../_shared/config.ts'
 import { db, reconnecting } from '../_shared/db.ts'
-import { env } from '../_shared/env.ts'
 import { handleStripeWebhook } from '../_shared/webhook/handler.ts'
 import { kickSync } from '../_shared/webhook/kick.ts'
 import { recordEvent } from '../_shared/webhook/record.ts'
-import { parseSecrets } from '../_shared/webhook/verify.ts'
 
-const secrets = parseSecrets(env('STRIPE_WEBHOOK_SECRETS'))
+const secrets = required('STRIPE_WEBHOOK_SECRETS')
 
 // Recording is idempotent (one row per event id), so a request that met a dead connection runs again.
 Deno.serve(reconnecting((req) =>

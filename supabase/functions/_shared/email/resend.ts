@@ -1,22 +1,22 @@
 // Resend's HTTP API (production: hosted edge functions cannot open SMTP ports). One email per call, or
 // up to 100 per call through the batch endpoint. Each call carries an Idempotency-Key (the email's, or
 // the batch's), so a retried call is not delivered twice. Failures say whether retrying can help.
-import { env } from '../env.ts'
+import { config, required } from '../config.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import type { OutgoingEmail } from './outgoing.ts'
 
 /** Resend's limit on one batch call. */
 export const RESEND_MAX_BATCH = 100
 
-const from = () => env('EMAIL_FROM', 'Billing <billing@example.test>')
+const from = () => config().EMAIL_FROM
 const payload = (m: OutgoingEmail) => ({ from: from(), to: [m.to], subject: m.subject, html: m.html, text: m.text })
 
 async function post(path: string, key: string, body: unknown, what: string): Promise<unknown> {
   let res: Response
   try {
-    res = await fetch(`${env('RESEND_API_URL', 'https://api.resend.com')}${path}`, {
+    res = await fetch(`${config().RESEND_API_URL}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${env('RESEND_API_KEY')}`, 'content-type': 'application/json', 'idempotency-key': key },
+      headers: { authorization: `Bearer ${required('RESEND_API_KEY')}`, 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     })

@@ -10,7 +10,7 @@ import ReceiptEmail from './templates/receipt.tsx'
 import SubscriptionCancelledEmail from './templates/subscription-cancelled.tsx'
 import SubscriptionConfirmationEmail from './templates/subscription-confirmation.tsx'
 import TrialEndingEmail from './templates/trial-ending.tsx'
-import { env } from '../env.ts'
+import { config } from '../config.ts'
 import { formatDate, formatMoney } from './format.ts'
 
 const text = z.string().min(1)
@@ -68,5 +68,5 @@ export type AnyEmailComponent = ComponentType<Record<string, unknown>>
 
 /** False when the email type is listed in EMAILS_DISABLED. */
 export function isEmailEnabled(type: EmailType): boolean {
-  return !env('EMAILS_DISABLED', '').split(',').map((s) => s.trim()).includes(type)
+  return !config().EMAILS_DISABLED.includes(type)
 }

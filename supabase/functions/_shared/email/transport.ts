@@ -2,7 +2,7 @@
 // at its real limit (transportLimits). The idempotency key goes to Resend as `Idempotency-Key`, so a
 // retried send is not delivered twice. Failures say whether retrying can help.
 import nodemailer from 'nodemailer'
-import { env } from '../env.ts'
+import { config, required } from '../config.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import type { OutgoingEmail } from './outgoing.ts'
 import { RESEND_MAX_BATCH, viaResend, viaResendBatch } from './resend.ts'
@@ -10,9 +10,8 @@ import { RESEND_MAX_BATCH, viaResend, viaResendBatch } from './resend.ts'
 export type { OutgoingEmail } from './outgoing.ts'
 
 export function transportName(): 'resend' | 'smtp' {
-  const chosen = env('EMAIL_TRANSPORT', '')
-  if (chosen === 'resend' || chosen === 'smtp') return chosen
-  return env('SMTP_HOST', '') ? 'smtp' : 'resend'
+  const c = config()
+  return c.EMAIL_TRANSPORT ?? (c.SMTP_HOST ? 'smtp' : 'resend')
 }
 
 /** How fast the transport takes emails: emails per call, calls at once, and the gap between calls. */
@@ -22,36 +21,32 @@ export interface TransportLimits {
   minIntervalMs: number
 }
 
-function positive(name: string, fallback: number): number {
-  const n = Number(env(name, String(fallback)))
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not ${env(name, '')}`)
-  return n
-}
-
 export function transportLimits(): TransportLimits {
+  const c = config()
   if (transportName() === 'resend') {
     // Resend: 100 emails per batch call; its default rate limit is 2 requests/s per team (raise on request).
-    return { batchSize: Math.min(RESEND_MAX_BATCH, positive('RESEND_BATCH_SIZE', RESEND_MAX_BATCH)), concurrency: 1, minIntervalMs: 1000 / positive('RESEND_REQUESTS_PER_SECOND', 2) }
+    return { batchSize: Math.min(RESEND_MAX_BATCH, c.RESEND_BATCH_SIZE), concurrency: 1, minIntervalMs: 1000 / c.RESEND_REQUESTS_PER_SECOND }
   }
-  return { batchSize: 1, concurrency: positive('SMTP_MAX_CONNECTIONS', 5), minIntervalMs: 0 }
+  return { batchSize: 1, concurrency: c.SMTP_MAX_CONNECTIONS, minIntervalMs: 0 }
 }
 
 // One transporter per configuration, reused across sends (it pools its connection).
 const transporters = new Map<string, ReturnType<typeof nodemailer.createTransport>>()
 function smtpTransport() {
-  const config = { host: env('SMTP_HOST'), port: Number(env('SMTP_PORT', '25')), user: env('SMTP_USER', ''), pass: env('SMTP_PASS', '') }
-  const key = JSON.stringify(config)
+  const c = config()
+  const smtp = { host: required('SMTP_HOST'), port: c.SMTP_PORT, user: c.SMTP_USER, pass: c.SMTP_PASS }
+  const key = JSON.stringify(smtp)
   let t = transporters.get(key)
   if (!t) {
     t = nodemailer.createTransport({
-      host: config.host,
-      port: config.port,
+      host: smtp.host,
+      port: smtp.port,
       secure: false,
       // Several messages over a few kept-open connections, as many as the outbox sends at once.
       pool: true,
       maxConnections: transportLimits().concurrency,
       maxMessages: Infinity,
-      ...(config.user ? { auth: { user: config.user, pass: config.pass } } : {}),
+      ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass } } : {}),
     })
     transporters.set(key, t)
   }
@@ -62,7 +57,7 @@ async function viaSmtp(m: OutgoingEmail): Promise<{ providerMessageId: string }>
   const smtp = smtpTransport()
   try {
     const info = await smtp.sendMail({
-      from: env('EMAIL_FROM', 'Billing <billing@example.test>'),
+      from: config().EMAIL_FROM,
       to: m.to,
       subject: m.subject,
       html: m.html,

@@ -1,7 +1,7 @@
 // The Stripe client every function uses. The API version is pinned here and nowhere else.
 import Stripe from 'stripe'
 import type postgres from 'postgres'
-import { env } from '../env.ts'
+import { config, required } from '../config.ts'
 import { bucketFor, type Bucket } from './limiter.ts'
 import { LimitedHttpClient } from './limited-http-client.ts'
 
@@ -29,10 +29,10 @@ export function limitedStripe(key: string, limiter: { sql: postgres.Sql; bucket:
  * emulator); it is unset in production.
  */
 export function stripeClient(sql: postgres.Sql): Stripe {
-  const key = env('STRIPE_SECRET_KEY')
+  const key = required('STRIPE_SECRET_KEY')
   return limitedStripe(key, { sql, bucket: bucketFor(key) }, {
-    timeout: Number(env('STRIPE_TIMEOUT_MS', '10000')),
-    ...stripeHostOptions(env('STRIPE_API_BASE', '')),
+    timeout: config().STRIPE_TIMEOUT_MS,
+    ...stripeHostOptions(config().STRIPE_API_BASE),
   })
 }
 

@@ -7,7 +7,7 @@
 // invocation's share: the budget then trips early, never late. Where the runtime cannot read CPU time
 // the clock says so (`clock: 'wall'`) and the CPU budget is applied to wall time instead, which is
 // stricter still (CPU time never exceeds wall time for a single-threaded isolate).
-import { env } from '../env.ts'
+import { config } from '../config.ts'
 
 export interface SyncLimits {
   /** Stop taking work after this much CPU time (SYNC_CPU_BUDGET_MS, default 1000). */
@@ -21,20 +21,10 @@ export interface SyncLimits {
 /** Short, so a dead worker's messages come back soon; live workers renew it every third of it. */
 export const DEFAULT_VISIBILITY_SECONDS = 10
 
-function positiveInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = env(name, String(fallback))
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not "${raw}" (see .env.example)`)
-  return n
-}
-
-/** The limits from the environment, validated; a wrong value names its variable. */
+/** The limits from the configuration (config.ts validates them; a wrong value names its variable). */
 export function syncLimits(): SyncLimits {
-  return {
-    cpuBudgetMs: positiveInt('SYNC_CPU_BUDGET_MS', 1000, 100, 1800),
-    wallBudgetMs: positiveInt('SYNC_WALL_BUDGET_MS', 50_000, 1000, 140_000),
-    visibilitySeconds: positiveInt('SYNC_VISIBILITY_SECONDS', DEFAULT_VISIBILITY_SECONDS, 3, 120),
-  }
+  const c = config()
+  return { cpuBudgetMs: c.SYNC_CPU_BUDGET_MS, wallBudgetMs: c.SYNC_WALL_BUDGET_MS, visibilitySeconds: c.SYNC_VISIBILITY_SECONDS }
 }
 
 type CpuUsage = () => { user: number; system: number }

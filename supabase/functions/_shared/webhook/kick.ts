@@ -3,7 +3,7 @@
 // queue, so one kick per burst is enough: per request body, at most one kick is in flight per function
 // instance and kicks are at least KICK_INTERVAL_MS apart; a kick asked for meanwhile earns one trailing
 // kick. pg_cron's drain job is the safety net if a kick is lost.
-import { env } from '../env.ts'
+import { required } from '../config.ts'
 
 const KICK_INTERVAL_MS = 250
 
@@ -21,9 +21,9 @@ function send(body: string, s: KickState): void {
   s.inFlight = true
   s.pending = false
   s.lastKick = Date.now()
-  const done = fetch(`${env('SUPABASE_URL')}/functions/v1/stripe-sync`, {
+  const done = fetch(`${required('SUPABASE_URL')}/functions/v1/stripe-sync`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${env('SUPABASE_SERVICE_ROLE_KEY')}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${required('SUPABASE_SERVICE_ROLE_KEY')}`, 'content-type': 'application/json' },
     body,
   })
     .then(async (res) => {

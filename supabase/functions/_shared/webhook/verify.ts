@@ -17,11 +17,6 @@ async function fingerprint(secret: string): Promise<string> {
   return [...new Uint8Array(digest).slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** Parses STRIPE_WEBHOOK_SECRETS (comma-separated). */
-export function parseSecrets(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean)
-}
-
 // Stripe's documented header shape, `t=<unix seconds>,v1=<hex signature>[,...]`: a header without both
 // elements can match no secret, so it is refused as malformed before any is tried.
 const WELL_FORMED = /(^|,)t=\d+(,|$)/

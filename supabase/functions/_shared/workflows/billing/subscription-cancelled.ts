@@ -4,7 +4,7 @@
 // of the customer's subscriptions is live. When it ended is Stripe's `ended_at` (the mirror's), and the
 // deletion date counts from it, never from the event's payload or the worker's clock.
 import { enqueueEmail } from '../../email/outbox.ts'
-import { env } from '../../env.ts'
+import { required } from '../../config.ts'
 import { billingUrl } from '../../app-urls.ts'
 import { createExportLink } from '../../exports/create.ts'
 import { defineWorkflow } from '../define.ts'
@@ -44,7 +44,7 @@ export const subscriptionCancelled = defineWorkflow(
     const exported = await step.run('export-user-data', async () => {
       // Counted from the later of now and the end, so the link never expires before the cancellation.
       const asOf = new Date(Math.max(now().getTime(), cancelledAt.getTime()))
-      const link = await createExportLink(sql, org.id, { apiUrl: env('SUPABASE_URL'), secret: env('EXPORT_SIGNING_SECRET'), asOf })
+      const link = await createExportLink(sql, org.id, { apiUrl: required('SUPABASE_URL'), secret: required('EXPORT_SIGNING_SECRET'), asOf })
       return { exportId: link.exportId, url: link.url, expiresAt: link.expiresAt.toISOString() }
     })
     const deleteAt = await step.run('plan-deletion', async () => new Date(cancelledAt.getTime() + (await settings(sql)).data_deletion_delay_ms).toISOString())
