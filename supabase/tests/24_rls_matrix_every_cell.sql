@@ -8,7 +8,7 @@
 -- column grants (billing fields are the sync's), and create_organization.
 begin;
 \ir _helpers.psql
-select plan(277);
+select plan(305);
 
 -- The people: admin and member of A, member of B, a user in no organization, a user without a profile.
 select tests.create_user('a1000000-0000-0000-0000-00000000000a', 'matrix-admin-a@example.test');
@@ -29,6 +29,10 @@ insert into public.organization_members (organization_id, user_id, role) values
   ('1b000000-0000-0000-0000-000000000000', 'b1000000-0000-0000-0000-00000000000a', 'admin');
 insert into public.stripe_products (id, name, metadata, raw, stripe_fetched_at) values ('prod_mx', 'Matrix plan', '{"limits.seats": "5"}', '{}', now());
 insert into public.stripe_prices (id, product_id, metadata, raw, stripe_fetched_at) values ('price_mx', 'prod_mx', '{"limits.projects": "3"}', '{}', now());
+-- Org A is on the plan (projects: 3) and has one project, created by its admin.
+update public.organizations set price_id = 'price_mx' where id = '1a000000-0000-0000-0000-000000000000';
+insert into public.projects (id, organization_id, name, created_by) values
+  ('1a0000e0-0000-0000-0000-000000000000', '1a000000-0000-0000-0000-000000000000', 'Matrix project', 'a1000000-0000-0000-0000-00000000000a');
 insert into public.stripe_customers (id, organization_id, email, raw, stripe_fetched_at) values
   ('cus_mx_a', '1a000000-0000-0000-0000-000000000000', 'matrix-admin-a@example.test', '{}', now()),
   ('cus_mx_b', '1b000000-0000-0000-0000-000000000000', 'matrix-member-b@example.test', '{}', now());
@@ -123,7 +127,13 @@ insert into tests.matrix_cells values
   ('public.organization_invitations', 'select', 1, $$select 1 from public.organization_invitations where id = '1a100000-0000-0000-0000-000000000000'$$, 'ddadadd'),
   ('public.organization_invitations', 'insert', 2, $$insert into public.organization_invitations (organization_id, email, token_hash, expires_at) values ('1a000000-0000-0000-0000-000000000000', 'probe@example.test', repeat('b', 64), now() + interval '1 day')$$, 'ddddadd'),
   ('public.organization_invitations', 'update', 3, $$update public.organization_invitations set revoked_at = now() where id = '1a100000-0000-0000-0000-000000000000'$$, 'ddddadd'),
-  ('public.organization_invitations', 'delete', 4, $$delete from public.organization_invitations where id = '1a100000-0000-0000-0000-000000000000'$$, 'ddddadd');
+  ('public.organization_invitations', 'delete', 4, $$delete from public.organization_invitations where id = '1a100000-0000-0000-0000-000000000000'$$, 'ddddadd'),
+  -- projects (the example product table): members create within the plan's limit, as themselves; only
+  -- admins and the creator (here the admin of A) delete.
+  ('public.projects', 'select', 1, $$select 1 from public.projects where id = '1a0000e0-0000-0000-0000-000000000000'$$, 'daadadd'),
+  ('public.projects', 'insert', 2, $$insert into public.projects (organization_id, name) values ('1a000000-0000-0000-0000-000000000000', 'Matrix probe')$$, 'daadadd'),
+  ('public.projects', 'update', 3, $$update public.projects set name = 'Matrix probe' where id = '1a0000e0-0000-0000-0000-000000000000'$$, 'daadadd'),
+  ('public.projects', 'delete', 4, $$delete from public.projects where id = '1a0000e0-0000-0000-0000-000000000000'$$, 'ddadadd');
 
 -- Completeness: every relation clients could reach through the API is in the matrix with all four
 -- operations (exposed schemas as in config.toml [api] schemas).
@@ -137,7 +147,7 @@ select is(
    where n.nspname in ('public', 'graphql_public') and c.relkind in ('r', 'p') and not c.relrowsecurity),
   null, 'every table in an exposed schema has row-level security on');
 
--- The 252 cells.
+-- The 280 cells.
 create temp table matrix_results as
   select m.tbl, m.op, m.position as op_position, r.position as role_position, r.who,
     substr(m.expected, r.position, 1) = 'a' as allowed, tests.probe(r.api_role, r.claims, m.stmt) as outcome

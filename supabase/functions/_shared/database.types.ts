@@ -73,6 +73,26 @@ isOneToOne: false
                   Relationships: [
                     
                   ]
+                },"projects": {
+                  Row: {
+                    "created_at": string,"created_by": string | null,"id": string,"name": string,"organization_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"created_by"?: string | null,"id"?: string,"name": string,"organization_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"created_by"?: string | null,"id"?: string,"name"?: string,"organization_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "projects_organization_id_fkey"
+      columns: ["organization_id"]
+isOneToOne: false
+      referencedRelation: "organizations"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"stripe_customers": {
                   Row: {
                     "deleted": boolean,"email": string | null,"id": string,"metadata": NonNullable<Json>,"name": string | null,"organization_id": string | null,"raw": Json | null,"stripe_fetched_at": string,"user_id": string | null
@@ -198,8 +218,14 @@ isOneToOne: false
 "leave_organization":
 { Args: { "p_organization_id": string }; Returns: undefined
                            },
+"plan_limit_allows":
+{ Args: { "p_in_use": number,"p_limit": string,"p_organization_id": string }; Returns: boolean
+                           },
 "plan_limits_for":
 { Args: { "p_price_id": string }; Returns: Json
+                           },
+"projects_in_use":
+{ Args: { "p_organization_id": string }; Returns: number
                            },
 "remove_member":
 { Args: { "p_organization_id": string,"p_user_id": string }; Returns: undefined
