@@ -26,6 +26,21 @@ describe('BillingPage', () => {
     expect(screen.queryByText('Next billing date')).toBeNull()
   })
 
+  it('says a paused trial has ended and offers to add a payment method, with no failed-payment banner', async () => {
+    const base = trialing()
+    const paused: Overview = { ...base, organization: { ...base.organization, billing_status: 'paused' }, subscription: subscription({ status: 'paused', trial_end: '2026-11-20T12:00:00Z' }) }
+    const handlers = renderPage(paused)
+    expect(screen.getByTestId('trial-ended-banner').textContent).toContain('Your trial has ended — add a payment method to continue')
+    expect(screen.queryByTestId('payment-failed-banner')).toBeNull()
+    expect(badge()).toBe('Paused')
+    await userEvent.click(screen.getByRole('button', { name: 'Add payment method' }))
+    expect(handlers.onManageBilling).toHaveBeenCalledTimes(1)
+    cleanup()
+    renderPage(asMember(paused))
+    expect(screen.getByTestId('trial-ended-banner').textContent).toContain('Ask an admin')
+    expect(button('Add payment method')).toBeNull()
+  })
+
   it('shows an active subscription with its plan, its price per month and the next billing date', () => {
     renderPage(active())
     expect(badge()).toBe('Active')

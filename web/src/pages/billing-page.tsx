@@ -5,6 +5,7 @@ import { ExportPanel } from '../components/export-panel.tsx'
 import { InvoicesTable } from '../components/invoices-table.tsx'
 import { MembersList } from '../components/members-list.tsx'
 import { PaymentFailedBanner } from '../components/payment-failed-banner.tsx'
+import { TrialEndedBanner } from '../components/trial-ended-banner.tsx'
 import { PlanChooser } from '../components/plan-chooser.tsx'
 import { SubscriptionSummary } from '../components/subscription-summary.tsx'
 import type { FormatOptions } from '../lib/format.ts'
@@ -42,6 +43,10 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
 
       {failedPayment ? (
         <PaymentFailedBanner payment={failedPayment} canManage={isAdmin} busy={busy !== null} onUpdatePaymentMethod={onManageBilling} {...format} />
+      ) : null}
+
+      {org.billing_status === 'paused' ? (
+        <TrialEndedBanner canManage={isAdmin} busy={busy !== null} onAddPaymentMethod={onManageBilling} />
       ) : null}
 
       {actionError ? (

@@ -5,7 +5,7 @@
 export type Role = 'admin' | 'member'
 
 /** The organization's billing state as the product sees it (set by the sync and the workflows). */
-export type BillingStatus = 'trialing' | 'active' | 'payment_failed' | 'past_due' | 'cancelled' | 'deleted'
+export type BillingStatus = 'trialing' | 'active' | 'payment_failed' | 'past_due' | 'paused' | 'cancelled' | 'deleted'
 
 export type BillingInterval = 'month' | 'year'
 
