@@ -64,6 +64,15 @@ describe('email templates', () => {
     expect(r.text).toContain('http://127.0.0.1:3000/billing/7b2c6f0e-5d1a-4c3b-9e8f-0a1b2c3d4e5f')
   })
 
+  test('the resumed email says the subscription continues and when it renews', async () => {
+    const r = await renderEmail('subscription_resumed', previewOf('subscription_resumed'))
+    expect(r.subject).toBe('Your subscription continues')
+    expect(r.text).toContain('has been withdrawn')
+    expect(r.text).toContain('It renews on December 22, 2026')
+    const unknown = await renderEmail('subscription_resumed', { ...previewOf('subscription_resumed'), renewsAt: null })
+    expect(unknown.text).toContain('It renews and is charged as before.')
+  })
+
   test('a cancellation by failed payments says why, what is unpaid and how to come back', async () => {
     const unpaidUrl = 'http://127.0.0.1:12111/invoice/in_unpaid'
     const r = await renderEmail('subscription_cancelled', { ...previewOf('subscription_cancelled'), reason: 'payment_failed', unpaidAmount: 4900, currency: 'usd', unpaidInvoiceUrl: unpaidUrl })

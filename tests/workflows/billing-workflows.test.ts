@@ -314,6 +314,33 @@ describe('billing workflows', () => {
     expect(await sql`select 1 from billing.email_outbox where organization_id = ${org.id} and email_type = 'cancellation_scheduled'`).toEqual([])
   })
 
+  test('resuming a scheduled cancellation sends one confirmation per withdrawn request, however often its event comes', async () => {
+    const { c, sub, org } = await subscribed()
+    const requested = Math.floor(Date.now() / 1000) - 60
+    const wasEnding = { cancel_at_period_end: true, cancel_at: Math.floor(days(20).getTime() / 1000), canceled_at: requested }
+    await handOver(sql, 'customer.subscription.updated', sub, wasEnding)
+    await handOver(sql, 'customer.subscription.updated', sub, wasEnding)
+    await handOver(sql, 'customer.subscription.updated', { ...sub, metadata: { note: 'x' } }, { metadata: {} })
+    await settle(sql)
+    const rows = await sql`select props from billing.email_outbox where organization_id = ${org.id} and email_type = 'subscription_resumed'`
+    expect(rows).toHaveLength(1)
+    expect(rows[0].props).toMatchObject({ manageBillingUrl: `http://127.0.0.1:3000/billing/${org.id}` })
+    const [mail] = (await mailsTo(c.email, { atLeast: 2 })).filter((m) => m.subject === 'Your subscription continues')
+    expect(mail.text).toContain('has been withdrawn')
+    // A later request withdrawn again is a new fact: a second confirmation.
+    await handOver(sql, 'customer.subscription.updated', sub, { ...wasEnding, canceled_at: requested + 30 })
+    await settle(sql)
+    expect(await sql`select 1 from billing.email_outbox where organization_id = ${org.id} and email_type = 'subscription_resumed'`).toHaveLength(2)
+  })
+
+  test('a resume whose subscription is set to end again before the run reads Stripe sends no confirmation', async () => {
+    const { sub, org } = await subscribed()
+    await handOver(sql, 'customer.subscription.updated', sub, { cancel_at_period_end: true, cancel_at: Math.floor(days(20).getTime() / 1000), canceled_at: Math.floor(Date.now() / 1000) })
+    await mirror(sql, { ...sub, cancel_at_period_end: true, cancel_at: Math.floor(days(20).getTime() / 1000), canceled_at: Math.floor(Date.now() / 1000) + 5 })
+    await settle(sql)
+    expect(await sql`select 1 from billing.email_outbox where organization_id = ${org.id} and email_type = 'subscription_resumed'`).toEqual([])
+  })
+
   test('a subscription ended by failed payments gets an email that says so, with what is unpaid and how to come back', async () => {
     const { c, sub, org } = await subscribed()
     const unpaid = invoice(c, sub.id, { amount_remaining: 4900, hosted_invoice_url: 'http://127.0.0.1:12111/invoice/in_unpaid' })

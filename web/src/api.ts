@@ -3,6 +3,8 @@
 // message is the function's own, written for the person using the app.
 import type {
   ApiErrorBody,
+  CancelReason,
+  ChangeResponse,
   CreateOrganizationResponse,
   ExportLink,
   OrganizationSummary,
@@ -39,6 +41,10 @@ export interface BillingApi {
   /** Fetches the customer from Stripe now and returns the fresh overview. */
   sync(orgId: string): Promise<Overview>
   requestExport(orgId: string): Promise<ExportLink>
+  /** Cancels at period end with the customer's reason; resolves to the overview synced from Stripe. */
+  cancel(orgId: string, reason: CancelReason): Promise<Overview>
+  /** Withdraws a scheduled cancellation; resolves to the overview synced from Stripe. */
+  resume(orgId: string): Promise<Overview>
 }
 
 export interface BillingApiOptions {
@@ -105,5 +111,7 @@ export function createBillingApi(options: BillingApiOptions): BillingApi {
     portal: (orgId) => request<RedirectResponse>('POST', `${org(orgId)}/portal`, {}),
     sync: async (orgId) => (await request<SyncResponse>('POST', `${org(orgId)}/sync`, {})).overview,
     requestExport: (orgId) => request<ExportLink>('POST', `${org(orgId)}/export`, {}),
+    cancel: async (orgId, reason) => (await request<ChangeResponse>('POST', `${org(orgId)}/cancel`, reason)).overview,
+    resume: async (orgId) => (await request<ChangeResponse>('POST', `${org(orgId)}/resume`, {})).overview,
   }
 }

@@ -166,6 +166,16 @@ export function useBillingOverview(api: BillingApi, orgId: string, { pollInterva
     return () => window.removeEventListener('focus', onFocus)
   }, [load])
 
+  /** An overview an action answered with (synced from Stripe after the change), shown as a fresh load. */
+  const show = useCallback((next: Overview) => {
+    const id = ++issued.current
+    if (!mounted.current || id <= applied.current) return
+    applied.current = id
+    hasOverview.current = true
+    setOverview(next)
+    setRefreshError(null)
+  }, [])
+
   const refresh = useCallback(() => {
     setLoadError(null)
     setNotice((previous) => (previous?.refreshable ? null : previous))
@@ -175,5 +185,5 @@ export function useBillingOverview(api: BillingApi, orgId: string, { pollInterva
   // Between the return from Checkout and the subscription appearing (or giving up).
   const confirmingCheckout = notice === CONFIRMING
 
-  return { overview, loadError, loadErrorStatus, refreshError, notice, confirmingCheckout, refresh }
+  return { overview, loadError, loadErrorStatus, refreshError, notice, confirmingCheckout, refresh, show }
 }

@@ -1,7 +1,7 @@
 // The billing route: fetches and polls the overview (useBillingOverview), performs the actions, and
 // renders BillingPage or the loading and error states. The api is a prop so tests can pass a fake.
 import { useEffect, useState } from 'react'
-import type { ExportLink } from '../api-types.ts'
+import type { CancelReason, ExportLink } from '../api-types.ts'
 import { errorMessage, type BillingApi } from '../api.ts'
 import { Link } from '../components/link.tsx'
 import { ErrorState, LoadingState } from '../components/page-states.tsx'
@@ -20,6 +20,8 @@ const BUSY_TEXT: Record<string, string> = {
   checkout: 'Opening Stripe Checkout…',
   portal: 'Opening the billing portal…',
   export: 'Preparing your export…',
+  cancel: 'Cancelling your subscription…',
+  resume: 'Resuming your subscription…',
 }
 
 function leaveFor(url: string): void {
@@ -32,7 +34,7 @@ export function BillingContainer(props: BillingContainerProps) {
 }
 
 function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTimeoutMs, ...format }: BillingContainerProps) {
-  const { overview, loadError, loadErrorStatus, refreshError, notice, confirmingCheckout, refresh } = useBillingOverview(api, orgId, { pollIntervalMs, pollTimeoutMs })
+  const { overview, loadError, loadErrorStatus, refreshError, notice, confirmingCheckout, refresh, show } = useBillingOverview(api, orgId, { pollIntervalMs, pollTimeoutMs })
   const [busy, setBusy] = useState<BusyAction | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
   const [exportLink, setExportLink] = useState<ExportLink | null>(null)
@@ -71,6 +73,18 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
       setBusy(null)
     })
 
+  // Stripe is changed and synced before the answer: the page shows Stripe's state, not the click.
+  const onCancel = (reason: CancelReason) =>
+    void perform('cancel', async () => {
+      show(await api.cancel(orgId, reason))
+      setBusy(null)
+    })
+  const onResume = () =>
+    void perform('resume', async () => {
+      show(await api.resume(orgId))
+      setBusy(null)
+    })
+
   const busyText = busy ? BUSY_TEXT[busy.split(':')[0]] : null
 
   return (
@@ -99,6 +113,8 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
           onCheckout={onCheckout}
           onManageBilling={onManageBilling}
           onExport={onExport}
+          onCancel={onCancel}
+          onResume={onResume}
           {...format}
         />
       ) : loadError && loadErrorStatus === 404 ? (

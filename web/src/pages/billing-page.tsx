@@ -1,6 +1,7 @@
 // The billing page itself, drawn from one overview and callbacks only, so it can be rendered in tests
 // with fixtures; `BillingContainer` fetches, polls and performs the actions.
-import type { ExportLink, Overview } from '../api-types.ts'
+import type { CancelReason, ExportLink, Overview } from '../api-types.ts'
+import { CancelPanel } from '../components/cancel-panel.tsx'
 import { ExportPanel } from '../components/export-panel.tsx'
 import { InvoicesTable } from '../components/invoices-table.tsx'
 import { MembersList } from '../components/members-list.tsx'
@@ -11,7 +12,7 @@ import { SubscriptionSummary } from '../components/subscription-summary.tsx'
 import type { FormatOptions } from '../lib/format.ts'
 
 /** The action in flight: one at a time, so a double click cannot open two Checkouts. */
-export type BusyAction = 'portal' | 'export' | `checkout:${string}`
+export type BusyAction = 'portal' | 'export' | 'cancel' | 'resume' | `checkout:${string}`
 
 export interface BillingPageProps extends FormatOptions {
   overview: Overview
@@ -25,10 +26,13 @@ export interface BillingPageProps extends FormatOptions {
   /** Opens the Stripe customer portal ("Manage billing" and "Update payment method"). */
   onManageBilling: () => void
   onExport: () => void
+  /** Cancel at period end with a reason, and withdraw it (absent: the page offers neither). */
+  onCancel?: (reason: CancelReason) => void
+  onResume?: () => void
 }
 
 /** Pure rendering of one overview: every state is reachable from a fixture, with no network. */
-export function BillingPage({ overview, busy = null, actionError = null, exportLink = null, confirmingCheckout = false, onCheckout, onManageBilling, onExport, ...format }: BillingPageProps) {
+export function BillingPage({ overview, busy = null, actionError = null, exportLink = null, confirmingCheckout = false, onCheckout, onManageBilling, onExport, onCancel, onResume, ...format }: BillingPageProps) {
   const { organization: org, subscription, failed_payment: failedPayment } = overview
   const isAdmin = overview.role === 'admin'
   const cancelled = org.billing_status === 'cancelled'
@@ -65,6 +69,11 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
         onManageBilling={onManageBilling}
         {...format}
       />
+
+      {subscription && isAdmin && onCancel && onResume && ['active', 'trialing', 'past_due'].includes(subscription.status) ? (
+        // Keyed by the cancellation, so after a resume the form starts closed again.
+        <CancelPanel key={String(subscription.cancel_at_period_end || !!subscription.cancel_at)} subscription={subscription} busy={busy !== null} onCancel={onCancel} onResume={onResume} {...format} />
+      ) : null}
 
       {cancelled && overview.export.available && isAdmin ? (
         <ExportPanel link={exportLink} busy={busy === 'export'} onExport={onExport} {...format} />

@@ -23,7 +23,7 @@ export interface BillingDeps {
   exportSecret: string
 }
 
-interface Membership {
+export interface Membership {
   role: 'admin' | 'member'
   name: string
   billing_email: string | null
@@ -35,7 +35,7 @@ interface Membership {
 }
 
 /** The caller's membership of the organization, read through RLS; 404 when they are not a member. */
-async function membership(deps: BillingDeps, caller: Caller, orgId: string): Promise<Membership> {
+export async function membership(deps: BillingDeps, caller: Caller, orgId: string): Promise<Membership> {
   const [row] = await asUser(deps.sql, caller, (tx) => tx<Membership[]>`
     select m.role, o.name, o.billing_email, o.billing_status, o.stripe_customer_id,
            coalesce((select c.deleted from public.stripe_customers c where c.id = o.stripe_customer_id), false) as customer_deleted,

@@ -128,6 +128,20 @@ export interface SyncResponse {
   overview: Overview
 }
 
+/** After a change in Stripe (cancel, resume), synced at once: the billing page as it now is. */
+export interface ChangeResponse {
+  overview: Overview
+}
+
+/** Stripe's reasons a customer can give for cancelling (cancellation_details.feedback). */
+export type CancelFeedback = 'customer_service' | 'low_quality' | 'missing_features' | 'other' | 'switched_service' | 'too_complex' | 'too_expensive' | 'unused'
+
+/** The body of `POST .../cancel`: the customer's reason, both parts optional. */
+export interface CancelReason {
+  feedback?: CancelFeedback
+  comment?: string
+}
+
 /** A signed, expiring download link for the organization's GDPR export. */
 export interface ExportLink {
   url: string

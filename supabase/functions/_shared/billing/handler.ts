@@ -6,7 +6,8 @@ import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from './actions.ts'
 import { verifyCaller, type Caller, type JwtKeys } from './caller.ts'
 import { notFound } from './errors.ts'
-import { CheckoutBody, CreateOrganizationBody } from './inputs.ts'
+import { cancelAtPeriodEnd, resume } from './cancel-resume.ts'
+import { CancelBody, CheckoutBody, CreateOrganizationBody } from './inputs.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
 // The web app calls from its own origin; the bearer token (not a cookie) is the credential, so any
@@ -56,6 +57,14 @@ const ROUTES: [method: string, path: string, run: (c: Ctx) => Promise<[number, u
   ['POST', '/organizations/:org/sync', async ({ deps, caller, org }) => {
     const { synced } = await syncNow(deps, caller, org)
     return [200, { synced, overview: await overview(deps.sql, caller, org) }]
+  }],
+  ['POST', '/organizations/:org/cancel', async ({ req, deps, caller, org }) => {
+    await cancelAtPeriodEnd(deps, caller, org, await body(req, CancelBody))
+    return [200, { overview: await overview(deps.sql, caller, org) }]
+  }],
+  ['POST', '/organizations/:org/resume', async ({ deps, caller, org }) => {
+    await resume(deps, caller, org)
+    return [200, { overview: await overview(deps.sql, caller, org) }]
   }],
   ['POST', '/organizations/:org/export', async ({ deps, caller, org }) => [200, await exportLink(deps, caller, org)]],
 ]

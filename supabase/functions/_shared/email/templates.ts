@@ -8,6 +8,7 @@ import PaymentFailedEmail from './templates/payment-failed.tsx'
 import PaymentReminderEmail from './templates/payment-reminder.tsx'
 import ReceiptEmail from './templates/receipt.tsx'
 import SubscriptionCancelledEmail from './templates/subscription-cancelled.tsx'
+import SubscriptionResumedEmail from './templates/subscription-resumed.tsx'
 import SubscriptionConfirmationEmail from './templates/subscription-confirmation.tsx'
 import TrialEndingEmail from './templates/trial-ending.tsx'
 import { config } from '../config.ts'
@@ -58,6 +59,11 @@ export const EMAILS = {
     component: CancellationScheduledEmail,
     schema: z.object({ organizationName: text, plan: optional, endsAt: iso, resumeUrl: url }),
     subject: (p: { endsAt: string }) => `Your subscription ends on ${formatDate(p.endsAt)}`,
+  },
+  subscription_resumed: {
+    component: SubscriptionResumedEmail,
+    schema: z.object({ organizationName: text, plan: optional, renewsAt: iso.nullable().optional(), manageBillingUrl: url }),
+    subject: () => 'Your subscription continues',
   },
 } as const
 

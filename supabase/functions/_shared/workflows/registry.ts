@@ -8,6 +8,7 @@ import { paymentFailed } from './billing/payment-failed.ts'
 import { paymentMetrics } from './billing/payment-metrics.ts'
 import { refundMetrics } from './billing/refund-metrics.ts'
 import { subscriptionCancelled } from './billing/subscription-cancelled.ts'
+import { subscriptionResumed } from './billing/subscription-resumed.ts'
 import { subscriptionCreated } from './billing/subscription-created.ts'
 import { trialEnding } from './billing/trial-ending.ts'
 import type { Workflow } from './define.ts'
@@ -19,6 +20,7 @@ export const WORKFLOWS: Workflow[] = [
   invoicePaid,
   subscriptionCancelled,
   cancellationScheduled,
+  subscriptionResumed,
   dataDeletion,
   customerUpdated,
   paymentMetrics,
