@@ -23,7 +23,7 @@ export interface FlowDeps {
 const INVALID = () => new AuthError(403, 'otp_expired', 'Token has expired or is invalid')
 
 /** `redirect_to` when it stays on the app's origin, else the app's URL (no open redirects). */
-export function redirectFor(siteUrl: string, requested: string | null): string {
+function redirectFor(siteUrl: string, requested: string | null): string {
   try {
     if (requested && new URL(requested).origin === new URL(siteUrl).origin) return requested
   } catch {

@@ -8,7 +8,7 @@ export class AuthError extends Error {
   }
 }
 
-export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
 export type Answer = [status: number, body: unknown, headers?: Record<string, string>]
 export type Handler = (req: http.IncomingMessage, body: Record<string, any>, url: URL) => Promise<Answer>

@@ -8,7 +8,7 @@ import type { UserRow } from './sessions.ts'
 export type OtpType = 'recovery' | 'email_change'
 export const OTP_TYPES: readonly string[] = ['recovery', 'email_change']
 
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
 export class Otps {
   constructor(private readonly sql: postgres.Sql, private readonly expirySeconds: number) {}

@@ -12,9 +12,9 @@ export const PG_BIN = '/usr/lib/postgresql/15/bin'
 export const PG_SHARE = '/usr/share/postgresql/15'
 
 /** Supabase's well-known local JWT secret; override with JWT_SECRET for anything shared. */
-export const DEFAULT_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long'
+const DEFAULT_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long'
 
-export interface Ports {
+interface Ports {
   api: number
   db: number
   auth: number
@@ -51,7 +51,7 @@ export interface Profile {
  * below Linux's ephemeral range (32768–60999), where an outgoing connection's local port can hold a
  * port in TIME-WAIT and make it look taken.
  */
-export function portsFor(name: string): Ports {
+function portsFor(name: string): Ports {
   const fixed = PROFILE_PORTS[name]
   if (fixed) return fixed
   let h = 0
@@ -74,7 +74,7 @@ export function reachableByOthers(dir: string): boolean {
 }
 
 /** Clusters of checkouts the postgres OS user cannot enter: one folder per checkout and profile. */
-export const OUTSIDE_CLUSTERS = '/var/tmp/stripe-billing-supabase'
+const OUTSIDE_CLUSTERS = '/var/tmp/stripe-billing-supabase'
 
 function clusterDirFor(root: string, dir: string, name: string): string {
   if (process.getuid?.() !== 0 || reachableByOthers(root)) return dir

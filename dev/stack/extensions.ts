@@ -25,7 +25,7 @@ function install(src: string, destName: string): boolean {
  * Downloads the pinned pgmq crate with cargo (cached in ~/.cargo) and returns its source directory.
  * A throwaway manifest under .local/ depends on the exact version; `cargo metadata` says where it is.
  */
-export async function fetchPgmqCrate(): Promise<string> {
+async function fetchPgmqCrate(): Promise<string> {
   const dir = path.join(ROOT, '.local', 'cargo-pgmq')
   mkdirSync(path.join(dir, 'src'), { recursive: true })
   writeFileSync(
@@ -48,7 +48,7 @@ export async function fetchPgmqCrate(): Promise<string> {
 }
 
 /** Installs pgmq's control file, base script and upgrade scripts; returns the extension version. */
-export async function installPgmq(): Promise<string> {
+async function installPgmq(): Promise<string> {
   const crate = await fetchPgmqCrate()
   const embedded = path.join(crate, 'src/install/embedded')
   const control = readFileSync(path.join(embedded, 'pgmq.control'), 'utf8')
@@ -65,7 +65,7 @@ export async function installPgmq(): Promise<string> {
 }
 
 /** Installs the development-only stand-ins for pg_net and supabase_vault. */
-export function installStandIns(): void {
+function installStandIns(): void {
   for (const ext of ['pg_net', 'supabase_vault']) {
     const dir = path.join(ROOT, 'dev/extensions', ext)
     for (const f of readdirSync(dir)) install(path.join(dir, f), f)

@@ -9,7 +9,7 @@ export const SUPABASE_CLI = path.join(ROOT, 'node_modules/.bin/supabase')
 export const TYPES_FILE = path.join(ROOT, 'supabase/functions/_shared/database.types.ts')
 
 /** Where generated types look: every schema a client role can reach. */
-export const TYPED_SCHEMAS = ['public']
+const TYPED_SCHEMAS = ['public']
 
 function cliEnv(): NodeJS.ProcessEnv {
   // Loopback has no TLS; without this the CLI tries it first and prints a warning into gen types' output.

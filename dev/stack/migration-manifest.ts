@@ -8,7 +8,7 @@ import path from 'node:path'
 
 export const MANIFEST = 'migrations.sha256'
 
-export interface ManifestEntry {
+interface ManifestEntry {
   hash: string
   /** Relative to supabase/, e.g. `migrations/20261122000000_platform_extensions.sql`. */
   file: string
@@ -27,7 +27,7 @@ export interface ManifestCheck {
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
 
-export function readManifest(supabaseDir: string): ManifestEntry[] {
+function readManifest(supabaseDir: string): ManifestEntry[] {
   const file = path.join(supabaseDir, MANIFEST)
   if (!existsSync(file)) return []
   return readFileSync(file, 'utf8')

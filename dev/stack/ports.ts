@@ -1,7 +1,7 @@
 // Port checks, so a clash is reported by port number and owner rather than as a crash later on.
 import net from 'node:net'
 
-export class PortInUseError extends Error {
+class PortInUseError extends Error {
   constructor(
     readonly port: number,
     readonly service: string,

@@ -12,7 +12,7 @@ export interface SystemPackage {
   provides: string
 }
 
-export const SYSTEM_PACKAGES: SystemPackage[] = [
+const SYSTEM_PACKAGES: SystemPackage[] = [
   { name: 'postgresql-15', why: 'the Postgres 15 server', provides: '/usr/lib/postgresql/15/bin/postgres' },
   { name: 'postgresql-15-cron', why: 'pg_cron', provides: '/usr/share/postgresql/15/extension/pg_cron.control' },
   { name: 'postgresql-15-pgtap', why: 'pgTAP and pg_prove', provides: '/usr/share/postgresql/15/extension/pgtap.control' },

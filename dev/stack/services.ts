@@ -48,7 +48,7 @@ async function ok(url: string, init?: RequestInit): Promise<boolean> {
 }
 
 /** What every edge function sees: Supabase's variables plus the project's own (.env). */
-export function functionEnv(p: Profile, keys: Keys): Record<string, string> {
+function functionEnv(p: Profile, keys: Keys): Record<string, string> {
   return {
     SUPABASE_URL: p.apiUrl,
     SUPABASE_ANON_KEY: keys.anon,

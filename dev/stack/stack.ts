@@ -162,5 +162,3 @@ export async function down(p: Profile, opts: { cluster?: boolean } = {}): Promis
   if (pids.postgres || opts.cluster) await stopCluster(p)
   rmSync(p.pidFile, { force: true })
 }
-
-export { destroyCluster }

@@ -20,7 +20,7 @@ export interface Endpoint {
   from_env: boolean
 }
 
-export interface Attempt {
+interface Attempt {
   at: string
   status: number | null
   error: string | null

@@ -14,7 +14,7 @@ const SCOPE = ['supabase/functions', 'web', 'emails', 'scripts', 'dev', 'tests']
 const AREA = /^(supabase\/functions\/_shared\/[^/]+|supabase\/functions\/[^/]+|web|emails|scripts|dev\/[^/]+|tests\/[^/]+)\//
 
 /** Strongly connected groups of two or more areas (Tarjan), each a folder-level cycle. */
-export function folderCycles(modules: IModule[]): string[][] {
+function folderCycles(modules: IModule[]): string[][] {
   const edges = new Map<string, Set<string>>()
   for (const m of modules) {
     const from = AREA.exec(m.source)?.[1]

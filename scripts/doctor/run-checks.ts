@@ -13,7 +13,7 @@ export interface DoctorDeps {
 }
 
 /** Vault's project URL and service-role key, for the checks that call the project (null when unset). */
-export async function projectFromVault(sql: DoctorDeps['sql']): Promise<{ url: string; serviceRoleKey: string } | null> {
+async function projectFromVault(sql: DoctorDeps['sql']): Promise<{ url: string; serviceRoleKey: string } | null> {
   const rows = await sql<{ name: string; value: string }[]>`
     select name, decrypted_secret as value from vault.decrypted_secrets where name in ('project_url', 'service_role_key')`
   const get = (n: string) => rows.find((r) => r.name === n)?.value

@@ -8,7 +8,7 @@ import { emulatorClient } from '../../dev/stack/stripe.ts'
 
 export const SECRET = 'whsec_emulator_test_secret'
 
-export interface Received { event: Stripe.Event; raw: string; signature: string }
+interface Received { event: Stripe.Event; raw: string; signature: string }
 
 export interface Harness {
   emulator: RunningEmulator

@@ -9,7 +9,7 @@ import { stackProfile } from './stack.ts'
 const LOCK_KEY = 6_021_126
 
 /** How long a file waits for the lock: longer than any one file holds it (two files run at once). */
-export const PRODUCT_CLOCK_WAIT_MS = 15 * 60_000
+const PRODUCT_CLOCK_WAIT_MS = 15 * 60_000
 /** The timeout of a beforeAll hook that takes the lock: the wait, and a minute for the rest of the hook. */
 export const PRODUCT_CLOCK_HOOK_TIMEOUT_MS = PRODUCT_CLOCK_WAIT_MS + 60_000
 

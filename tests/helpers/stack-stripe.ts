@@ -24,7 +24,7 @@ export async function control(path: string, body?: unknown): Promise<any> {
 }
 
 /** The product's clock: stripe-sync runs the workflow work and emails due at `asOf`. */
-export async function runDue(asOf: Date): Promise<void> {
+async function runDue(asOf: Date): Promise<void> {
   const res = await fetch(`${functionsUrl}/stripe-sync`, {
     method: 'POST',
     headers: { authorization: `Bearer ${keys.serviceRole}`, 'content-type': 'application/json' },

@@ -3,7 +3,7 @@ import type { Overview, Plan, Subscription } from '../../supabase/functions/_sha
 
 export const ORG_ID = 'org_3f1c'
 
-export const PLANS: Plan[] = [
+const PLANS: Plan[] = [
   { price_id: 'price_starter_m', product_id: 'prod_starter', product_name: 'Starter', nickname: 'Monthly', unit_amount: 900, currency: 'usd', interval: 'month', limits: { seats: 3 } },
   { price_id: 'price_pro_m', product_id: 'prod_pro', product_name: 'Pro', nickname: null, unit_amount: 2900, currency: 'usd', interval: 'month', limits: { seats: 10, projects: null, sso: true } },
 ]

@@ -10,7 +10,7 @@ import { cancelIntent, recordAttempt } from './payments.ts'
 import { applies, discountInvoice, subscriptionDiscounts } from './discounts.ts'
 
 /** Days after each failed automatic attempt until the next one; after the last, the subscription is cancelled. */
-export const RETRY_DAYS = [3, 5, 7]
+const RETRY_DAYS = [3, 5, 7]
 /** Stripe finalizes a renewal invoice about an hour after creating it. */
 export const FINALIZE_AFTER_S = 3600
 

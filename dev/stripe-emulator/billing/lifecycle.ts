@@ -28,7 +28,7 @@ export function itemAmount(item: Obj): number {
   return (item.price.unit_amount ?? 0) * (item.quantity ?? 1)
 }
 
-export function describeItem(item: Obj): string {
+function describeItem(item: Obj): string {
   const product = item.price.product
   return `${item.quantity ?? 1} × ${typeof product === 'string' ? product : product.name} (at ${(item.price.unit_amount / 100).toFixed(2)} ${item.price.currency.toUpperCase()} / ${item.price.recurring?.interval})`
 }

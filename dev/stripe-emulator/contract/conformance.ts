@@ -19,7 +19,7 @@ export interface Finding {
 
 /** `1`: refuse what does not conform; `report`: check and report only, answers unchanged. */
 export type Mode = 'off' | 'report' | 'strict'
-export const modeFromEnv = (): Mode => (process.env.STRIPE_EMULATOR_STRICT === '1' ? 'strict' : process.env.STRIPE_EMULATOR_STRICT === 'report' ? 'report' : 'off')
+const modeFromEnv = (): Mode => (process.env.STRIPE_EMULATOR_STRICT === '1' ? 'strict' : process.env.STRIPE_EMULATOR_STRICT === 'report' ? 'report' : 'off')
 
 export class Conformance {
   readonly objects = new Map<string, Tally>()

@@ -50,7 +50,7 @@ const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' :
 const allowsEmpty = (s: Schema): boolean => (s.enum ?? []).includes('') || (s.anyOf ?? []).some((b: Schema) => allowsEmpty(resolve(b)))
 
 /** Why `value` breaks `schema` at `param` (form encoding: scalars arrive as strings), or null. */
-export function refusal(schemaIn: Schema, value: unknown, param: string): Refusal | null {
+function refusal(schemaIn: Schema, value: unknown, param: string): Refusal | null {
   const schema = resolve(schemaIn)
   if (value === '' && schema.type !== 'string' && !schema.anyOf) {
     return allowsEmpty(schema) ? null : { param, code: 'parameter_invalid_empty', message: `You passed an empty string for '${param}'. We assume empty values are an attempt to unset a parameter; however '${param}' cannot be unset. You should remove '${param}' from your request or supply a non-empty value.` }

@@ -55,7 +55,7 @@ export function schemaNameOf(obj: Record<string, unknown>): string | null {
 }
 
 /** OpenAPI 3.0 schema → JSON Schema (draft-07) as ajv reads it. */
-export function toJsonSchema(node: any, closeObjects = true, resources: Set<string> = new Set()): any {
+function toJsonSchema(node: any, closeObjects = true, resources: Set<string> = new Set()): any {
   if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, closeObjects, resources))
   if (typeof node !== 'object' || node === null) return node
   if (typeof node.$ref === 'string') {

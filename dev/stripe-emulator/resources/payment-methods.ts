@@ -108,7 +108,7 @@ export function attach(emu: Emulator, idOrToken: string, customerId: string): Ob
   return pm
 }
 
-export function detach(emu: Emulator, pmId: string): Obj {
+function detach(emu: Emulator, pmId: string): Obj {
   const pm = emu.get('payment_method', pmId, 'PaymentMethod')
   if (!pm.customer) throw invalid('The payment method you provided is not attached to a customer so detachment is impossible.', 'payment_method', 'payment_method_unexpected_state')
   const customer = emu.find(pm.customer)

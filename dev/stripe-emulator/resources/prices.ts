@@ -7,7 +7,7 @@ import { invalid, required } from '../errors.ts'
 import { bool, expand, expandPaths, int, page } from '../list.ts'
 import { mergeMetadata, nullable, oneOf, route, str, update, type Route } from './common.ts'
 
-export function createPrice(emu: Emulator, p: Record<string, any>): Obj {
+function createPrice(emu: Emulator, p: Record<string, any>): Obj {
   let productId: string | undefined = p.product
   if (!productId && !p.product_data) throw required('product')
   if (productId) {

@@ -13,7 +13,7 @@ const CACHE_MS = 500
 let cached: { url: string; offsetMs: number; at: number } | null = null
 
 /** The offset of the product's clock from the system clock, in ms (0 unless PRODUCT_CLOCK_URL is set). */
-export async function productClockOffsetMs(): Promise<number> {
+async function productClockOffsetMs(): Promise<number> {
   const url = config().PRODUCT_CLOCK_URL
   if (!url) return 0
   if (cached && cached.url === url && Date.now() - cached.at < CACHE_MS) return cached.offsetMs

@@ -50,7 +50,7 @@ const Config = z.object({
   APP_URL: z.url().default('http://127.0.0.1:3000'),
 })
 export type Config = z.infer<typeof Config>
-export const CONFIG_NAMES = Object.keys(Config.shape) as (keyof Config)[]
+const CONFIG_NAMES = Object.keys(Config.shape) as (keyof Config)[]
 
 /** A configuration value that is wrong: the message names the variable and what it must be. */
 export class ConfigError extends Error {

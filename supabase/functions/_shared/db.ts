@@ -65,8 +65,8 @@ export function limiterDb(): postgres.Sql {
   return pools.get('limiter') ?? open('limiter', 2)
 }
 
-/** Closes every pool (tests and shutdown). */
-export async function closeDb(): Promise<void> {
+/** Closes every pool on a shutdown signal: an open pool keeps a Deno process alive. */
+async function closeDb(): Promise<void> {
   const all = [...pools.values()]
   pools.clear()
   await Promise.all(all.map((p) => p.end({ timeout: 1 })))

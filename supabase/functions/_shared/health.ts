@@ -2,7 +2,7 @@
 // product relies on, installed and available. The stack's readiness check calls it.
 import type postgres from 'postgres'
 
-export const REPORTED_EXTENSIONS = ['pg_cron', 'pgmq', 'pg_net', 'supabase_vault', 'pgcrypto'] as const
+const REPORTED_EXTENSIONS = ['pg_cron', 'pgmq', 'pg_net', 'supabase_vault', 'pgcrypto'] as const
 
 export interface HealthReport {
   status: 'ok'

@@ -10,7 +10,7 @@
 import { NonRetriableError } from './errors.ts'
 
 /** Deeper than any Stripe object (and its event envelope), far below any stack limit. */
-export const MAX_JSON_DEPTH = 100
+const MAX_JSON_DEPTH = 100
 
 /** U+0000, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g

@@ -5,12 +5,12 @@
 // them 100 times too large.
 
 /** Stripe's zero-decimal currencies: the amount is already in major units. */
-export const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'])
+const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf'])
 /** Three-decimal currencies: the amount is in thousandths. */
-export const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd'])
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd'])
 
 /** How many decimals Stripe's amounts of this currency carry (0, 2 or 3). */
-export function minorUnitExponent(currency: string): number {
+function minorUnitExponent(currency: string): number {
   const c = currency.toLowerCase()
   return ZERO_DECIMAL.has(c) ? 0 : THREE_DECIMAL.has(c) ? 3 : 2
 }

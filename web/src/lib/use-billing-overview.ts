@@ -7,8 +7,8 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import type { Overview } from '../api-types.ts'
 import { ApiError, errorMessage, type BillingApi } from '../api.ts'
 
-export const POLL_INTERVAL_MS = 1_500
-export const POLL_TIMEOUT_MS = 60_000
+const POLL_INTERVAL_MS = 1_500
+const POLL_TIMEOUT_MS = 60_000
 
 type WatchReason = 'checkout' | 'portal' | 'pending'
 

@@ -2,12 +2,12 @@
 // and the web app (web/src/api-types.ts re-exports it). Kept free of DOM, React and Deno imports so
 // both sides, and the tests, type-check against the same file.
 
-export type Role = 'admin' | 'member'
+type Role = 'admin' | 'member'
 
 /** The organization's billing state as the product sees it (set by the sync and the workflows). */
-export type BillingStatus = 'trialing' | 'active' | 'payment_failed' | 'past_due' | 'paused' | 'cancelled' | 'deleted'
+type BillingStatus = 'trialing' | 'active' | 'payment_failed' | 'past_due' | 'paused' | 'cancelled' | 'deleted'
 
-export type BillingInterval = 'month' | 'year'
+type BillingInterval = 'month' | 'year'
 
 /** One row of `GET /organizations`: enough to route and to fill the organization switcher. */
 export interface OrganizationSummary {
@@ -18,7 +18,7 @@ export interface OrganizationSummary {
   plan_name: string | null
 }
 
-export interface Organization {
+interface Organization {
   id: string
   name: string
   billing_email: string | null

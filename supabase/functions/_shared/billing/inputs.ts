@@ -9,7 +9,7 @@ const CONTROL = /[\u0000-\u001F\u007F-\u009F]/
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** A one-line text a person typed (an organization's name), trimmed. */
-export function personText(what: string, max: number) {
+function personText(what: string, max: number) {
   return z
     .string(`give ${what} as text`)
     .trim()

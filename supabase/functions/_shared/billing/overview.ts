@@ -101,7 +101,7 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
 }
 
 /** Whether events of this customer are still waiting in the sync queue (the page keeps polling). */
-export async function customerPending(sql: postgres.Sql, customerId: string): Promise<boolean> {
+async function customerPending(sql: postgres.Sql, customerId: string): Promise<boolean> {
   const [row] = await sql`select exists (select 1 from pgmq.q_stripe_events where message ->> 'customer_id' = ${customerId}) as pending`
   return row.pending
 }
@@ -110,7 +110,7 @@ export async function customerPending(sql: postgres.Sql, customerId: string): Pr
  * When the organization's data will be deleted: the pending deletion the subscription-cancelled workflow
  * scheduled (the one source of that date). Read after RLS let the caller see the organization.
  */
-export async function scheduledDeletion(sql: postgres.Sql, organizationId: string): Promise<Date | null> {
+async function scheduledDeletion(sql: postgres.Sql, organizationId: string): Promise<Date | null> {
   const [row] = await sql<{ at: Date }[]>`select min(deliver_at) as at from billing.workflow_events
     where name = 'data/deletion.scheduled' and data ->> 'organizationId' = ${organizationId} and delivered_at is null and cancelled_at is null`
   return row?.at ?? null

@@ -34,7 +34,7 @@ export interface DeliveryOptions {
 
 export const MAX_EMAIL_ATTEMPTS = 10
 /** Default time a worker run spends sending, well inside an edge function's wall clock. */
-export const DELIVERY_BUDGET_MS = 30_000
+const DELIVERY_BUDGET_MS = 30_000
 
 interface Claimed {
   id: string

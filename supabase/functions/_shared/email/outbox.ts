@@ -26,4 +26,4 @@ export async function enqueueEmail(sql: postgres.Sql | postgres.TransactionSql, 
   return row
 }
 
-export { deliverDueEmails, MAX_EMAIL_ATTEMPTS, type DeliveryOptions, type DeliveryReport } from './delivery.ts'
+export { deliverDueEmails, MAX_EMAIL_ATTEMPTS } from './delivery.ts'

@@ -9,7 +9,7 @@ import { RESEND_MAX_BATCH, viaResend, viaResendBatch } from './resend.ts'
 
 export type { OutgoingEmail } from './outgoing.ts'
 
-export function transportName(): 'resend' | 'smtp' {
+function transportName(): 'resend' | 'smtp' {
   const c = config()
   return c.EMAIL_TRANSPORT ?? (c.SMTP_HOST ? 'smtp' : 'resend')
 }

@@ -4,7 +4,7 @@
 // Other types are still recorded and acknowledged if they arrive (DESIGN rule 6); they just do nothing.
 
 /** Events that change what the mirror holds: the sync fetches that customer, product or price anew. */
-export const MIRRORED_EVENT_TYPES = [
+const MIRRORED_EVENT_TYPES = [
   'customer.created',
   'customer.updated',
   'customer.deleted',
@@ -31,7 +31,7 @@ export const MIRRORED_EVENT_TYPES = [
 ] as const
 
 /** Events only a workflow needs (money collected, net of refunds: payment and refund metrics). */
-export const WORKFLOW_ONLY_EVENT_TYPES = ['charge.succeeded', 'refund.created', 'refund.updated', 'refund.failed'] as const
+const WORKFLOW_ONLY_EVENT_TYPES = ['charge.succeeded', 'refund.created', 'refund.updated', 'refund.failed'] as const
 
 /** Every Stripe event type the product handles: the webhook endpoint's `enabled_events`. */
 export const HANDLED_EVENT_TYPES: readonly string[] = [...MIRRORED_EVENT_TYPES, ...WORKFLOW_ONLY_EVENT_TYPES]

@@ -2,7 +2,7 @@
 import type Stripe from 'stripe'
 import { call, retrieveEach, type StripeContext } from './context.ts'
 
-export const RECENT_INVOICES = 24
+const RECENT_INVOICES = 24
 
 export async function fetchRecentInvoices(ctx: StripeContext, customerId: string): Promise<Stripe.Invoice[]> {
   const page = await call(`list invoices of ${customerId}`, () =>

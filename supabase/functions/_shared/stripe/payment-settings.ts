@@ -10,7 +10,7 @@ import { call, type StripeContext } from './context.ts'
 const ENDED = ['canceled', 'incomplete_expired']
 
 /** Whether the subscription came from our checkout and does not yet save the paying method. */
-export function needsSaveDefault(sub: Stripe.Subscription): boolean {
+function needsSaveDefault(sub: Stripe.Subscription): boolean {
   return !!sub.metadata?.organization_id && !ENDED.includes(sub.status) &&
     sub.payment_settings?.save_default_payment_method !== 'on_subscription'
 }

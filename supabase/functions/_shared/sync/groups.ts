@@ -2,7 +2,7 @@
 // cause one fetch of that customer. Events without a customer (products, prices) group by object.
 import type { Message } from './queue.ts'
 
-export type SyncTarget =
+type SyncTarget =
   | { kind: 'customer'; customerId: string }
   | { kind: 'product'; productId: string }
   | { kind: 'price'; priceId: string }
@@ -17,7 +17,7 @@ export interface Group {
   eventIds: string[]
 }
 
-export function targetOf(m: Message): SyncTarget {
+function targetOf(m: Message): SyncTarget {
   const b = m.body!
   if (b.customer_id) return { kind: 'customer', customerId: b.customer_id }
   if (b.type.startsWith('product.') && b.object_id) return { kind: 'product', productId: b.object_id }

@@ -6,14 +6,14 @@ import { z } from 'zod'
 export const QUEUE = 'stripe_events'
 
 /** What the inbox trigger (and ops.replay_event / ops.resync_customer) put on the queue. */
-export const QueuedEvent = z.object({
+const QueuedEvent = z.object({
   event_id: z.string().nullable(),
   type: z.string(),
   customer_id: z.string().nullable(),
   object_id: z.string().nullable(),
   replay: z.boolean().optional(),
 })
-export type QueuedEvent = z.infer<typeof QueuedEvent>
+type QueuedEvent = z.infer<typeof QueuedEvent>
 
 export interface Message {
   msgId: string

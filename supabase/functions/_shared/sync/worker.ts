@@ -29,7 +29,7 @@ export interface WorkerOptions {
   coalesce: boolean
 }
 
-export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
+const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   queue: QUEUE,
   batchSize: 50,
   visibilitySeconds: DEFAULT_VISIBILITY_SECONDS,

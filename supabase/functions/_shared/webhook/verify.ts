@@ -4,7 +4,7 @@ import Stripe from 'stripe'
 import { HttpError } from '../errors.ts'
 
 const crypto = Stripe.createSubtleCryptoProvider()
-export const SIGNATURE_TOLERANCE_SECONDS = 300
+const SIGNATURE_TOLERANCE_SECONDS = 300
 
 export interface Verified {
   event: unknown

@@ -37,7 +37,7 @@ export interface RunContext {
   now: () => Date
 }
 
-export interface CancelOn {
+interface CancelOn {
   /** Event name that cancels pending runs. */
   event: string
   /** The cancel key the incoming event stands for; null: this event cancels nothing. */

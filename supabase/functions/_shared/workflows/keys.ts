@@ -7,7 +7,7 @@
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}$/
 
 /** The value when it is a usable key part (a non-empty id-like string or a finite integer), else null. */
-export function keyPart(value: unknown): string | null {
+function keyPart(value: unknown): string | null {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? String(value) : null
   return typeof value === 'string' && ID.test(value) ? value : null
 }

@@ -43,7 +43,7 @@ interface RunRow {
 }
 
 /** Backoff between attempts of a failed run: 10 s, 20 s, 40 s, ... with jitter, at most an hour. */
-export function retryDelayMs(attempt: number): number {
+function retryDelayMs(attempt: number): number {
   return Math.min(3_600_000, 10_000 * 2 ** Math.max(0, attempt - 1)) * (0.8 + Math.random() * 0.4)
 }
 

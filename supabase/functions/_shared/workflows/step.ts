@@ -24,7 +24,7 @@ export interface StepState {
 }
 
 /** The cancel keys of the workflows an internal event will start, so it can be cancelled before delivery. */
-export function cancelKeysFor(workflows: Workflow[], event: WorkflowEvent): string[] {
+function cancelKeysFor(workflows: Workflow[], event: WorkflowEvent): string[] {
   return workflows
     .filter((w) => w.triggers.includes(event.name) && w.cancelKey)
     .map((w) => w.cancelKey!(event))

@@ -20,7 +20,7 @@ interface Scheduled {
 const LIVE = ['active', 'trialing', 'past_due']
 
 /** An update that set a cancellation on a live subscription (not any later update while one is set). */
-export function schedulesCancellation(e: WorkflowEvent): boolean {
+function schedulesCancellation(e: WorkflowEvent): boolean {
   const s = e.data.object as Scheduled
   const before = (e.data.previous_attributes ?? {}) as Record<string, unknown>
   return LIVE.includes(s.status) && (s.cancel_at_period_end === true || !!s.cancel_at) && ('cancel_at_period_end' in before || 'cancel_at' in before)

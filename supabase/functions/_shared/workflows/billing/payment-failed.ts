@@ -120,7 +120,7 @@ async function savesPayingCard(sql: postgres.Sql, subscriptionId: string | null)
  * The date to pay by, as Stripe has it: the invoice's due date (sent invoices), else its next automatic
  * attempt. None when that is already past (an email never asks to pay by a day that has gone).
  */
-export function payBy(m: { due_date: Date | null; next_payment_attempt: Date | null }, now: Date): Date | null {
+function payBy(m: { due_date: Date | null; next_payment_attempt: Date | null }, now: Date): Date | null {
   const at = m.due_date ?? m.next_payment_attempt
   return at && at.getTime() > now.getTime() ? at : null
 }
