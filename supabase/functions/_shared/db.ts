@@ -29,15 +29,15 @@ function retire(pool: postgres.Sql): void {
 }
 
 function open(name: string, max: number): postgres.Sql {
-  let pool: postgres.Sql | undefined
-  pool = postgres(required('SUPABASE_DB_URL'), {
+  // postgres.js connects on the first query, so `pool` is set before `onclose` can run.
+  const pool: postgres.Sql = postgres(required('SUPABASE_DB_URL'), {
     max,
     // A short connect timeout: when the database is down, callers answer 503 quickly instead of hanging.
     connect_timeout: 5,
     onnotice: () => {},
     prepare: false,
     // A connection closes on an error, a restart, or at the end of its lifetime: renew the pools then.
-    onclose: () => pool && retire(pool),
+    onclose: () => retire(pool),
   })
   pools.set(name, pool)
   if (!signalsHooked) {

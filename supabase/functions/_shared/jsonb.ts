@@ -13,6 +13,7 @@ import { NonRetriableError } from './errors.ts'
 const MAX_JSON_DEPTH = 100
 
 /** U+0000, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
+// deno-lint-ignore no-control-regex -- U+0000 is what Postgres cannot store: matching it is the point.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
 /** Too deep to store: the caller answers 4xx (webhook) or dead-letters the sync at once. */

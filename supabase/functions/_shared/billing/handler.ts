@@ -1,6 +1,6 @@
 // The billing function's routes: the web app's only backend. Every request carries the user's JWT;
 // reads run as that user under RLS; errors are the one JSON shape `{error: {code, message}}` (../http.ts).
-import { z } from 'zod'
+import type { z } from 'zod'
 import { HttpError, methodNotAllowed } from '../errors.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from './actions.ts'

@@ -4,6 +4,7 @@
 import { z } from 'zod'
 
 /** C0 controls (U+0000 included), DEL and C1 controls: nothing a person means in a name. */
+// deno-lint-ignore no-control-regex -- control characters are what this refuses.
 const CONTROL = /[\u0000-\u001F\u007F-\u009F]/
 /** A UTF-16 surrogate without its pair: not a character, and refused by Postgres. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/

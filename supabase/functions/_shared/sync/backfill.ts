@@ -15,7 +15,7 @@ export interface BackfillProgress {
 }
 
 /** Queues a sync of every customer in Stripe; returns how many. */
-async function queueAllCustomers(sql: postgres.Sql, ctx: StripeContext, queue = QUEUE, onPage?: (n: number) => void): Promise<number> {
+async function queueAllCustomers(sql: postgres.Sql, ctx: StripeContext, queue: string, onPage?: (n: number) => void): Promise<number> {
   let count = 0
   await call('list customers', async () => {
     // The library pages, 100 a request; each request (and each of its retries) takes a token.

@@ -13,7 +13,7 @@ export interface WorkflowEvent {
 }
 
 // The step tools a handler receives (implemented in step.ts).
-export interface SendEventInput {
+interface SendEventInput {
   name: string
   data: Record<string, unknown>
   /** When to deliver it (default: now). */

@@ -2,8 +2,8 @@
 // per (run, step id) and reused when the run is retried or resumed, so a step body runs again only if
 // the worker died before its result was stored (step bodies must therefore be idempotent).
 import type postgres from 'postgres'
-import type { SendEventInput, Step, Workflow, WorkflowEvent } from './define.ts'
-import { toMs, type Duration } from './duration.ts'
+import type { Step, Workflow, WorkflowEvent } from './define.ts'
+import { toMs } from './duration.ts'
 
 /** Thrown to leave the handler when a sleep is not over; the runner records when to resume. */
 export class SleepInterrupt extends Error {
