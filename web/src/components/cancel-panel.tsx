@@ -5,7 +5,7 @@ import type { CancelFeedback, CancelReason, Subscription } from '../api-types.ts
 import { formatDate, type FormatOptions } from '../lib/format.ts'
 
 /** Stripe's feedback values, in the customer's words. */
-export const FEEDBACK_LABELS: Record<CancelFeedback, string> = {
+const FEEDBACK_LABELS: Record<CancelFeedback, string> = {
   too_expensive: 'It is too expensive',
   missing_features: 'Features I need are missing',
   unused: 'We do not use it enough',

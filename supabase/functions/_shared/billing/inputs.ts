@@ -28,7 +28,7 @@ export const CreateOrganizationBody = z.object({ name: personText('the organizat
 export const CheckoutBody = z.object({ price_id: stripeId('a plan') })
 
 /** Stripe's cancellation_details.feedback values (the customer's reason, one of a fixed list). */
-export const CANCEL_FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const
+const CANCEL_FEEDBACK = ['customer_service', 'low_quality', 'missing_features', 'other', 'switched_service', 'too_complex', 'too_expensive', 'unused'] as const
 export const CancelBody = z.object({
   feedback: z.enum(CANCEL_FEEDBACK, `choose a reason among ${CANCEL_FEEDBACK.join(', ')}`).optional(),
   /** Free text; Stripe keeps up to 5000 characters, a reason needs far fewer. */

@@ -20,7 +20,7 @@ const LIVE = ['active', 'trialing', 'past_due']
 const before = (e: WorkflowEvent) => (e.data.previous_attributes ?? {}) as { cancel_at_period_end?: boolean | null; cancel_at?: number | null; canceled_at?: number | null }
 
 /** An update that cleared a scheduled cancellation of a live subscription. */
-export function resumesCancellation(e: WorkflowEvent): boolean {
+function resumesCancellation(e: WorkflowEvent): boolean {
   const s = e.data.object as Resumed
   const b = before(e)
   return LIVE.includes(s.status) && !s.cancel_at_period_end && !s.cancel_at && (b.cancel_at_period_end === true || !!b.cancel_at)
