@@ -4,13 +4,13 @@
 // Then a second phase: events at a steady 200/s (BENCH_RATE) for BENCH_PACED_SECONDS while the sync
 // worker is busy (the first phase's backlog, and three stripe-sync runs back to back, as pg_cron, the
 // kicks and an operator's drain can overlap): every answer must be 2xx, since a 503 there means the worker starved ingest.
-import http from 'node:http'
 import Stripe from 'stripe'
 import { apiKeys, profile } from '../stack/config.ts'
 import { superuser } from '../stack/postgres.ts'
 import { LOCAL_WEBHOOK_SECRET } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
 import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { agent, closedLoop, pct, post } from './http-load.ts'
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -32,24 +32,6 @@ function body(i: number): string {
     data: { object: { id: `sub_bench_${i % CUSTOMERS}`, object: 'subscription', customer, status: 'active' } },
   })
 }
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(CONCURRENCY, 256) })
-
-function post(port: number, payload: string, signature: string, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'stripe-signature': signature, 'content-length': Buffer.byteLength(payload) } },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-      },
-    )
-    req.on('error', reject)
-    req.end(payload)
-  })
-}
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 
 /** RATE events/s for PACED_SECONDS, open loop (each sent on time, not after the previous answer), while stripe-sync runs back to back. */
 async function pacedWithWorkerBusy(port: number, path: string, keys: { serviceRole: string }) {
@@ -111,23 +93,7 @@ try {
   for (const w of warm) await post(port, w.payload, w.signature, path)
 
   console.log(`posting ${signed.length} signed events at concurrency ${CONCURRENCY}`)
-  const latencies: number[] = []
-  const statuses = new Map<number, number>()
-  let next = 0
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < signed.length) {
-        const s = signed[next++]
-        const t0 = performance.now()
-        const status = await post(port, s.payload, s.signature, path)
-        latencies.push(performance.now() - t0)
-        statuses.set(status, (statuses.get(status) ?? 0) + 1)
-      }
-    }),
-  )
-  const seconds = (performance.now() - started) / 1000
-  latencies.sort((a, b) => a - b)
+  const { seconds, eventsPerSecond, p50ms, p99ms, maxMs, statuses } = await closedLoop(port, path, signed, CONCURRENCY)
   const paced = await pacedWithWorkerBusy(port, path, await apiKeys(p))
   const sql = superuser(p)
   const [{ n }] = await sql`select count(*)::int as n from billing.stripe_events where id like 'evt_bench_%'`
@@ -140,12 +106,12 @@ try {
         pacedWithWorkerBusy: { ...paced, queueBacklogAtEnd: backlog },
         events: signed.length,
         concurrency: CONCURRENCY,
-        seconds: Number(seconds.toFixed(2)),
-        eventsPerSecond: Math.round(signed.length / seconds),
-        p50ms: Number(pct(latencies, 50).toFixed(1)),
-        p99ms: Number(pct(latencies, 99).toFixed(1)),
-        maxMs: Number(latencies[latencies.length - 1].toFixed(1)),
-        statuses: Object.fromEntries(statuses),
+        seconds,
+        eventsPerSecond,
+        p50ms,
+        p99ms,
+        maxMs,
+        statuses,
         rowsInInbox: n,
       },
       null,

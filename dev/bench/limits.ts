@@ -19,6 +19,7 @@ import { LOCAL_WEBHOOK_SECRET } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
 import { stripeFor } from '../stack/stripe.ts'
 import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { functionsHostPid, hostCpuMs, hostPeakRssMb } from './proc-stats.ts'
 
 const EVENTS = Number(process.env.BENCH_LIMIT_EVENTS ?? 2000)
 const CUSTOMERS = Number(process.env.BENCH_LIMIT_CUSTOMERS ?? 200)
@@ -27,16 +28,11 @@ const KILLS = Number(process.env.BENCH_LIMIT_KILLS ?? 3)
 const p = profile('bench')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0
-const hostCpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100 // utime + stime, in clock ticks of 10 ms
-}
-const hostPeakRssMb = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024
 
 console.log(`starting the bench stack (profile bench); ${EVENTS} events across ${CUSTOMERS} customers`)
 await up(p, { fresh: true })
 const sql = superuser(p)
-const host = (JSON.parse(readFileSync(p.pidFile, 'utf8')) as { services: Record<string, number> }).services.functions
+const host = functionsHostPid(p)
 const fnLog = path.join(p.logDir, 'functions.log')
 const stripe = stripeFor(p)
 const keys = await apiKeys(p)

@@ -13,6 +13,7 @@ import { down, up, type Stack } from '../stack/stack.ts'
 import { superuser } from '../stack/postgres.ts'
 import { contractReport, startContractReport } from './contract-report.ts'
 import { checkDependencies } from './deps.ts'
+import { benchSmoke } from '../bench/smoke.ts'
 
 interface Tally {
   name: string
@@ -123,6 +124,8 @@ if (stack) {
   await step('vitest', vitest)
 }
 await down(p)
+// After `down`: the quick bench starts a stack of its own (a profile beside this one's) and the peer.
+await step('bench smoke (npm run bench -- --quick)', () => benchSmoke(`${p.name}-bench`))
 // After `down`, so the stack's emulator has added its counts too.
 if (stack && ['1', 'report'].includes(process.env.STRIPE_EMULATOR_STRICT ?? '')) {
   await step('Stripe contract (emulator strict mode)', async () => contractReport(contractFile))
