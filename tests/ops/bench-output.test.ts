@@ -1,0 +1,21 @@
+// The check `npm test` applies to `npm run bench -- --quick`: the eight target lines, last, in order,
+// numbers. (The step itself runs the quick bench; this pins what the check accepts and refuses.)
+import { describe, expect, it } from 'vitest'
+import { closingProblems } from '../../dev/bench/smoke.ts'
+import { TARGET_NAMES } from '../../dev/bench/report.ts'
+
+const good = TARGET_NAMES.map((n, i) => `${n}=${i + 0.5}`).join('\n')
+
+describe('bench output shape', () => {
+  it('accepts the eight lines at the end, after a table', () => {
+    expect(closingProblems(`pair  ours  peer\n1  900  450\n\n${good}\n`)).toEqual([])
+  })
+
+  it('refuses a missing line, a line out of order, a value that is not a number, and text after the lines', () => {
+    const lines = good.split('\n')
+    expect(closingProblems(lines.slice(1).join('\n'))).not.toEqual([])
+    expect(closingProblems([lines[1], lines[0], ...lines.slice(2)].join('\n'))).not.toEqual([])
+    expect(closingProblems(good.replace('lag_p99_ms=5.5', 'lag_p99_ms=NaN'))).toEqual(['lag_p99_ms is not a number: NaN'])
+    expect(closingProblems(`${good}\ndone`)).not.toEqual([])
+  })
+})
