@@ -42,11 +42,12 @@ function html(r: BenchResult): string {
     `<p>${r.quick ? 'Quick (smoke) run: sizes too small for the figures to mean anything. ' : ''}${r.cpus} CPUs; ${r.sizes.eventsPerSide} events per side per pair, concurrency ${r.sizes.concurrency}, ${r.sizes.customers} customers.</p>`,
     bars('Webhook acks/s per pair', labels, [{ name: 'ours', values: r.pairs.map((x) => x.ours.eventsPerSecond) }, { name: 'peer', values: r.pairs.map((x) => x.peer.eventsPerSecond) }]),
     bars('Ack latency per pair (ms)', labels, [
-      { name: 'ours p50', values: r.pairs.map((x) => x.ours.p50ms) }, { name: 'ours p99', values: r.pairs.map((x) => x.ours.p99ms) },
-      { name: 'peer p50', values: r.pairs.map((x) => x.peer.p50ms) }, { name: 'peer p99', values: r.pairs.map((x) => x.peer.p99ms) },
+      { name: 'ours p50', values: r.pairs.map((x) => x.ours.p50ms) }, { name: 'peer p50', values: r.pairs.map((x) => x.peer.p50ms) },
+      { name: 'ours p99', values: r.pairs.map((x) => x.ours.p99ms) }, { name: 'peer p99', values: r.pairs.map((x) => x.peer.p99ms) },
     ]),
     lines(`Lag (receipt → processed, ms) by arrival time (s), ${r.lag.rate} events/s in bursts of ${r.lag.burst}`, [{ name: 'lag', points: r.lag.series.filter((s): s is [number, number] => s[1] !== null) }], { dots: true }),
     lines(`Stripe calls per second in the drain against the bucket (${r.drain.rateLimit} req/s)`, [{ name: 'calls/s', points: perSecond(r.drain.callStarts) }, { name: 'bucket', points: [[0, r.drain.rateLimit], [Math.max(1, perSecond(r.drain.callStarts).length - 1), r.drain.rateLimit]] }]),
+    `<h2>Pairs, drain, lag</h2><pre>${table(r).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre>`,
     `<h2>Targets (medians of the pairs)</h2><pre>${TARGET_NAMES.map((n) => `${n}=${r.targets[n]}`).join('\n')}</pre>`,
   ])
 }
