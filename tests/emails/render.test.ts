@@ -40,6 +40,19 @@ describe('email templates', () => {
     expect(r.text).toContain('November 22, 2026')
   })
 
+  test('the refund email says how much of which invoice was refunded, and whether it was all of it', async () => {
+    const partial = await renderEmail('refund_issued', previewOf('refund_issued'))
+    expect(partial.subject).toBe('Refund of $10.00 on invoice ACME-0042')
+    for (const part of [partial.html, partial.text]) {
+      expect(part).toContain('$10.00')
+      expect(part).toContain('November 24, 2026')
+      expect(part).toContain('http://127.0.0.1:12111/invoices/in_123')
+    }
+    expect(partial.text).toMatch(/refunded part of invoice ACME-0042 for Acme Inc. \(\$49.00 paid\)/)
+    const full = await renderEmail('refund_issued', { ...previewOf('refund_issued'), amountRefunded: 4900 })
+    expect(full.text).toMatch(/refunded the full amount of invoice ACME-0042 for Acme Inc.\./)
+  })
+
   test('the cancellation email carries the export link and the deletion date', async () => {
     const r = await renderEmail('subscription_cancelled', previewOf('subscription_cancelled'))
     expect(r.text).toContain('export-download?export=')

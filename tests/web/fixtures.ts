@@ -49,6 +49,7 @@ export function noPlan(): Overview {
     role: 'admin',
     subscription: null,
     failed_payment: null,
+    payment_method: null,
     invoices: [],
     members: [
       { user_id: 'u1', email: 'ada@acme.test', full_name: 'Ada Lovelace', role: 'admin' },
@@ -66,9 +67,10 @@ export function active(): Overview {
     ...base,
     organization: { ...base.organization, billing_status: 'active', plan_name: 'Pro', price_id: 'price_pro_m', next_billing_at: '2026-12-15T12:00:00Z', stripe_customer_id: 'cus_1' },
     subscription: subscription(),
+    payment_method: { brand: 'visa', last4: '4242', exp_month: 8, exp_year: 2030, expires_before_renewal: false },
     invoices: [
-      { id: 'in_2', number: 'ACME-0002', status: 'paid', amount_due: 2900, amount_paid: 2900, currency: 'usd', created: '2026-11-15T12:00:00Z', hosted_invoice_url: 'https://invoice.stripe.test/i/in_2', invoice_pdf: null },
-      { id: 'in_1', number: 'ACME-0001', status: 'paid', amount_due: 2900, amount_paid: 2900, currency: 'usd', created: '2026-10-15T12:00:00Z', hosted_invoice_url: 'https://invoice.stripe.test/i/in_1', invoice_pdf: null },
+      { id: 'in_2', number: 'ACME-0002', status: 'paid', amount_due: 2900, amount_paid: 2900, currency: 'usd', created: '2026-11-15T12:00:00Z', hosted_invoice_url: 'https://invoice.stripe.test/i/in_2', invoice_pdf: 'https://invoice.stripe.test/i/in_2/pdf', amount_refunded: 0 },
+      { id: 'in_1', number: 'ACME-0001', status: 'paid', amount_due: 2900, amount_paid: 2900, currency: 'usd', created: '2026-10-15T12:00:00Z', hosted_invoice_url: 'https://invoice.stripe.test/i/in_1', invoice_pdf: null, amount_refunded: 0 },
     ],
   }
 }

@@ -78,7 +78,11 @@ function deleteCustomer(emu: Emulator, id: string): Obj {
 
 export const customerRoutes: Route[] = [
   route('POST', '/v1/customers', (emu, p) => expand(emu, createCustomer(emu, p), expandPaths(p))),
-  route('GET', '/v1/customers/:id', (emu, p, [id]) => expand(emu, retrieve(emu, id), expandPaths(p))),
+  // A deleted customer is its id alone: there is nothing to expand (Stripe answers it as is).
+  route('GET', '/v1/customers/:id', (emu, p, [id]) => {
+    const c = retrieve(emu, id)
+    return c.deleted ? c : expand(emu, c, expandPaths(p))
+  }),
   route('POST', '/v1/customers/:id', (emu, p, [id]) => expand(emu, updateCustomer(emu, id, p), expandPaths(p))),
   route('DELETE', '/v1/customers/:id', (emu, _p, [id]) => deleteCustomer(emu, id)),
   route('GET', '/v1/customers', (emu, p) => {

@@ -1,8 +1,25 @@
-// The organization's invoices, newest first as the API sends them; stacks into cards on a phone.
+// The organization's invoices, newest first as the API sends them; stacks into cards on a phone. Each
+// links to Stripe's hosted page and PDF (new tab), and says when refunds returned some or all of it.
 import type { Invoice } from '../api-types.ts'
 import { formatDate, formatMoney, humanize, type FormatOptions } from '../lib/format.ts'
 
 const STATUS_TONE: Record<string, string> = { paid: 'success', open: 'warning', uncollectible: 'danger', void: 'neutral', draft: 'neutral' }
+
+/** "Refunded" when refunds returned all that was paid, "Partially refunded, $x" when some; else null. */
+export function refundLabel(invoice: Invoice, format: FormatOptions): string | null {
+  if (invoice.amount_refunded <= 0) return null
+  if (invoice.amount_refunded >= invoice.amount_paid) return 'Refunded'
+  return `Partially refunded, ${formatMoney(invoice.amount_refunded, invoice.currency, format)}`
+}
+
+/** A link to a Stripe page in a new tab: the opened page gets no handle on this one. */
+function External({ href, label, children }: { href: string; label: string; children: string }) {
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer" aria-label={`${label} (opens in a new tab)`}>
+      {children}
+    </a>
+  )
+}
 
 export function InvoicesTable({ invoices, ...format }: { invoices: Invoice[] } & FormatOptions) {
   return (
@@ -26,6 +43,7 @@ export function InvoicesTable({ invoices, ...format }: { invoices: Invoice[] } &
               {invoices.map((invoice) => {
                 const label = invoice.number ?? 'Draft'
                 const amount = invoice.status === 'paid' ? invoice.amount_paid : invoice.amount_due
+                const refund = refundLabel(invoice, format)
                 return (
                   <tr key={invoice.id}>
                     <th scope="row" data-label="Invoice" className="mono">{label}</th>
@@ -35,13 +53,12 @@ export function InvoicesTable({ invoices, ...format }: { invoices: Invoice[] } &
                       {invoice.status ? (
                         <span className={`pill pill-${STATUS_TONE[invoice.status] ?? 'neutral'}`}>{humanize(invoice.status)}</span>
                       ) : '—'}
+                      {refund ? <span className="pill pill-neutral" data-testid={`refund-${invoice.id}`}>{refund}</span> : null}
                     </td>
                     <td data-label="Link" className="actions-cell">
-                      {invoice.hosted_invoice_url ? (
-                        <a href={invoice.hosted_invoice_url} target="_blank" rel="noreferrer" aria-label={`View invoice ${label} (opens in a new tab)`}>
-                          View
-                        </a>
-                      ) : null}
+                      {invoice.hosted_invoice_url ? <External href={invoice.hosted_invoice_url} label={`View invoice ${label}`}>View</External> : null}
+                      {invoice.hosted_invoice_url && invoice.invoice_pdf ? ' · ' : null}
+                      {invoice.invoice_pdf ? <External href={invoice.invoice_pdf} label={`Download invoice ${label} as PDF`}>PDF</External> : null}
                     </td>
                   </tr>
                 )

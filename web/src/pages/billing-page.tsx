@@ -6,6 +6,7 @@ import { ExportPanel } from '../components/export-panel.tsx'
 import { InvoicesTable } from '../components/invoices-table.tsx'
 import { MembersList } from '../components/members-list.tsx'
 import { PaymentFailedBanner } from '../components/payment-failed-banner.tsx'
+import { PaymentMethodCard } from '../components/payment-method.tsx'
 import { TrialEndedBanner } from '../components/trial-ended-banner.tsx'
 import { PlanChooser } from '../components/plan-chooser.tsx'
 import { SubscriptionSummary } from '../components/subscription-summary.tsx'
@@ -91,6 +92,9 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
         />
       ) : null}
 
+      {org.stripe_customer_id && org.billing_status !== 'deleted' ? (
+        <PaymentMethodCard paymentMethod={overview.payment_method} canManage={isAdmin} busy={busy !== null} onUpdate={onManageBilling} />
+      ) : null}
       <InvoicesTable invoices={overview.invoices} {...format} />
       <MembersList members={overview.members} />
     </div>

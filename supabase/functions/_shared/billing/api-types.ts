@@ -74,6 +74,18 @@ export interface Invoice {
   created: string | null
   hosted_invoice_url: string | null
   invoice_pdf: string | null
+  /** What refunds that succeeded returned of this invoice's payments (0 when none): the page says "Refunded" when it is all of amount_paid. */
+  amount_refunded: number
+}
+
+/** The card Stripe charges (the subscription's default payment method, else the customer's). */
+export interface PaymentMethod {
+  brand: string
+  last4: string
+  exp_month: number
+  exp_year: number
+  /** The card expires before the next renewal charges it (the end of its expiry month is before then). */
+  expires_before_renewal: boolean
 }
 
 export interface Member {
@@ -101,6 +113,8 @@ export interface Overview {
   role: Role
   subscription: Subscription | null
   failed_payment: FailedPayment | null
+  /** The card on file, from Stripe via the sync; null when Stripe has none (or none that is a card). */
+  payment_method: PaymentMethod | null
   invoices: Invoice[]
   members: Member[]
   plans: Plan[]

@@ -5,6 +5,7 @@ import type { Overview, OrganizationSummary, Plan } from './api-types.ts'
 import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { notFound } from './errors.ts'
+import { cardOnFile, refundedByInvoice } from './payment-details.ts'
 
 /** Subscription statuses that still bill (or may): the one the page shows and checkout refuses to duplicate. */
 export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']
@@ -69,6 +70,11 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
   const failed = invoices.find((i) => i.status === 'open' && Number(i.attempt_count ?? 0) > 0 && Number(i.amount_remaining ?? 0) > 0)
   const pending = org.stripe_customer_id ? await customerPending(sql, org.stripe_customer_id) : false
   const deletionAt = org.billing_status === 'cancelled' ? await scheduledDeletion(sql, org.id) : null
+  // The next charge: the period's end, unless the subscription ends by then.
+  const periodEnd = sub?.current_period_end ? new Date(sub.current_period_end) : null
+  const renewsAt = periodEnd && !sub.cancel_at_period_end && !(sub.cancel_at && new Date(sub.cancel_at) <= periodEnd) ? periodEnd : null
+  const card = org.stripe_customer_id ? await cardOnFile(sql, org.stripe_customer_id, sub?.id ?? null, renewsAt) : null
+  const refunded = await refundedByInvoice(sql, invoices.map((i) => i.id))
   return {
     organization: {
       id: org.id, name: org.name, billing_email: org.billing_email, billing_status: org.billing_status, plan_name: org.plan_name, price_id: org.price_id,
@@ -89,9 +95,11 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
         currency: failed.currency, hosted_invoice_url: failed.hosted_invoice_url, next_payment_attempt: iso(failed.next_payment_attempt),
       }
       : null,
+    payment_method: card,
     invoices: invoices.map((i) => ({
       id: i.id, number: i.number, status: i.status, amount_due: Number(i.amount_due ?? 0), amount_paid: Number(i.amount_paid ?? 0), currency: i.currency,
       created: iso(i.created), hosted_invoice_url: i.hosted_invoice_url, invoice_pdf: i.invoice_pdf,
+      amount_refunded: refunded.get(i.id) ?? 0,
     })),
     members: members.map((m) => ({ user_id: m.user_id, email: m.email, full_name: m.full_name, role: m.role })),
     plans: read.plans,

@@ -7,6 +7,7 @@ import CancellationScheduledEmail from './templates/cancellation-scheduled.tsx'
 import PaymentFailedEmail from './templates/payment-failed.tsx'
 import PaymentReminderEmail from './templates/payment-reminder.tsx'
 import ReceiptEmail from './templates/receipt.tsx'
+import RefundIssuedEmail from './templates/refund-issued.tsx'
 import SubscriptionCancelledEmail from './templates/subscription-cancelled.tsx'
 import SubscriptionResumedEmail from './templates/subscription-resumed.tsx'
 import SubscriptionConfirmationEmail from './templates/subscription-confirmation.tsx'
@@ -44,6 +45,14 @@ export const EMAILS = {
     component: ReceiptEmail,
     schema: z.object({ organizationName: text, invoiceNumber: text, amountPaid: z.number().int().nonnegative(), currency: z.string().length(3), paidAt: iso, receiptUrl: url.nullable().optional() }),
     subject: (p: { invoiceNumber: string }) => `Your receipt ${p.invoiceNumber}`,
+  },
+  refund_issued: {
+    component: RefundIssuedEmail,
+    schema: z.object({
+      organizationName: text, invoiceNumber: text, amountRefunded: z.number().int().positive(), amountPaid: z.number().int().nonnegative(),
+      currency: z.string().length(3), refundedAt: iso, invoiceUrl: url.nullable().optional(),
+    }),
+    subject: (p: { amountRefunded: number; currency: string; invoiceNumber: string }) => `Refund of ${formatMoney(p.amountRefunded, p.currency)} on invoice ${p.invoiceNumber}`,
   },
   subscription_cancelled: {
     component: SubscriptionCancelledEmail,

@@ -1,10 +1,11 @@
 // Stripe subscriptions: every subscription of a customer (status all), with prices and products
-// expanded so that one call brings the plan and its limits.
+// expanded so that one call brings the plan and its limits, and the default payment method so that
+// the card on file (brand, last 4, expiry) comes without a call of its own.
 import type Stripe from 'stripe'
 import { call, retrieveEach, type StripeContext } from './context.ts'
 
-/** What a mirrored subscription has expanded (the plan and its limits). */
-export const EXPAND = ['items.data.price.product']
+/** What a mirrored subscription has expanded (the plan and its limits, the card on file). */
+export const EXPAND = ['items.data.price.product', 'default_payment_method']
 
 /** Every subscription of the customer, all pages (the library pages; each page takes its own token). */
 export function fetchSubscriptions(ctx: StripeContext, customerId: string): Promise<Stripe.Subscription[]> {

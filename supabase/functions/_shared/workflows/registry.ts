@@ -6,6 +6,7 @@ import { dataDeletion } from './billing/data-deletion.ts'
 import { invoicePaid } from './billing/invoice-paid.ts'
 import { paymentFailed } from './billing/payment-failed.ts'
 import { paymentMetrics } from './billing/payment-metrics.ts'
+import { refundIssued } from './billing/refund-issued.ts'
 import { refundMetrics } from './billing/refund-metrics.ts'
 import { subscriptionCancelled } from './billing/subscription-cancelled.ts'
 import { subscriptionResumed } from './billing/subscription-resumed.ts'
@@ -25,4 +26,5 @@ export const WORKFLOWS: Workflow[] = [
   customerUpdated,
   paymentMetrics,
   refundMetrics,
+  refundIssued,
 ]
