@@ -198,9 +198,9 @@ describe('checkout, sync-now, portal and export', () => {
     const after = await stripe.subscriptions.retrieve(sub.id)
     const card = await stripe.paymentMethods.retrieve(after.default_payment_method as string)
     expect(card.card?.last4).toBe('4444')
-    // And the mirror follows Stripe.
+    // And the mirror follows Stripe (the sync expands the default payment method: the card on file).
     await until('the new default in the mirror', async () =>
-      (await sql`select raw ->> 'default_payment_method' as pm from public.stripe_subscriptions where id = ${sub.id}`)[0]?.pm === card.id)
+      (await sql`select raw #>> '{default_payment_method,id}' as pm from public.stripe_subscriptions where id = ${sub.id}`)[0]?.pm === card.id)
   })
 
   it('opens the billing portal for the organization\'s customer', async () => {
