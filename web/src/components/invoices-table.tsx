@@ -6,7 +6,7 @@ import { formatDate, formatMoney, humanize, type FormatOptions } from '../lib/fo
 const STATUS_TONE: Record<string, string> = { paid: 'success', open: 'warning', uncollectible: 'danger', void: 'neutral', draft: 'neutral' }
 
 /** "Refunded" when refunds returned all that was paid, "Partially refunded, $x" when some; else null. */
-export function refundLabel(invoice: Invoice, format: FormatOptions): string | null {
+function refundLabel(invoice: Invoice, format: FormatOptions): string | null {
   if (invoice.amount_refunded <= 0) return null
   if (invoice.amount_refunded >= invoice.amount_paid) return 'Refunded'
   return `Partially refunded, ${formatMoney(invoice.amount_refunded, invoice.currency, format)}`

@@ -28,7 +28,7 @@ interface RefundedInvoice {
 }
 
 /** The mirrored invoice one of whose payments is this PaymentIntent or charge. */
-export async function invoiceOfPayment(sql: postgres.Sql, paymentIntent: string | null, charge: string | null): Promise<RefundedInvoice | undefined> {
+async function invoiceOfPayment(sql: postgres.Sql, paymentIntent: string | null, charge: string | null): Promise<RefundedInvoice | undefined> {
   const [row] = await sql<RefundedInvoice[]>`
     select i.id, i.customer_id, i.number, i.currency, i.amount_paid::float8 as amount_paid, i.hosted_invoice_url
     from public.stripe_invoices i
