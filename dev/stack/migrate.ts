@@ -3,7 +3,7 @@ import path from 'node:path'
 import { ROOT, type Profile } from './config.ts'
 import { superuser } from './postgres.ts'
 import { runOk } from './proc.ts'
-import type { Keys } from './services.ts'
+import { DENO, type Keys } from './services.ts'
 
 export const SUPABASE_CLI = path.join(ROOT, 'node_modules/.bin/supabase')
 export const TYPES_FILE = path.join(ROOT, 'supabase/functions/_shared/database.types.ts')
@@ -39,13 +39,16 @@ export async function appliedMigrations(p: Profile): Promise<string[]> {
   }
 }
 
-/** Generated TypeScript types of the database, as `supabase gen types typescript` writes them. */
+/** Generated TypeScript types of the database: `supabase gen types typescript`, formatted by `deno fmt`. */
 export async function generateTypes(p: Profile): Promise<string> {
   const r = await runOk(SUPABASE_CLI, ['gen', 'types', 'typescript', '--db-url', p.dbUrl, '--schema', TYPED_SCHEMAS.join(',')], {
     cwd: ROOT,
     env: cliEnv(),
   })
-  return r.stdout
+  // Formatted as `deno fmt` formats the rest of supabase/functions (deno.json's `fmt`), so the file
+  // passes the format check and the staleness test compares like with like.
+  const formatted = await runOk(DENO, ['fmt', '--config', path.join(ROOT, 'supabase/functions/deno.json'), '--ext', 'ts', '-'], { cwd: ROOT, input: r.stdout })
+  return formatted.stdout
 }
 
 /**
