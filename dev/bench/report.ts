@@ -6,7 +6,7 @@ import type { LoadResult } from './http-load.ts'
 import { bars, lines, page } from './svg.ts'
 
 export const TARGET_NAMES = ['ingest_ratio_vs_peer', 'ingest_p99_ms', 'stripe_calls_per_customer', 'customers_per_s_at_100rps', 'lag_p50_ms', 'lag_p99_ms', 'cpu_ms_per_event', 'drain_ratio_to_floor'] as const
-export type Targets = Record<(typeof TARGET_NAMES)[number], number>
+type Targets = Record<(typeof TARGET_NAMES)[number], number>
 
 export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
