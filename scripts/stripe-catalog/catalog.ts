@@ -13,6 +13,10 @@ const Price = z.object({
   currency: z.string().regex(/^[a-z]{3}$/),
   interval: z.enum(['day', 'week', 'month', 'year']),
   interval_count: z.number().int().positive().default(1),
+  /** The subscription's quantity follows the organization's seats in use (members + pending invitations). */
+  per_seat: z.boolean().default(false),
+  /** How a seat change is prorated (per-seat prices only). */
+  seat_proration: z.enum(['always_invoice', 'create_prorations', 'none']).default('create_prorations'),
 })
 
 const Product = z.object({
@@ -44,6 +48,11 @@ export const Catalog = z.object({
 export type Catalog = z.infer<typeof Catalog>
 export type CatalogProduct = Catalog['products'][number]
 export type CatalogPrice = CatalogProduct['prices'][number]
+
+/** The price metadata the catalogue owns: per_seat and seat_proration (read by billing.price_is_per_seat). */
+export function priceMetadata(p: CatalogPrice): Record<string, string> {
+  return p.per_seat ? { per_seat: 'true', seat_proration: p.seat_proration } : { per_seat: '', seat_proration: '' }
+}
 
 export const DEFAULT_CATALOG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../supabase/stripe-catalog.json')
 

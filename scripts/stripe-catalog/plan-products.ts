@@ -4,7 +4,7 @@
 // change there is a new price that takes over the lookup_key, and the old one is archived. Prices are
 // never deleted.
 import type Stripe from 'stripe'
-import { productMetadata, type Catalog, type CatalogPrice } from './catalog.ts'
+import { priceMetadata, productMetadata, type Catalog, type CatalogPrice } from './catalog.ts'
 
 export interface ApplyContext {
   stripe: Stripe
@@ -36,11 +36,16 @@ const money = (p: { unit_amount: number | null; currency: string; interval?: str
   `${((p.unit_amount ?? 0) / 100).toFixed(2)} ${p.currency} / ${p.interval_count && p.interval_count > 1 ? `${p.interval_count} ` : ''}${p.interval}`
 const priceTerms = (p: Stripe.Price) => ({ unit_amount: p.unit_amount, currency: p.currency, interval: p.recurring?.interval, interval_count: p.recurring?.interval_count ?? 1 })
 
+/** The catalogue-owned price metadata keys whose value differs (an empty value is an absent key). */
+const seatDrift = (current: Stripe.Price, d: CatalogPrice) =>
+  Object.entries(priceMetadata(d)).filter(([k, v]) => (current.metadata?.[k] ?? '') !== v).map(([k]) => k)
+
 function createPrice(productKey: string, d: CatalogPrice, transfer: boolean) {
   return async ({ stripe, productIds }: ApplyContext) => {
     await stripe.prices.create({
       product: productIds.get(productKey)!, unit_amount: d.unit_amount, currency: d.currency, nickname: d.nickname,
       recurring: { interval: d.interval, interval_count: d.interval_count }, lookup_key: d.lookup_key, transfer_lookup_key: transfer,
+      metadata: Object.fromEntries(Object.entries(priceMetadata(d)).filter(([, v]) => v !== '')),
     })
   }
 }
@@ -92,10 +97,10 @@ export function planProducts(catalog: Catalog, account: Account, productIds: Map
             await ctx.stripe.prices.update(current.id, { active: false })
           },
         })
-      } else if (current.nickname !== d.nickname || !current.active) {
-        const fields = [...(current.nickname !== d.nickname ? ['nickname'] : []), ...(!current.active ? ['active'] : [])]
+      } else if (current.nickname !== d.nickname || !current.active || seatDrift(current, d).length > 0) {
+        const fields = [...(current.nickname !== d.nickname ? ['nickname'] : []), ...(!current.active ? ['active'] : []), ...seatDrift(current, d).map((k) => `metadata.${k}`)]
         changes.push({ summary: `~ price ${d.lookup_key} (${current.id}): ${fields.join(', ')}`, apply: async ({ stripe }) => {
-          await stripe.prices.update(current.id, { nickname: d.nickname, active: true })
+          await stripe.prices.update(current.id, { nickname: d.nickname, active: true, metadata: priceMetadata(d) })
         } })
       }
     }

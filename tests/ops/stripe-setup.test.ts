@@ -33,8 +33,10 @@ const edit = (fn: (c: Catalog) => void) => {
 describe('npm run stripe:setup', () => {
   test('creates the catalogue, portal and webhook endpoint, and a second run changes nothing', async () => {
     const first = await setup(loadCatalog())
-    expect(first.changes.filter((c) => c.startsWith('+ product'))).toHaveLength(2)
-    expect(first.changes.filter((c) => c.startsWith('+ price'))).toHaveLength(3)
+    expect(first.changes.filter((c) => c.startsWith('+ product'))).toHaveLength(3)
+    expect(first.changes.filter((c) => c.startsWith('+ price'))).toHaveLength(4)
+    expect((await byKey('team_seat_monthly')).metadata, 'a per-seat price says so in its metadata').toEqual({ per_seat: 'true', seat_proration: 'create_prorations' })
+    expect((await byKey('starter_monthly')).metadata).toEqual({})
     const pro = await byKey('pro_monthly')
     expect(pro).toMatchObject({ unit_amount: 9900, currency: 'usd', nickname: 'Pro monthly', recurring: { interval: 'month' }, active: true })
     expect((pro.product as { metadata: Record<string, string> }).metadata).toMatchObject({ catalog_key: 'pro', 'limits.seats': '25', 'limits.projects': 'unlimited', trial_days: '0' })
@@ -66,6 +68,18 @@ describe('npm run stripe:setup', () => {
     const [portal] = (await emulated.stripe.billingPortal.configurations.list({ is_default: true })).data
     expect(portal.features.subscription_update.products?.flatMap((p) => p.prices)).toContain(now.id)
     expect((await setup(dearer)).changes).toEqual([])
+  })
+
+  test('a changed seat proration updates the per-seat price\'s metadata, in place', async () => {
+    await setup(loadCatalog())
+    const before = await byKey('team_seat_monthly')
+    const changed = edit((c) => (c.products.find((p) => p.key === 'team')!.prices[0].seat_proration = 'always_invoice'))
+    const { changes } = await setup(changed)
+    expect(changes[0]).toBe(`~ price team_seat_monthly (${before.id}): metadata.seat_proration`)
+    expect(changes.filter((c) => c.startsWith('~ price') || c.startsWith('+') || c.startsWith('↻')), 'nothing else about prices').toHaveLength(1)
+    const after = await byKey('team_seat_monthly')
+    expect(after.id).toBe(before.id)
+    expect(after.metadata).toEqual({ per_seat: 'true', seat_proration: 'always_invoice' })
   })
 
   test('a product or price removed from the catalogue is archived; changed limits update the metadata', async () => {

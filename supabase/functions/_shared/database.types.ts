@@ -534,6 +534,7 @@ export type Database = {
         }[]
       }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: undefined }
+      seats_in_use: { Args: { p_organization_id: string }; Returns: number }
     }
     Enums: {
       [_ in never]: never

@@ -14,6 +14,7 @@ import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
 import { QUEUE } from './queue.ts'
+import { applySeatQuantity, SEATS_MESSAGE, seatOrganizations } from './seats.ts'
 import type { GroupSyncer } from './worker.ts'
 
 export interface SyncerDeps {
@@ -29,15 +30,17 @@ export interface SyncerDeps {
 /**
  * Coalescing across batches: other visible messages of the same customer that were queued before our
  * fetch began are covered by it, so they are finished in the same transaction instead of causing
- * another fetch. Locked rows (another worker has them) are skipped.
+ * another fetch. Locked rows (another worker has them) are skipped, and so are seat changes: one queued
+ * after this group read its seat count still has a count to bring to Stripe.
  */
 async function absorbQueued(tx: postgres.TransactionSql, queue: string, customerId: string, fetchedAt: Date): Promise<string[]> {
   if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
   const rows = await tx.unsafe<{ msg_id: string; event_id: string | null }[]>(
     `select msg_id::text, message ->> 'event_id' as event_id from pgmq.q_${queue}
      where message ->> 'customer_id' = $1 and enqueued_at <= $2 and vt <= now()
+       and message ->> 'type' is distinct from $3
      for update skip locked`,
-    [customerId, fetchedAt],
+    [customerId, fetchedAt, SEATS_MESSAGE],
   )
   if (rows.length > 0) await tx`select pgmq.delete(${queue}::text, ${rows.map((r) => r.msg_id)}::bigint[])`
   return rows.map((r) => r.event_id).filter((id): id is string => !!id)
@@ -117,6 +120,9 @@ async function writeCatalog(tx: postgres.TransactionSql, ctx: StripeContext, g: 
 
 export function createGroupSyncer(deps: SyncerDeps): GroupSyncer {
   return async (g) => {
+    // Seat counts first, outside the customer's transaction (their state is recorded even when it fails);
+    // the sync below then reads what Stripe made of them.
+    for (const org of seatOrganizations(g)) await applySeatQuantity(deps.sql, deps.stripe, org)
     await deps.sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey(g)}, 0))`
       let eventIds = g.eventIds
