@@ -4,7 +4,7 @@
 -- same transaction as the change; a plan that is not per-seat queues nothing.
 begin;
 \ir _helpers.psql
-select plan(18);
+select plan(21);
 
 select tests.create_user('a4000000-0000-0000-0000-00000000000a', 'seats-admin@example.test');
 select tests.create_user('a4000000-0000-0000-0000-00000000000b', 'seats-joiner@example.test');
@@ -43,7 +43,11 @@ create function tests.seq() returns bigint language sql as $$
   select change_seq from billing.seat_syncs where organization_id = '4a000000-0000-0000-0000-000000000000'
 $$;
 
+create function tests.kicks() returns int language sql as $$
+  select count(*)::int from net.http_request_queue where url like '%/functions/v1/stripe-sync' and convert_from(body, 'utf8')::jsonb ->> 'trigger' = 'seats'
+$$;
 select is(tests.seq(), 1::bigint, 'the first member of a per-seat organization is a recorded change');
+select is(tests.kicks(), 1, 'the first pending change kicks stripe-sync');
 select is(tests.invite('one@example.test'), 'ok', 'an admin invites a second seat');
 select is(tests.invite('two@example.test'), 'ok', 'and a third (plan_limits.seats = 3)');
 select is(tests.invite('three@example.test'),
@@ -58,6 +62,7 @@ select is(tests.value_as('authenticated', '{"sub": "a4000000-0000-0000-0000-0000
 
 select is(tests.seq(), 3::bigint, 'each invitation is a recorded change');
 select is(tests.queued(), 3, 'each change queued a seats.quantity message in its own transaction');
+select is(tests.kicks(), 1, 'changes made while one is pending add no kick');
 select is((select row(change_seq, quantity, subscription_id, proration_behavior)::text from billing.service_role_seat_quantity('4a000000-0000-0000-0000-000000000000')),
   '(3,3,sub_st_a,always_invoice)', 'the worker reads the change number, the seats, the subscription and the catalogue''s proration');
 
@@ -77,13 +82,16 @@ select is((select row(changes_pending, attempts, last_error)::text from ops.seat
 select billing.service_role_record_seat_sync('4a000000-0000-0000-0000-000000000000', 6, 3, true, null);
 select is((select row(changes_pending, applied_quantity, stripe_calls, attempts)::text from ops.seat_syncs where organization_id = '4a000000-0000-0000-0000-000000000000'),
   '(1,3,2,0)', 'an applied update leaves only the later change pending');
+select billing.service_role_record_seat_sync('4a000000-0000-0000-0000-000000000000', 7, 3, false, null);
+delete from public.organization_members where user_id = 'a4000000-0000-0000-0000-00000000000b';
+select is(tests.kicks(), 2, 'once everything was applied, the next change kicks again');
 
 -- A plan without a seat limit invites freely; a price that is not per-seat queues nothing.
 update public.organizations set price_id = 'price_st_big' where id = '4a000000-0000-0000-0000-000000000000';
 select is(tests.invite('four@example.test'), 'ok', 'an unlimited seat plan allows a fourth seat');
 update public.organizations set price_id = 'price_st_flat', plan_limits = '{}' where id = '4a000000-0000-0000-0000-000000000000';
 select lives_ok($$select tests.invite('five@example.test')$$, 'a flat price: invitations go through');
-select is(tests.queued(), 8, 'and queue no quantity update (only the per-seat changes did)');
+select is(tests.queued(), 9, 'and queue no quantity update (only the per-seat changes did)');
 
 select * from finish();
 rollback;
