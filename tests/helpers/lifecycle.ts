@@ -10,6 +10,7 @@ import fc from 'fast-check'
 import type postgres from 'postgres'
 import type Stripe from 'stripe'
 import { LIVE } from '../../dev/stripe-emulator/billing/lifecycle.ts'
+import type { Obj } from '../../dev/stripe-emulator/shape.ts'
 import type { SyncedEventsHandler } from '../../supabase/functions/_shared/sync/handoff.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
@@ -42,6 +43,8 @@ const operation = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('change' as const), who, plan, quantity }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('cancelAtPeriodEnd' as const, 'resume' as const, 'cancelNow' as const), who }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('replaceCard' as const), who, card }) },
+  // A refund made in Stripe of the newest paid invoice: $1 of it, or all that is left.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('refund' as const), who, full: fc.boolean() }) },
   // Stripe cancels the customer's subscriptions and the customer is gone for the rest of the story.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteCustomer' as const), who }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), days: fc.integer({ min: 1, max: 40 }) }) },
@@ -167,7 +170,22 @@ export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, op
       case 'deleteCustomer':
         await stripe.customers.del(customer)
         return
+      case 'refund':
+        return refundNewestPaid(run, customer, op.full)
     }
+  }
+
+  /** Refunds the newest paid invoice's charge ($1, or all that is left); skipped when nothing is left. */
+  async function refundNewestPaid(run: Run, customer: string, full: boolean): Promise<void> {
+    const emu = run.s.running.emu
+    const paid = emu.all('invoice').filter((i: Obj) => i.customer === customer && i.status === 'paid' && i.amount_paid > 0).pop()
+    if (!paid) return
+    const inv = await run.s.stripe.invoices.retrieve(paid.id, { expand: ['payments'] })
+    const intent = inv.payments?.data.find((p) => p.status === 'paid')?.payment.payment_intent
+    const charge = emu.all('charge').find((ch: Obj) => ch.payment_intent === intent && ch.status === 'succeeded')
+    const left = charge ? charge.amount - (charge.amount_refunded ?? 0) : 0
+    if (left < 100) return
+    await run.s.stripe.refunds.create({ payment_intent: intent as string, ...(full ? {} : { amount: 100 }) })
   }
 
   async function tearDown(run: Run): Promise<void> {

@@ -5,7 +5,8 @@
 // payment-failed notice per failed invoice after the first that is still unpaid at the end (one Stripe
 // says is paid by the time the run reads it may have had one or none), and cancellations only for
 // subscriptions that started and ended (always for the last one when nothing is live at the end), and a
-// confirmation of each cancellation request (surely of one still standing at the end), never twice.
+// confirmation of each cancellation request (surely of one still standing at the end), and a refund
+// email per refund that succeeded, never twice.
 // Timed emails (trial reminders, payment reminders) are left out: they depend on the product's clock.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
@@ -98,6 +99,13 @@ describe('emails through chaotic delivery', () => {
         const confirmations = rows.filter((r) => r.email_type === 'cancellation_scheduled').map((r) => r.idempotency_key)
         for (const key of confirmations) expect([...want.requests], `${key} confirms a request Stripe's history has`).toContain(key)
         for (const key of want.standing) expect(confirmations, `the standing request of ${c.id} is confirmed`).toContain(key)
+        // One refund email per refund that succeeded (of a customer Stripe still has: a deleted one's
+        // organization may be gone before the run reads it), and none for any other refund.
+        const emu = run.s.running.emu
+        const refunds = emu.all('refund').filter((re: Obj) => emu.find(re.payment_intent)?.customer === c.id && re.status === 'succeeded').map((re: Obj) => `refund:${re.id}`).sort()
+        const refundMails = rows.filter((r) => r.email_type === 'refund_issued').map((r) => r.idempotency_key)
+        if (emu.find(c.id)?.deleted) for (const key of refundMails) expect(refunds, `${key} is a refund of ${c.id}`).toContain(key)
+        else expect(refundMails, `refund emails of ${c.id}`).toEqual(refunds)
       }
     }, 10)
   }, 180_000)
