@@ -53,6 +53,16 @@ describe('email templates', () => {
     expect(full.text).toMatch(/refunded the full amount of invoice ACME-0042 for Acme Inc.\./)
   })
 
+  test('the invitation names the organization, the role and the expiry, and links to the accept page', async () => {
+    const r = await renderEmail('invitation', previewOf('invitation'))
+    expect(r.subject).toBe('You are invited to join Acme Inc.')
+    for (const part of [r.html, r.text]) {
+      expect(part).toContain('/invite/9f2c1e0d4b3a2918')
+      expect(part).toContain('December 6, 2026')
+    }
+    expect(r.text).toContain('as a member')
+  })
+
   test('the cancellation email carries the export link and the deletion date', async () => {
     const r = await renderEmail('subscription_cancelled', previewOf('subscription_cancelled'))
     expect(r.text).toContain('export-download?export=')

@@ -6,3 +6,13 @@
 export function billingPath(orgId: string): string {
   return `/billing/${encodeURIComponent(orgId)}`
 }
+
+/** The members page of one organization: `/members/:orgId`. */
+export function membersPath(orgId: string): string {
+  return `/members/${encodeURIComponent(orgId)}`
+}
+
+/** The page an invitation email links to: `/invite/:token` (the token is hex, so it needs no escaping). */
+export function invitePath(token: string): string {
+  return `/invite/${encodeURIComponent(token)}`
+}

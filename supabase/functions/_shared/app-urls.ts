@@ -1,9 +1,9 @@
 // Absolute URLs in the customers' web app (web/), from APP_URL and the paths the app's router shares
 // (app-paths.ts): what the billing function's return URLs and the emails link to.
-import { billingPath } from './app-paths.ts'
+import { billingPath, invitePath, membersPath } from './app-paths.ts'
 import { config } from './config.ts'
 
-export { billingPath }
+export { billingPath, invitePath, membersPath }
 
 /** An absolute URL in the web app at `base` (APP_URL). */
 export function appUrlAt(base: string, path: string): string {
@@ -18,4 +18,9 @@ export function appUrl(path: string): string {
 /** The billing page of an organization, absolute: what emails link to. */
 export function billingUrl(orgId: string): string {
   return appUrl(billingPath(orgId))
+}
+
+/** The accept page of an invitation, absolute: what the invitation email links to. */
+export function inviteUrl(token: string): string {
+  return appUrl(invitePath(token))
 }

@@ -9,6 +9,9 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
 }
 
+/** The HTTP status of each sqlstate public._refuse raises with. */
+const REFUSAL_STATUS: Record<string, number> = { '42501': 403, '22023': 422, '23505': 409, P0002: 404, '55000': 409 }
+
 /** The HttpError an error stands for: ours as it is; Stripe's and Postgres' input refusals classified; else null. */
 function classify(err: unknown, context: string): HttpError | null {
   if (err instanceof HttpError) return err
@@ -16,6 +19,9 @@ function classify(err: unknown, context: string): HttpError | null {
     return new HttpError(502, 'stripe_error', 'Stripe could not complete the request just now. Try again in a moment.', { cause: err })
   }
   if (err instanceof postgres.PostgresError) {
+    // A refusal raised by the product's SQL (public._refuse): the hint is the API code, the message the reason.
+    const status = REFUSAL_STATUS[err.code]
+    if (status && err.hint && /^[a-z_]+$/.test(err.hint)) return new HttpError(status, err.hint, err.message, { cause: err })
     if (err.code === '42501') return new HttpError(403, 'forbidden', 'You are not allowed to do that.', { cause: err })
     if (err.code === '23514') return new HttpError(422, 'invalid_body', 'That value is not allowed.', { cause: err })
     // Class 22 (a value Postgres cannot store or read) is the input's fault; the boundary's zod schemas

@@ -88,6 +88,27 @@ export interface PaymentMethod {
   expires_before_renewal: boolean
 }
 
+/** A pending invitation as admins see it (never its token). */
+export interface Invitation {
+  id: string
+  email: string
+  role: Role
+  expires_at: string
+  sent_count: number
+  /** Its link no longer works: resend it. */
+  expired: boolean
+}
+
+/** GET /organizations/:org/members: who belongs, and (for admins) who is invited. */
+export interface MembersView {
+  organization: { id: string; name: string }
+  role: Role
+  /** The caller's user id, so the page can tell "you" apart. */
+  you: string
+  members: Member[]
+  invitations: Invitation[]
+}
+
 export interface Member {
   user_id: string
   email: string | null

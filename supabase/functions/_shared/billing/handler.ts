@@ -7,7 +7,8 @@ import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from
 import { verifyCaller, type Caller, type JwtKeys } from './caller.ts'
 import { notFound } from './errors.ts'
 import { cancelAtPeriodEnd, resume } from './cancel-resume.ts'
-import { CancelBody, CheckoutBody, CreateOrganizationBody } from './inputs.ts'
+import { AcceptBody, CancelBody, CheckoutBody, CreateOrganizationBody, InviteBody, RoleBody } from './inputs.ts'
+import { accept, changeRole, invite, leave, membersView, removeMember, resend, revoke } from './members.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
 // The web app calls from its own origin; the bearer token (not a cookie) is the credential, so any
@@ -39,6 +40,8 @@ interface Ctx {
   caller: Caller
   /** The organization id in the path, when the route has one. */
   org: string
+  /** The second id in the path (`:invitation` or `:user`), when the route has one. */
+  id: string
 }
 
 /** Every route: method, path (`:org` is an organization's uuid), and what it answers (status, body). */
@@ -67,25 +70,45 @@ const ROUTES: [method: string, path: string, run: (c: Ctx) => Promise<[number, u
     return [200, { overview: await overview(deps.sql, caller, org) }]
   }],
   ['POST', '/organizations/:org/export', async ({ deps, caller, org }) => [200, await exportLink(deps, caller, org)]],
+  ['GET', '/organizations/:org/members', async ({ deps, caller, org }) => [200, await membersView(deps.sql, caller, org)]],
+  ['POST', '/organizations/:org/invitations', async ({ req, deps, caller, org }) => {
+    const { email, role } = await body(req, InviteBody)
+    return [201, { invitation: await invite(deps.sql, caller, org, email, role) }]
+  }],
+  ['POST', '/organizations/:org/invitations/:invitation/resend', async ({ deps, caller, org, id }) => [200, { invitation: await resend(deps.sql, caller, org, id) }]],
+  ['POST', '/organizations/:org/invitations/:invitation/revoke', async ({ deps, caller, org, id }) => (await revoke(deps.sql, caller, org, id), [200, { revoked: true }])],
+  ['POST', '/organizations/:org/members/:user/role', async ({ req, deps, caller, org, id }) => {
+    const { role } = await body(req, RoleBody)
+    await changeRole(deps.sql, caller, org, id, role)
+    return [200, await membersView(deps.sql, caller, org)]
+  }],
+  ['POST', '/organizations/:org/members/:user/remove', async ({ deps, caller, org, id }) => (await removeMember(deps.sql, caller, org, id), [200, await membersView(deps.sql, caller, org)])],
+  ['POST', '/organizations/:org/leave', async ({ deps, caller, org }) => (await leave(deps.sql, caller, org), [200, { left: true }])],
+  ['POST', '/invitations/accept', async ({ req, deps, caller }) => {
+    const { token } = await body(req, AcceptBody)
+    return [200, await accept(deps.sql, caller, token)]
+  }],
 ]
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-/** The route a path names: its handler per method and the organization id; an id that is not a uuid is no organization. */
-function match(path: string): { methods: Map<string, (c: Ctx) => Promise<[number, unknown]>>; org: string } | null {
+/** The route a path names: its handler per method and its ids (`:org`, then one more); an id that is not a uuid names nothing. */
+function match(path: string): { methods: Map<string, (c: Ctx) => Promise<[number, unknown]>>; org: string; id: string } | null {
   const parts = path.split('/')
-  let org = ''
+  let found = { org: '', id: '' }
   const methods = new Map<string, (c: Ctx) => Promise<[number, unknown]>>()
   for (const [method, pattern, run] of ROUTES) {
     const want = pattern.split('/')
     if (want.length !== parts.length) continue
-    let id = ''
-    if (!want.every((w, i) => (w === ':org' ? (id = parts[i]) !== '' : w === parts[i]))) continue
-    if (id && !UUID.test(id)) throw notFound()
-    org = id
+    const ids: Record<string, string> = {}
+    if (!want.every((w, i) => (w.startsWith(':') ? (ids[w] = parts[i]) !== '' : w === parts[i]))) continue
+    if (ids[':org'] !== undefined && !UUID.test(ids[':org'])) throw notFound()
+    const [, second] = Object.entries(ids).find(([k]) => k !== ':org') ?? []
+    if (second !== undefined && !UUID.test(second)) throw new HttpError(404, 'not_found', `No such ${want.find((w) => w.startsWith(':') && w !== ':org')!.slice(1)}.`)
+    found = { org: ids[':org'] ?? '', id: second ?? '' }
     methods.set(method, run)
   }
-  return methods.size ? { methods, org } : null
+  return methods.size ? { methods, ...found } : null
 }
 
 export async function handleBilling(req: Request, deps: Deps): Promise<Response> {
@@ -97,7 +120,7 @@ export async function handleBilling(req: Request, deps: Deps): Promise<Response>
     if (!route) throw new HttpError(404, 'no_route', `No billing route ${req.method} ${path}.`)
     const run = route.methods.get(req.method)
     if (!run) throw methodNotAllowed([...route.methods.keys()].join(', '))
-    const [status, answer] = await run({ req, deps, caller, org: route.org })
+    const [status, answer] = await run({ req, deps, caller, org: route.org, id: route.id })
     return json(status, answer, CORS)
   } catch (err) {
     return errorResponse(err, `billing: ${req.method} ${path}`, CORS)

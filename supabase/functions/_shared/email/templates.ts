@@ -4,6 +4,7 @@
 import type { ComponentType } from 'react'
 import { z } from 'zod'
 import CancellationScheduledEmail from './templates/cancellation-scheduled.tsx'
+import InvitationEmail from './templates/invitation.tsx'
 import PaymentFailedEmail from './templates/payment-failed.tsx'
 import PaymentReminderEmail from './templates/payment-reminder.tsx'
 import ReceiptEmail from './templates/receipt.tsx'
@@ -73,6 +74,11 @@ export const EMAILS = {
     component: SubscriptionResumedEmail,
     schema: z.object({ organizationName: text, plan: optional, renewsAt: iso.nullable().optional(), manageBillingUrl: url }),
     subject: () => 'Your subscription continues',
+  },
+  invitation: {
+    component: InvitationEmail,
+    schema: z.object({ organizationName: text, inviterName: optional, role: z.enum(['admin', 'member']), acceptUrl: url, expiresAt: iso }),
+    subject: (p: { organizationName: string }) => `You are invited to join ${p.organizationName}`,
   },
 } as const
 

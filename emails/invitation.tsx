@@ -1,0 +1,1 @@
+export { default } from '../supabase/functions/_shared/email/templates/invitation.tsx'

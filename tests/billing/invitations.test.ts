@@ -1,0 +1,161 @@
+// The members API against the stack's database: invite (the email recorded once in the outbox, with the
+// accept link), resend (a new link, a second email, the first link dead), revoke, accept, leave, remove
+// and roles; every refusal a 4xx in the one error shape with its code, and no row changed.
+import { SignJWT } from 'jose'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { handleBilling } from '../../supabase/functions/_shared/billing/handler.ts'
+import type { BillingDeps } from '../../supabase/functions/_shared/billing/actions.ts'
+import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+
+const sql = adminSql()
+afterAll(() => sql.end())
+
+interface User { id: string; email: string; token: string }
+async function user(prefix: string): Promise<User> {
+  const email = `${uniq(prefix)}@example.test`
+  const [{ id }] = await sql`insert into auth.users (instance_id, id, aud, role, email, created_at, updated_at)
+    values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', ${email}, now(), now()) returning id`
+  const token = await new SignJWT({ sub: id, role: 'authenticated', aud: 'authenticated', email })
+    .setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(stackProfile.jwtSecret))
+  return { id, email, token }
+}
+
+const deps = {
+  sql, stripe: () => { throw new Error('no Stripe call expected') }, syncer: () => async () => undefined,
+  appUrl: 'http://127.0.0.1:3000', apiUrl: 'http://127.0.0.1:54321', exportSecret: 'not-used-here', jwt: { secret: stackProfile.jwtSecret },
+} as unknown as BillingDeps & { jwt: { secret: string } }
+
+async function call(who: User, method: string, path: string, body?: unknown) {
+  const headers = { authorization: `Bearer ${who.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }
+  const res = await handleBilling(new Request(`http://local/functions/v1/billing${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined }), deps)
+  return { status: res.status, body: await res.json() }
+}
+
+const tokenIn = (props: { acceptUrl: string }) => props.acceptUrl.split('/invite/')[1]
+const outbox = (invitationId: string) => sql<{ idempotency_key: string; to_email: string; props: { acceptUrl: string; organizationName: string } }[]>`
+  select idempotency_key, to_email, props from billing.email_outbox where idempotency_key like ${`invitation:${invitationId}:%`} order by idempotency_key`
+const counts = async (org: string) => (await sql`select (select count(*)::int from public.organization_members where organization_id = ${org}) as members,
+  (select count(*)::int from public.organization_invitations where organization_id = ${org}) as invitations,
+  (select count(*)::int from billing.email_outbox where organization_id = ${org} and email_type = 'invitation') as emails`)[0]
+
+let admin: User, member: User, org: string
+beforeAll(async () => {
+  admin = await user('inv-admin')
+  member = await user('inv-member')
+  const created = await call(admin, 'POST', '/organizations', { name: uniq('Invites Co') })
+  org = created.body.organization.id
+  await sql`insert into public.organization_members (organization_id, user_id, role) values (${org}, ${member.id}, 'member')`
+})
+
+describe('invitations through the billing API', () => {
+  test('an invitation is answered 201, and its email (with the accept link) is in the outbox once', async () => {
+    const res = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: `${uniq('new')}@Example.test`, role: 'member' })
+    expect(res.status).toBe(201)
+    const mails = await outbox(res.body.invitation.id)
+    expect(mails.map((m) => m.idempotency_key)).toEqual([`invitation:${res.body.invitation.id}:1`])
+    expect(mails[0].to_email).toBe(res.body.invitation.email)
+    expect(mails[0].props.acceptUrl).toMatch(/^http:\/\/127\.0\.0\.1:3000\/invite\/[0-9a-f]{64}$/)
+    expect(JSON.stringify(res.body)).not.toContain(tokenIn(mails[0].props))
+  })
+
+  test.each([
+    ['a malformed email', () => admin, { email: 'not-an-email', role: 'member' }, 422, 'invalid_email'],
+    ['an unknown role', () => admin, { email: 'someone@example.test', role: 'owner' }, 422, 'unknown_role'],
+    ['an existing member', () => admin, { email: '', role: 'member' }, 409, 'already_member'],
+    ['a non-admin inviting', () => member, { email: 'someone@example.test', role: 'member' }, 403, 'admins_only'],
+  ])('%s is refused with its reason and changes nothing', async (_what, who, body, status, code) => {
+    const before = await counts(org)
+    const res = await call(who(), 'POST', `/organizations/${org}/invitations`, body.email === '' ? { ...body, email: member.email.toUpperCase() } : body)
+    expect(res.status).toBe(status)
+    expect(res.body.error.code).toBe(code)
+    expect(res.body.error.message.length).toBeGreaterThan(10)
+    expect(await counts(org)).toEqual(before)
+  })
+
+  test('resend sends a second email with a new link; the first link no longer works; accepting joins once', async () => {
+    const invitee = await user('invitee')
+    const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: invitee.email, role: 'admin' })
+    const again = await call(admin, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/resend`)
+    expect(again.status).toBe(200)
+    expect(again.body.invitation.sent_count).toBe(2)
+    const [first, second] = await outbox(body.invitation.id)
+    expect(second.idempotency_key).toBe(`invitation:${body.invitation.id}:2`)
+    const old = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(first.props) })
+    expect([old.status, old.body.error.code]).toEqual([404, 'invitation_not_found'])
+    const ok = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(second.props) })
+    expect(ok).toEqual({ status: 200, body: { organization_id: org } })
+    const twice = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(second.props) })
+    expect([twice.status, twice.body.error.code]).toEqual([409, 'invitation_used'])
+    const [{ role }] = await sql`select role from public.organization_members where organization_id = ${org} and user_id = ${invitee.id}`
+    expect(role).toBe('admin')
+  })
+
+  test('a link used by another signed-in email is refused and nobody joins', async () => {
+    const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: `${uniq('meant')}@example.test` })
+    const [mail] = await outbox(body.invitation.id)
+    const stranger = await user('stranger')
+    const res = await call(stranger, 'POST', '/invitations/accept', { token: tokenIn(mail.props) })
+    expect([res.status, res.body.error.code]).toEqual([403, 'invitation_for_another_email'])
+    expect(await sql`select 1 from public.organization_members where user_id = ${stranger.id}`).toHaveLength(0)
+  })
+
+  test('a revoked invitation leaves the pending list and its link is refused', async () => {
+    const invitee = await user('revoked')
+    const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: invitee.email })
+    expect((await call(admin, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/revoke`)).status).toBe(200)
+    const view = await call(admin, 'GET', `/organizations/${org}/members`)
+    expect(view.body.invitations.map((i: { id: string }) => i.id)).not.toContain(body.invitation.id)
+    const [mail] = await outbox(body.invitation.id)
+    const res = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(mail.props) })
+    expect([res.status, res.body.error.code]).toEqual([409, 'invitation_revoked'])
+    const again = await call(admin, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/revoke`)
+    expect([again.status, again.body.error.code]).toEqual([409, 'invitation_not_pending'])
+  })
+
+  test('a member sees the members but not the invitations, and cannot resend or revoke', async () => {
+    const view = await call(member, 'GET', `/organizations/${org}/members`)
+    expect(view.status).toBe(200)
+    expect(view.body.role).toBe('member')
+    expect(view.body.invitations).toEqual([])
+    const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: `${uniq('pending')}@example.test` })
+    const res = await call(member, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/resend`)
+    expect([res.status, res.body.error.code]).toEqual([404, 'invitation_not_found'])
+    expect(await outbox(body.invitation.id)).toHaveLength(1)
+  })
+
+  test('an invitation id that is not a uuid is a 404, not a 500', async () => {
+    const res = await call(admin, 'POST', `/organizations/${org}/invitations/nope/resend`)
+    expect([res.status, res.body.error.code]).toEqual([404, 'not_found'])
+  })
+})
+
+describe('members through the billing API', () => {
+  test('the last admin can neither leave nor be demoted; after promoting a member, they can', async () => {
+    const solo = await user('solo')
+    const other = await user('other')
+    const { body } = await call(solo, 'POST', '/organizations', { name: uniq('Solo Co') })
+    const id = body.organization.id
+    await sql`insert into public.organization_members (organization_id, user_id, role) values (${id}, ${other.id}, 'member')`
+    const leave = await call(solo, 'POST', `/organizations/${id}/leave`)
+    expect([leave.status, leave.body.error.code]).toEqual([409, 'last_admin'])
+    const demote = await call(solo, 'POST', `/organizations/${id}/members/${solo.id}/role`, { role: 'member' })
+    expect([demote.status, demote.body.error.code]).toEqual([409, 'last_admin'])
+    const promote = await call(solo, 'POST', `/organizations/${id}/members/${other.id}/role`, { role: 'admin' })
+    expect(promote.status).toBe(200)
+    expect((await call(solo, 'POST', `/organizations/${id}/leave`)).status).toBe(200)
+    expect(await sql`select user_id, role from public.organization_members where organization_id = ${id}`).toEqual([{ user_id: other.id, role: 'admin' }])
+  })
+
+  test('an admin removes a member; a member cannot remove anyone', async () => {
+    const a = await user('rm-admin')
+    const m = await user('rm-member')
+    const { body } = await call(a, 'POST', '/organizations', { name: uniq('Remove Co') })
+    const id = body.organization.id
+    await sql`insert into public.organization_members (organization_id, user_id, role) values (${id}, ${m.id}, 'member')`
+    const refused = await call(m, 'POST', `/organizations/${id}/members/${a.id}/remove`)
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'admins_only'])
+    const removed = await call(a, 'POST', `/organizations/${id}/members/${m.id}/remove`)
+    expect(removed.status).toBe(200)
+    expect(removed.body.members.map((x: { user_id: string }) => x.user_id)).toEqual([a.id])
+  })
+})
