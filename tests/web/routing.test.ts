@@ -1,6 +1,6 @@
 // Where the web app goes: its routes, and where a signed-in user lands.
 import { describe, expect, it } from 'vitest'
-import { billingUrl } from '../../supabase/functions/_shared/app-urls.ts'
+import { billingUrl, inviteUrl } from '../../supabase/functions/_shared/app-urls.ts'
 import { parseRoute } from '../../web/src/lib/router.ts'
 import { landingPath } from '../../web/src/lib/use-organizations.ts'
 
@@ -23,6 +23,11 @@ describe('routes', () => {
 
   it('opens the billing page at the address emails link to', () => {
     expect(parseRoute(new URL(billingUrl('2b1e/x')).pathname)).toEqual({ name: 'billing', orgId: '2b1e/x' })
+  })
+
+  it('opens the accept page at the address invitation emails link to, and the members page', () => {
+    expect(parseRoute(new URL(inviteUrl('ab12')).pathname)).toEqual({ name: 'invite', token: 'ab12' })
+    expect(parseRoute('/members/o1')).toEqual({ name: 'members', orgId: 'o1' })
   })
 
   it("sends a user with one organization straight to its billing page, and others to the organizations page", () => {

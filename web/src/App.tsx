@@ -1,17 +1,19 @@
 // The app shell: who is signed in decides between the sign-in pages (`/`, `/forgot-password`) and the
 // signed-in routes (`/`, `/orgs`, `/billing/:orgId`, `/account`, `/update-password`), read from the URL.
 import type { SupabaseClient } from '@supabase/supabase-js'
-import { useEffect, useRef } from 'react'
+import { useCallback, useEffect, useRef } from 'react'
 import type { BillingApi } from './api.ts'
 import { AppHeader } from './components/app-header.tsx'
 import { LoadingState } from './components/page-states.tsx'
-import { navigate, parseRoute, usePathname } from './lib/router.ts'
+import { billingPath, navigate, parseRoute, usePathname } from './lib/router.ts'
 import { useOrganizations } from './lib/use-organizations.ts'
 import { useSession } from './lib/use-session.ts'
 import { AccountPage } from './pages/account-page.tsx'
 import { BillingContainer } from './pages/billing-container.tsx'
 import { ForgotPasswordPage } from './pages/forgot-password-page.tsx'
 import { HomeRedirect } from './pages/home-redirect.tsx'
+import { InvitePage } from './pages/invite-page.tsx'
+import { MembersPage } from './pages/members-page.tsx'
 import { NotFoundPage } from './pages/not-found-page.tsx'
 import { OrgsPage } from './pages/orgs-page.tsx'
 import { SignInPage } from './pages/sign-in-page.tsx'
@@ -50,6 +52,12 @@ export function App({ supabase, api }: AppProps) {
     if (session === null) document.title = 'Sign in · Billing'
   }, [session])
 
+  // Joined through an invitation: the new organization appears in the list, then its billing page.
+  const reloadOrgs = orgs.reload
+  const onJoined = useCallback((orgId: string) => {
+    void reloadOrgs().then(() => navigate(billingPath(orgId), { replace: true }))
+  }, [reloadOrgs])
+
   async function signOut() {
     await supabase.auth.signOut()
     navigate('/')
@@ -60,10 +68,14 @@ export function App({ supabase, api }: AppProps) {
   else if (session === null && route.name === 'forgot-password') page = <ForgotPasswordPage supabase={supabase} />
   // A reset link opened without a session was used already or has expired.
   else if (session === null && route.name === 'update-password') page = <ForgotPasswordPage supabase={supabase} linkFailed />
+  // An invitation link opened signed out: sign in or up here; the URL stays, so the invitation is accepted next.
+  else if (session === null && route.name === 'invite') page = <SignInPage supabase={supabase} notice="Sign in, or create an account with the address the invitation was sent to, to join the organization." />
   else if (session === null) page = <SignInPage supabase={supabase} />
   else if (route.name === 'home') page = <HomeRedirect orgs={orgs} />
   else if (route.name === 'orgs') page = <OrgsPage api={api} orgs={orgs} />
   else if (route.name === 'billing') page = <BillingContainer api={api} orgId={route.orgId} />
+  else if (route.name === 'members') page = <MembersPage api={api} orgId={route.orgId} onLeft={() => void orgs.reload().then(() => navigate('/orgs'))} />
+  else if (route.name === 'invite') page = <InvitePage api={api} token={route.token} email={session.user.email ?? null} onJoined={onJoined} />
   else if (route.name === 'update-password') page = <UpdatePasswordPage supabase={supabase} />
   else if (route.name === 'account') page = <AccountPage key={session.user.email} supabase={supabase} user={session.user} />
   else if (route.name === 'forgot-password') page = <HomeRedirect orgs={orgs} />
@@ -76,7 +88,7 @@ export function App({ supabase, api }: AppProps) {
         <AppHeader
           email={session.user.email ?? null}
           organizations={orgs.organizations}
-          currentOrgId={route.name === 'billing' ? route.orgId : null}
+          currentOrgId={route.name === 'billing' || route.name === 'members' ? route.orgId : null}
           onSignOut={() => void signOut()}
         />
       ) : null}

@@ -7,6 +7,8 @@ import type {
   ChangeResponse,
   CreateOrganizationResponse,
   ExportLink,
+  Invitation,
+  MembersView,
   OrganizationSummary,
   OrganizationsResponse,
   Overview,
@@ -45,6 +47,16 @@ export interface BillingApi {
   cancel(orgId: string, reason: CancelReason): Promise<Overview>
   /** Withdraws a scheduled cancellation; resolves to the overview synced from Stripe. */
   resume(orgId: string): Promise<Overview>
+  getMembers(orgId: string): Promise<MembersView>
+  /** Invites an email address with a role; the email goes out with the accept link. */
+  invite(orgId: string, email: string, role: string): Promise<Invitation>
+  resendInvitation(orgId: string, invitationId: string): Promise<Invitation>
+  revokeInvitation(orgId: string, invitationId: string): Promise<void>
+  changeRole(orgId: string, userId: string, role: string): Promise<MembersView>
+  removeMember(orgId: string, userId: string): Promise<MembersView>
+  leave(orgId: string): Promise<void>
+  /** Joins the organization of the invitation whose link carried this token. */
+  acceptInvitation(token: string): Promise<{ organization_id: string }>
 }
 
 export interface BillingApiOptions {
@@ -113,5 +125,13 @@ export function createBillingApi(options: BillingApiOptions): BillingApi {
     requestExport: (orgId) => request<ExportLink>('POST', `${org(orgId)}/export`, {}),
     cancel: async (orgId, reason) => (await request<ChangeResponse>('POST', `${org(orgId)}/cancel`, reason)).overview,
     resume: async (orgId) => (await request<ChangeResponse>('POST', `${org(orgId)}/resume`, {})).overview,
+    getMembers: (orgId) => request<MembersView>('GET', `${org(orgId)}/members`),
+    invite: async (orgId, email, role) => (await request<{ invitation: Invitation }>('POST', `${org(orgId)}/invitations`, { email, role })).invitation,
+    resendInvitation: async (orgId, id) => (await request<{ invitation: Invitation }>('POST', `${org(orgId)}/invitations/${encodeURIComponent(id)}/resend`, {})).invitation,
+    revokeInvitation: async (orgId, id) => void (await request('POST', `${org(orgId)}/invitations/${encodeURIComponent(id)}/revoke`, {})),
+    changeRole: (orgId, userId, role) => request<MembersView>('POST', `${org(orgId)}/members/${encodeURIComponent(userId)}/role`, { role }),
+    removeMember: (orgId, userId) => request<MembersView>('POST', `${org(orgId)}/members/${encodeURIComponent(userId)}/remove`, {}),
+    leave: async (orgId) => void (await request('POST', `${org(orgId)}/leave`, {})),
+    acceptInvitation: (token) => request<{ organization_id: string }>('POST', '/invitations/accept', { token }),
   }
 }

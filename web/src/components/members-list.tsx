@@ -1,5 +1,6 @@
 // Who belongs to the organization and who may change its billing.
 import type { Member } from '../api-types.ts'
+import { Link } from './link.tsx'
 
 function initials(member: Member): string {
   const source = member.full_name?.trim() || member.email || '?'
@@ -7,10 +8,12 @@ function initials(member: Member): string {
   return (parts.length > 1 ? parts[0][0] + parts[1][0] : source.slice(0, 2)).toUpperCase()
 }
 
-export function MembersList({ members }: { members: Member[] }) {
+/** `manageHref`: the members page (invitations, roles, leaving). */
+export function MembersList({ members, manageHref }: { members: Member[]; manageHref?: string }) {
   return (
     <section className="card" aria-labelledby="members-heading">
       <h2 id="members-heading">Members</h2>
+      {manageHref ? <p className="small"><Link to={manageHref}>Manage members and invitations</Link></p> : null}
       {members.length === 0 ? (
         <p className="empty-state">No members.</p>
       ) : (

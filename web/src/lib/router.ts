@@ -8,6 +8,8 @@ export type Route =
   | { name: 'home' }
   | { name: 'orgs' }
   | { name: 'billing'; orgId: string }
+  | { name: 'members'; orgId: string }
+  | { name: 'invite'; token: string }
   | { name: 'forgot-password' }
   | { name: 'update-password' }
   | { name: 'account' }
@@ -23,11 +25,15 @@ export function parseRoute(pathname: string): Route {
   }
   const billing = /^\/billing\/([^/]+)\/?$/.exec(pathname)
   if (billing) return { name: 'billing', orgId: decodeURIComponent(billing[1]) }
+  const members = /^\/members\/([^/]+)\/?$/.exec(pathname)
+  if (members) return { name: 'members', orgId: decodeURIComponent(members[1]) }
+  const invite = /^\/invite\/([^/]+)\/?$/.exec(pathname)
+  if (invite) return { name: 'invite', token: decodeURIComponent(invite[1]) }
   return { name: 'not-found' }
 }
 
 /** The billing page's path, defined once with the emails and the billing function that link to it. */
-export { billingPath } from '../../../supabase/functions/_shared/app-paths.ts'
+export { billingPath, invitePath, membersPath } from '../../../supabase/functions/_shared/app-paths.ts'
 
 /** Goes to an in-app path; `replace` for redirects, so Back does not return to them. */
 export function navigate(path: string, { replace = false }: { replace?: boolean } = {}): void {

@@ -11,6 +11,7 @@ import { TrialEndedBanner } from '../components/trial-ended-banner.tsx'
 import { PlanChooser } from '../components/plan-chooser.tsx'
 import { SubscriptionSummary } from '../components/subscription-summary.tsx'
 import type { FormatOptions } from '../lib/format.ts'
+import { membersPath } from '../lib/router.ts'
 
 /** The action in flight: one at a time, so a double click cannot open two Checkouts. */
 export type BusyAction = 'portal' | 'export' | 'cancel' | 'resume' | `checkout:${string}`
@@ -96,7 +97,7 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
         <PaymentMethodCard paymentMethod={overview.payment_method} canManage={isAdmin} busy={busy !== null} onUpdate={onManageBilling} />
       ) : null}
       <InvoicesTable invoices={overview.invoices} {...format} />
-      <MembersList members={overview.members} />
+      <MembersList members={overview.members} manageHref={membersPath(overview.organization.id)} />
     </div>
   )
 }

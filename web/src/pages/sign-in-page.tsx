@@ -8,7 +8,8 @@ import { MIN_PASSWORD_LENGTH } from '../lib/password.ts'
 
 type Mode = 'sign-in' | 'sign-up'
 
-export function SignInPage({ supabase }: { supabase: SupabaseClient }) {
+/** `notice`: why the page is asking (an invitation link opened while signed out). */
+export function SignInPage({ supabase, notice }: { supabase: SupabaseClient; notice?: string }) {
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
   const [busy, setBusy] = useState<Mode | null>(null)
@@ -51,6 +52,7 @@ export function SignInPage({ supabase }: { supabase: SupabaseClient }) {
       <div className="card auth-card">
         <h1>Sign in to Billing</h1>
         <p className="muted">Manage your organization's plan, invoices and payment details.</p>
+        {notice ? <p className="notice notice-info" data-testid="sign-in-notice">{notice}</p> : null}
         <form onSubmit={onSubmit} className="form" aria-describedby={error ? 'auth-error' : undefined}>
           <div className="field">
             <label htmlFor="email">Email</label>
