@@ -1,9 +1,9 @@
 // Absolute URLs in the customers' web app (web/), from APP_URL and the paths the app's router shares
 // (app-paths.ts): what the billing function's return URLs and the emails link to.
-import { billingPath, invitePath, membersPath } from './app-paths.ts'
+import { billingPath, invitePath } from './app-paths.ts'
 import { config } from './config.ts'
 
-export { billingPath, invitePath, membersPath }
+export { billingPath }
 
 /** An absolute URL in the web app at `base` (APP_URL). */
 export function appUrlAt(base: string, path: string): string {

@@ -33,7 +33,7 @@ export function parseRoute(pathname: string): Route {
 }
 
 /** The billing page's path, defined once with the emails and the billing function that link to it. */
-export { billingPath, invitePath, membersPath } from '../../../supabase/functions/_shared/app-paths.ts'
+export { billingPath, membersPath } from '../../../supabase/functions/_shared/app-paths.ts'
 
 /** Goes to an in-app path; `replace` for redirects, so Back does not return to them. */
 export function navigate(path: string, { replace = false }: { replace?: boolean } = {}): void {

@@ -6,7 +6,9 @@ import type postgres from 'postgres'
 import { inviteUrl } from '../app-urls.ts'
 import { HttpError } from '../errors.ts'
 import { enqueueEmail } from '../email/outbox.ts'
-import type { Invitation, MembersView, Role } from './api-types.ts'
+import type { Invitation, MembersView } from './api-types.ts'
+
+type Role = MembersView['role']
 import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { notFound } from './errors.ts'
