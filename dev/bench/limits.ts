@@ -20,6 +20,7 @@ import { down, up } from '../stack/stack.ts'
 import { stripeFor } from '../stack/stripe.ts'
 import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
 import { functionsHostPid, hostCpuMs, hostPeakRssMb } from './proc-stats.ts'
+import { quiet } from './quiet.ts'
 
 const EVENTS = Number(process.env.BENCH_LIMIT_EVENTS ?? 2000)
 const CUSTOMERS = Number(process.env.BENCH_LIMIT_CUSTOMERS ?? 200)
@@ -36,17 +37,6 @@ const host = functionsHostPid(p)
 const fnLog = path.join(p.logDir, 'functions.log')
 const stripe = stripeFor(p)
 const keys = await apiKeys(p)
-
-async function quiet(label: string, timeoutMs = 600_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const [r] = await sql`select (select count(*)::int from billing.stripe_events where status not in ('processed', 'dead')) as open,
-      (select queue_length::int from pgmq.metrics('stripe_events')) as queued`
-    if (r.open === 0 && r.queued === 0) return
-    if (Date.now() > until) throw new Error(`${label}: ${r.open} events still open after ${timeoutMs / 1000} s`)
-    await sleep(500)
-  }
-}
 
 async function postAll(bodies: string[], concurrency: number): Promise<number[]> {
   const statuses: number[] = []
@@ -72,7 +62,7 @@ try {
     const c = await stripe.customers.create({ email: `limits${i}@example.test`, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
     subs.push({ customer: c.id, sub: await stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }] }) })
   }
-  await quiet('setup')
+  await quiet(sql, 'setup')
 
   // 1. stripe-sync through a backlog.
   const bodies = Array.from({ length: EVENTS }, (_, i) => {
@@ -92,7 +82,7 @@ try {
   const t0 = performance.now()
   const kick = await fetch(`${p.apiUrl}/functions/v1/stripe-sync`, { method: 'POST', headers: { authorization: `Bearer ${keys.serviceRole}`, 'content-type': 'application/json' }, body: '{"trigger":"bench"}' })
   await kick.arrayBuffer()
-  await quiet('drain')
+  await quiet(sql, 'drain')
   const drainSeconds = (performance.now() - t0) / 1000
   const hostCpuDrain = hostCpuMs(host) - cpu0
   const lines = readFileSync(fnLog, 'utf8').slice(logFrom).split('\n').filter((l) => l.startsWith('stripe-sync usage '))
