@@ -1,0 +1,86 @@
+// Invitations in a real browser (Debian's Chromium driven by playwright-core) against the stack: an admin
+// invites an address on the members page, the email (sent through the outbox) reaches maildev, the
+// invitee opens its link signed out, signs up on the spot and lands in the organization; the spent link
+// then says so. Screenshots go to test-results/screenshots/invite-*.
+import { mkdirSync } from 'node:fs'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mailsTo, type Mail } from '../helpers/mail.ts'
+import { stackProfile, uniq } from '../helpers/stack.ts'
+
+const APP = `http://127.0.0.1:${stackProfile.ports.web}`
+const SHOTS = 'test-results/screenshots'
+let browser: Browser
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true })
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/invite-${name}.png`, fullPage: true })
+
+/** Waits until a mail with this subject reached the address (the outbox delivers on its own schedule). */
+async function mailWithSubject(email: string, subject: string): Promise<Mail> {
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const found = (await mailsTo(email, { atLeast: 1, timeoutMs: 1000 })).find((m) => m.subject === subject)
+    if (found) return found
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" reached ${email}`)
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+}
+
+async function signUp(page: Page, email: string) {
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill('correct horse battery staple')
+  await page.getByRole('button', { name: 'Sign up' }).click()
+}
+
+describe('an invitation in a browser', () => {
+  it('invite → email in maildev → a new user signs up from the link and joins; the link then says it was used', { timeout: 240_000 }, async () => {
+    const admin = await browser.newPage()
+    const orgName = uniq('Invite Journey')
+    await admin.goto(APP)
+    await signUp(admin, `${uniq('inv-admin')}@example.test`)
+    await admin.getByLabel('Organization name').fill(orgName)
+    await admin.getByRole('button', { name: 'Create organization' }).click()
+    await admin.waitForURL(/\/billing\/[0-9a-f-]{36}/)
+    const orgId = /\/billing\/([0-9a-f-]{36})/.exec(admin.url())![1]
+
+    await admin.getByRole('link', { name: 'Manage members and invitations' }).click()
+    await admin.waitForURL(`${APP}/members/${orgId}`)
+    const invitee = `${uniq('inv-new')}@example.test`
+    await admin.getByLabel('Email').fill(invitee)
+    await admin.getByRole('button', { name: 'Send invitation' }).click()
+    await expect.poll(() => admin.getByRole('status').textContent()).toBe(`Invitation sent to ${invitee}.`)
+    await admin.getByTestId('invitation').filter({ hasText: invitee }).waitFor()
+    await shot(admin, '1-invited')
+
+    const mail = await mailWithSubject(invitee, `You are invited to join ${orgName}`)
+    const link = [...mail.html.matchAll(/href="([^"]+)"/g)].map((x) => x[1].replace(/&amp;/g, '&')).find((l) => l.includes('/invite/'))!
+    expect(link).toMatch(new RegExp(`^${APP}/invite/[0-9a-f]{64}$`))
+
+    const context = await browser.newContext()
+    const guest = await context.newPage()
+    await guest.goto(link)
+    await guest.getByTestId('sign-in-notice').waitFor({ timeout: 20_000 })
+    await shot(guest, '2-signed-out')
+    await signUp(guest, invitee)
+    await guest.waitForURL(`${APP}/billing/${orgId}`, { timeout: 30_000 })
+    await guest.getByRole('heading', { level: 1, name: orgName }).waitFor()
+    await expect.poll(() => guest.getByTestId('members').textContent()).toContain(invitee)
+    await shot(guest, '3-joined')
+
+    await guest.goto(link)
+    await guest.getByRole('heading', { name: 'This invitation was already used' }).waitFor({ timeout: 20_000 })
+    await shot(guest, '4-used')
+
+    await admin.reload()
+    await expect.poll(() => admin.getByTestId('members').textContent()).toContain(invitee)
+    expect(await admin.getByTestId('invitation').count()).toBe(0)
+    await context.close()
+  })
+})
