@@ -12,6 +12,7 @@ import type {
   OrganizationSummary,
   OrganizationsResponse,
   Overview,
+  PlanChangePreview,
   RedirectResponse,
   SyncResponse,
 } from './api-types.ts'
@@ -57,6 +58,10 @@ export interface BillingApi {
   leave(orgId: string): Promise<void>
   /** Joins the organization of the invitation whose link carried this token. */
   acceptInvitation(token: string): Promise<{ organization_id: string }>
+  /** What changing to a price would charge now and on the next invoice (Stripe's invoice preview). */
+  previewPlanChange(orgId: string, priceId: string): Promise<PlanChangePreview>
+  /** Applies a previewed change, priced as previewed; resolves to the overview synced from Stripe. */
+  changePlan(orgId: string, priceId: string, prorationDate: number): Promise<Overview>
 }
 
 export interface BillingApiOptions {
@@ -133,5 +138,8 @@ export function createBillingApi(options: BillingApiOptions): BillingApi {
     removeMember: (orgId, userId) => request<MembersView>('POST', `${org(orgId)}/members/${encodeURIComponent(userId)}/remove`, {}),
     leave: async (orgId) => void (await request('POST', `${org(orgId)}/leave`, {})),
     acceptInvitation: (token) => request<{ organization_id: string }>('POST', '/invitations/accept', { token }),
+    previewPlanChange: (orgId, priceId) => request<PlanChangePreview>('POST', `${org(orgId)}/plan-change/preview`, { price_id: priceId }),
+    changePlan: async (orgId, priceId, prorationDate) =>
+      (await request<ChangeResponse>('POST', `${org(orgId)}/plan-change`, { price_id: priceId, proration_date: prorationDate })).overview,
   }
 }

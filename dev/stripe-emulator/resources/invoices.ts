@@ -9,6 +9,7 @@ import { buildInvoice, finalize, markUncollectible, paymentMethodFor, voidInvoic
 import { charge, cycleLines, LIVE, periodEnd } from '../billing/lifecycle.ts'
 import { addInterval, type Interval } from '../billing/periods.ts'
 import { invoicePayments } from '../billing/payments.ts'
+import { previewChange } from '../billing/change-preview.ts'
 import { attach, ownedBy } from './payment-methods.ts'
 
 function create(emu: Emulator, p: Record<string, any>): Obj {
@@ -28,7 +29,8 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
 }
 
 /**
- * The invoice a subscription's next renewal will make (with prorations waiting on it), as
+ * The invoice a subscription's next renewal will make (with prorations waiting on it), or the one a
+ * change in `subscription_details` would make (../billing/change-preview.ts), as
  * `POST /v1/invoices/create_preview` answers: never stored, no events, id `upcoming_in_...`.
  */
 function preview(emu: Emulator, p: Record<string, any>): Obj {
@@ -41,6 +43,8 @@ function preview(emu: Emulator, p: Record<string, any>): Obj {
   if (!sub || sub.customer !== customer.id || !LIVE.includes(sub.status) || sub.cancel_at_period_end || sub.status === 'paused') {
     throw new StripeApiError(404, 'invalid_request_error', `No upcoming invoices for customer: ${customer.id}`, { code: 'invoice_upcoming_none' })
   }
+  const change = previewChange(emu, customer, sub, p)
+  if (change) return change
   const start = periodEnd(sub)
   const price = sub.items.data[0].price
   const end = addInterval(start, price.recurring.interval as Interval, price.recurring.interval_count, new Date(sub.billing_cycle_anchor * 1000).getUTCDate())

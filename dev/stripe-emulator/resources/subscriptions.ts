@@ -159,6 +159,9 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
   const cancelAt = p.cancel_at === '' ? null : p.cancel_at === 'min_period_end' ? periodEnd(sub) : int(p.cancel_at, 'cancel_at')
   const pmId = p.default_payment_method === '' ? null : p.default_payment_method ? ownedBy(emu, p.default_payment_method, sub.customer, 'default_payment_method').id : undefined
   const proration = oneOf(p.proration_behavior, ['create_prorations', 'always_invoice', 'none'] as const, 'proration_behavior') ?? 'create_prorations'
+  // Prorations as of a given time (the one a preview used), so the charge is the one previewed.
+  const prorationDate = int(p.proration_date, 'proration_date')
+  if (prorationDate !== undefined && (prorationDate < sub.items.data[0].current_period_start || prorationDate > sub.items.data[0].current_period_end)) throw invalid('proration_date must be within the current billing period.', 'proration_date')
   const itemChanges: Obj[] = Array.isArray(p.items) ? p.items : []
   const planned = itemChanges.map((it, i) => ({
     item: it.id ? sub.items.data.find((x: Obj) => x.id === it.id) ?? (() => { throw invalid(`Invalid subscription item: ${it.id}`, `items[${i}][id]`) })() : null,
@@ -220,7 +223,7 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
     setPeriod(sub, sub.items.data[0].current_period_start, now)
   }
   if (planned.some((c) => c.price || c.quantity !== undefined || c.deleted) && sub.status !== 'trialing') {
-    prorate(emu, sub, oldItems, proration, now)
+    prorate(emu, sub, oldItems, proration, prorationDate ?? now)
   }
   return sub
 }

@@ -1,7 +1,7 @@
 // The billing route: fetches and polls the overview (useBillingOverview), performs the actions, and
 // renders BillingPage or the loading and error states. The api is a prop so tests can pass a fake.
 import { useEffect, useState } from 'react'
-import type { CancelReason, ExportLink } from '../api-types.ts'
+import type { CancelReason, ExportLink, PlanChangePreview } from '../api-types.ts'
 import { errorMessage, type BillingApi } from '../api.ts'
 import { Link } from '../components/link.tsx'
 import { ErrorState, LoadingState } from '../components/page-states.tsx'
@@ -22,6 +22,8 @@ const BUSY_TEXT: Record<string, string> = {
   export: 'Preparing your export…',
   cancel: 'Cancelling your subscription…',
   resume: 'Resuming your subscription…',
+  preview: 'Asking Stripe what the change costs…',
+  change: 'Changing your plan…',
 }
 
 function leaveFor(url: string): void {
@@ -38,6 +40,7 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
   const [busy, setBusy] = useState<BusyAction | null>(null)
   const [actionError, setActionError] = useState<string | null>(null)
   const [exportLink, setExportLink] = useState<ExportLink | null>(null)
+  const [planChange, setPlanChange] = useState<PlanChangePreview | null>(null)
 
   useEffect(() => {
     if (overview) document.title = `Billing · ${overview.organization.name}`
@@ -85,6 +88,18 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
       setBusy(null)
     })
 
+  const onPreviewPlanChange = (priceId: string) =>
+    void perform('preview', async () => {
+      setPlanChange(await api.previewPlanChange(orgId, priceId))
+      setBusy(null)
+    })
+  const onConfirmPlanChange = (preview: PlanChangePreview) =>
+    void perform('change', async () => {
+      show(await api.changePlan(orgId, preview.price_id, preview.proration_date))
+      setPlanChange(null)
+      setBusy(null)
+    })
+
   const busyText = busy ? BUSY_TEXT[busy.split(':')[0]] : null
 
   return (
@@ -115,6 +130,10 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
           onExport={onExport}
           onCancel={onCancel}
           onResume={onResume}
+          planChange={planChange}
+          onPreviewPlanChange={onPreviewPlanChange}
+          onConfirmPlanChange={onConfirmPlanChange}
+          onDismissPlanChange={() => setPlanChange(null)}
           {...format}
         />
       ) : loadError && loadErrorStatus === 404 ? (

@@ -1,6 +1,7 @@
 // The billing page itself, drawn from one overview and callbacks only, so it can be rendered in tests
 // with fixtures; `BillingContainer` fetches, polls and performs the actions.
-import type { CancelReason, ExportLink, Overview } from '../api-types.ts'
+import type { CancelReason, ExportLink, Overview, PlanChangePreview } from '../api-types.ts'
+import { PlanChangePanel } from '../components/plan-change-panel.tsx'
 import { CancelPanel } from '../components/cancel-panel.tsx'
 import { ExportPanel } from '../components/export-panel.tsx'
 import { InvoicesTable } from '../components/invoices-table.tsx'
@@ -14,7 +15,7 @@ import type { FormatOptions } from '../lib/format.ts'
 import { membersPath } from '../lib/router.ts'
 
 /** The action in flight: one at a time, so a double click cannot open two Checkouts. */
-export type BusyAction = 'portal' | 'export' | 'cancel' | 'resume' | `checkout:${string}`
+export type BusyAction = 'portal' | 'export' | 'cancel' | 'resume' | 'preview' | 'change' | `checkout:${string}`
 
 export interface BillingPageProps extends FormatOptions {
   overview: Overview
@@ -31,10 +32,15 @@ export interface BillingPageProps extends FormatOptions {
   /** Cancel at period end with a reason, and withdraw it (absent: the page offers neither). */
   onCancel?: (reason: CancelReason) => void
   onResume?: () => void
+  /** The plan change being considered (Stripe's preview), and the actions on it (absent: not offered). */
+  planChange?: PlanChangePreview | null
+  onPreviewPlanChange?: (priceId: string) => void
+  onConfirmPlanChange?: (preview: PlanChangePreview) => void
+  onDismissPlanChange?: () => void
 }
 
 /** Pure rendering of one overview: every state is reachable from a fixture, with no network. */
-export function BillingPage({ overview, busy = null, actionError = null, exportLink = null, confirmingCheckout = false, onCheckout, onManageBilling, onExport, onCancel, onResume, ...format }: BillingPageProps) {
+export function BillingPage({ overview, busy = null, actionError = null, exportLink = null, confirmingCheckout = false, onCheckout, onManageBilling, onExport, onCancel, onResume, planChange = null, onPreviewPlanChange, onConfirmPlanChange, onDismissPlanChange, ...format }: BillingPageProps) {
   const { organization: org, subscription, failed_payment: failedPayment } = overview
   const isAdmin = overview.role === 'admin'
   const cancelled = org.billing_status === 'cancelled'
@@ -71,6 +77,11 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
         onManageBilling={onManageBilling}
         {...format}
       />
+
+      {subscription && isAdmin && subscription.status === 'active' && !subscription.cancel_at_period_end && !failedPayment && onPreviewPlanChange && onConfirmPlanChange && onDismissPlanChange ? (
+        <PlanChangePanel subscription={subscription} plans={overview.plans} preview={planChange} busy={busy !== null}
+          onPreview={onPreviewPlanChange} onConfirm={onConfirmPlanChange} onDismiss={onDismissPlanChange} {...format} />
+      ) : null}
 
       {subscription && isAdmin && onCancel && onResume && ['active', 'trialing', 'past_due'].includes(subscription.status) ? (
         // Keyed by the cancellation, so after a resume the form starts closed again.

@@ -168,6 +168,21 @@ export interface ChangeResponse {
   overview: Overview
 }
 
+/** What a plan change will cost, from Stripe's invoice preview (`POST .../plan-change/preview`). */
+export interface PlanChangePreview {
+  price_id: string
+  /** An upgrade is billed now for the rest of the period; a downgrade applies now, cheaper from the next invoice. */
+  direction: 'upgrade' | 'downgrade'
+  currency: string
+  /** Charged at once (the prorated difference), in minor units. */
+  due_now: number
+  /** The next renewal's amount, in minor units, on next_invoice_at. */
+  next_invoice_amount: number
+  next_invoice_at: string | null
+  /** Pass back to apply the change priced exactly as previewed (valid 15 minutes). */
+  proration_date: number
+}
+
 /** Stripe's reasons a customer can give for cancelling (cancellation_details.feedback). */
 export type CancelFeedback = 'customer_service' | 'low_quality' | 'missing_features' | 'other' | 'switched_service' | 'too_complex' | 'too_expensive' | 'unused'
 

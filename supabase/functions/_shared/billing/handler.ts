@@ -7,8 +7,9 @@ import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from
 import { verifyCaller, type Caller, type JwtKeys } from './caller.ts'
 import { notFound } from './errors.ts'
 import { cancelAtPeriodEnd, resume } from './cancel-resume.ts'
-import { AcceptBody, CancelBody, CheckoutBody, CreateOrganizationBody, InviteBody, RoleBody } from './inputs.ts'
+import { AcceptBody, CancelBody, CheckoutBody, CreateOrganizationBody, InviteBody, PlanChangeBody, PlanPreviewBody, RoleBody } from './inputs.ts'
 import { accept, changeRole, invite, leave, membersView, removeMember, resend, revoke } from './members.ts'
+import { changePlan, previewPlanChange } from './plan-change.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
 // The web app calls from its own origin; the bearer token (not a cookie) is the credential, so any
@@ -67,6 +68,15 @@ const ROUTES: [method: string, path: string, run: (c: Ctx) => Promise<[number, u
   }],
   ['POST', '/organizations/:org/resume', async ({ deps, caller, org }) => {
     await resume(deps, caller, org)
+    return [200, { overview: await overview(deps.sql, caller, org) }]
+  }],
+  ['POST', '/organizations/:org/plan-change/preview', async ({ req, deps, caller, org }) => {
+    const { price_id } = await body(req, PlanPreviewBody)
+    return [200, await previewPlanChange(deps, caller, org, price_id)]
+  }],
+  ['POST', '/organizations/:org/plan-change', async ({ req, deps, caller, org }) => {
+    const { price_id, proration_date } = await body(req, PlanChangeBody)
+    await changePlan(deps, caller, org, price_id, proration_date)
     return [200, { overview: await overview(deps.sql, caller, org) }]
   }],
   ['POST', '/organizations/:org/export', async ({ deps, caller, org }) => [200, await exportLink(deps, caller, org)]],

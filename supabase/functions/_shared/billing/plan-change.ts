@@ -1,0 +1,76 @@
+// Change plan inside the app. An upgrade is billed now for the rest of the period (Stripe's
+// `always_invoice`: the customer pays the difference at once, so the better plan is paid for and a
+// declined card shows now, not at renewal); a downgrade applies now with no proration and the lower
+// price from the next invoice (the emulator has no subscription schedules, so it is not deferred to
+// the period end). The preview and the change use the same proration_date, so the charge is the one
+// shown. The mirror follows through the sync.
+import { call } from '../stripe/context.ts'
+import { HttpError } from '../errors.ts'
+import type { BillingDeps } from './actions.ts'
+import type { PlanChangePreview } from './api-types.ts'
+import type { Caller } from './caller.ts'
+import { changeKey, liveSubscription, syncCustomer, type LiveSubscription } from './cancel-resume.ts'
+import { plans } from './overview.ts'
+
+/** How long a preview's proration_date may be used to apply it. */
+const PREVIEW_VALID_S = 15 * 60
+
+async function checked(deps: BillingDeps, caller: Caller, orgId: string, priceId: string) {
+  const sub = await liveSubscription(deps, caller, orgId)
+  const all = await plans(deps.sql)
+  const to = all.find((p) => p.price_id === priceId)
+  if (!to) throw new HttpError(422, 'unknown_price', `There is no plan with the price "${priceId}". Choose one of the plans shown.`)
+  if (sub.price_id === priceId) throw new HttpError(422, 'same_plan', `This organization is already on ${to.product_name}. Choose another plan to change to.`)
+  const [open] = await deps.sql`select 1 from public.stripe_invoices
+    where subscription_id = ${sub.id} and status = 'open' and coalesce(attempt_count, 0) > 0 and coalesce(amount_remaining, 0) > 0`
+  if (sub.status === 'past_due' || open) throw new HttpError(409, 'payment_failed', 'A payment of this subscription has failed. Pay the open invoice first (or update your card), then change plan.')
+  if (sub.status !== 'active') throw new HttpError(409, 'not_active', 'The plan can be changed once the subscription is active (after the trial).')
+  if (sub.cancel_at_period_end || sub.cancel_at) throw new HttpError(409, 'cancelling', 'This subscription is set to end. Resume it before changing plan.')
+  const from = all.find((p) => p.price_id === sub.price_id)
+  if (from && from.interval !== to.interval) throw new HttpError(422, 'interval_change', `Switching between monthly and yearly is done in Manage billing; choose a ${from.interval}ly plan here.`)
+  const [row] = await deps.sql<{ item_id: string }[]>`select raw #>> '{items,data,0,id}' as item_id from public.stripe_subscriptions where id = ${sub.id}`
+  const quantity = sub.quantity ?? 1
+  const upgrade = to.unit_amount * quantity > (from?.unit_amount ?? 0) * quantity
+  return { sub, to, itemId: row.item_id, quantity, upgrade }
+}
+
+const behaviourOf = (upgrade: boolean) => (upgrade ? 'always_invoice' : 'none') as 'always_invoice' | 'none'
+
+export async function previewPlanChange(deps: BillingDeps, caller: Caller, orgId: string, priceId: string): Promise<PlanChangePreview> {
+  const { sub, to, itemId, quantity, upgrade } = await checked(deps, caller, orgId, priceId)
+  const prorationDate = Math.floor(Date.now() / 1000)
+  const ctx = deps.stripe()
+  const preview = await call(`preview plan change of ${sub.id}`, () =>
+    ctx.stripe.invoices.createPreview({
+      customer: sub.customer_id,
+      subscription: sub.id,
+      subscription_details: { items: [{ id: itemId, price: priceId }], proration_behavior: behaviourOf(upgrade), proration_date: prorationDate },
+    }))
+  const [period] = await deps.sql<{ current_period_end: Date | null }[]>`select current_period_end from public.stripe_subscriptions where id = ${sub.id}`
+  return {
+    price_id: priceId,
+    direction: upgrade ? 'upgrade' : 'downgrade',
+    currency: preview.currency,
+    due_now: upgrade ? preview.amount_due : 0,
+    next_invoice_amount: upgrade ? to.unit_amount * quantity : preview.amount_due,
+    next_invoice_at: period?.current_period_end?.toISOString() ?? null,
+    proration_date: prorationDate,
+  }
+}
+
+export async function changePlan(deps: BillingDeps, caller: Caller, orgId: string, priceId: string, prorationDate: number): Promise<void> {
+  const now = Math.floor(Date.now() / 1000)
+  if (prorationDate > now + 60 || now - prorationDate > PREVIEW_VALID_S) throw new HttpError(409, 'preview_expired', 'This price preview is out of date. Preview the change again.')
+  const { sub, itemId, upgrade } = await checked(deps, caller, orgId, priceId)
+  const ctx = deps.stripe()
+  await call(`change plan of ${sub.id} to ${priceId}`, () =>
+    ctx.stripe.subscriptions.update(sub.id, {
+      items: [{ id: itemId, price: priceId }],
+      proration_behavior: behaviourOf(upgrade),
+      ...(upgrade ? { proration_date: prorationDate } : {}),
+    }, { idempotencyKey: keyOf(sub, priceId) }))
+  console.log(`billing: organization ${orgId} changes ${sub.id} to ${priceId} (${upgrade ? 'upgrade, billed now' : 'downgrade, no proration'})`)
+  await syncCustomer(deps, sub.customer_id)
+}
+
+const keyOf = (sub: LiveSubscription, priceId: string) => changeKey(`plan-${priceId}`, sub)

@@ -1,0 +1,68 @@
+// Change plan on a live subscription: pick a plan, see what Stripe will charge now and on the next
+// invoice (its invoice preview, through the billing function), then confirm.
+import type { Plan, PlanChangePreview, Subscription } from '../api-types.ts'
+import { formatDate, formatMoney, type FormatOptions } from '../lib/format.ts'
+
+export interface PlanChangePanelProps extends FormatOptions {
+  subscription: Subscription
+  plans: Plan[]
+  preview: PlanChangePreview | null
+  busy: boolean
+  onPreview: (priceId: string) => void
+  onConfirm: (preview: PlanChangePreview) => void
+  onDismiss: () => void
+}
+
+export function PlanChangePanel({ subscription: sub, plans, preview, busy, onPreview, onConfirm, onDismiss, ...format }: PlanChangePanelProps) {
+  // Monthly to yearly (and back) goes through the portal; here, plans of the same interval.
+  const others = plans.filter((p) => p.price_id !== sub.price_id && (!sub.interval || p.interval === sub.interval))
+  if (others.length === 0) return null
+  const chosen = preview ? plans.find((p) => p.price_id === preview.price_id) : null
+  return (
+    <section className="card" aria-labelledby="change-heading">
+      <h2 id="change-heading">Change plan</h2>
+      {preview ? (
+        <div data-testid="plan-change-preview">
+          <p>
+            {preview.direction === 'upgrade'
+              ? `Upgrade to ${chosen?.product_name ?? 'the new plan'} now.`
+              : `Downgrade to ${chosen?.product_name ?? 'the new plan'} now, without a refund for this period.`}
+          </p>
+          <dl className="facts">
+            <div>
+              <dt>Charged now</dt>
+              <dd data-testid="due-now">{formatMoney(preview.due_now, preview.currency, format)}</dd>
+            </div>
+            <div>
+              <dt>Next invoice{preview.next_invoice_at ? ` on ${formatDate(preview.next_invoice_at, format)}` : ''}</dt>
+              <dd data-testid="next-invoice">{formatMoney(preview.next_invoice_amount, preview.currency, format)}</dd>
+            </div>
+          </dl>
+          <div className="form-actions">
+            <button type="button" className="button button-primary" onClick={() => onConfirm(preview)} disabled={busy} aria-busy={busy || undefined}>
+              Confirm change
+            </button>
+            <button type="button" className="button button-secondary" onClick={onDismiss} disabled={busy}>
+              Keep current plan
+            </button>
+          </div>
+        </div>
+      ) : (
+        <ul className="plans">
+          {others.map((plan) => (
+            <li key={plan.price_id} className="plan">
+              <h3 className="plan-title">{plan.product_name}</h3>
+              <p className="plan-price">
+                <span className="plan-amount">{formatMoney(plan.unit_amount, plan.currency, format)}</span>
+                <span className="muted"> / {plan.interval}</span>
+              </p>
+              <button type="button" className="button button-secondary plan-button" onClick={() => onPreview(plan.price_id)} disabled={busy}>
+                Switch to {plan.product_name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
