@@ -12,7 +12,7 @@ import type { CancelReason } from './inputs.ts'
 /** The states a customer can still cancel or resume (a paused or incomplete one goes through the portal). */
 const CANCELLABLE = ['trialing', 'active', 'past_due']
 
-interface LiveSubscription {
+export interface LiveSubscription {
   id: string
   customer_id: string
   status: string
@@ -25,7 +25,7 @@ interface LiveSubscription {
 }
 
 /** The organization's live subscription as the mirror has it; 409 when there is none. An admin only. */
-async function liveSubscription(deps: BillingDeps, caller: Caller, orgId: string): Promise<LiveSubscription> {
+export async function liveSubscription(deps: BillingDeps, caller: Caller, orgId: string): Promise<LiveSubscription> {
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw adminsOnly()
   const [sub] = await asUser(deps.sql, caller, (tx) => tx<LiveSubscription[]>`
@@ -41,10 +41,10 @@ async function liveSubscription(deps: BillingDeps, caller: Caller, orgId: string
  * while the same change asked again after the state moved on (cancel, resume, cancel) is a new one
  * (a reused key within 24 h would replay Stripe's first answer and change nothing).
  */
-const changeKey = (what: string, sub: LiveSubscription) => `subscription-${sub.id}-${what}-at-${sub.stripe_fetched_at.getTime()}`
+export const changeKey = (what: string, sub: LiveSubscription) => `subscription-${sub.id}-${what}-at-${sub.stripe_fetched_at.getTime()}`
 
 /** Syncs the customer now, as the queue worker would, so the mirror shows the change. */
-async function syncCustomer(deps: BillingDeps, customerId: string): Promise<void> {
+export async function syncCustomer(deps: BillingDeps, customerId: string): Promise<void> {
   await deps.syncer()({ key: `customer:${customerId}`, target: { kind: 'customer', customerId }, messages: [], eventIds: [] })
 }
 
