@@ -123,6 +123,26 @@ describe('invitations through the billing API', () => {
     expect(await outbox(body.invitation.id)).toHaveLength(1)
   })
 
+  test('an invitation of an address being invited at the same moment is a 409 already_invited, not a 500', async () => {
+    const to = `${uniq('race')}@example.test`
+    const other = adminSql()
+    let answer: Promise<{ status: number; body: { error: { code: string } } }> | undefined
+    // A first invitation, uncommitted on another connection; the API's own then waits on the one-pending index.
+    await other.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify({ sub: admin.id, role: 'authenticated' })}, true)`
+      await tx`set local role authenticated`
+      await tx`select * from public.invite_member(${org}, ${to}, 'member')`
+      answer = call(admin, 'POST', `/organizations/${org}/invitations`, { email: to })
+      await expect.poll(async () => (await sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%invite_member%'`)[0].n,
+        { timeout: 20_000 }).toBe(1)
+    })
+    await other.end()
+    const res = await answer!
+    expect([res.status, res.body.error.code]).toEqual([409, 'already_invited'])
+    const [{ n }] = await sql`select count(*)::int as n from billing.email_outbox where to_email = ${to}`
+    expect(n).toBe(0)
+  })
+
   test('an invitation id that is not a uuid is a 404, not a 500', async () => {
     const res = await call(admin, 'POST', `/organizations/${org}/invitations/nope/resend`)
     expect([res.status, res.body.error.code]).toEqual([404, 'not_found'])

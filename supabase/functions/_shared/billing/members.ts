@@ -2,7 +2,7 @@
 // in the same transaction as the invitation, once per invitation and per resend), resend, revoke, accept,
 // leave, remove and role changes. The rules live in SQL (migration 20261129205000); a refusal there is
 // a 4xx here with its code (http.ts), and changes nothing.
-import type postgres from 'postgres'
+import postgres from 'postgres'
 import { inviteUrl } from '../app-urls.ts'
 import { HttpError } from '../errors.ts'
 import { enqueueEmail } from '../email/outbox.ts'
@@ -52,9 +52,17 @@ async function queueInvitationEmail(tx: postgres.TransactionSql, caller: Caller,
   })
 }
 
+/** Two invitations of one address at once: the loser meets the one-pending index, not invite_member's check. */
+function pendingRace(err: unknown): never {
+  if (err instanceof postgres.PostgresError && err.code === '23505' && err.constraint_name === 'organization_invitations_one_pending_idx') {
+    throw new HttpError(409, 'already_invited', 'That address has a pending invitation already: resend it instead.', { cause: err })
+  }
+  throw err
+}
+
 export async function invite(sql: postgres.Sql, caller: Caller, orgId: string, email: string, role: string): Promise<Invitation> {
   return await asUser(sql, caller, async (tx) => {
-    const [row] = await tx`select invitation_id as id, token, expires_at from public.invite_member(${orgId}, ${email}, ${role})`
+    const [row] = await tx`select invitation_id as id, token, expires_at from public.invite_member(${orgId}, ${email}, ${role})`.catch(pendingRace)
     const [inv] = await tx`select id, email, role, expires_at, sent_count from public.organization_invitations where id = ${row.id}`
     await queueInvitationEmail(tx, caller, orgId, { id: row.id, token: row.token, expires_at: row.expires_at, sent_count: 1 })
     return toInvitation(inv)
