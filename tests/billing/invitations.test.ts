@@ -143,6 +143,15 @@ describe('invitations through the billing API', () => {
     expect(n).toBe(0)
   })
 
+  test('an invitation whose link expired is listed as expired, and a resend makes it valid again', async () => {
+    const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: `${uniq('late')}@example.test` })
+    await sql`update public.organization_invitations set expires_at = now() - interval '1 minute' where id = ${body.invitation.id}`
+    const listed = (id: string) => call(admin, 'GET', `/organizations/${org}/members`).then((r) => r.body.invitations.find((i: { id: string }) => i.id === id))
+    expect((await listed(body.invitation.id)).expired).toBe(true)
+    await call(admin, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/resend`)
+    expect((await listed(body.invitation.id)).expired).toBe(false)
+  })
+
   test('an invitation id that is not a uuid is a 404, not a 500', async () => {
     const res = await call(admin, 'POST', `/organizations/${org}/invitations/nope/resend`)
     expect([res.status, res.body.error.code]).toEqual([404, 'not_found'])

@@ -26,18 +26,22 @@ export async function membersView(sql: postgres.Sql, caller: Caller, orgId: stri
     // RLS shows invitations to admins only; a member gets an empty list.
     const invitations = await tx`select id, email, role, expires_at, sent_count, created_at from public.organization_invitations
       where organization_id = ${orgId} and accepted_at is null and revoked_at is null order by created_at`
+    // Expired by the product's clock, the one accept_invitation uses (the service role's to read).
+    await tx`reset role`
+    const [{ now }] = await tx<{ now: Date }[]>`select billing.product_now() as now`
     return {
       organization: { id: org.id, name: org.name },
       role: org.role as Role,
       you: caller.userId,
       members: members.map((m) => ({ user_id: m.user_id, email: m.email, full_name: m.full_name, role: m.role as Role })),
-      invitations: invitations.map((i) => toInvitation(i)),
+      invitations: invitations.map((i) => toInvitation(i, now)),
     }
   })
 }
 
-function toInvitation(i: postgres.Row): Invitation {
-  return { id: i.id, email: i.email, role: i.role, expires_at: iso(i.expires_at)!, sent_count: Number(i.sent_count), expired: new Date(i.expires_at) <= new Date() }
+/** `now`: the product's clock; null for an invitation just (re)issued, valid for days yet. */
+function toInvitation(i: postgres.Row, now: Date | null): Invitation {
+  return { id: i.id, email: i.email, role: i.role, expires_at: iso(i.expires_at)!, sent_count: Number(i.sent_count), expired: now !== null && new Date(i.expires_at) <= new Date(now) }
 }
 
 /** Records the invitation email in the outbox, keyed by invitation and send, inside the caller's transaction. */
@@ -65,7 +69,7 @@ export async function invite(sql: postgres.Sql, caller: Caller, orgId: string, e
     const [row] = await tx`select invitation_id as id, token, expires_at from public.invite_member(${orgId}, ${email}, ${role})`.catch(pendingRace)
     const [inv] = await tx`select id, email, role, expires_at, sent_count from public.organization_invitations where id = ${row.id}`
     await queueInvitationEmail(tx, caller, orgId, { id: row.id, token: row.token, expires_at: row.expires_at, sent_count: 1 })
-    return toInvitation(inv)
+    return toInvitation(inv, null)
   })
 }
 
@@ -75,7 +79,7 @@ export async function resend(sql: postgres.Sql, caller: Caller, orgId: string, i
     const [row] = await tx`select invitation_id as id, token, expires_at, sent_count from public.resend_invitation(${invitationId})`
     const [inv] = await tx`select id, email, role, expires_at, sent_count from public.organization_invitations where id = ${row.id}`
     await queueInvitationEmail(tx, caller, orgId, row as never)
-    return toInvitation(inv)
+    return toInvitation(inv, null)
   })
 }
 
