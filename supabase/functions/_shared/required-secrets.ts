@@ -1,6 +1,6 @@
 // The function secrets a deployment needs, named once: the `health` function reports which are
 // missing to a service-role caller, and `npm run doctor` prints the fix. Values are never reported.
-import { config, type Config } from './config.ts'
+import { type Config, config } from './config.ts'
 
 function isSet(c: Config, name: keyof Config): boolean {
   return c[name] !== undefined

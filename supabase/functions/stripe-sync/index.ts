@@ -29,5 +29,5 @@ Deno.serve(reconnecting((req) =>
     kick: kickSync,
     // The drain job's watch outlives the answer; Deno keeps a pending promise running locally.
     background: (task) => typeof EdgeRuntime !== 'undefined' && EdgeRuntime.waitUntil(task),
-  }),
+  })
 ))

@@ -22,5 +22,5 @@ Deno.serve(reconnecting((req) =>
     secrets,
     record,
     kick: kickSync,
-  }),
+  })
 ))

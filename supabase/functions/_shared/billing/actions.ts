@@ -36,7 +36,8 @@ export interface Membership {
 
 /** The caller's membership of the organization, read through RLS; 404 when they are not a member. */
 export async function membership(deps: BillingDeps, caller: Caller, orgId: string): Promise<Membership> {
-  const [row] = await asUser(deps.sql, caller, (tx) => tx<Membership[]>`
+  const [row] = await asUser(deps.sql, caller, (tx) =>
+    tx<Membership[]>`
     select m.role, o.name, o.billing_email, o.billing_status, o.stripe_customer_id,
            coalesce((select c.deleted from public.stripe_customers c where c.id = o.stripe_customer_id), false) as customer_deleted,
            exists (select 1 from public.stripe_subscriptions s where s.organization_id = o.id and s.status in ${tx(LIVE_STATUSES)}) as live
@@ -78,16 +79,18 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
   const back = appUrlAt(deps.appUrl, billingPath(orgId))
   const trialDays = await trialDaysOf(deps.sql, priceId)
   const session = await call(`create checkout session for ${customer}`, () =>
-    ctx.stripe.checkout.sessions.create({
-      mode: 'subscription',
-      customer,
-      client_reference_id: orgId,
-      line_items: [{ price: priceId, quantity: 1 }],
-      success_url: `${back}?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: `${back}?checkout=cancel`,
-      subscription_data: { metadata: { organization_id: orgId }, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
-      metadata: { organization_id: orgId, user_id: caller.userId },
-    } satisfies Stripe.Checkout.SessionCreateParams))
+    ctx.stripe.checkout.sessions.create(
+      {
+        mode: 'subscription',
+        customer,
+        client_reference_id: orgId,
+        line_items: [{ price: priceId, quantity: 1 }],
+        success_url: `${back}?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+        cancel_url: `${back}?checkout=cancel`,
+        subscription_data: { metadata: { organization_id: orgId }, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
+        metadata: { organization_id: orgId, user_id: caller.userId },
+      } satisfies Stripe.Checkout.SessionCreateParams,
+    ))
   if (!session.url) throw new HttpError(502, 'stripe_error', 'Stripe did not return a checkout page; try again.')
   console.log(`billing: checkout ${session.id} for organization ${orgId} (customer ${customer}, price ${priceId})`)
   return session.url
@@ -97,10 +100,15 @@ export async function openPortal(deps: BillingDeps, caller: Caller, orgId: strin
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw adminsOnly()
   if (!m.stripe_customer_id) throw new HttpError(409, 'no_customer', 'This organization has no billing account yet. Choose a plan first.')
-  if (m.customer_deleted) throw new HttpError(409, 'customer_deleted', "This organization's billing account was deleted in Stripe. Choose a plan to start a new subscription.")
+  if (m.customer_deleted) {
+    throw new HttpError(409, 'customer_deleted', "This organization's billing account was deleted in Stripe. Choose a plan to start a new subscription.")
+  }
   const ctx = deps.stripe()
-  const session = await call(`create portal session for ${m.stripe_customer_id}`, () =>
-    ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${appUrlAt(deps.appUrl, billingPath(orgId))}?portal=return` }))
+  const session = await call(
+    `create portal session for ${m.stripe_customer_id}`,
+    () =>
+      ctx.stripe.billingPortal.sessions.create({ customer: m.stripe_customer_id!, return_url: `${appUrlAt(deps.appUrl, billingPath(orgId))}?portal=return` }),
+  )
   return session.url
 }
 
@@ -126,9 +134,13 @@ export async function exportLink(deps: BillingDeps, caller: Caller, orgId: strin
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw new HttpError(403, 'admins_only', 'Only an admin of this organization can download its data.')
   if (m.billing_status !== 'cancelled') {
-    throw new HttpError(409, 'not_cancelled', m.billing_status === 'deleted'
-      ? "This organization's data has already been deleted."
-      : 'The data export is available once the subscription has been cancelled.')
+    throw new HttpError(
+      409,
+      'not_cancelled',
+      m.billing_status === 'deleted'
+        ? "This organization's data has already been deleted."
+        : 'The data export is available once the subscription has been cancelled.',
+    )
   }
   const link = await createExportLink(deps.sql, orgId, { apiUrl: deps.apiUrl, secret: deps.exportSecret })
   await deps.sql`insert into billing.audit_log (action, organization_id, detail)

@@ -2,7 +2,7 @@
 // sessions either with the legacy shared secret (HS256, JWT_SECRET) or with asymmetric signing keys
 // published at <SUPABASE_URL>/auth/v1/.well-known/jwks.json; both are accepted. The anon key is a valid
 // JWT too, so the role must be `authenticated`.
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose'
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import { HttpError } from '../errors.ts'
 
 export interface Caller {
@@ -27,7 +27,7 @@ async function verifyToken(token: string, keys: JwtKeys) {
   if (alg === 'HS256' && keys.secret) return await jwtVerify(token, new TextEncoder().encode(keys.secret), { algorithms: ['HS256'] })
   if (alg !== 'HS256' && keys.jwksUrl) {
     let jwks = jwksCache.get(keys.jwksUrl)
-    if (!jwks) jwksCache.set(keys.jwksUrl, (jwks = createRemoteJWKSet(new URL(keys.jwksUrl))))
+    if (!jwks) jwksCache.set(keys.jwksUrl, jwks = createRemoteJWKSet(new URL(keys.jwksUrl)))
     return await jwtVerify(token, jwks, { algorithms: ['ES256', 'RS256', 'EdDSA'] })
   }
   throw new joseErrors.JOSEAlgNotAllowed(`tokens signed with ${alg ?? 'an unknown algorithm'} are not accepted here`)
@@ -41,7 +41,12 @@ export async function verifyCaller(req: Request, keys: JwtKeys): Promise<Caller>
     ;({ payload: claims } = await verifyToken(token, keys))
   } catch (err) {
     const expired = err instanceof joseErrors.JWTExpired
-    throw new HttpError(401, expired ? 'session_expired' : 'invalid_token', expired ? 'Your session has expired; sign in again.' : 'The access token is not valid; sign in again.', { cause: err })
+    throw new HttpError(
+      401,
+      expired ? 'session_expired' : 'invalid_token',
+      expired ? 'Your session has expired; sign in again.' : 'The access token is not valid; sign in again.',
+      { cause: err },
+    )
   }
   if (claims.role !== 'authenticated' || typeof claims.sub !== 'string' || !UUID.test(claims.sub)) {
     throw new HttpError(401, 'unauthenticated', 'Sign in as a user: this key is not a user session.')

@@ -28,7 +28,8 @@ export interface LiveSubscription {
 export async function liveSubscription(deps: BillingDeps, caller: Caller, orgId: string): Promise<LiveSubscription> {
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw adminsOnly()
-  const [sub] = await asUser(deps.sql, caller, (tx) => tx<LiveSubscription[]>`
+  const [sub] = await asUser(deps.sql, caller, (tx) =>
+    tx<LiveSubscription[]>`
     select id, customer_id, status, price_id, quantity, cancel_at_period_end, cancel_at, stripe_fetched_at
     from public.stripe_subscriptions where organization_id = ${orgId} and status in ${tx(CANCELLABLE)}
     order by created desc nulls last limit 1`)
@@ -50,7 +51,9 @@ export async function syncCustomer(deps: BillingDeps, customerId: string): Promi
 
 export async function cancelAtPeriodEnd(deps: BillingDeps, caller: Caller, orgId: string, reason: CancelReason): Promise<void> {
   const sub = await liveSubscription(deps, caller, orgId)
-  if (sub.cancel_at_period_end || sub.cancel_at) throw new HttpError(409, 'already_cancelling', 'This subscription is already set to end. Resume it to keep it.')
+  if (sub.cancel_at_period_end || sub.cancel_at) {
+    throw new HttpError(409, 'already_cancelling', 'This subscription is already set to end. Resume it to keep it.')
+  }
   const ctx = deps.stripe()
   await call(`cancel ${sub.id} at period end`, () =>
     ctx.stripe.subscriptions.update(sub.id, {
@@ -63,10 +66,11 @@ export async function cancelAtPeriodEnd(deps: BillingDeps, caller: Caller, orgId
 
 export async function resume(deps: BillingDeps, caller: Caller, orgId: string): Promise<void> {
   const sub = await liveSubscription(deps, caller, orgId)
-  if (!sub.cancel_at_period_end && !sub.cancel_at) throw new HttpError(409, 'not_cancelling', 'This subscription is not set to end; there is nothing to resume.')
+  if (!sub.cancel_at_period_end && !sub.cancel_at) {
+    throw new HttpError(409, 'not_cancelling', 'This subscription is not set to end; there is nothing to resume.')
+  }
   const ctx = deps.stripe()
-  await call(`resume ${sub.id}`, () =>
-    ctx.stripe.subscriptions.update(sub.id, { cancel_at_period_end: false }, { idempotencyKey: changeKey('resume', sub) }))
+  await call(`resume ${sub.id}`, () => ctx.stripe.subscriptions.update(sub.id, { cancel_at_period_end: false }, { idempotencyKey: changeKey('resume', sub) }))
   console.log(`billing: organization ${orgId} resumes ${sub.id}`)
   await syncCustomer(deps, sub.customer_id)
 }

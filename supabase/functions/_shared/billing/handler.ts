@@ -3,8 +3,8 @@
 import type { z } from 'zod'
 import { HttpError, methodNotAllowed } from '../errors.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
-import { exportLink, openPortal, startCheckout, syncNow, type BillingDeps } from './actions.ts'
-import { verifyCaller, type Caller, type JwtKeys } from './caller.ts'
+import { type BillingDeps, exportLink, openPortal, startCheckout, syncNow } from './actions.ts'
+import { type Caller, type JwtKeys, verifyCaller } from './caller.ts'
 import { notFound } from './errors.ts'
 import { cancelAtPeriodEnd, resume } from './cancel-resume.ts'
 import { AcceptBody, CancelBody, CheckoutBody, CreateOrganizationBody, InviteBody, PlanChangeBody, PlanPreviewBody, RoleBody } from './inputs.ts'
@@ -85,14 +85,26 @@ const ROUTES: [method: string, path: string, run: (c: Ctx) => Promise<[number, u
     const { email, role } = await body(req, InviteBody)
     return [201, { invitation: await invite(deps.sql, caller, org, email, role) }]
   }],
-  ['POST', '/organizations/:org/invitations/:invitation/resend', async ({ deps, caller, org, id }) => [200, { invitation: await resend(deps.sql, caller, org, id) }]],
-  ['POST', '/organizations/:org/invitations/:invitation/revoke', async ({ deps, caller, org, id }) => (await revoke(deps.sql, caller, org, id), [200, { revoked: true }])],
+  [
+    'POST',
+    '/organizations/:org/invitations/:invitation/resend',
+    async ({ deps, caller, org, id }) => [200, { invitation: await resend(deps.sql, caller, org, id) }],
+  ],
+  [
+    'POST',
+    '/organizations/:org/invitations/:invitation/revoke',
+    async ({ deps, caller, org, id }) => (await revoke(deps.sql, caller, org, id), [200, { revoked: true }]),
+  ],
   ['POST', '/organizations/:org/members/:user/role', async ({ req, deps, caller, org, id }) => {
     const { role } = await body(req, RoleBody)
     await changeRole(deps.sql, caller, org, id, role)
     return [200, await membersView(deps.sql, caller, org)]
   }],
-  ['POST', '/organizations/:org/members/:user/remove', async ({ deps, caller, org, id }) => (await removeMember(deps.sql, caller, org, id), [200, await membersView(deps.sql, caller, org)])],
+  [
+    'POST',
+    '/organizations/:org/members/:user/remove',
+    async ({ deps, caller, org, id }) => (await removeMember(deps.sql, caller, org, id), [200, await membersView(deps.sql, caller, org)]),
+  ],
   ['POST', '/organizations/:org/leave', async ({ deps, caller, org }) => (await leave(deps.sql, caller, org), [200, { left: true }])],
   ['POST', '/invitations/accept', async ({ req, deps, caller }) => {
     const { token } = await body(req, AcceptBody)
@@ -114,7 +126,13 @@ function match(path: string): { methods: Map<string, (c: Ctx) => Promise<[number
     if (!want.every((w, i) => (w.startsWith(':') ? (ids[w] = parts[i]) !== '' : w === parts[i]))) continue
     if (ids[':org'] !== undefined && !UUID.test(ids[':org'])) throw notFound()
     const [, second] = Object.entries(ids).find(([k]) => k !== ':org') ?? []
-    if (second !== undefined && !UUID.test(second)) throw new HttpError(404, 'not_found', `No such ${want.find((w) => w.startsWith(':') && w !== ':org')!.slice(1)}.`)
+    if (second !== undefined && !UUID.test(second)) {
+      throw new HttpError(
+        404,
+        'not_found',
+        `No such ${want.find((w) => w.startsWith(':') && w !== ':org')!.slice(1)}.`,
+      )
+    }
     found = { org: ids[':org'] ?? '', id: second ?? '' }
     methods.set(method, run)
   }

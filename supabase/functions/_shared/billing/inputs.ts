@@ -37,8 +37,13 @@ export const CancelBody = z.object({
 export type CancelReason = z.infer<typeof CancelBody>
 
 /** Email and role are checked by invite_member in SQL (the one reading of both); here only their type and size. */
-export const InviteBody = z.object({ email: z.string('give an email address').max(320, 'the email address is too long'), role: z.string('choose a role').max(40).default('member') })
+export const InviteBody = z.object({
+  email: z.string('give an email address').max(320, 'the email address is too long'),
+  role: z.string('choose a role').max(40).default('member'),
+})
 export const RoleBody = z.object({ role: z.string('choose a role').max(40) })
-export const AcceptBody = z.object({ token: z.string('give the invitation token').min(1, 'give the invitation token').max(200, 'that is not an invitation token') })
+export const AcceptBody = z.object({
+  token: z.string('give the invitation token').min(1, 'give the invitation token').max(200, 'that is not an invitation token'),
+})
 export const PlanPreviewBody = z.object({ price_id: stripeId('a plan') })
 export const PlanChangeBody = z.object({ price_id: stripeId('a plan'), proration_date: z.number('give the proration_date of the preview').int().positive() })

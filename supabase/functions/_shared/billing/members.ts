@@ -41,18 +41,39 @@ export async function membersView(sql: postgres.Sql, caller: Caller, orgId: stri
 
 /** `now`: the product's clock; null for an invitation just (re)issued, valid for days yet. */
 function toInvitation(i: postgres.Row, now: Date | null): Invitation {
-  return { id: i.id, email: i.email, role: i.role, expires_at: iso(i.expires_at)!, sent_count: Number(i.sent_count), expired: now !== null && new Date(i.expires_at) <= new Date(now) }
+  return {
+    id: i.id,
+    email: i.email,
+    role: i.role,
+    expires_at: iso(i.expires_at)!,
+    sent_count: Number(i.sent_count),
+    expired: now !== null && new Date(i.expires_at) <= new Date(now),
+  }
 }
 
 /** Records the invitation email in the outbox, keyed by invitation and send, inside the caller's transaction. */
-async function queueInvitationEmail(tx: postgres.TransactionSql, caller: Caller, orgId: string, sent: { id: string; token: string; expires_at: Date; sent_count: number }) {
+async function queueInvitationEmail(
+  tx: postgres.TransactionSql,
+  caller: Caller,
+  orgId: string,
+  sent: { id: string; token: string; expires_at: Date; sent_count: number },
+) {
   const [ctx] = await tx`select o.name, coalesce(p.full_name, p.email) as inviter, i.email, i.role
     from public.organization_invitations i join public.organizations o on o.id = i.organization_id
     left join public.profiles p on p.id = ${caller.userId} where i.id = ${sent.id}`
   await tx`reset role`
   await enqueueEmail(tx, {
-    type: 'invitation', to: ctx.email, organizationId: orgId, idempotencyKey: `invitation:${sent.id}:${sent.sent_count}`,
-    props: { organizationName: ctx.name, inviterName: ctx.inviter, role: ctx.role, acceptUrl: inviteUrl(sent.token), expiresAt: new Date(sent.expires_at).toISOString() },
+    type: 'invitation',
+    to: ctx.email,
+    organizationId: orgId,
+    idempotencyKey: `invitation:${sent.id}:${sent.sent_count}`,
+    props: {
+      organizationName: ctx.name,
+      inviterName: ctx.inviter,
+      role: ctx.role,
+      acceptUrl: inviteUrl(sent.token),
+      expiresAt: new Date(sent.expires_at).toISOString(),
+    },
   })
 }
 

@@ -1,7 +1,7 @@
 // The billing overview of one organization, read as the caller (RLS decides what is visible). An
 // organization the caller is not a member of is indistinguishable from one that does not exist.
 import type postgres from 'postgres'
-import type { Overview, OrganizationSummary, Plan } from './api-types.ts'
+import type { OrganizationSummary, Overview, Plan } from './api-types.ts'
 import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { notFound } from './errors.ts'
@@ -14,7 +14,8 @@ const iso = (v: Date | string | null | undefined) => (v ? new Date(v).toISOStrin
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
 
 export async function listOrganizations(sql: postgres.Sql, caller: Caller): Promise<OrganizationSummary[]> {
-  return await asUser(sql, caller, (tx) => tx<OrganizationSummary[]>`
+  return await asUser(sql, caller, (tx) =>
+    tx<OrganizationSummary[]>`
     select o.id, o.name, m.role, o.billing_status, o.plan_name
     from public.organizations o
     join public.organization_members m on m.organization_id = o.id and m.user_id = (select auth.uid())
@@ -37,8 +38,13 @@ export async function plans(tx: postgres.TransactionSql | postgres.Sql): Promise
       and p.recurring_interval in ('month', 'year') and p.unit_amount is not null
     order by p.recurring_interval, p.unit_amount, p.id`
   return rows.map((r) => ({
-    price_id: r.price_id, product_id: r.product_id, product_name: r.product_name ?? r.product_id, nickname: r.nickname,
-    unit_amount: Number(r.unit_amount), currency: r.currency, interval: r.interval,
+    price_id: r.price_id,
+    product_id: r.product_id,
+    product_name: r.product_name ?? r.product_id,
+    nickname: r.nickname,
+    unit_amount: Number(r.unit_amount),
+    currency: r.currency,
+    interval: r.interval,
     // Parsed by SQL's plan_limits_for, the one reading of `limits.*` metadata (also behind organizations.plan_limits).
     limits: r.limits ?? {},
   }))
@@ -77,28 +83,61 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
   const refunded = await refundedByInvoice(sql, invoices.map((i) => i.id))
   return {
     organization: {
-      id: org.id, name: org.name, billing_email: org.billing_email, billing_status: org.billing_status, plan_name: org.plan_name, price_id: org.price_id,
-      next_billing_at: iso(org.next_billing_at), trial_ends_at: iso(org.trial_ends_at), cancelled_at: iso(org.cancelled_at), data_deletion_at: iso(deletionAt),
-      last_payment_failed_at: iso(org.last_payment_failed_at), stripe_customer_id: org.stripe_customer_id, stripe_synced_at: iso(org.stripe_synced_at),
+      id: org.id,
+      name: org.name,
+      billing_email: org.billing_email,
+      billing_status: org.billing_status,
+      plan_name: org.plan_name,
+      price_id: org.price_id,
+      next_billing_at: iso(org.next_billing_at),
+      trial_ends_at: iso(org.trial_ends_at),
+      cancelled_at: iso(org.cancelled_at),
+      data_deletion_at: iso(deletionAt),
+      last_payment_failed_at: iso(org.last_payment_failed_at),
+      stripe_customer_id: org.stripe_customer_id,
+      stripe_synced_at: iso(org.stripe_synced_at),
     },
     role: org.role,
     subscription: sub
       ? {
-        id: sub.id, status: sub.status, price_id: sub.price_id, product_name: sub.product_name, nickname: sub.nickname, unit_amount: num(sub.unit_amount),
-        currency: sub.price_currency, interval: sub.recurring_interval, quantity: sub.quantity, current_period_end: iso(sub.current_period_end),
-        trial_end: iso(sub.trial_end), cancel_at_period_end: sub.cancel_at_period_end, cancel_at: iso(sub.cancel_at), canceled_at: iso(sub.canceled_at),
+        id: sub.id,
+        status: sub.status,
+        price_id: sub.price_id,
+        product_name: sub.product_name,
+        nickname: sub.nickname,
+        unit_amount: num(sub.unit_amount),
+        currency: sub.price_currency,
+        interval: sub.recurring_interval,
+        quantity: sub.quantity,
+        current_period_end: iso(sub.current_period_end),
+        trial_end: iso(sub.trial_end),
+        cancel_at_period_end: sub.cancel_at_period_end,
+        cancel_at: iso(sub.cancel_at),
+        canceled_at: iso(sub.canceled_at),
       }
       : null,
     failed_payment: failed
       ? {
-        invoice_id: failed.id, number: failed.number, amount_due: Number(failed.amount_due), amount_remaining: Number(failed.amount_remaining),
-        currency: failed.currency, hosted_invoice_url: failed.hosted_invoice_url, next_payment_attempt: iso(failed.next_payment_attempt),
+        invoice_id: failed.id,
+        number: failed.number,
+        amount_due: Number(failed.amount_due),
+        amount_remaining: Number(failed.amount_remaining),
+        currency: failed.currency,
+        hosted_invoice_url: failed.hosted_invoice_url,
+        next_payment_attempt: iso(failed.next_payment_attempt),
       }
       : null,
     payment_method: card,
     invoices: invoices.map((i) => ({
-      id: i.id, number: i.number, status: i.status, amount_due: Number(i.amount_due ?? 0), amount_paid: Number(i.amount_paid ?? 0), currency: i.currency,
-      created: iso(i.created), hosted_invoice_url: i.hosted_invoice_url, invoice_pdf: i.invoice_pdf,
+      id: i.id,
+      number: i.number,
+      status: i.status,
+      amount_due: Number(i.amount_due ?? 0),
+      amount_paid: Number(i.amount_paid ?? 0),
+      currency: i.currency,
+      created: iso(i.created),
+      hosted_invoice_url: i.hosted_invoice_url,
+      invoice_pdf: i.invoice_pdf,
       amount_refunded: refunded.get(i.id) ?? 0,
     })),
     members: members.map((m) => ({ user_id: m.user_id, email: m.email, full_name: m.full_name, role: m.role })),

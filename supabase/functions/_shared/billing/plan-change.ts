@@ -9,7 +9,7 @@ import { HttpError } from '../errors.ts'
 import type { BillingDeps } from './actions.ts'
 import type { PlanChangePreview } from './api-types.ts'
 import type { Caller } from './caller.ts'
-import { changeKey, liveSubscription, syncCustomer, type LiveSubscription } from './cancel-resume.ts'
+import { changeKey, type LiveSubscription, liveSubscription, syncCustomer } from './cancel-resume.ts'
 import { plans } from './overview.ts'
 
 /** How long a preview's proration_date may be used to apply it. */
@@ -23,11 +23,15 @@ async function checked(deps: BillingDeps, caller: Caller, orgId: string, priceId
   if (sub.price_id === priceId) throw new HttpError(422, 'same_plan', `This organization is already on ${to.product_name}. Choose another plan to change to.`)
   const [open] = await deps.sql`select 1 from public.stripe_invoices
     where subscription_id = ${sub.id} and status = 'open' and coalesce(attempt_count, 0) > 0 and coalesce(amount_remaining, 0) > 0`
-  if (sub.status === 'past_due' || open) throw new HttpError(409, 'payment_failed', 'A payment of this subscription has failed. Pay the open invoice first (or update your card), then change plan.')
+  if (sub.status === 'past_due' || open) {
+    throw new HttpError(409, 'payment_failed', 'A payment of this subscription has failed. Pay the open invoice first (or update your card), then change plan.')
+  }
   if (sub.status !== 'active') throw new HttpError(409, 'not_active', 'The plan can be changed once the subscription is active (after the trial).')
   if (sub.cancel_at_period_end || sub.cancel_at) throw new HttpError(409, 'cancelling', 'This subscription is set to end. Resume it before changing plan.')
   const from = all.find((p) => p.price_id === sub.price_id)
-  if (from && from.interval !== to.interval) throw new HttpError(422, 'interval_change', `Switching between monthly and yearly is done in Manage billing; choose a ${from.interval}ly plan here.`)
+  if (from && from.interval !== to.interval) {
+    throw new HttpError(422, 'interval_change', `Switching between monthly and yearly is done in Manage billing; choose a ${from.interval}ly plan here.`)
+  }
   const [row] = await deps.sql<{ item_id: string }[]>`select raw #>> '{items,data,0,id}' as item_id from public.stripe_subscriptions where id = ${sub.id}`
   const quantity = sub.quantity ?? 1
   const upgrade = to.unit_amount * quantity > (from?.unit_amount ?? 0) * quantity
@@ -60,7 +64,9 @@ export async function previewPlanChange(deps: BillingDeps, caller: Caller, orgId
 
 export async function changePlan(deps: BillingDeps, caller: Caller, orgId: string, priceId: string, prorationDate: number): Promise<void> {
   const now = Math.floor(Date.now() / 1000)
-  if (prorationDate > now + 60 || now - prorationDate > PREVIEW_VALID_S) throw new HttpError(409, 'preview_expired', 'This price preview is out of date. Preview the change again.')
+  if (prorationDate > now + 60 || now - prorationDate > PREVIEW_VALID_S) {
+    throw new HttpError(409, 'preview_expired', 'This price preview is out of date. Preview the change again.')
+  }
   const { sub, itemId, upgrade } = await checked(deps, caller, orgId, priceId)
   const ctx = deps.stripe()
   await call(`change plan of ${sub.id} to ${priceId}`, () =>

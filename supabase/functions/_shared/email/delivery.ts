@@ -8,7 +8,7 @@
 import type postgres from 'postgres'
 import { productNow } from '../clock.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
-import { renderEmail, type RenderedEmail } from './render.ts'
+import { type RenderedEmail, renderEmail } from './render.ts'
 import type { EmailType } from './templates.ts'
 import { sendEmail, sendEmailBatch, transportLimits } from './transport.ts'
 
@@ -72,7 +72,7 @@ async function batches(sql: postgres.Sql, ready: Ready[], size: number): Promise
   if (size <= 1) return ready.map((e) => ({ key: null, emails: [e] }))
   const out = new Map<string, Ready[]>()
   const fresh: Ready[] = []
-  for (const e of ready) (e.batch_key ? out.set(e.batch_key, [...(out.get(e.batch_key) ?? []), e]) : fresh.push(e))
+  for (const e of ready) e.batch_key ? out.set(e.batch_key, [...(out.get(e.batch_key) ?? []), e]) : fresh.push(e)
   const result = [...out].map(([key, emails]) => ({ key: key as string | null, emails }))
   for (let i = 0; i < fresh.length; i += size) {
     const emails = fresh.slice(i, i + size)

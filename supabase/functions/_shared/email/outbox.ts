@@ -2,7 +2,7 @@
 // works through the outbox with retries, so a transport that fails for a while delays emails but
 // neither loses nor doubles them (delivery.ts). The idempotency key also goes to the provider (Resend dedupes on it).
 import type postgres from 'postgres'
-import { isEmailEnabled, type EmailType } from './templates.ts'
+import { type EmailType, isEmailEnabled } from './templates.ts'
 
 export interface EmailRequest {
   type: EmailType

@@ -2,7 +2,7 @@
 import { render } from '@react-email/render'
 import { createElement } from 'react'
 import { NonRetriableError } from '../errors.ts'
-import { EMAILS, type AnyEmailComponent, type EmailType } from './templates.ts'
+import { type AnyEmailComponent, EMAILS, type EmailType } from './templates.ts'
 
 export interface RenderedEmail {
   subject: string

@@ -24,7 +24,14 @@ const url = z.url()
 export const EMAILS = {
   subscription_confirmation: {
     component: SubscriptionConfirmationEmail,
-    schema: z.object({ userName: optional, organizationName: text, plan: optional, billingCycle: optional, trialEndsAt: iso.nullable().optional(), manageBillingUrl: url.nullable().optional() }),
+    schema: z.object({
+      userName: optional,
+      organizationName: text,
+      plan: optional,
+      billingCycle: optional,
+      trialEndsAt: iso.nullable().optional(),
+      manageBillingUrl: url.nullable().optional(),
+    }),
     subject: (p: { organizationName: string; plan?: string | null }) => `Welcome to ${p.plan ?? 'your new plan'}, ${p.organizationName}`,
   },
   trial_ending: {
@@ -34,7 +41,14 @@ export const EMAILS = {
   },
   payment_failed: {
     component: PaymentFailedEmail,
-    schema: z.object({ organizationName: text, amountDue: z.number().int().nonnegative(), currency: z.string().length(3), dueDate: iso.nullable().optional(), paymentUrl: url, newCardBecomesDefault: z.boolean().optional() }),
+    schema: z.object({
+      organizationName: text,
+      amountDue: z.number().int().nonnegative(),
+      currency: z.string().length(3),
+      dueDate: iso.nullable().optional(),
+      paymentUrl: url,
+      newCardBecomesDefault: z.boolean().optional(),
+    }),
     subject: (p: { amountDue: number; currency: string }) => `Payment of ${formatMoney(p.amountDue, p.currency)} failed`,
   },
   payment_reminder: {
@@ -44,24 +58,43 @@ export const EMAILS = {
   },
   receipt: {
     component: ReceiptEmail,
-    schema: z.object({ organizationName: text, invoiceNumber: text, amountPaid: z.number().int().nonnegative(), currency: z.string().length(3), paidAt: iso, receiptUrl: url.nullable().optional() }),
+    schema: z.object({
+      organizationName: text,
+      invoiceNumber: text,
+      amountPaid: z.number().int().nonnegative(),
+      currency: z.string().length(3),
+      paidAt: iso,
+      receiptUrl: url.nullable().optional(),
+    }),
     subject: (p: { invoiceNumber: string }) => `Your receipt ${p.invoiceNumber}`,
   },
   refund_issued: {
     component: RefundIssuedEmail,
     schema: z.object({
-      organizationName: text, invoiceNumber: text, amountRefunded: z.number().int().positive(), amountPaid: z.number().int().nonnegative(),
-      currency: z.string().length(3), refundedAt: iso, invoiceUrl: url.nullable().optional(),
+      organizationName: text,
+      invoiceNumber: text,
+      amountRefunded: z.number().int().positive(),
+      amountPaid: z.number().int().nonnegative(),
+      currency: z.string().length(3),
+      refundedAt: iso,
+      invoiceUrl: url.nullable().optional(),
     }),
-    subject: (p: { amountRefunded: number; currency: string; invoiceNumber: string }) => `Refund of ${formatMoney(p.amountRefunded, p.currency)} on invoice ${p.invoiceNumber}`,
+    subject: (p: { amountRefunded: number; currency: string; invoiceNumber: string }) =>
+      `Refund of ${formatMoney(p.amountRefunded, p.currency)} on invoice ${p.invoiceNumber}`,
   },
   subscription_cancelled: {
     component: SubscriptionCancelledEmail,
     schema: z.object({
-      organizationName: text, cancelledAt: iso, dataExportUrl: url, exportExpiresAt: iso, deletionAt: iso,
+      organizationName: text,
+      cancelledAt: iso,
+      dataExportUrl: url,
+      exportExpiresAt: iso,
+      deletionAt: iso,
       reason: z.enum(['payment_failed', 'cancellation_requested']).nullable().optional(),
-      unpaidAmount: z.number().int().nonnegative().nullable().optional(), currency: z.string().length(3).nullable().optional(),
-      unpaidInvoiceUrl: url.nullable().optional(), resubscribeUrl: url.nullable().optional(),
+      unpaidAmount: z.number().int().nonnegative().nullable().optional(),
+      currency: z.string().length(3).nullable().optional(),
+      unpaidInvoiceUrl: url.nullable().optional(),
+      resubscribeUrl: url.nullable().optional(),
     }),
     subject: (p: { reason?: string | null }) => (p.reason === 'payment_failed' ? 'Your subscription has ended: payment failed' : 'Your subscription has ended'),
   },

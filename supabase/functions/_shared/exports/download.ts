@@ -13,7 +13,7 @@ export async function handleExportDownload(req: Request, sql: postgres.Sql, secr
     const [row] = await sql<{ organization_id: string; data: unknown }[]>`
       update billing.organization_exports set downloads = downloads + 1, last_downloaded_at = now()
       where id = ${check.exportId} returning organization_id, data`
-    if (!row) throw new HttpError(404, 'not_found', 'this export no longer exists (exports are deleted with the organization\'s data)')
+    if (!row) throw new HttpError(404, 'not_found', "this export no longer exists (exports are deleted with the organization's data)")
     await sql`insert into billing.audit_log (action, organization_id, detail)
       values ('export.downloaded', ${row.organization_id}, ${sql.json({ export_id: check.exportId })})`
     return new Response(JSON.stringify(row.data, null, 2), {

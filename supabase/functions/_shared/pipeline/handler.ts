@@ -73,14 +73,14 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     }
     const sync = r.mode === 'drain'
       ? await runWorker(deps.sql, deps.syncer({ coalesce: r.coalesce !== false }), {
-          budget,
-          budgetMs: wallBudgetMs,
-          ...(deps.queue ? { queue: deps.queue } : {}),
-          visibilitySeconds: limits.visibilitySeconds,
-          ...(r.batchSize ? { batchSize: r.batchSize } : {}),
-          ...(r.concurrency ? { concurrency: r.concurrency } : {}),
-          ...(r.coalesce !== undefined ? { coalesce: r.coalesce } : {}),
-        })
+        budget,
+        budgetMs: wallBudgetMs,
+        ...(deps.queue ? { queue: deps.queue } : {}),
+        visibilitySeconds: limits.visibilitySeconds,
+        ...(r.batchSize ? { batchSize: r.batchSize } : {}),
+        ...(r.concurrency ? { concurrency: r.concurrency } : {}),
+        ...(r.coalesce !== undefined ? { coalesce: r.coalesce } : {}),
+      })
       : undefined
     const asOf = r.asOf ? new Date(r.asOf) : undefined
     // The drain runs what events started; a timed job only its own kind (scope.ts).
@@ -97,11 +97,28 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     }
     const usage = budget.usage()
     // One line per invocation: what it cost against the edge runtime's limits (npm run bench reads these).
-    console.log(`stripe-sync usage ${JSON.stringify({ trigger: r.trigger ?? null, mode: r.mode, work: r.work ?? null, synced: sync?.synced.reduce((n, g) => n + g.events, 0) ?? 0,
-      stoppedBy: sync?.stoppedBy ?? workflows.stoppedBy, rekicked, ...usage })}`)
+    console.log(
+      `stripe-sync usage ${
+        JSON.stringify({
+          trigger: r.trigger ?? null,
+          mode: r.mode,
+          work: r.work ?? null,
+          synced: sync?.synced.reduce((n, g) => n + g.events, 0) ?? 0,
+          stoppedBy: sync?.stoppedBy ?? workflows.stoppedBy,
+          rekicked,
+          ...usage,
+        })
+      }`,
+    )
     if (r.watchSeconds && deps.kick) {
       const kick = deps.kick
-      const watching = watchReturned(deps.sql, deps.queue ?? QUEUE, started + r.watchSeconds * 1000, deps.watchEveryMs ?? 5000, () => kick({ trigger: 'returned' }))
+      const watching = watchReturned(
+        deps.sql,
+        deps.queue ?? QUEUE,
+        started + r.watchSeconds * 1000,
+        deps.watchEveryMs ?? 5000,
+        () => kick({ trigger: 'returned' }),
+      )
         .catch((err) => console.error('stripe-sync: watching for returned messages failed:', err))
       deps.background?.(watching)
     }

@@ -2,7 +2,7 @@
 import Stripe from 'stripe'
 import type postgres from 'postgres'
 import { config, required } from '../config.ts'
-import { bucketFor, type Bucket } from './limiter.ts'
+import { type Bucket, bucketFor } from './limiter.ts'
 import { LimitedHttpClient } from './limited-http-client.ts'
 
 /** The Stripe API version the product is built for (the `stripe` package 23.1.0 targets it). */

@@ -7,8 +7,7 @@ const RECENT_INVOICES = 24
 export async function fetchRecentInvoices(ctx: StripeContext, customerId: string): Promise<Stripe.Invoice[]> {
   const page = await call(`list invoices of ${customerId}`, () =>
     // `payments` (which PaymentIntent paid it) is only included on request; payment metrics need it.
-    ctx.stripe.invoices.list({ customer: customerId, limit: RECENT_INVOICES, expand: ['data.payments'] }),
-  )
+    ctx.stripe.invoices.list({ customer: customerId, limit: RECENT_INVOICES, expand: ['data.payments'] }))
   return page.data
 }
 

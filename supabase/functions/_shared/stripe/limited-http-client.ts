@@ -3,7 +3,7 @@
 // a 429 pauses the bucket so every worker slows down, not just this one.
 import Stripe from 'stripe'
 import type postgres from 'postgres'
-import { takeToken, type Bucket } from './limiter.ts'
+import { type Bucket, takeToken } from './limiter.ts'
 
 /** Counts requests sent, per function instance (reported by the sync worker). */
 export const stripeCalls = { count: 0 }

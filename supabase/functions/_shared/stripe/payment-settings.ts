@@ -23,8 +23,12 @@ export async function saveDefaultPaymentMethod(ctx: StripeContext, subs: Stripe.
       out.push(sub)
       continue
     }
-    out.push(await call(`save default payment method on ${sub.id}`, () =>
-      ctx.stripe.subscriptions.update(sub.id, { payment_settings: { save_default_payment_method: 'on_subscription' }, expand })))
+    out.push(
+      await call(
+        `save default payment method on ${sub.id}`,
+        () => ctx.stripe.subscriptions.update(sub.id, { payment_settings: { save_default_payment_method: 'on_subscription' }, expand }),
+      ),
+    )
     console.log(`sync: subscription ${sub.id} now saves the method that pays an invoice as its default`)
   }
   return out

@@ -12,8 +12,7 @@ export function fetchSubscriptions(ctx: StripeContext, customerId: string): Prom
   return call(`list subscriptions of ${customerId}`, () =>
     ctx.stripe.subscriptions
       .list({ customer: customerId, status: 'all', limit: 100, expand: EXPAND.map((p) => `data.${p}`) })
-      .autoPagingToArray({ limit: 10_000 }),
-  )
+      .autoPagingToArray({ limit: 10_000 }))
 }
 
 /**

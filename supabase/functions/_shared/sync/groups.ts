@@ -45,7 +45,7 @@ export function groupMessages(messages: Message[], coalesce = true): Group[] {
     const target = targetOf(m)
     const key = coalesce ? keyOf(target, m) : `${keyOf(target, m)}#${m.msgId}`
     let g = groups.get(key)
-    if (!g) groups.set(key, (g = { key, target, messages: [], eventIds: [] }))
+    if (!g) groups.set(key, g = { key, target, messages: [], eventIds: [] })
     g.messages.push(m)
     if (m.body!.event_id && !g.eventIds.includes(m.body!.event_id)) g.eventIds.push(m.body!.event_id)
   }

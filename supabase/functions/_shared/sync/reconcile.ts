@@ -38,6 +38,8 @@ export async function reconcile(sql: postgres.Sql, ctx: StripeContext, days: num
       if (await recordEvent(sql, row)) report.recorded.push(raw.id)
     }
   })
-  if (report.recorded.length > 0) console.warn(`stripe-sync: reconcile recorded ${report.recorded.length} missed event(s): ${report.recorded.slice(0, 20).join(', ')}`)
+  if (report.recorded.length > 0) {
+    console.warn(`stripe-sync: reconcile recorded ${report.recorded.length} missed event(s): ${report.recorded.slice(0, 20).join(', ')}`)
+  }
   return report
 }

@@ -14,7 +14,7 @@ import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
 import { QUEUE } from './queue.ts'
-import { applySeatQuantity, SEATS_MESSAGE, seatOrganizations } from './seats.ts'
+import { applySeatQuantity, seatOrganizations, SEATS_MESSAGE } from './seats.ts'
 import type { GroupSyncer } from './worker.ts'
 
 export interface SyncerDeps {

@@ -7,7 +7,7 @@ import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { stripeCalls } from '../stripe/limited-http-client.ts'
 import { Budget, DEFAULT_VISIBILITY_SECONDS } from './budget.ts'
 import { markFailed } from './events.ts'
-import { groupMessages, type Group } from './groups.ts'
+import { type Group, groupMessages } from './groups.ts'
 import { holdMessages } from './hold.ts'
 import { archiveMessages, deleteMessages, QUEUE, readBatch, retryLater } from './queue.ts'
 

@@ -25,9 +25,18 @@ export interface GroupRecorder {
 }
 
 const row = (e: RecordedEvent) => ({
-  id: e.id, type: e.type, api_version: e.apiVersion, api_version_mismatch: e.apiVersionMismatch, account: e.account,
-  livemode: e.livemode, created: e.created.toISOString(), object_type: e.objectType, object_id: e.objectId,
-  customer_id: e.customerId, payload: e.payload, verified_by: e.verifiedBy,
+  id: e.id,
+  type: e.type,
+  api_version: e.apiVersion,
+  api_version_mismatch: e.apiVersionMismatch,
+  account: e.account,
+  livemode: e.livemode,
+  created: e.created.toISOString(),
+  object_type: e.objectType,
+  object_id: e.objectId,
+  customer_id: e.customerId,
+  payload: e.payload,
+  verified_by: e.verifiedBy,
 })
 
 async function insertGroup(sql: postgres.Sql, group: Pending[]): Promise<void> {

@@ -5,7 +5,7 @@ import { HttpError, methodNotAllowed } from '../errors.ts'
 import { JsonTooDeepError } from '../jsonb.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
-import { StripeEvent, ThinStripeEvent, toRecorded, toRecordedThin, type RecordedEvent } from './envelope.ts'
+import { type RecordedEvent, StripeEvent, ThinStripeEvent, toRecorded, toRecordedThin } from './envelope.ts'
 import { verifyStripeRequest } from './verify.ts'
 
 export type { RecordedEvent }

@@ -41,7 +41,7 @@ function send(body: string, s: KickState): void {
 
 function kick(body: string): void {
   let s = states.get(body)
-  if (!s) states.set(body, (s = { inFlight: false, pending: false, lastKick: 0 }))
+  if (!s) states.set(body, s = { inFlight: false, pending: false, lastKick: 0 })
   s.pending = true
   if (s.inFlight || s.timer) return
   const wait = s.lastKick + KICK_INTERVAL_MS - Date.now()

@@ -8,7 +8,7 @@ import { productNowInStep } from '../clock.ts'
 import { NonRetriableError } from '../errors.ts'
 import type { Workflow, WorkflowEvent } from './define.ts'
 import { dispatch } from './dispatch.ts'
-import { scopeFilter, type ScopeFilter, type WorkScope } from './scope.ts'
+import { type ScopeFilter, scopeFilter, type WorkScope } from './scope.ts'
 import { createStep, SleepInterrupt, type StepState } from './step.ts'
 
 export interface RunnerOptions {

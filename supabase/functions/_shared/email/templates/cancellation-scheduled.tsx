@@ -16,12 +16,21 @@ export interface CancellationScheduledEmailProps {
 export default function CancellationScheduledEmail(p: CancellationScheduledEmailProps) {
   const ends = formatDate(p.endsAt)
   return (
-    <Layout preview={`The subscription of ${p.organizationName} ends on ${ends}`} heading={`Your subscription ends on ${ends}`}
-      reason={`You receive this email because someone cancelled the subscription of ${p.organizationName}, which lists you as its billing contact.`}>
+    <Layout
+      preview={`The subscription of ${p.organizationName} ends on ${ends}`}
+      heading={`Your subscription ends on ${ends}`}
+      reason={`You receive this email because someone cancelled the subscription of ${p.organizationName}, which lists you as its billing contact.`}
+    >
       <Paragraph>We have received the cancellation of {p.organizationName}'s subscription{p.plan ? ` to ${p.plan}` : ''}.</Paragraph>
-      <Paragraph>Everything keeps working until <strong>{ends}</strong>, and nothing more will be charged. After that date the subscription ends and you will receive a link to download your data.</Paragraph>
-      <Paragraph>Changed your mind? Resume the subscription any time before {ends}: open your billing page, choose Manage billing, then Resume subscription. Nothing changes for you.</Paragraph>
-      <Action href={p.resumeUrl} label="Resume my subscription" />
+      <Paragraph>
+        Everything keeps working until{' '}
+        <strong>{ends}</strong>, and nothing more will be charged. After that date the subscription ends and you will receive a link to download your data.
+      </Paragraph>
+      <Paragraph>
+        Changed your mind? Resume the subscription any time before{' '}
+        {ends}: open your billing page, choose Manage billing, then Resume subscription. Nothing changes for you.
+      </Paragraph>
+      <Action href={p.resumeUrl} label='Resume my subscription' />
     </Layout>
   )
 }

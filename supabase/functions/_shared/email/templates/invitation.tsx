@@ -13,11 +13,16 @@ export interface InvitationEmailProps {
 export default function InvitationEmail(p: InvitationEmailProps) {
   const who = p.inviterName ?? 'An admin'
   return (
-    <Layout preview={`${who} invited you to join ${p.organizationName}`} heading={`Join ${p.organizationName}`}
-      reason={`You receive this email because ${who} invited this address to ${p.organizationName}. If you did not expect it, ignore it: nothing happens unless you accept.`}>
-      <Paragraph>{who} invited you to join <strong>{p.organizationName}</strong> as {p.role === 'admin' ? 'an admin' : 'a member'}.</Paragraph>
+    <Layout
+      preview={`${who} invited you to join ${p.organizationName}`}
+      heading={`Join ${p.organizationName}`}
+      reason={`You receive this email because ${who} invited this address to ${p.organizationName}. If you did not expect it, ignore it: nothing happens unless you accept.`}
+    >
+      <Paragraph>
+        {who} invited you to join <strong>{p.organizationName}</strong> as {p.role === 'admin' ? 'an admin' : 'a member'}.
+      </Paragraph>
       <Paragraph>Sign in, or create an account with this email address, to accept. The link works once and until {formatDate(p.expiresAt)}.</Paragraph>
-      <Action href={p.acceptUrl} label="Accept the invitation" />
+      <Action href={p.acceptUrl} label='Accept the invitation' />
     </Layout>
   )
 }

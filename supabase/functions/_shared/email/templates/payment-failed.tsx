@@ -16,11 +16,16 @@ export interface PaymentFailedEmailProps {
 export default function PaymentFailedEmail(p: PaymentFailedEmailProps) {
   const amount = formatMoney(p.amountDue, p.currency)
   return (
-    <Layout preview={`We could not collect ${amount} for ${p.organizationName}`} heading="Your payment didn't go through"
-      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}>
-      <Paragraph>We tried to charge <strong>{amount}</strong> for {p.organizationName}, but the payment failed.</Paragraph>
+    <Layout
+      preview={`We could not collect ${amount} for ${p.organizationName}`}
+      heading="Your payment didn't go through"
+      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}
+    >
+      <Paragraph>
+        We tried to charge <strong>{amount}</strong> for {p.organizationName}, but the payment failed.
+      </Paragraph>
       {p.dueDate ? <Paragraph>Please pay by {formatDate(p.dueDate)} to keep your subscription active.</Paragraph> : null}
-      <Action href={p.paymentUrl} label={`Pay ${amount} now`} tone="warn" />
+      <Action href={p.paymentUrl} label={`Pay ${amount} now`} tone='warn' />
       {p.newCardBecomesDefault ? <Paragraph>If your card expired or changed, paying with a new card also updates it for future invoices.</Paragraph> : null}
     </Layout>
   )

@@ -10,14 +10,19 @@ export interface PaymentReminderEmailProps {
 
 export default function PaymentReminderEmail(p: PaymentReminderEmailProps) {
   return (
-    <Layout preview={`Your invoice for ${p.organizationName} is still unpaid`} heading="A reminder: your invoice is still unpaid"
-      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}>
+    <Layout
+      preview={`Your invoice for ${p.organizationName} is still unpaid`}
+      heading='A reminder: your invoice is still unpaid'
+      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}
+    >
       <Paragraph>A few days ago a payment for {p.organizationName} failed, and the invoice is still open.</Paragraph>
       <Paragraph>Most failures have a simple cause: an expired card, a new card number, or a bank that declined an unusual charge. You can:</Paragraph>
       <Steps items={['Pay the invoice with any card.', 'Update the card we charge automatically.', 'Ask your bank to allow the payment, then pay again.']} />
-      <Action href={p.paymentUrl} label="Pay the invoice" tone="warn" />
-      <Action href={p.updatePaymentUrl} label="Update payment method" />
-      {p.supportEmail ? <Paragraph>Stuck? Write to {p.supportEmail} and we will help.</Paragraph> : <Paragraph>Stuck? Reply to this email and we will help.</Paragraph>}
+      <Action href={p.paymentUrl} label='Pay the invoice' tone='warn' />
+      <Action href={p.updatePaymentUrl} label='Update payment method' />
+      {p.supportEmail
+        ? <Paragraph>Stuck? Write to {p.supportEmail} and we will help.</Paragraph>
+        : <Paragraph>Stuck? Reply to this email and we will help.</Paragraph>}
     </Layout>
   )
 }

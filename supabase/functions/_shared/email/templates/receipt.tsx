@@ -15,11 +15,18 @@ export interface ReceiptEmailProps {
 export default function ReceiptEmail(p: ReceiptEmailProps) {
   const amount = formatMoney(p.amountPaid, p.currency)
   return (
-    <Layout preview={`Receipt ${p.invoiceNumber}: ${amount} paid`} heading={`Thanks for your payment of ${amount}`}
-      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}>
-      <Paragraph>Invoice <strong>{p.invoiceNumber}</strong> for {p.organizationName} was paid on {formatDate(p.paidAt)}.</Paragraph>
-      <Paragraph>Amount paid: <strong>{amount}</strong></Paragraph>
-      {p.receiptUrl ? <Action href={p.receiptUrl} label="View receipt" /> : null}
+    <Layout
+      preview={`Receipt ${p.invoiceNumber}: ${amount} paid`}
+      heading={`Thanks for your payment of ${amount}`}
+      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}
+    >
+      <Paragraph>
+        Invoice <strong>{p.invoiceNumber}</strong> for {p.organizationName} was paid on {formatDate(p.paidAt)}.
+      </Paragraph>
+      <Paragraph>
+        Amount paid: <strong>{amount}</strong>
+      </Paragraph>
+      {p.receiptUrl ? <Action href={p.receiptUrl} label='View receipt' /> : null}
     </Layout>
   )
 }

@@ -18,14 +18,19 @@ export default function RefundIssuedEmail(p: RefundIssuedEmailProps) {
   const amount = formatMoney(p.amountRefunded, p.currency)
   const full = p.amountRefunded >= p.amountPaid
   return (
-    <Layout preview={`Refund of ${amount} on invoice ${p.invoiceNumber}`} heading={`We refunded ${amount}`}
-      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}>
+    <Layout
+      preview={`Refund of ${amount} on invoice ${p.invoiceNumber}`}
+      heading={`We refunded ${amount}`}
+      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}
+    >
       <Paragraph>
         On {formatDate(p.refundedAt)} we refunded {full ? 'the full amount' : 'part'} of invoice <strong>{p.invoiceNumber}</strong> for {p.organizationName}
         {full ? '.' : ` (${formatMoney(p.amountPaid, p.currency)} paid).`}
       </Paragraph>
-      <Paragraph>Amount refunded: <strong>{amount}</strong>. It goes back to the card that paid; banks usually show it within 5 to 10 days.</Paragraph>
-      {p.invoiceUrl ? <Action href={p.invoiceUrl} label="View invoice" /> : null}
+      <Paragraph>
+        Amount refunded: <strong>{amount}</strong>. It goes back to the card that paid; banks usually show it within 5 to 10 days.
+      </Paragraph>
+      {p.invoiceUrl ? <Action href={p.invoiceUrl} label='View invoice' /> : null}
     </Layout>
   )
 }

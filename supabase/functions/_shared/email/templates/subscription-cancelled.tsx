@@ -24,24 +24,46 @@ export default function SubscriptionCancelledEmail(p: SubscriptionCancelledEmail
   const failed = p.reason === 'payment_failed'
   const unpaid = p.unpaidAmount && p.currency ? formatMoney(p.unpaidAmount, p.currency) : null
   return (
-    <Layout preview={`The subscription of ${p.organizationName} has ended`} heading={failed ? 'Your subscription ended because payment failed' : 'Your subscription has ended'}
-      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}>
-      {failed ? (
-        <Paragraph>The subscription of {p.organizationName} ended on {formatDate(p.cancelledAt)} because we could not collect its payment, after several attempts.</Paragraph>
-      ) : (
-        <Paragraph>The subscription of {p.organizationName} ended on {formatDate(p.cancelledAt)}.</Paragraph>
-      )}
-      {unpaid ? <Paragraph><strong>{unpaid}</strong> is still unpaid.</Paragraph> : null}
-      {unpaid && p.unpaidInvoiceUrl ? <Action href={p.unpaidInvoiceUrl} label={`Pay ${unpaid}`} tone="warn" /> : null}
-      {p.resubscribeUrl ? (
-        <>
-          <Paragraph>{failed ? 'To come back, update your card and choose a plan again on your billing page' : 'You can come back at any time: choose a plan again on your billing page'}; your data is kept until {formatDate(p.deletionAt)}.</Paragraph>
-          <Action href={p.resubscribeUrl} label="Subscribe again" />
-        </>
-      ) : null}
-      <Paragraph>Your data is yours: download a copy of everything we hold about {p.organizationName}. The link works until {formatDate(p.exportExpiresAt)}.</Paragraph>
-      <Action href={p.dataExportUrl} label="Download my data" />
-      <Paragraph>We will delete your organization's personal data on {formatDate(p.deletionAt)}, unless you subscribe again before then. Invoices are kept as tax law requires.</Paragraph>
+    <Layout
+      preview={`The subscription of ${p.organizationName} has ended`}
+      heading={failed ? 'Your subscription ended because payment failed' : 'Your subscription has ended'}
+      reason={`You receive this email because ${p.organizationName} lists you as its billing contact.`}
+    >
+      {failed
+        ? (
+          <Paragraph>
+            The subscription of {p.organizationName} ended on {formatDate(p.cancelledAt)} because we could not collect its payment, after several attempts.
+          </Paragraph>
+        )
+        : <Paragraph>The subscription of {p.organizationName} ended on {formatDate(p.cancelledAt)}.</Paragraph>}
+      {unpaid
+        ? (
+          <Paragraph>
+            <strong>{unpaid}</strong> is still unpaid.
+          </Paragraph>
+        )
+        : null}
+      {unpaid && p.unpaidInvoiceUrl ? <Action href={p.unpaidInvoiceUrl} label={`Pay ${unpaid}`} tone='warn' /> : null}
+      {p.resubscribeUrl
+        ? (
+          <>
+            <Paragraph>
+              {failed
+                ? 'To come back, update your card and choose a plan again on your billing page'
+                : 'You can come back at any time: choose a plan again on your billing page'}; your data is kept until {formatDate(p.deletionAt)}.
+            </Paragraph>
+            <Action href={p.resubscribeUrl} label='Subscribe again' />
+          </>
+        )
+        : null}
+      <Paragraph>
+        Your data is yours: download a copy of everything we hold about {p.organizationName}. The link works until {formatDate(p.exportExpiresAt)}.
+      </Paragraph>
+      <Action href={p.dataExportUrl} label='Download my data' />
+      <Paragraph>
+        We will delete your organization's personal data on{' '}
+        {formatDate(p.deletionAt)}, unless you subscribe again before then. Invoices are kept as tax law requires.
+      </Paragraph>
     </Layout>
   )
 }

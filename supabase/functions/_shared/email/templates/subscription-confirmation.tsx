@@ -15,11 +15,17 @@ export default function SubscriptionConfirmationEmail(p: SubscriptionConfirmatio
   const plan = p.plan ?? 'your plan'
   const cycle = p.billingCycle ? `, billed ${p.billingCycle === 'year' ? 'yearly' : p.billingCycle === 'month' ? 'monthly' : `every ${p.billingCycle}`}` : ''
   return (
-    <Layout preview={`${p.organizationName} is subscribed to ${plan}`} heading={`Welcome aboard${p.userName ? `, ${p.userName}` : ''}!`}
-      reason={`You receive this email because you subscribed ${p.organizationName} to a plan.`}>
-      <Paragraph>{p.organizationName} is now subscribed to <strong>{plan}</strong>{cycle}.</Paragraph>
+    <Layout
+      preview={`${p.organizationName} is subscribed to ${plan}`}
+      heading={`Welcome aboard${p.userName ? `, ${p.userName}` : ''}!`}
+      reason={`You receive this email because you subscribed ${p.organizationName} to a plan.`}
+    >
+      <Paragraph>
+        {p.organizationName} is now subscribed to <strong>{plan}</strong>
+        {cycle}.
+      </Paragraph>
       {p.trialEndsAt ? <Paragraph>Your free trial runs until {formatDate(p.trialEndsAt)}. We will remind you before it ends.</Paragraph> : null}
-      {p.manageBillingUrl ? <Action href={p.manageBillingUrl} label="Manage billing" /> : null}
+      {p.manageBillingUrl ? <Action href={p.manageBillingUrl} label='Manage billing' /> : null}
     </Layout>
   )
 }

@@ -16,11 +16,24 @@ export interface SubscriptionResumedEmailProps {
 export default function SubscriptionResumedEmail(p: SubscriptionResumedEmailProps) {
   const renews = p.renewsAt ? formatDate(p.renewsAt) : null
   return (
-    <Layout preview={`The subscription of ${p.organizationName} continues`} heading="Your subscription continues"
-      reason={`You receive this email because someone resumed the subscription of ${p.organizationName}, which lists you as its billing contact.`}>
-      <Paragraph>The cancellation of {p.organizationName}'s subscription{p.plan ? ` to ${p.plan}` : ''} has been withdrawn: the subscription continues.</Paragraph>
-      <Paragraph>{renews ? <>It renews on <strong>{renews}</strong> and is charged as before.</> : 'It renews and is charged as before.'}</Paragraph>
-      <Action href={p.manageBillingUrl} label="Open billing" />
+    <Layout
+      preview={`The subscription of ${p.organizationName} continues`}
+      heading='Your subscription continues'
+      reason={`You receive this email because someone resumed the subscription of ${p.organizationName}, which lists you as its billing contact.`}
+    >
+      <Paragraph>
+        The cancellation of {p.organizationName}'s subscription{p.plan ? ` to ${p.plan}` : ''} has been withdrawn: the subscription continues.
+      </Paragraph>
+      <Paragraph>
+        {renews
+          ? (
+            <>
+              It renews on <strong>{renews}</strong> and is charged as before.
+            </>
+          )
+          : 'It renews and is charged as before.'}
+      </Paragraph>
+      <Action href={p.manageBillingUrl} label='Open billing' />
     </Layout>
   )
 }

@@ -12,11 +12,19 @@ export interface TrialEndingEmailProps {
 export default function TrialEndingEmail(p: TrialEndingEmailProps) {
   const org = p.organizationName ?? 'your organization'
   return (
-    <Layout preview={`The trial of ${org} ends on ${formatDate(p.trialEndsAt)}`} heading="Your trial ends soon"
-      reason={`You receive this email because ${org} is on a free trial and lists you as its billing contact.`}>
-      <Paragraph>The free trial of {org}{p.plan ? ` on ${p.plan}` : ''} ends on <strong>{formatDate(p.trialEndsAt)}</strong>.</Paragraph>
-      <Paragraph>To keep going without interruption, make sure a payment method is on file. Nothing else is needed: your plan starts when the trial ends.</Paragraph>
-      <Action href={p.manageBillingUrl} label="Review billing" />
+    <Layout
+      preview={`The trial of ${org} ends on ${formatDate(p.trialEndsAt)}`}
+      heading='Your trial ends soon'
+      reason={`You receive this email because ${org} is on a free trial and lists you as its billing contact.`}
+    >
+      <Paragraph>
+        The free trial of {org}
+        {p.plan ? ` on ${p.plan}` : ''} ends on <strong>{formatDate(p.trialEndsAt)}</strong>.
+      </Paragraph>
+      <Paragraph>
+        To keep going without interruption, make sure a payment method is on file. Nothing else is needed: your plan starts when the trial ends.
+      </Paragraph>
+      <Action href={p.manageBillingUrl} label='Review billing' />
     </Layout>
   )
 }

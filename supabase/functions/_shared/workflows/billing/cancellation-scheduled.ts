@@ -33,7 +33,10 @@ export const cancellationScheduled = defineWorkflow(
     id: 'cancellation-scheduled',
     triggers: ['customer.subscription.updated'],
     when: schedulesCancellation,
-    key: (e) => { const s = e.data.object as Scheduled; return `subscription:${s.id}:cancel:${requestOf(s)}` },
+    key: (e) => {
+      const s = e.data.object as Scheduled
+      return `subscription:${s.id}:cancel:${requestOf(s)}`
+    },
   },
   async ({ event, step, sql, run }) => {
     const s = event.data.object as Scheduled
@@ -43,7 +46,9 @@ export const cancellationScheduled = defineWorkflow(
       if (!m) return { sent: false, reason: `Stripe has no subscription ${s.id}` }
       const endsAt = m.cancel_at ?? (m.cancel_at_period_end ? m.current_period_end : null)
       if (!LIVE.includes(m.status) || !endsAt) return { sent: false, reason: `no cancellation is scheduled now (${m.status})` }
-      if (m.canceled_at && Math.floor(m.canceled_at.getTime() / 1000) !== requestOf(s)) return { sent: false, reason: 'a newer cancellation request replaced this one' }
+      if (m.canceled_at && Math.floor(m.canceled_at.getTime() / 1000) !== requestOf(s)) {
+        return { sent: false, reason: 'a newer cancellation request replaced this one' }
+      }
       const org = await organizationForCustomer(sql, customerId)
       // Its subscription-created run (the same batch, in any order) makes the organization: wait for it.
       if (!org && (await organizationExpected(sql, s.id))) throw new Error(`no organization for Stripe customer ${customerId} yet`)

@@ -16,7 +16,7 @@ export const customerUpdated = defineWorkflow({ id: 'customer-updated', triggers
     if (!org || org.deleted_at) return { updated: false, reason: 'no organization for this customer' }
     if (!c) return { updated: false, reason: `Stripe has no customer ${customerId}` }
     // Only the organization's current customer speaks for it, and an empty value clears nothing.
-    if (org.stripe_customer_id && org.stripe_customer_id !== customerId) return { updated: false, reason: 'not the organization\'s current customer' }
+    if (org.stripe_customer_id && org.stripe_customer_id !== customerId) return { updated: false, reason: "not the organization's current customer" }
     await sql`update public.organizations set
         name = case when ${nameChanged && !!c.name?.trim()} then ${c.name ?? null} else name end,
         billing_email = case when ${emailChanged && !!c.email} then ${c.email ?? null} else billing_email end,

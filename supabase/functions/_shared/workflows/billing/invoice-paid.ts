@@ -24,8 +24,12 @@ export const invoicePaid = defineWorkflow(
       const m = await mirroredInvoice(sql, inv.id, customerId)
       if (!m || m.status !== 'paid') return null
       return {
-        number: m.number ?? m.id, amountPaid: m.amount_paid, currency: m.currency, billingReason: m.billing_reason,
-        hostedInvoiceUrl: m.hosted_invoice_url, paidAt: (m.paid_at ?? new Date(event.ts)).toISOString(),
+        number: m.number ?? m.id,
+        amountPaid: m.amount_paid,
+        currency: m.currency,
+        billingReason: m.billing_reason,
+        hostedInvoiceUrl: m.hosted_invoice_url,
+        paidAt: (m.paid_at ?? new Date(event.ts)).toISOString(),
       }
     })
     if (!paid) return { skipped: `Stripe has no paid invoice ${inv.id} of ${customerId}` }

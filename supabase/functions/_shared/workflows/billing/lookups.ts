@@ -65,7 +65,11 @@ export async function settings(sql: postgres.Sql): Promise<Settings> {
       extract(epoch from trial_reminder_lead) * 1000 as trial_reminder_lead_ms,
       extract(epoch from data_deletion_delay) * 1000 as data_deletion_delay_ms
     from billing.settings`
-  return { payment_reminder_delay_ms: Number(s.payment_reminder_delay_ms), trial_reminder_lead_ms: Number(s.trial_reminder_lead_ms), data_deletion_delay_ms: Number(s.data_deletion_delay_ms) }
+  return {
+    payment_reminder_delay_ms: Number(s.payment_reminder_delay_ms),
+    trial_reminder_lead_ms: Number(s.trial_reminder_lead_ms),
+    data_deletion_delay_ms: Number(s.data_deletion_delay_ms),
+  }
 }
 
 /** An invoice as the mirror has it (Stripe's state, fetched by the sync before the run started). */

@@ -102,7 +102,12 @@ export const paymentFailed = defineWorkflow(
         organizationId: org.id,
         runId: run.id,
         idempotencyKey: `payment_reminder:${inv.id}`,
-        props: { organizationName: org.name, paymentUrl: m.hosted_invoice_url ?? billingUrl(org.id), updatePaymentUrl: billingUrl(org.id), remindedAt: now().toISOString() },
+        props: {
+          organizationName: org.name,
+          paymentUrl: m.hosted_invoice_url ?? billingUrl(org.id),
+          updatePaymentUrl: billingUrl(org.id),
+          remindedAt: now().toISOString(),
+        },
       })
     })
   },

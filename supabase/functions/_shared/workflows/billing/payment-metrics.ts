@@ -31,7 +31,10 @@ interface Paid {
   payments?: { data?: InvoicePayment[] }
 }
 
-interface Collected { key: string; amount: number }
+interface Collected {
+  key: string
+  amount: number
+}
 
 /** Stripe's identity of a payment: its PaymentIntent, else (a charge made without one) its charge. */
 export function paymentKey(intent: unknown, charge: unknown): string | null {

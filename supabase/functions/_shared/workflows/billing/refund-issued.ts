@@ -60,8 +60,13 @@ export const refundIssued = defineWorkflow(
         runId: run.id,
         idempotencyKey: `refund:${id}`,
         props: {
-          organizationName: org.name, invoiceNumber: inv.number ?? inv.id, amountRefunded: r.amount, amountPaid: inv.amount_paid,
-          currency: inv.currency, refundedAt: refundedAt.toISOString(), invoiceUrl: inv.hosted_invoice_url,
+          organizationName: org.name,
+          invoiceNumber: inv.number ?? inv.id,
+          amountRefunded: r.amount,
+          amountPaid: inv.amount_paid,
+          currency: inv.currency,
+          refundedAt: refundedAt.toISOString(),
+          invoiceUrl: inv.hosted_invoice_url,
         },
       })
     })

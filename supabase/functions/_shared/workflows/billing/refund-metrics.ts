@@ -35,7 +35,8 @@ export const refundMetrics = defineWorkflow(
       const amount = r.status === 'succeeded' ? -r.amount! : 0
       const refunded = paymentKey(r.payment_intent, r.charge)
       // A refund names its customer only in recent API versions; else the refunded payment's row does.
-      const rows = await sql`insert into billing.payment_metrics (payment_key, kind, amount, currency, customer_id, source_type, source_id, refunded_payment_key, occurred_at)
+      const rows =
+        await sql`insert into billing.payment_metrics (payment_key, kind, amount, currency, customer_id, source_type, source_id, refunded_payment_key, occurred_at)
         values (${`refund:${id}`}, 'refund', ${amount}, ${r.currency!},
           coalesce(${customerId}::text, (select customer_id from billing.payment_metrics where payment_key = ${refunded})), 'refund', ${id}, ${refunded}, ${occurred})
         on conflict (payment_key) do update set amount = 0 where ${amount === 0}

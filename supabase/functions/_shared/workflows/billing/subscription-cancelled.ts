@@ -63,8 +63,15 @@ export const subscriptionCancelled = defineWorkflow(
         runId: run.id,
         idempotencyKey: `subscription_cancelled:${sub.id}`,
         props: {
-          organizationName: org.name, cancelledAt: cancelledAt.toISOString(), dataExportUrl: exported.url, exportExpiresAt: exported.expiresAt, deletionAt: deleteAt,
-          reason, unpaidAmount: unpaid?.amount ?? null, currency: unpaid?.amount ? unpaid.currency : null, unpaidInvoiceUrl: unpaid?.amount ? unpaid.url : null,
+          organizationName: org.name,
+          cancelledAt: cancelledAt.toISOString(),
+          dataExportUrl: exported.url,
+          exportExpiresAt: exported.expiresAt,
+          deletionAt: deleteAt,
+          reason,
+          unpaidAmount: unpaid?.amount ?? null,
+          currency: unpaid?.amount ? unpaid.currency : null,
+          unpaidInvoiceUrl: unpaid?.amount ? unpaid.url : null,
           resubscribeUrl: billingUrl(org.id),
         },
       })

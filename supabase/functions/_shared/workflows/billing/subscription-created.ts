@@ -81,8 +81,8 @@ export const subscriptionCreated = defineWorkflow(
       const [owner] = c?.user_id
         ? [{ id: c.user_id }]
         : c?.email
-          ? await sql<{ id: string }[]>`select id from auth.users where lower(email) = lower(${c.email}) order by created_at limit 1`
-          : []
+        ? await sql<{ id: string }[]>`select id from auth.users where lower(email) = lower(${c.email}) order by created_at limit 1`
+        : []
       if (!owner) return { assigned: false, reason: 'no user owns this Stripe customer' }
       await sql`insert into public.organization_members (organization_id, user_id, role) values (${org.id}, ${owner.id}, 'admin')
         on conflict (organization_id, user_id) do nothing`

@@ -17,7 +17,8 @@ interface Resumed {
 
 const LIVE = ['active', 'trialing', 'past_due']
 
-const before = (e: WorkflowEvent) => (e.data.previous_attributes ?? {}) as { cancel_at_period_end?: boolean | null; cancel_at?: number | null; canceled_at?: number | null }
+const before = (e: WorkflowEvent) =>
+  (e.data.previous_attributes ?? {}) as { cancel_at_period_end?: boolean | null; cancel_at?: number | null; canceled_at?: number | null }
 
 /** An update that cleared a scheduled cancellation of a live subscription. */
 function resumesCancellation(e: WorkflowEvent): boolean {
@@ -42,7 +43,9 @@ export const subscriptionResumed = defineWorkflow(
     return await step.run('send-subscription-resumed-email', async () => {
       const m = await mirroredSubscription(sql, s.id)
       if (!m) return { sent: false, reason: `Stripe has no subscription ${s.id}` }
-      if (!LIVE.includes(m.status) || m.cancel_at_period_end || m.cancel_at) return { sent: false, reason: `the subscription is not going on now (${m.status}, cancellation ${m.cancel_at ? 'set' : 'none'})` }
+      if (!LIVE.includes(m.status) || m.cancel_at_period_end || m.cancel_at) {
+        return { sent: false, reason: `the subscription is not going on now (${m.status}, cancellation ${m.cancel_at ? 'set' : 'none'})` }
+      }
       const org = await organizationForCustomer(sql, customerId)
       if (!org || org.deleted_at) return { sent: false, reason: 'no organization for this customer' }
       const c = await customer(sql, customerId)

@@ -22,7 +22,10 @@ export const trialEnding = defineWorkflow(
     id: 'trial-ending',
     triggers: ['trial/expiration-reminder', 'customer.subscription.trial_will_end'],
     // Both triggers of one trial are the same run: the email goes once.
-    key: (e) => { const t = trialOf(e); return keyOf('trial', t.subscriptionId, t.trialEnd) },
+    key: (e) => {
+      const t = trialOf(e)
+      return keyOf('trial', t.subscriptionId, t.trialEnd)
+    },
   },
   async ({ event, step, sql, run }) => {
     const t = trialOf(event)

@@ -7,7 +7,15 @@ export function Action({ href, label, tone = 'accent' }: { href: string; label: 
     <Section style={{ margin: '22px 0' }}>
       <Button
         href={href}
-        style={{ backgroundColor: tone === 'warn' ? colors.warn : colors.accent, color: '#ffffff', borderRadius: 6, padding: '12px 20px', fontSize: 15, fontWeight: 600, textDecoration: 'none' }}
+        style={{
+          backgroundColor: tone === 'warn' ? colors.warn : colors.accent,
+          color: '#ffffff',
+          borderRadius: 6,
+          padding: '12px 20px',
+          fontSize: 15,
+          fontWeight: 600,
+          textDecoration: 'none',
+        }}
       >
         {label}
       </Button>

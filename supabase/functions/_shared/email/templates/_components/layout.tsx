@@ -15,13 +15,13 @@ export interface LayoutProps {
 
 export function Layout({ preview, heading, children, reason }: LayoutProps) {
   return (
-    <Html lang="en">
+    <Html lang='en'>
       <Head />
       <Preview>{preview}</Preview>
       <Body style={{ backgroundColor: '#f5f7fa', fontFamily: 'Helvetica, Arial, sans-serif', color: colors.ink, margin: 0, padding: '24px 0' }}>
         <Container style={{ backgroundColor: '#ffffff', borderRadius: 8, maxWidth: 560, padding: '32px 36px', border: `1px solid ${colors.line}` }}>
           <Text style={{ fontSize: 13, fontWeight: 700, letterSpacing: 1, textTransform: 'uppercase', color: colors.accent, margin: 0 }}>Billing</Text>
-          <Heading as="h1" style={{ fontSize: 22, lineHeight: '30px', margin: '12px 0 20px' }}>{heading}</Heading>
+          <Heading as='h1' style={{ fontSize: 22, lineHeight: '30px', margin: '12px 0 20px' }}>{heading}</Heading>
           <Section>{children}</Section>
           <Hr style={{ borderColor: colors.line, margin: '28px 0 16px' }} />
           <Text style={{ fontSize: 12, lineHeight: '18px', color: colors.muted, margin: 0 }}>{reason}</Text>
