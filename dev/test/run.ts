@@ -1,7 +1,7 @@
 // `npm test`: starts the `test` profile of the local stack (its own ports and a fresh cluster, so a
 // running `npm start` is left alone), then runs every check: tsc, deno check, the dependency rules,
-// deno lint, knip, supabase db lint, pgTAP with pg_prove, and vitest. Ends with one line
-// `N passed, N failed` and a non-zero exit on any failure.
+// deno lint, deno fmt --check, knip, supabase db lint, pgTAP with pg_prove, and vitest. Ends with one
+// line `N passed, N failed` and a non-zero exit on any failure.
 import { readdirSync, readFileSync, existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { profile, ROOT } from '../stack/config.ts'
@@ -116,6 +116,7 @@ await step('dependency rules (dependency-cruiser)', async () => {
   return r.ok ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }
 })
 await step('lint functions (deno lint)', () => check(DENO, ['lint', '--quiet', '--config', 'supabase/functions/deno.json', 'supabase/functions']))
+await step('format functions (deno fmt --check)', () => check(DENO, ['fmt', '--check', '--quiet', '--config', 'supabase/functions/deno.json', 'supabase/functions']))
 await step('unused files, exports, deps (knip)', () => check(path.join(ROOT, 'node_modules/.bin/knip'), ['--no-progress']))
 if (stack) {
   const s = stack
