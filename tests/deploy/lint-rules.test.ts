@@ -21,7 +21,9 @@ function violations(name: string, source: string): string[] {
     env: { ...process.env, NO_COLOR: '1' },
     timeout: 60_000,
   })
-  return [...new Set([...(r.stdout + r.stderr).matchAll(/^error\[([a-z-]+)\]/gm)].map((m) => m[1]))].sort()
+  // Deno colours its output whenever FORCE_COLOR is set, even to 0 (as npm test's vitest step sets it).
+  const text = (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*m/g, '')
+  return [...new Set([...text.matchAll(/^error\[([a-z-]+)\]/gm)].map((m) => m[1]))].sort()
 }
 
 const probes: [rule: string, broken: string, allowed: string][] = [

@@ -39,12 +39,15 @@ export function previewChange(emu: Emulator, customer: Obj, sub: Obj, p: Record<
   const share = (end - now) / (end - start)
   const day = new Date(now * 1000).toISOString().slice(0, 10)
   const prorations: LineInput[] = behaviour === 'none' || end <= now ? [] : [
-    ...oldItems.map((it) => ({ amount: -Math.round(itemAmount(it) * share), description: `Unused time on ${it.quantity} × ${it.price.nickname ?? it.price.id} after ${day}`, quantity: 1, period: { start: now, end }, price: null, subscription: sub.id, proration: true })),
-    ...newItems.map((it) => ({ amount: Math.round(itemAmount(it) * share), description: `Remaining time on ${it.quantity} × ${it.price.nickname ?? it.price.id} after ${day}`, quantity: 1, period: { start: now, end }, price: null, subscription: sub.id, proration: true })),
+    // Proration lines belong to their subscription item, as Stripe's preview shows them (parent
+    // subscription_item_details, invoice_item null until the change is made).
+    ...oldItems.map((it) => ({ amount: -Math.round(itemAmount(it) * share), description: `Unused time on ${it.quantity} × ${it.price.nickname ?? it.price.id} after ${day}`, quantity: 1, period: { start: now, end }, price: null, subscription: sub.id, subscriptionItem: it.id, proration: true })),
+    ...newItems.map((it) => ({ amount: Math.round(itemAmount(it) * share), description: `Remaining time on ${it.quantity} × ${it.price.nickname ?? it.price.id} after ${day}`, quantity: 1, period: { start: now, end }, price: null, subscription: sub.id, subscriptionItem: it.id, proration: true })),
   ].filter((l) => l.amount !== 0)
   const changed = { ...sub, items: { ...sub.items, data: newItems } }
-  // Items already waiting for the subscription's next invoice are swept onto either one.
-  const pending = cycleLines(emu, sub, now, end).filter((l) => l.invoiceItem).map((l) => ({ ...l, invoiceItem: null }))
+  // Items already waiting for the subscription's next invoice are swept onto either one, with their ids
+  // (Stripe's invoice_item_details.invoice_item is never null).
+  const pending = cycleLines(emu, sub, now, end).filter((l) => l.invoiceItem)
   let draft: Obj
   if (behaviour === 'always_invoice') {
     draft = buildInvoice(emu, { customer, currency: sub.currency, lines: [...pending, ...prorations], billingReason: 'subscription_update', subscription: changed, periodStart: now, periodEnd: end, preview: true })
