@@ -56,6 +56,7 @@ export function noPlan(): Overview {
       { user_id: 'u2', email: 'grace@acme.test', full_name: null, role: 'member' },
     ],
     plans: PLANS,
+    usage: [],
     pending: false,
     export: { available: false },
   }

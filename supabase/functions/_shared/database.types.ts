@@ -522,6 +522,15 @@ export type Database = {
       leave_organization: { Args: { p_organization_id: string }; Returns: undefined }
       plan_limit_allows: { Args: { p_in_use: number; p_limit: string; p_organization_id: string }; Returns: boolean }
       plan_limits_for: { Args: { p_price_id: string }; Returns: Json }
+      plan_usage: {
+        Args: { p_organization_id: string }
+        Returns: {
+          in_use: number
+          limit_name: string
+          limit_value: number
+          over_by: number
+        }[]
+      }
       projects_in_use: { Args: { p_organization_id: string }; Returns: number }
       remove_member: { Args: { p_organization_id: string; p_user_id: string }; Returns: undefined }
       resend_invitation: {

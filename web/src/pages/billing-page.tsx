@@ -6,10 +6,12 @@ import { CancelPanel } from '../components/cancel-panel.tsx'
 import { ExportPanel } from '../components/export-panel.tsx'
 import { InvoicesTable } from '../components/invoices-table.tsx'
 import { MembersList } from '../components/members-list.tsx'
+import { OverLimitNotice } from '../components/over-limit-notice.tsx'
 import { PaymentFailedBanner } from '../components/payment-failed-banner.tsx'
 import { PaymentMethodCard } from '../components/payment-method.tsx'
 import { TrialEndedBanner } from '../components/trial-ended-banner.tsx'
 import { PlanChooser } from '../components/plan-chooser.tsx'
+import { PlanUsageCard } from '../components/plan-usage.tsx'
 import { SubscriptionSummary } from '../components/subscription-summary.tsx'
 import type { FormatOptions } from '../lib/format.ts'
 import { membersPath } from '../lib/router.ts'
@@ -67,6 +69,8 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
         </div>
       ) : null}
 
+      <OverLimitNotice usage={overview.usage} canManage={isAdmin} busy={busy !== null} membersHref={membersPath(org.id)} onUpgrade={onManageBilling} />
+
       {!isAdmin ? <p className="callout callout-info">Only admins can change billing.</p> : null}
 
       <SubscriptionSummary
@@ -107,6 +111,7 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
       {org.stripe_customer_id && org.billing_status !== 'deleted' ? (
         <PaymentMethodCard paymentMethod={overview.payment_method} canManage={isAdmin} busy={busy !== null} onUpdate={onManageBilling} />
       ) : null}
+      <PlanUsageCard usage={overview.usage} />
       <InvoicesTable invoices={overview.invoices} {...format} />
       <MembersList members={overview.members} manageHref={membersPath(overview.organization.id)} />
     </div>

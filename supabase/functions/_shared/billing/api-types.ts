@@ -128,6 +128,20 @@ export interface Plan {
   limits: Record<string, unknown>
 }
 
+/**
+ * One counted limit of the organization's plan with its usage ("3 of 5 seats"), from SQL's
+ * public.plan_usage (read as the caller), which reads the limit the way enforcement does.
+ */
+export interface PlanUsage {
+  /** `seats` (members + pending invitations) or `projects`. */
+  name: string
+  in_use: number
+  /** null: unlimited; 0: not in the plan. */
+  limit: number | null
+  /** How far usage is above the limit (after a downgrade): that many must go before a new one fits. */
+  over_by: number
+}
+
 /** Everything the billing page shows, in one response (`GET /organizations/:id`). */
 export interface Overview {
   organization: Organization
@@ -139,6 +153,8 @@ export interface Overview {
   invoices: Invoice[]
   members: Member[]
   plans: Plan[]
+  /** The plan's counted limits with usage (empty for someone the organization does not show them to). */
+  usage: PlanUsage[]
   /** A sync of this customer is queued or running: the page polls until it is false. */
   pending: boolean
   export: { available: boolean }

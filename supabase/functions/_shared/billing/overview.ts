@@ -70,7 +70,8 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
       select m.user_id, p.email, p.full_name, m.role from public.organization_members m
       left join public.profiles p on p.id = m.user_id
       where m.organization_id = ${orgId} order by m.role, p.email`
-    return { org, sub, invoices, members, plans: await plans(tx) }
+    const usage = await tx`select limit_name, in_use, limit_value, over_by from public.plan_usage(${orgId})`
+    return { org, sub, invoices, members, usage, plans: await plans(tx) }
   })
   const { org, sub, invoices, members } = read
   const failed = invoices.find((i) => i.status === 'open' && Number(i.attempt_count ?? 0) > 0 && Number(i.amount_remaining ?? 0) > 0)
@@ -142,6 +143,7 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
     })),
     members: members.map((m) => ({ user_id: m.user_id, email: m.email, full_name: m.full_name, role: m.role })),
     plans: read.plans,
+    usage: read.usage.map((u) => ({ name: u.limit_name, in_use: Number(u.in_use), limit: num(u.limit_value), over_by: Number(u.over_by) })),
     pending,
     export: { available: org.role === 'admin' && org.billing_status === 'cancelled' },
   } as Overview
