@@ -4,8 +4,8 @@
 // environment only (see .env.example); `npm run doctor -- --local` fills them from the running local
 // stack first (dev/stack/doctor.ts). Never prints a secret.
 import postgres from 'postgres'
-import Stripe from 'stripe'
-import { STRIPE_API_VERSION, stripeHostOptions } from '../supabase/functions/_shared/stripe/client.ts'
+import { limitedStripe, stripeHostOptions } from '../supabase/functions/_shared/stripe/client.ts'
+import { bucketFor } from '../supabase/functions/_shared/stripe/limiter.ts'
 import { formatChecklist, redactor } from './doctor/checklist.ts'
 import { runChecks } from './doctor/run-checks.ts'
 
@@ -24,7 +24,13 @@ const password = (() => {
   }
 })()
 const sql = postgres(DATABASE_URL!, { max: 1, onnotice: () => {}, connect_timeout: 15 })
-const stripe = new Stripe(STRIPE_SECRET_KEY!, { apiVersion: STRIPE_API_VERSION, ...stripeHostOptions(process.env.STRIPE_API_BASE), maxNetworkRetries: 1, timeout: 15_000 })
+// Its Stripe calls draw from the deployment's shared rate limiter, on a connection of their own.
+const limiterSql = postgres(DATABASE_URL!, { max: 1, onnotice: () => {}, connect_timeout: 15 })
+const stripe = limitedStripe(STRIPE_SECRET_KEY!, { sql: limiterSql, bucket: bucketFor(STRIPE_SECRET_KEY!) }, {
+  ...stripeHostOptions(process.env.STRIPE_API_BASE),
+  maxNetworkRetries: 1,
+  timeout: 15_000,
+})
 let code = 1
 try {
   const { results, secrets } = await runChecks({ sql, stripe })
@@ -35,5 +41,6 @@ try {
   console.log(redactor([password, STRIPE_SECRET_KEY, DATABASE_URL])(`✗ database: cannot connect: ${msg}\n    fix: check SUPABASE_DB_URL (the connection string under Dashboard → Connect)`))
 } finally {
   await sql.end({ timeout: 5 })
+  await limiterSql.end({ timeout: 5 })
 }
 process.exit(code)

@@ -5,8 +5,12 @@ import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { handleBilling } from '../../supabase/functions/_shared/billing/handler.ts'
 import type { BillingDeps } from '../../supabase/functions/_shared/billing/actions.ts'
+import { deliverDueEmails } from '../../supabase/functions/_shared/email/outbox.ts'
+import { useStackEnv } from '../helpers/billing.ts'
+import { mailsTo } from '../helpers/mail.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
+useStackEnv()
 const sql = adminSql()
 afterAll(() => sql.end())
 
@@ -31,9 +35,20 @@ async function call(who: User, method: string, path: string, body?: unknown) {
   return { status: res.status, body: await res.json() }
 }
 
-const tokenIn = (props: { acceptUrl: string }) => props.acceptUrl.split('/invite/')[1]
-const outbox = (invitationId: string) => sql<{ idempotency_key: string; to_email: string; props: { acceptUrl: string; organizationName: string } }[]>`
-  select idempotency_key, to_email, props from billing.email_outbox where idempotency_key like ${`invitation:${invitationId}:%`} order by idempotency_key`
+const outbox = (invitationId: string) => sql<{ id: string; idempotency_key: string; to_email: string; status: string; props: Record<string, unknown> }[]>`
+  select id, idempotency_key, to_email, status, props from billing.email_outbox where idempotency_key like ${`invitation:${invitationId}:%`} order by idempotency_key`
+
+/**
+ * The accept token of an invitation's `send`-th email, as the invitee receives it: the outbox keeps the link
+ * only until the email is sent, so the test sends it (or finds it sent by the stack's drain job) and reads maildev.
+ */
+async function tokenMailed(invitationId: string, send = 1): Promise<string> {
+  const [row] = await sql<{ id: string; to_email: string }[]>`select id, to_email from billing.email_outbox
+    where idempotency_key = ${`invitation:${invitationId}:${send}`}`
+  await deliverDueEmails(sql, { ids: [row.id] })
+  const mails = await mailsTo(row.to_email, { atLeast: send, timeoutMs: 30_000 })
+  return /\/invite\/([0-9a-f]{64})/.exec(mails[send - 1].text)![1]
+}
 const counts = async (org: string) => (await sql`select (select count(*)::int from public.organization_members where organization_id = ${org}) as members,
   (select count(*)::int from public.organization_invitations where organization_id = ${org}) as invitations,
   (select count(*)::int from billing.email_outbox where organization_id = ${org} and email_type = 'invitation') as emails`)[0]
@@ -54,8 +69,25 @@ describe('invitations through the billing API', () => {
     const mails = await outbox(res.body.invitation.id)
     expect(mails.map((m) => m.idempotency_key)).toEqual([`invitation:${res.body.invitation.id}:1`])
     expect(mails[0].to_email).toBe(res.body.invitation.email)
-    expect(mails[0].props.acceptUrl).toMatch(/^http:\/\/127\.0\.0\.1:3000\/invite\/[0-9a-f]{64}$/)
-    expect(JSON.stringify(res.body)).not.toContain(tokenIn(mails[0].props))
+    const token = await tokenMailed(res.body.invitation.id)
+    const [mail] = await mailsTo(mails[0].to_email)
+    expect(mail.text).toContain(`http://127.0.0.1:3000/invite/${token}`)
+    expect(JSON.stringify(res.body)).not.toContain(token)
+  })
+
+  test('the accept link is in the outbox only until the email is sent; the hashed token is its only durable form', async () => {
+    const res = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: `${uniq('leak')}@example.test`, role: 'member' })
+    const [queued] = await sql`select status, props, secret_props from billing.email_outbox where idempotency_key = ${`invitation:${res.body.invitation.id}:1`}`
+    expect(JSON.stringify(queued.props)).not.toMatch(/invite\//)
+    // Pending (unless the stack's drain job sent it meanwhile), the link waits in secret_props alone.
+    if (queued.status === 'pending') expect(queued.secret_props.acceptUrl).toMatch(/^http:\/\/127\.0\.0\.1:3000\/invite\/[0-9a-f]{64}$/)
+    const token = await tokenMailed(res.body.invitation.id)
+    const [row] = await sql`select status, to_jsonb(o)::text as whole from billing.email_outbox o where idempotency_key = ${`invitation:${res.body.invitation.id}:1`}`
+    expect(row.status).toBe('sent')
+    expect(row.whole).not.toContain(token)
+    const [{ stored }] = await sql`select token_hash = encode(sha256(convert_to(${token}, 'utf8')), 'hex') as stored
+      from public.organization_invitations where id = ${res.body.invitation.id}`
+    expect(stored).toBe(true)
   })
 
   test.each([
@@ -75,16 +107,18 @@ describe('invitations through the billing API', () => {
   test('resend sends a second email with a new link; the first link no longer works; accepting joins once', async () => {
     const invitee = await user('invitee')
     const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: invitee.email, role: 'admin' })
+    const first = await tokenMailed(body.invitation.id, 1)
     const again = await call(admin, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/resend`)
     expect(again.status).toBe(200)
     expect(again.body.invitation.sent_count).toBe(2)
-    const [first, second] = await outbox(body.invitation.id)
-    expect(second.idempotency_key).toBe(`invitation:${body.invitation.id}:2`)
-    const old = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(first.props) })
+    const second = await tokenMailed(body.invitation.id, 2)
+    expect((await outbox(body.invitation.id)).map((m) => m.idempotency_key)).toEqual([1, 2].map((n) => `invitation:${body.invitation.id}:${n}`))
+    expect(second).not.toBe(first)
+    const old = await call(invitee, 'POST', '/invitations/accept', { token: first })
     expect([old.status, old.body.error.code]).toEqual([404, 'invitation_not_found'])
-    const ok = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(second.props) })
+    const ok = await call(invitee, 'POST', '/invitations/accept', { token: second })
     expect(ok).toEqual({ status: 200, body: { organization_id: org } })
-    const twice = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(second.props) })
+    const twice = await call(invitee, 'POST', '/invitations/accept', { token: second })
     expect([twice.status, twice.body.error.code]).toEqual([409, 'invitation_used'])
     const [{ role }] = await sql`select role from public.organization_members where organization_id = ${org} and user_id = ${invitee.id}`
     expect(role).toBe('admin')
@@ -92,9 +126,9 @@ describe('invitations through the billing API', () => {
 
   test('a link used by another signed-in email is refused and nobody joins', async () => {
     const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: `${uniq('meant')}@example.test` })
-    const [mail] = await outbox(body.invitation.id)
+    const token = await tokenMailed(body.invitation.id)
     const stranger = await user('stranger')
-    const res = await call(stranger, 'POST', '/invitations/accept', { token: tokenIn(mail.props) })
+    const res = await call(stranger, 'POST', '/invitations/accept', { token })
     expect([res.status, res.body.error.code]).toEqual([403, 'invitation_for_another_email'])
     expect(await sql`select 1 from public.organization_members where user_id = ${stranger.id}`).toHaveLength(0)
   })
@@ -105,8 +139,7 @@ describe('invitations through the billing API', () => {
     expect((await call(admin, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/revoke`)).status).toBe(200)
     const view = await call(admin, 'GET', `/organizations/${org}/members`)
     expect(view.body.invitations.map((i: { id: string }) => i.id)).not.toContain(body.invitation.id)
-    const [mail] = await outbox(body.invitation.id)
-    const res = await call(invitee, 'POST', '/invitations/accept', { token: tokenIn(mail.props) })
+    const res = await call(invitee, 'POST', '/invitations/accept', { token: await tokenMailed(body.invitation.id) })
     expect([res.status, res.body.error.code]).toEqual([409, 'invitation_revoked'])
     const again = await call(admin, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/revoke`)
     expect([again.status, again.body.error.code]).toEqual([409, 'invitation_not_pending'])

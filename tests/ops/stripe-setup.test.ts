@@ -10,6 +10,7 @@ import { loadCatalog, type Catalog } from '../../scripts/stripe-catalog/catalog.
 import { setupCatalog } from '../../scripts/stripe-catalog/setup.ts'
 import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
 import { HANDLED_EVENT_TYPES } from '../../supabase/functions/_shared/stripe/handled-events.ts'
+import { stackProfile } from '../helpers/stack.ts'
 import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
 
 const PROJECT = 'https://abcdefghijklmnopqrst.supabase.co'
@@ -136,15 +137,19 @@ describe('npm run stripe:setup', () => {
   })
 
   test('the command prints the plan, and with --dry-run changes nothing', { timeout: 60_000 }, async () => {
-    const run = (args: string[]) => new Promise<{ code: number | null; out: string }>((resolve) => {
+    const run = (args: string[], env: Record<string, string | undefined> = {}) => new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/stripe-setup.ts'), ...args], {
-        cwd: ROOT, env: { ...process.env, STRIPE_SECRET_KEY: 'sk_test_setup', STRIPE_API_BASE: emulated.running.url, PROJECT_URL: PROJECT },
+        cwd: ROOT,
+        env: { ...process.env, STRIPE_SECRET_KEY: 'sk_test_setup', STRIPE_API_BASE: emulated.running.url, PROJECT_URL: PROJECT, SUPABASE_DB_URL: stackProfile.dbUrl, ...env },
       })
       let out = ''
       child.stdout.on('data', (d) => (out += d))
       child.stderr.on('data', (d) => (out += d))
       child.on('close', (code) => resolve({ code, out }))
     })
+    const unlimited = await run(['--dry-run'], { SUPABASE_DB_URL: undefined })
+    expect([unlimited.code, unlimited.out], 'without the database its rate limiter is in, it refuses to start').toEqual([2, expect.stringContaining('SUPABASE_DB_URL')])
+    expect(await emulated.requests()).toEqual([])
     const dry = await run(['--dry-run'])
     expect(dry.code).toBe(0)
     expect(dry.out).toContain('+ price pro_yearly: 990.00 usd / year')

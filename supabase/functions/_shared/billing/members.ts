@@ -71,9 +71,10 @@ async function queueInvitationEmail(
       organizationName: ctx.name,
       inviterName: ctx.inviter,
       role: ctx.role,
-      acceptUrl: inviteUrl(sent.token),
       expiresAt: new Date(sent.expires_at).toISOString(),
     },
+    // The link carries the bearer token: kept in the outbox only until the email is sent.
+    secretProps: { acceptUrl: inviteUrl(sent.token) },
   })
 }
 

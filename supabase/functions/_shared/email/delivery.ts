@@ -64,7 +64,7 @@ async function claim(sql: postgres.Sql, now: Date, n: number, ids?: string[]): P
     update billing.email_outbox set status = 'sending', lease_until = now() + interval '2 minutes', attempts = attempts + 1
     where id in (select id from picked)
        or (batch_key in (select batch_key from picked where batch_key is not null) and status in ('pending', 'sending'))
-    returning id, email_type, to_email, props, idempotency_key, attempts, batch_key`
+    returning id, email_type, to_email, props || coalesce(secret_props, '{}'::jsonb) as props, idempotency_key, attempts, batch_key`
 }
 
 /** The batches to send: those already written down as they were, the rest in new ones of `size`. */

@@ -8,6 +8,8 @@ export interface EmailRequest {
   type: EmailType
   to: string | null | undefined
   props: Record<string, unknown>
+  /** Props that grant access (an accept or download link): kept only until the email is sent (secret_props). */
+  secretProps?: Record<string, unknown>
   idempotencyKey: string
   organizationId?: string | null
   runId?: string
@@ -18,9 +20,9 @@ export async function enqueueEmail(sql: postgres.Sql | postgres.TransactionSql, 
   const status = !req.to ? 'skipped' : isEmailEnabled(req.type) ? 'pending' : 'skipped'
   const lastError = !req.to ? 'no recipient address' : status === 'skipped' ? `email type ${req.type} is switched off` : null
   await sql`
-    insert into billing.email_outbox (idempotency_key, organization_id, run_id, email_type, to_email, props, status, last_error)
+    insert into billing.email_outbox (idempotency_key, organization_id, run_id, email_type, to_email, props, secret_props, status, last_error)
     values (${req.idempotencyKey}, ${req.organizationId ?? null}, ${req.runId ?? null}, ${req.type}, ${req.to ?? null},
-      ${sql.json(req.props as never)}, ${status}, ${lastError})
+      ${sql.json(req.props as never)}, ${req.secretProps ? sql.json(req.secretProps as never) : null}, ${status}, ${lastError})
     on conflict (idempotency_key) do nothing`
   const [row] = await sql<{ id: string; status: string }[]>`select id, status from billing.email_outbox where idempotency_key = ${req.idempotencyKey}`
   return row

@@ -7,6 +7,7 @@ import { enqueueEmail } from '../../email/outbox.ts'
 import { required } from '../../config.ts'
 import { billingUrl } from '../../app-urls.ts'
 import { createExportLink } from '../../exports/create.ts'
+import { signExportLink } from '../../exports/link.ts'
 import { defineWorkflow } from '../define.ts'
 import { keyOf } from '../keys.ts'
 import { customer, idOf, mirroredSubscription, organizationForCustomer, settings } from './lookups.ts'
@@ -45,7 +46,8 @@ export const subscriptionCancelled = defineWorkflow(
       // Counted from the later of now and the end, so the link never expires before the cancellation.
       const asOf = new Date(Math.max(now().getTime(), cancelledAt.getTime()))
       const link = await createExportLink(sql, org.id, { apiUrl: required('SUPABASE_URL'), secret: required('EXPORT_SIGNING_SECRET'), asOf })
-      return { exportId: link.exportId, url: link.url, expiresAt: link.expiresAt.toISOString() }
+      // The signed link is a bearer link: not memoized here; the email step signs it again (the same link).
+      return { exportId: link.exportId, expiresAt: link.expiresAt.toISOString() }
     })
     const deleteAt = await step.run('plan-deletion', async () => new Date(cancelledAt.getTime() + (await settings(sql)).data_deletion_delay_ms).toISOString())
     await step.run('send-cancellation-email', async () => {
@@ -65,7 +67,6 @@ export const subscriptionCancelled = defineWorkflow(
         props: {
           organizationName: org.name,
           cancelledAt: cancelledAt.toISOString(),
-          dataExportUrl: exported.url,
           exportExpiresAt: exported.expiresAt,
           deletionAt: deleteAt,
           reason,
@@ -73,6 +74,10 @@ export const subscriptionCancelled = defineWorkflow(
           currency: unpaid?.amount ? unpaid.currency : null,
           unpaidInvoiceUrl: unpaid?.amount ? unpaid.url : null,
           resubscribeUrl: billingUrl(org.id),
+        },
+        // Kept in the outbox only until the email is sent.
+        secretProps: {
+          dataExportUrl: await signExportLink(required('SUPABASE_URL'), exported.exportId, new Date(exported.expiresAt), required('EXPORT_SIGNING_SECRET')),
         },
       })
     })
