@@ -1,6 +1,7 @@
 // The members API against the stack's database: invite (the email recorded once in the outbox, with the
 // accept link), resend (a new link, a second email, the first link dead), revoke, accept, leave, remove
-// and roles; every refusal a 4xx in the one error shape with its code, and no row changed.
+// and roles; every refusal a 4xx in the one error shape with its code, and no row changed (malformed
+// emails, members, unknown roles, non-admins, guessed and replayed tokens each have a case).
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { handleBilling } from '../../supabase/functions/_shared/billing/handler.ts'
@@ -53,10 +54,11 @@ const counts = async (org: string) => (await sql`select (select count(*)::int fr
   (select count(*)::int from public.organization_invitations where organization_id = ${org}) as invitations,
   (select count(*)::int from billing.email_outbox where organization_id = ${org} and email_type = 'invitation') as emails`)[0]
 
-let admin: User, member: User, org: string
+let admin: User, member: User, outsider: User, org: string
 beforeAll(async () => {
   admin = await user('inv-admin')
   member = await user('inv-member')
+  outsider = await user('inv-outsider')
   const created = await call(admin, 'POST', '/organizations', { name: uniq('Invites Co') })
   org = created.body.organization.id
   await sql`insert into public.organization_members (organization_id, user_id, role) values (${org}, ${member.id}, 'member')`
@@ -90,14 +92,31 @@ describe('invitations through the billing API', () => {
     expect(stored).toBe(true)
   })
 
+  // `<member>` stands for the existing member's address, written as the admin might type it.
   test.each([
     ['a malformed email', () => admin, { email: 'not-an-email', role: 'member' }, 422, 'invalid_email'],
+    ['an email with two @', () => admin, { email: 'two@@example.test', role: 'member' }, 422, 'invalid_email'],
+    ['an email without a domain', () => admin, { email: 'nobody@', role: 'member' }, 422, 'invalid_email'],
+    ['an email with a space inside', () => admin, { email: 'has space@example.test', role: 'member' }, 422, 'invalid_email'],
+    ['an empty email', () => admin, { email: '', role: 'member' }, 422, 'invalid_email'],
+    ['an email longer than 320 characters', () => admin, { email: `${'a'.repeat(310)}@example.test`, role: 'member' }, 422, 'invalid_body'],
+    ['no email at all', () => admin, { role: 'member' }, 422, 'invalid_body'],
+    ['an email that is not a string', () => admin, { email: 42, role: 'member' }, 422, 'invalid_body'],
     ['an unknown role', () => admin, { email: 'someone@example.test', role: 'owner' }, 422, 'unknown_role'],
-    ['an existing member', () => admin, { email: '', role: 'member' }, 409, 'already_member'],
+    ['a role in the wrong case', () => admin, { email: 'someone@example.test', role: 'Admin' }, 422, 'unknown_role'],
+    ['an empty role', () => admin, { email: 'someone@example.test', role: '' }, 422, 'unknown_role'],
+    ['a role that is not a string', () => admin, { email: 'someone@example.test', role: ['admin'] }, 422, 'invalid_body'],
+    ['an existing member', () => admin, { email: '<member>', role: 'member' }, 409, 'already_member'],
+    ['an existing member, typed in capitals with spaces', () => admin, { email: ' <MEMBER> ', role: 'member' }, 409, 'already_member'],
+    ['the admin inviting themself', () => admin, { email: '<admin>', role: 'admin' }, 409, 'already_member'],
     ['a non-admin inviting', () => member, { email: 'someone@example.test', role: 'member' }, 403, 'admins_only'],
+    ['someone outside the organization inviting', () => outsider, { email: 'someone@example.test', role: 'member' }, 403, 'admins_only'],
   ])('%s is refused with its reason and changes nothing', async (_what, who, body, status, code) => {
     const before = await counts(org)
-    const res = await call(who(), 'POST', `/organizations/${org}/invitations`, body.email === '' ? { ...body, email: member.email.toUpperCase() } : body)
+    const email = typeof body.email === 'string'
+      ? body.email.replace('<member>', member.email).replace('<MEMBER>', member.email.toUpperCase()).replace('<admin>', admin.email)
+      : body.email
+    const res = await call(who(), 'POST', `/organizations/${org}/invitations`, { ...body, email })
     expect(res.status).toBe(status)
     expect(res.body.error.code).toBe(code)
     expect(res.body.error.message.length).toBeGreaterThan(10)
@@ -131,6 +150,35 @@ describe('invitations through the billing API', () => {
     const res = await call(stranger, 'POST', '/invitations/accept', { token })
     expect([res.status, res.body.error.code]).toEqual([403, 'invitation_for_another_email'])
     expect(await sql`select 1 from public.organization_members where user_id = ${stranger.id}`).toHaveLength(0)
+  })
+
+  test('a guessed, altered, malformed or replayed token is refused with its reason and changes nothing', async () => {
+    const invitee = await user('replay')
+    const stranger = await user('guesser')
+    const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: invitee.email })
+    const token = await tokenMailed(body.invitation.id)
+    expect((await call(invitee, 'POST', '/invitations/accept', { token })).status).toBe(200)
+    const rows = async () => (await sql`select (select jsonb_agg(m order by m.user_id) from public.organization_members m where m.organization_id = ${org}) as members,
+      (select jsonb_agg(i order by i.id) from public.organization_invitations i where i.organization_id = ${org}) as invitations,
+      (select count(*)::int from public.organization_members where user_id = ${stranger.id}) as stranger_memberships`)[0]
+    const before = await rows()
+    const altered = token.slice(0, -1) + (token.endsWith('0') ? '1' : '0')
+    const cases: [User, unknown, number, string][] = [
+      [stranger, { token: [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16).padStart(2, '0')).join('') }, 404, 'invitation_not_found'],
+      [invitee, { token: altered }, 404, 'invitation_not_found'],
+      [stranger, { token: '' }, 422, 'invalid_body'],
+      [stranger, { token: 'f'.repeat(201) }, 422, 'invalid_body'],
+      [stranger, { token: 42 }, 422, 'invalid_body'],
+      [stranger, {}, 422, 'invalid_body'],
+      [invitee, { token }, 409, 'invitation_used'],
+      [stranger, { token }, 409, 'invitation_used'],
+    ]
+    for (const [who, payload, status, code] of cases) {
+      const res = await call(who, 'POST', '/invitations/accept', payload)
+      expect([res.status, res.body.error.code], JSON.stringify(payload)).toEqual([status, code])
+      expect(res.body.error.message.length).toBeGreaterThan(10)
+    }
+    expect(await rows()).toEqual(before)
   })
 
   test('a revoked invitation leaves the pending list and its link is refused', async () => {
