@@ -113,10 +113,11 @@ describe('invitations through the billing API', () => {
     ['someone outside the organization inviting', () => outsider, { email: 'someone@example.test', role: 'member' }, 403, 'admins_only'],
   ])('%s is refused with its reason and changes nothing', async (_what, who, body, status, code) => {
     const before = await counts(org)
-    const email = typeof body.email === 'string'
-      ? body.email.replace('<member>', member.email).replace('<MEMBER>', member.email.toUpperCase()).replace('<admin>', admin.email)
-      : body.email
-    const res = await call(who(), 'POST', `/organizations/${org}/invitations`, { ...body, email })
+    const given: Record<string, unknown> = body
+    const email = typeof given.email === 'string'
+      ? given.email.replace('<member>', member.email).replace('<MEMBER>', member.email.toUpperCase()).replace('<admin>', admin.email)
+      : given.email
+    const res = await call(who(), 'POST', `/organizations/${org}/invitations`, { ...given, email })
     expect(res.status).toBe(status)
     expect(res.body.error.code).toBe(code)
     expect(res.body.error.message.length).toBeGreaterThan(10)
