@@ -6,30 +6,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
 import { cardExpiresAt, cardOnFile } from '../../supabase/functions/_shared/billing/payment-details.ts'
+import { api, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
 import { settle, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
 import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
-import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
+import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
 let releaseClock: () => Promise<void>
-let token: string
-let orgId: string
-let customerId: string
-let billingEmail: string
+let price: Stripe.Price
 
-async function api(method: string, path: string) {
-  const res = await fetch(`${functionsUrl}/billing${path}`, { method, headers: { apikey: keys.anon, authorization: `Bearer ${token}` } })
-  return { status: res.status, body: await res.json() }
+interface Paid { token: string; orgId: string; customerId: string; billingEmail: string }
+
+/** Each test's own owner and organization, paid through Checkout and synced: no test sees another's refunds. */
+async function paidOrg(): Promise<Paid> {
+  const owner = await signUp('inv')
+  const { orgId, customerId } = await subscribedOrg(sql, owner, price.id, uniq('Refund Co'))
+  await api(owner.token, 'POST', `/organizations/${orgId}/sync`)
+  const [org] = await sql`select coalesce(billing_email, ${owner.email}) as email from public.organizations where id = ${orgId}`
+  return { token: owner.token, orgId, customerId, billingEmail: org.email }
 }
 
 /** The overview once `ok` holds of it, running due workflow work meanwhile (generous: the machine is loaded). */
-async function overviewWhen(what: string, ok: (o: Overview) => boolean, timeoutMs = 60_000): Promise<Overview> {
+async function overviewWhen(p: Paid, what: string, ok: (o: Overview) => boolean, timeoutMs = 60_000): Promise<Overview> {
   const end = Date.now() + timeoutMs
   for (;;) {
     await settle(sql)
-    const o = (await api('GET', `/organizations/${orgId}`)).body as Overview
+    const o = (await api(p.token, 'GET', `/organizations/${p.orgId}`)).body as Overview
     if (ok(o)) return o
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(o.invoices)}`)
     await new Promise((r) => setTimeout(r, 250))
@@ -39,30 +43,7 @@ async function overviewWhen(what: string, ok: (o: Overview) => boolean, timeoutM
 beforeAll(async () => {
   useStackEnv()
   releaseClock = await holdProductClock()
-  const email = `${uniq('inv')}@example.test`
-  const { data, error } = await supabaseClient().auth.signUp({ email, password: 'correct horse battery' })
-  if (error || !data.session) throw error ?? new Error('no session')
-  token = data.session.access_token
-  const product = await stripe.products.create({ name: uniq('Plan') })
-  const price = await stripe.prices.create({ product: product.id, unit_amount: 4200, currency: 'usd', recurring: { interval: 'month' } })
-  const end = Date.now() + 30_000
-  while ((await sql`select 1 from public.stripe_prices where id = ${price.id}`).length === 0) {
-    if (Date.now() > end) throw new Error('price not mirrored')
-    await new Promise((r) => setTimeout(r, 150))
-  }
-  const created = await fetch(`${functionsUrl}/billing/organizations`, {
-    method: 'POST', headers: { apikey: keys.anon, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: uniq('Refund Co') }),
-  })
-  orgId = (await created.json()).organization.id
-  const checkout = await fetch(`${functionsUrl}/billing/organizations/${orgId}/checkout`, {
-    method: 'POST', headers: { apikey: keys.anon, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ price_id: price.id }),
-  })
-  const paid = await fetch((await checkout.json()).url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_visa' })
-  expect(paid.status).toBe(303)
-  await api('POST', `/organizations/${orgId}/sync`)
-  const [org] = await sql`select stripe_customer_id, coalesce(billing_email, ${email}) as email from public.organizations where id = ${orgId}`
-  customerId = org.stripe_customer_id
-  billingEmail = org.email
+  price = await mirroredPlan(sql, stripe, 4200)
 }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS + 60_000)
 afterAll(async () => {
   await releaseClock?.()
@@ -71,7 +52,9 @@ afterAll(async () => {
 
 describe('card on file and invoice links', () => {
   it('shows the card Stripe charges, and links each invoice to its hosted page and a real PDF', async () => {
-    const o = await overviewWhen('the card on file', (x) => x.payment_method !== null)
+    const p = await paidOrg()
+    const customerId = p.customerId
+    const o = await overviewWhen(p, 'the card on file', (x) => x.payment_method !== null)
     const [sub] = (await stripe.subscriptions.list({ customer: customerId, expand: ['data.default_payment_method'] })).data
     const card = (sub.default_payment_method as Stripe.PaymentMethod).card!
     expect(o.payment_method).toEqual({ brand: card.brand, last4: '4242', exp_month: card.exp_month, exp_year: card.exp_year, expires_before_renewal: false })
@@ -84,7 +67,8 @@ describe('card on file and invoice links', () => {
     expect((await fetch(inv.hosted_invoice_url!)).status).toBe(200)
   }, 90_000)
 
-  it('warns when the card expires before the renewal charges it (the end of its expiry month)', async () => {
+  it('warns when the card expires before the renewal charges it (the end of its expiry month)', { timeout: 60_000 }, async () => {
+    const { customerId } = await paidOrg()
     const [sub] = await sql`select id from public.stripe_subscriptions where customer_id = ${customerId}`
     const { exp_month, exp_year } = (await cardOnFile(sql, customerId, sub.id, null))!
     const expires = cardExpiresAt({ exp_month, exp_year })
@@ -98,17 +82,18 @@ describe('card on file and invoice links', () => {
 
 describe('refunds made in Stripe', () => {
   it('a partial then a full refund mark the invoice and send one email each', async () => {
-    const o = await overviewWhen('a paid invoice', (x) => x.invoices[0]?.status === 'paid')
+    const p = await paidOrg()
+    const o = await overviewWhen(p, 'a paid invoice', (x) => x.invoices[0]?.status === 'paid')
     const inv = await stripe.invoices.retrieve(o.invoices[0].id, { expand: ['payments'] })
     const intent = inv.payments!.data[0].payment.payment_intent as string
     const first = await stripe.refunds.create({ payment_intent: intent, amount: 1000 })
     await stripe.refunds.update(first.id, { metadata: { reason: 'goodwill' } })
-    const partly = await overviewWhen('the partial refund', (x) => x.invoices[0].amount_refunded === 1000)
+    const partly = await overviewWhen(p, 'the partial refund', (x) => x.invoices[0].amount_refunded === 1000)
     expect(partly.invoices[0]).toMatchObject({ id: inv.id, amount_paid: 4200, amount_refunded: 1000 })
     await stripe.refunds.create({ payment_intent: intent })
-    await overviewWhen('the full refund', (x) => x.invoices[0].amount_refunded === 4200)
+    await overviewWhen(p, 'the full refund', (x) => x.invoices[0].amount_refunded === 4200)
     await settle(sql)
-    const mails = (await mailsTo(billingEmail, { atLeast: 3, timeoutMs: 20_000 })).filter((m) => m.subject.startsWith('Refund of'))
+    const mails = (await mailsTo(p.billingEmail, { atLeast: 3, timeoutMs: 20_000 })).filter((m) => m.subject.startsWith('Refund of'))
     expect(mails.map((m) => m.subject).sort()).toEqual([`Refund of $10.00 on invoice ${inv.number}`, `Refund of $32.00 on invoice ${inv.number}`])
   }, 180_000)
 })

@@ -1,0 +1,68 @@
+// The billing edge function through the stack's gateway, as a browser calls it: a signed-up user, a
+// call with their token, and an organization of their own (subscribed through Checkout when a test needs
+// a Stripe customer). Each test makes its own with these, so no test depends on another's state.
+import type postgres from 'postgres'
+import type Stripe from 'stripe'
+import { expect } from 'vitest'
+import { functionsUrl, keys, supabaseClient, uniq } from './stack.ts'
+
+export interface User { id: string; email: string; token: string }
+
+export async function signUp(prefix = 'web'): Promise<User> {
+  const email = `${uniq(prefix)}@example.test`
+  const { data, error } = await supabaseClient().auth.signUp({ email, password: 'correct horse battery' })
+  if (error || !data.session) throw error ?? new Error('no session')
+  return { id: data.user!.id, email, token: data.session.access_token }
+}
+
+/** A call to the billing function; a string body is sent as is (for bad JSON), anything else as JSON. */
+export async function api(token: string | null, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${functionsUrl}/billing${path}`, {
+    method,
+    headers: { apikey: keys.anon, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  return { status: res.status, body: await res.json() }
+}
+
+/** Polls until `fn` gives a truthy value (the machine is loaded: generous limits, no fixed sleeps). */
+export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+/** A new organization owned by `owner`, made through the function (201). */
+export async function newOrg(owner: User, name = uniq('Org')): Promise<string> {
+  const created = await api(owner.token, 'POST', '/organizations', { name })
+  expect(created.status, JSON.stringify(created.body)).toBe(201)
+  return created.body.organization.id as string
+}
+
+/** Pays a Checkout session's hosted page with a card; Stripe redirects (303) back to the app. */
+export async function payCheckout(url: string, card = 'pm_card_visa'): Promise<Response> {
+  return fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `card=${card}` })
+}
+
+/** A new organization of `owner`'s, subscribed to `priceId` through Checkout, once the mirror shows it active. */
+export async function subscribedOrg(sql: postgres.Sql, owner: User, priceId: string, name = uniq('Subscribed Co')): Promise<{ orgId: string; customerId: string }> {
+  const orgId = await newOrg(owner, name)
+  const r = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: priceId })
+  expect(r.status, JSON.stringify(r.body)).toBe(200)
+  expect((await payCheckout(r.body.url)).status).toBe(303)
+  await until('the subscription in the mirror', async () => (await sql`select 1 from public.stripe_subscriptions where organization_id = ${orgId} and status = 'active'`).length > 0)
+  const [{ stripe_customer_id: customerId }] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
+  return { orgId, customerId }
+}
+
+/** A monthly (or yearly) plan in Stripe, once the webhook and the sync have brought it to the mirror. */
+export async function mirroredPlan(sql: postgres.Sql, stripe: Stripe, amount: number, opts: { interval?: 'month' | 'year'; metadata?: Record<string, string> } = {}): Promise<Stripe.Price> {
+  const product = await stripe.products.create({ name: uniq('Plan'), metadata: opts.metadata ?? {} })
+  const price = await stripe.prices.create({ product: product.id, unit_amount: amount, currency: 'usd', recurring: { interval: opts.interval ?? 'month' } })
+  await until('the plan in the mirror', async () => (await sql`select 1 from public.stripe_prices where id = ${price.id}`).length > 0)
+  return price
+}
