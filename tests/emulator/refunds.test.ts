@@ -68,9 +68,19 @@ describe('refunds', () => {
 
   it('refuses more than the unrefunded amount, a second full refund and an unpaid intent, with Stripe\'s errors', async () => {
     const { intentId, chargeId } = await paidIntent()
-    await expect(stripe.refunds.create({ payment_intent: intentId, amount: 3000 })).rejects.toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', code: 'amount_too_large', param: 'amount' })
+    await h.settle()
+    const from = h.received.length
+    // Stripe's refusal: a 400 on param amount without a code, naming the charge's amount while nothing was
+    // refunded, and what is left after that; nothing changes (no refund, no event, the charge as it was).
+    const tooMuch = { statusCode: 400, type: 'StripeInvalidRequestError', param: 'amount', code: undefined }
+    await expect(stripe.refunds.create({ payment_intent: intentId, amount: 3000 })).rejects.toMatchObject({ ...tooMuch, message: 'Refund amount ($30.00) is greater than charge amount ($29.00)' })
+    expect((await stripe.refunds.list({ payment_intent: intentId })).data).toEqual([])
+    expect(await stripe.charges.retrieve(chargeId)).toMatchObject({ amount_refunded: 0, refunded: false })
+    expect(await eventsSince(from)).toEqual([])
     await stripe.refunds.create({ payment_intent: intentId, amount: 2000 })
-    await expect(stripe.refunds.create({ charge: chargeId, amount: 901 })).rejects.toMatchObject({ code: 'amount_too_large', param: 'amount' })
+    await expect(stripe.refunds.create({ charge: chargeId, amount: 901 })).rejects.toMatchObject({ ...tooMuch, message: 'Refund amount ($9.01) is greater than unrefunded amount on charge ($9.00)' })
+    expect((await stripe.refunds.list({ payment_intent: intentId })).data.map((r) => r.amount)).toEqual([2000])
+    expect((await stripe.charges.retrieve(chargeId)).amount_refunded).toBe(2000)
     await stripe.refunds.create({ charge: chargeId })
     await expect(stripe.refunds.create({ charge: chargeId })).rejects.toMatchObject({ statusCode: 400, code: 'charge_already_refunded' })
     expect((await stripe.charges.retrieve(chargeId)).amount_refunded).toBe(2900)

@@ -11,8 +11,9 @@ import { mergeMetadata, oneOf, route, update, type Route } from './common.ts'
 
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const
 
+/** An amount as Stripe's refund errors write it: "$29.00", "€7.00" (two-decimal currencies). */
 function money(amount: number, currency: string): string {
-  return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() }).format(amount / 100)
 }
 
 /** The charge a refund request names, directly or through its PaymentIntent's successful charge. */
@@ -35,8 +36,10 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
   const left = charge.amount - charge.amount_refunded
   const amount = int(p.amount, 'amount') ?? left
   if (amount < 1) throw invalid('Invalid positive integer', 'amount', 'parameter_invalid_integer')
+  // Stripe's refusal has a param and no code; it names the charge's amount while nothing was refunded yet.
   if (amount > left) {
-    throw new StripeApiError(400, 'invalid_request_error', `Refund amount (${money(amount, charge.currency)}) is greater than unrefunded amount on charge (${money(left, charge.currency)})`, { code: 'amount_too_large', param: 'amount' })
+    const limit = charge.amount_refunded === 0 ? `charge amount (${money(left, charge.currency)})` : `unrefunded amount on charge (${money(left, charge.currency)})`
+    throw new StripeApiError(400, 'invalid_request_error', `Refund amount (${money(amount, charge.currency)}) is greater than ${limit}`, { param: 'amount' })
   }
   const clock = emu.clockOfCustomer(charge.customer)
   const refund = shape('refund', {
