@@ -39,13 +39,16 @@ const DELIVERY_BUDGET_MS = 30_000
 interface Claimed {
   id: string
   email_type: EmailType
-  to_email: string
+  to_email: string | null
   props: Record<string, unknown>
   idempotency_key: string
   attempts: number
   batch_key: string | null
 }
-type Ready = Claimed & { rendered: RenderedEmail }
+type Ready = Claimed & { to_email: string; rendered: RenderedEmail }
+
+/** Why a due email lost its recipient: deleting an organization's data erases its emails' address and props. */
+const ERASED = "not sent: its recipient and content were erased with the organization's personal data"
 
 /** Backoff between delivery attempts: 30 s doubling, with jitter, at most an hour. */
 function retryDelayMs(attempt: number, err: unknown): number {
@@ -99,6 +102,12 @@ async function markSent(sql: postgres.Sql, emails: Ready[], ids: { providerMessa
       as s(id, subject, provider_id)
     where o.id = s.id`
   report.sent.push(...emails.map((e) => e.id))
+}
+
+/** An email that can no longer be sent is skipped with its reason, not rendered into a failure. */
+async function markSkipped(sql: postgres.Sql, e: Claimed, reason: string) {
+  await sql`update billing.email_outbox set status = 'skipped', last_error = ${reason}, lease_until = null where id = ${e.id}`
+  console.warn(`email: ${e.email_type} ${e.idempotency_key} skipped: ${reason}`)
 }
 
 async function markFailed(sql: postgres.Sql, e: Claimed, err: unknown, now: Date, report: DeliveryReport, log = true) {
@@ -165,8 +174,12 @@ export async function deliverDueEmails(sql: postgres.Sql, opts: DeliveryOptions 
         left = 0
         break
       }
+      if (!e.to_email) {
+        await markSkipped(sql, e, ERASED)
+        continue
+      }
       try {
-        ready.push({ ...e, rendered: await renderEmail(e.email_type, e.props) })
+        ready.push({ ...e, to_email: e.to_email, rendered: await renderEmail(e.email_type, e.props) })
       } catch (err) {
         await markFailed(sql, e, err, now, report)
       }

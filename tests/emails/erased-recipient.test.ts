@@ -1,0 +1,42 @@
+// An email still due when its organization's data is deleted (the GDPR deletion erases the outbox's
+// address and props) is skipped with the reason recorded, not rendered into a permanent failure
+// ("organizationName ... undefined"), and the other due emails of the round still go.
+import { afterAll, describe, expect, test } from 'vitest'
+import { deliverDueEmails, enqueueEmail, type EmailRequest } from '../../supabase/functions/_shared/email/outbox.ts'
+import { useStackEnv } from '../helpers/billing.ts'
+import { mailsTo } from '../helpers/mail.ts'
+import { adminSql, uniq } from '../helpers/stack.ts'
+
+const sql = adminSql()
+afterAll(() => sql.end())
+
+// Due only in the year 3000, so the stack's own worker never delivers these before the test does.
+const FAR = new Date('3000-01-01T00:00:00Z')
+async function ownEmail(req: EmailRequest) {
+  const row = await enqueueEmail(sql, req)
+  await sql`update billing.email_outbox set next_attempt_at = ${FAR} where id = ${row.id}`
+  return row.id
+}
+
+const props = { organizationName: 'Erased Co', paymentUrl: 'http://x.test/pay', updatePaymentUrl: 'http://x.test/billing' }
+
+describe('emails of an organization whose data was deleted', () => {
+  test('are skipped with the reason, while another organization\'s email of the same round is sent', async () => {
+    useStackEnv()
+    const [{ id: gone }] = await sql`insert into public.organizations (name) values (${uniq('Erased')}) returning id`
+    const [{ id: kept }] = await sql`insert into public.organizations (name) values (${uniq('Kept')}) returning id`
+    const erased = await ownEmail({ type: 'payment_reminder', to: `${uniq('gone')}@example.test`, organizationId: gone, idempotencyKey: uniq('erased'), props })
+    const to = `${uniq('kept')}@example.test`
+    const other = await ownEmail({ type: 'payment_reminder', to, organizationId: kept, idempotencyKey: uniq('kept'), props })
+    const [{ deleted }] = await sql`select billing.service_role_delete_organization_data(${gone}::uuid) as deleted`
+    expect(deleted).toBe(true)
+
+    const report = await deliverDueEmails(sql, { ids: [erased, other], now: FAR })
+    expect(report).toEqual({ sent: [other], retrying: [], failed: [], stoppedBy: 'empty' })
+    const [row] = await sql`select status, last_error, to_email, props from billing.email_outbox where id = ${erased}`
+    expect(row).toEqual({ status: 'skipped', last_error: expect.stringMatching(/erased with the organization's personal data/), to_email: null, props: {} })
+    expect(await mailsTo(to)).toHaveLength(1)
+    // Skipped is final: a later round leaves it alone.
+    expect(await deliverDueEmails(sql, { ids: [erased], now: FAR })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
+  })
+})
