@@ -6,7 +6,7 @@ import type { Obj } from '../shape.ts'
 import { shape } from '../shape.ts'
 import type { Emulator } from '../emulator.ts'
 import { cardDeclined, invalid, required } from '../errors.ts'
-import { page } from '../list.ts'
+import { int, page } from '../list.ts'
 import { mergeMetadata, route, type Route } from './common.ts'
 
 export type CardBehaviour = 'succeeds' | 'fails_on_charge' | 'declined_on_attach'
@@ -108,6 +108,21 @@ export function attach(emu: Emulator, idOrToken: string, customerId: string): Ob
   return pm
 }
 
+/** A card's new expiry (Stripe lets `card[exp_month]` and `card[exp_year]` change, e.g. a renewed card). */
+function cardExpiry(emu: Emulator, pm: Obj, card: Record<string, unknown> | undefined): { exp_month: number; exp_year: number } | null {
+  if (!card || (card.exp_month === undefined && card.exp_year === undefined)) return null
+  if (pm.type !== 'card') throw invalid('You cannot update the card details of a payment method that is not a card.', 'card')
+  const exp_month = int(card.exp_month, 'card[exp_month]') ?? pm.card.exp_month
+  const exp_year = int(card.exp_year, 'card[exp_year]') ?? pm.card.exp_year
+  // An expiry already past (by the customer's clock) is refused, as Stripe refuses it.
+  const now = new Date(emu.now(emu.clockOfCustomer(pm.customer)) * 1000)
+  if (exp_year < now.getUTCFullYear()) throw invalid('Your card\'s expiration year is invalid.', 'card[exp_year]', 'invalid_expiry_year')
+  if (exp_month < 1 || exp_month > 12 || (exp_year === now.getUTCFullYear() && exp_month < now.getUTCMonth() + 1)) {
+    throw invalid('Your card\'s expiration month is invalid.', 'card[exp_month]', 'invalid_expiry_month')
+  }
+  return { exp_month, exp_year }
+}
+
 function detach(emu: Emulator, pmId: string): Obj {
   const pm = emu.get('payment_method', pmId, 'PaymentMethod')
   if (!pm.customer) throw invalid('The payment method you provided is not attached to a customer so detachment is impossible.', 'payment_method', 'payment_method_unexpected_state')
@@ -148,8 +163,10 @@ export const paymentMethodRoutes: Route[] = [
   route('POST', '/v1/payment_methods/:id/detach', (emu, _p, [id]) => detach(emu, id)),
   route('POST', '/v1/payment_methods/:id', (emu, p, [id]) => {
     const pm = emu.get('payment_method', id, 'PaymentMethod')
-    const prev = { metadata: pm.metadata }
+    const expiry = cardExpiry(emu, pm, p.card)
+    const prev: Obj = { metadata: pm.metadata, ...(expiry ? { card: { exp_month: pm.card.exp_month, exp_year: pm.card.exp_year } } : {}) }
     pm.metadata = mergeMetadata(pm.metadata, p.metadata)
+    if (expiry) Object.assign(pm.card, expiry)
     emu.emit('payment_method.updated', pm, prev, emu.clockOfCustomer(pm.customer))
     return pm
   }),

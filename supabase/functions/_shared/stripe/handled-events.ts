@@ -22,6 +22,9 @@ const MIRRORED_EVENT_TYPES = [
   'invoice.payment_failed',
   'invoice.voided',
   'invoice.marked_uncollectible',
+  // The card on file changed (a new expiry, the bank's automatic update): the billing page shows its expiry.
+  'payment_method.updated',
+  'payment_method.automatically_updated',
   'product.created',
   'product.updated',
   'product.deleted',
