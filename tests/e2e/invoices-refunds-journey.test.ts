@@ -4,30 +4,16 @@
 // (changed in Stripe) comes before the renewal; refunds made in Stripe (partial, one too large that
 // Stripe refuses, then the rest) each send the customer one email and mark the invoice row. Screenshots
 // go to test-results/screenshots/refunds-*.
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import type Stripe from 'stripe'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { stripeFor } from '../../dev/stack/stripe.ts'
-import { EMULATOR, launchBrowser, mailWithSubject, shot, subscribedCustomer } from '../helpers/browser-journey.ts'
+import { EMULATOR, browserJourney, mailWithSubject, shot, subscribedCustomer } from '../helpers/browser-journey.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
-import { adminSql, stackProfile } from '../helpers/stack.ts'
+import { stackProfile } from '../helpers/stack.ts'
 
-const sql = adminSql()
+const journey = browserJourney()
 const stripe = stripeFor(stackProfile)
-let browser: Browser
-// Files that move the emulator's clock hold this lock: the renewal date and the card's expiry month
-// this file compares stay where they are while it runs.
-let releaseClock: () => Promise<void>
-beforeAll(async () => {
-  releaseClock = await holdProductClock()
-  browser = await launchBrowser()
-}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
-afterAll(async () => {
-  await browser?.close()
-  await releaseClock?.()
-  await sql.end()
-})
 
 /** Reloads the page until `read` answers what `ok` wants (the sync and the workflows run on their own). */
 async function pageWhen<T>(page: Page, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
@@ -51,7 +37,7 @@ async function paidInvoice(customerId: string): Promise<{ invoice: Stripe.Invoic
 
 describe('invoices, the card on file and refunds in a browser', () => {
   it('opens each invoice\'s hosted page and PDF in a new tab, shows the card with "Update card", and warns when it expires before the renewal', { timeout: 300_000 }, async () => {
-    const { context, page, customerId } = await subscribedCustomer(browser, stripe, sql, 'Cardholder', 3900)
+    const { context, page, customerId } = await subscribedCustomer(journey.browser, stripe, journey.sql, 'Cardholder', 3900)
     const rows = page.getByTestId('invoices').locator('tbody tr')
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThan(0)
     await shot(page, 'refunds-1-invoices-and-card')
@@ -106,7 +92,7 @@ describe('invoices, the card on file and refunds in a browser', () => {
   })
 
   it('a partial refund, one too large that Stripe refuses, then the rest: one email each and the row marked', { timeout: 300_000 }, async () => {
-    const { context, page, email, customerId } = await subscribedCustomer(browser, stripe, sql, 'Refundee', 2900)
+    const { context, page, email, customerId } = await subscribedCustomer(journey.browser, stripe, journey.sql, 'Refundee', 2900)
     const { invoice, intent } = await paidInvoice(customerId)
     const mark = page.getByTestId(`refund-${invoice.id}`)
 
@@ -128,7 +114,7 @@ describe('invoices, the card on file and refunds in a browser', () => {
     await shot(page, 'refunds-6-refunded')
     const refundMails = (await mailsTo(email, { atLeast: 1 })).filter((m) => m.subject.startsWith('Refund of'))
     expect(refundMails.map((m) => m.subject).sort()).toEqual([`Refund of $10.00 on invoice ${invoice.number}`, `Refund of $19.00 on invoice ${invoice.number}`])
-    expect((await sql`select count(*)::int as n from billing.email_outbox where email_type = 'refund_issued' and to_email = ${email}`)[0].n).toBe(2)
+    expect((await journey.sql`select count(*)::int as n from billing.email_outbox where email_type = 'refund_issued' and to_email = ${email}`)[0].n).toBe(2)
     await context.close()
   })
 })

@@ -5,23 +5,39 @@ import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type postgres from 'postgres'
 import type Stripe from 'stripe'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { mailsTo, type Mail } from './mail.ts'
-import { stackProfile, uniq } from './stack.ts'
+import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from './product-clock.ts'
+import { adminSql, stackProfile, uniq } from './stack.ts'
 
-export const APP = `http://127.0.0.1:${stackProfile.ports.web}`
+const APP = `http://127.0.0.1:${stackProfile.ports.web}`
 export const EMULATOR = `http://127.0.0.1:${stackProfile.ports.stripe}`
 const SHOTS = 'test-results/screenshots'
 
-export async function launchBrowser(): Promise<Browser> {
-  mkdirSync(SHOTS, { recursive: true })
-  return await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+/**
+ * The file's hooks: a browser and a database connection, and the product clock's lock, which files that
+ * move the emulator's clock hold, so the dates a journey checks (renewal, period end) stay put.
+ */
+export function browserJourney(): { browser: Browser; sql: postgres.Sql } {
+  const state = { sql: adminSql() } as { browser: Browser; sql: postgres.Sql }
+  let releaseClock: () => Promise<void>
+  beforeAll(async () => {
+    releaseClock = await holdProductClock()
+    mkdirSync(SHOTS, { recursive: true })
+    state.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+  }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
+  afterAll(async () => {
+    await state.browser?.close()
+    await releaseClock?.()
+    await state.sql.end()
+  })
+  return state
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
 
 /** A monthly plan made in Stripe, once the sync has mirrored it (the page lists mirrored plans only). */
-export async function monthlyPlan(stripe: Stripe, sql: postgres.Sql, name: string, unitAmount: number): Promise<Stripe.Price> {
+async function monthlyPlan(stripe: Stripe, sql: postgres.Sql, name: string, unitAmount: number): Promise<Stripe.Price> {
   const product = await stripe.products.create({ name, metadata: { 'limits.seats': '10' } })
   const price = await stripe.prices.create({ product: product.id, unit_amount: unitAmount, currency: 'usd', recurring: { interval: 'month' }, nickname: 'Monthly' })
   const end = Date.now() + 60_000
@@ -33,7 +49,7 @@ export async function monthlyPlan(stripe: Stripe, sql: postgres.Sql, name: strin
 }
 
 /** Signs up a new user who creates an organization; answers its id (the page is its billing page). */
-export async function signUpWithOrganization(page: Page, email: string, orgName: string): Promise<string> {
+async function signUpWithOrganization(page: Page, email: string, orgName: string): Promise<string> {
   await page.goto(APP)
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill('correct horse battery staple')
@@ -45,7 +61,7 @@ export async function signUpWithOrganization(page: Page, email: string, orgName:
 }
 
 /** Chooses the plan, pays on the emulator's Checkout page with the good card, and waits for "Active". */
-export async function subscribe(page: Page, orgId: string, planName: string): Promise<void> {
+async function subscribe(page: Page, orgId: string, planName: string): Promise<void> {
   const choose = page.getByRole('button', { name: `Choose ${planName}` })
   await expect.poll(() => choose.isVisible(), { timeout: 30_000 }).toBe(true)
   await choose.click()
