@@ -3,6 +3,7 @@
 // check inside a transaction they roll back, so nothing else sees it).
 import type postgres from 'postgres'
 import { fail, pass, type CheckResult } from './checklist.ts'
+import { checkDeadLetters } from './dead-letters.ts'
 import { CRON_RUNS_CHECKED, EXPECTED_CRON_JOBS, QUEUE_STUCK_SECONDS, REQUIRED_EXTENSIONS, REQUIRED_VAULT_SECRETS } from './expected.ts'
 
 type Sql = postgres.Sql | postgres.TransactionSql
@@ -88,17 +89,12 @@ export async function checkQueues(sql: Sql, stuckSeconds = QUEUE_STUCK_SECONDS):
 }
 
 export async function checkFailures(sql: Sql): Promise<CheckResult[]> {
-  const dead = await sql<{ event_id: string; type: string; last_error: string | null }[]>`select event_id, type, last_error from ops.dead_letters limit 3`
-  const [{ dead_count }] = await sql<{ dead_count: number }[]>`select count(*)::int as dead_count from ops.dead_letters`
   const runs = await sql<{ run_id: string; workflow_id: string; failed_step: string | null; last_error: string | null }[]>`
     select run_id, workflow_id, failed_step, last_error from ops.workflow_failures limit 3`
   const [{ run_count }] = await sql<{ run_count: number }[]>`select count(*)::int as run_count from ops.workflow_failures`
   const short = (s: string | null) => (s ?? '').replace(/\s+/g, ' ').slice(0, 120)
   return [
-    dead_count > 0
-      ? fail('dead letters', `${dead_count} events gave up, e.g. ${dead.map((d) => `${d.event_id} (${d.type}): ${short(d.last_error)}`).join('; ')}`,
-        'read select * from ops.dead_letters; fix the cause, then replay: select ops.retry_dead_letters();  (or one: select ops.replay_event(\'<event id>\');)')
-      : pass('dead letters', 'none'),
+    await checkDeadLetters(sql),
     run_count > 0
       ? fail('failed workflow runs', `${run_count} runs failed, e.g. ${runs.map((r) => `${r.workflow_id} ${r.run_id} at ${r.failed_step}: ${short(r.last_error)}`).join('; ')}`,
         "read select * from ops.workflow_failures; fix the cause, then resume each: select ops.retry_workflow_run('<run id>');")

@@ -9,6 +9,7 @@ import { emulatorClient } from '../../dev/stack/stripe.ts'
 import { LOCAL_STRIPE_KEY } from '../../dev/stack/services.ts'
 import { EXPECTED_CRON_JOBS } from '../../scripts/doctor/expected.ts'
 import { checkCronJobs, checkExtensions, checkFailures, checkQueues, checkVault, versionAtLeast } from '../../scripts/doctor/database-checks.ts'
+import { checkDeadLetters } from '../../scripts/doctor/dead-letters.ts'
 import { checkFunctionSecrets } from '../../scripts/doctor/function-checks.ts'
 import { runChecks } from '../../scripts/doctor/run-checks.ts'
 import { checkApiVersion, checkStripeKey, checkWebhookEndpoint, webhookUrlOf } from '../../scripts/doctor/stripe-checks.ts'
@@ -101,6 +102,7 @@ describe('npm run doctor', () => {
 
   test('a backed-up queue, a dead letter and a failed run each fail with the ops call that repairs them', async () => {
     const [queue, failures] = await inRolledBack(async (tx) => {
+      await tx`update billing.stripe_events set status = 'processed' where status = 'dead'` // other files' dead letters
       await tx`insert into pgmq.q_stripe_events (vt, message) values (now() - interval '10 minutes', '{}')`
       await tx`insert into billing.stripe_events (id, type, livemode, created, payload, verified_by, status, last_error)
         values ('evt_doctor_dead', 'invoice.paid', false, now(), '{}', 'test', 'dead', 'boom')`
@@ -109,8 +111,41 @@ describe('npm run doctor', () => {
       return [await checkQueues(tx), await checkFailures(tx)]
     })
     expect(queue.find((r) => r.name === 'queue stripe_events')).toMatchObject({ ok: false, fix: expect.stringContaining('stripe-sync-drain') })
-    expect(failures[0]).toMatchObject({ ok: false, detail: expect.stringContaining('evt_doctor_dead (invoice.paid): boom'), fix: expect.stringContaining('ops.retry_dead_letters()') })
+    expect(failures[0]).toMatchObject({ ok: false, detail: expect.stringContaining('evt_doctor_dead (invoice.paid, dead 0 min): boom'), fix: expect.stringContaining('ops.retry_dead_letters()') })
     expect(failures[1]).toMatchObject({ ok: false, detail: expect.stringContaining('send-receipt: smtp down'), fix: expect.stringContaining('ops.retry_workflow_run') })
+  })
+
+  test('dead letters fail until handled: the count and the oldest are named; dismissed ones (audited) pass; one that dies again fails again', async () => {
+    const r = await inRolledBack(async (tx) => {
+      await tx`update billing.stripe_events set status = 'processed' where status = 'dead'` // other files' dead letters
+      await tx`insert into billing.stripe_events (id, type, livemode, created, payload, verified_by, status, last_error, dead_at)
+        values ('evt_doctor_old', 'invoice.paid', false, now(), '{}', 'test', 'dead', 'customer gone', now() - interval '40 days'),
+               ('evt_doctor_new', 'invoice.paid', false, now(), '{}', 'test', 'dead', 'boom', null)`
+      const open = await checkDeadLetters(tx)
+      const noReason = await tx.savepoint((sp) => sp`select ops.dismiss_dead_letter('evt_doctor_old', ' ')`).catch((e: Error) => e.message)
+      await tx`select ops.dismiss_dead_letter('evt_doctor_old', 'customer deleted in Stripe; nothing owed')`
+      const twice = await tx.savepoint((sp) => sp`select ops.dismiss_dead_letter('evt_doctor_old', 'again')`).catch((e: Error) => e.message)
+      const one = await checkDeadLetters(tx)
+      await tx`select ops.dismiss_dead_letter('evt_doctor_new', 'resynced the customer by hand')`
+      const none = await checkDeadLetters(tx)
+      const [{ replayed }] = await tx`select ops.retry_dead_letters() as replayed`
+      const [audit] = await tx`select detail from billing.audit_log where action = 'dead_letter.dismissed' and detail ->> 'event_id' = 'evt_doctor_old'`
+      // Replayed by hand, then dead again: unhandled again.
+      await tx`select ops.replay_event('evt_doctor_new')`
+      await tx`update billing.stripe_events set status = 'dead', last_error = 'boom again' where id = 'evt_doctor_new'`
+      const again = await checkDeadLetters(tx)
+      return { open, noReason, twice, one, none, replayed, audit, again }
+    })
+    expect(r.open).toMatchObject({ ok: false, fix: expect.stringContaining("ops.dismiss_dead_letter('<event id>', '<why>')") })
+    expect(r.open.detail).toMatch(/^2 unhandled, the oldest dead for 40 days: evt_doctor_old \(invoice\.paid, dead 40 days\): customer gone; evt_doctor_new \(invoice\.paid, dead 0 min\): boom$/)
+    expect(r.open.fix).toContain('select * from ops.dead_letters where handled_at is null')
+    expect(r.noReason).toMatch(/give a reason/)
+    expect(r.twice).toMatch(/dismissed already/)
+    expect(r.one).toMatchObject({ ok: false, detail: expect.stringMatching(/^1 unhandled, .*evt_doctor_new .*; also 1 dismissed by an operator/) })
+    expect(r.none).toMatchObject({ ok: true, detail: expect.stringMatching(/^none unhandled; 2 dismissed by an operator \(the latest /) })
+    expect(r.replayed, 'a dismissed letter is not replayed by retry_dead_letters').toBe(0)
+    expect(r.audit.detail).toMatchObject({ type: 'invoice.paid', reason: 'customer deleted in Stripe; nothing owed', last_error: 'customer gone' })
+    expect(r.again).toMatchObject({ ok: false, detail: expect.stringMatching(/^1 unhandled, the oldest dead for 0 min: evt_doctor_new .*boom again/) })
   })
 
   test('a webhook endpoint missing, disabled, short of handled types or at another API version fails', async () => {
