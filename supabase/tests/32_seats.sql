@@ -51,7 +51,7 @@ select is(tests.kicks(), 1, 'the first pending change kicks stripe-sync');
 select is(tests.invite('one@example.test'), 'ok', 'an admin invites a second seat');
 select is(tests.invite('two@example.test'), 'ok', 'and a third (plan_limits.seats = 3)');
 select is(tests.invite('three@example.test'),
-  '55000 seat_limit_reached: Your plan (Team) includes 3 seats and all 3 are taken (members and pending invitations). An admin can upgrade the plan on the Billing page (Manage subscription), or revoke a pending invitation or remove a member to free a seat.',
+  '55000 seat_limit_reached: Your plan (Team) includes 3 seats and all 3 are taken (members and pending invitations). An admin can upgrade the plan on the Billing page (Manage billing), or revoke a pending invitation or remove a member to free a seat.',
   'a fourth seat is refused, naming the limit and the upgrade path');
 select is((select count(*)::int from public.organization_invitations where organization_id = '4a000000-0000-0000-0000-000000000000'), 2,
   'the refused invitation wrote nothing');

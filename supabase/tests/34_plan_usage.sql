@@ -3,7 +3,7 @@
 -- usage says by how much the organization is over.
 begin;
 \ir _helpers.psql
-select plan(17);
+select plan(18);
 
 select tests.create_user('a5000000-0000-0000-0000-00000000000a', 'usage-admin@example.test');
 select tests.create_user('a5000000-0000-0000-0000-00000000000b', 'usage-member@example.test');
@@ -52,6 +52,20 @@ begin
   end;
 end
 $$;
+create function tests.refusal(p_user uuid, p_statement text) returns text language plpgsql as $$
+declare v_message text;
+begin
+  perform tests.authenticate_as(p_user);
+  begin
+    execute p_statement;
+    v_message := 'no refusal';
+  exception when others then
+    get stacked diagnostics v_message = message_text;
+  end;
+  perform tests.reset_role();
+  return v_message;
+end
+$$;
 create function tests.rows_of_a() returns text language sql as $$
   select format('%s members, %s pending, %s projects',
     (select count(*) from public.organization_members where organization_id = '5a000000-0000-0000-0000-000000000000'),
@@ -84,6 +98,9 @@ select is(tests.usage_as('a5000000-0000-0000-0000-00000000000a', '5a000000-0000-
   'seats 3/2 1; projects 7/3 4', 'the usage says the organization is 1 seat and 4 projects over');
 select is(tests.attempt('a5000000-0000-0000-0000-00000000000a', $$select public.invite_member('5a000000-0000-0000-0000-000000000000', 'late@example.test', 'member')$$),
   '55000 seat_limit_reached', 'a new invitation is refused while over the seat limit');
+select is(tests.refusal('a5000000-0000-0000-0000-00000000000a', $$select public.invite_member('5a000000-0000-0000-0000-000000000000', 'late@example.test', 'member')$$),
+  'Your plan (Team) includes 2 seats and 3 are in use (members and pending invitations): 1 over since the plan changed. Everyone keeps their seat, but to invite someone an admin must first revoke pending invitations or remove members until fewer than 2 seats are in use, or upgrade the plan on the Billing page (Manage billing).',
+  'the refusal says how far over the plan the organization is and the ways out');
 select is(tests.attempt('a5000000-0000-0000-0000-00000000000b', $$insert into public.projects (organization_id, name) values ('5a000000-0000-0000-0000-000000000000', 'New')$$),
   '42501', 'a new project is refused while over the project limit');
 select is(tests.rows_of_a(), '2 members, 1 pending, 7 projects', 'the refusals wrote nothing');
