@@ -5,6 +5,7 @@ import { paymentMethodRoutes } from './resources/payment-methods.ts'
 import { productRoutes } from './resources/products.ts'
 import { priceRoutes } from './resources/prices.ts'
 import { subscriptionRoutes } from './resources/subscriptions.ts'
+import { subscriptionScheduleRoutes } from './resources/subscription-schedules.ts'
 import { invoiceRoutes } from './resources/invoices.ts'
 import { invoiceItemRoutes } from './resources/invoice-items.ts'
 import { checkoutRoutes } from './resources/checkout.ts'
@@ -19,7 +20,7 @@ import { couponRoutes } from './resources/coupons.ts'
 import { searchRoutes } from './search.ts'
 
 const ROUTES: Route[] = [
-  ...searchRoutes, ...customerRoutes, ...paymentMethodRoutes, ...productRoutes, ...priceRoutes, ...subscriptionRoutes, ...invoiceRoutes,
+  ...searchRoutes, ...customerRoutes, ...paymentMethodRoutes, ...productRoutes, ...priceRoutes, ...subscriptionRoutes, ...subscriptionScheduleRoutes, ...invoiceRoutes,
   ...invoiceItemRoutes, ...checkoutRoutes, ...portalRoutes, ...portalConfigurationRoutes, ...eventRoutes, ...testClockRoutes, ...webhookEndpointRoutes,
   ...refundRoutes, ...setupIntentRoutes, ...couponRoutes,
 ]

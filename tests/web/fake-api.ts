@@ -14,7 +14,7 @@ function unexpected(name: string) {
 export function fakeApi(overrides: Partial<{ [K in keyof BillingApi]: BillingApi[K] | Mock<BillingApi[K]> }> = {}): FakeApi {
   const api: Record<string, unknown> = {}
   for (const name of ['listOrganizations', 'createOrganization', 'getOverview', 'checkout', 'portal', 'sync', 'requestExport', 'cancel', 'resume',
-    'getMembers', 'invite', 'resendInvitation', 'revokeInvitation', 'changeRole', 'removeMember', 'leave', 'acceptInvitation', 'previewPlanChange', 'changePlan'] as const) {
+    'getMembers', 'invite', 'resendInvitation', 'revokeInvitation', 'changeRole', 'removeMember', 'leave', 'acceptInvitation', 'previewPlanChange', 'changePlan', 'undoPlanChange'] as const) {
     const given = overrides[name]
     api[name] = given && vi.isMockFunction(given) ? given : vi.fn(given ?? unexpected(name))
   }

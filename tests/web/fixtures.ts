@@ -24,6 +24,7 @@ export function subscription(overrides: Partial<Subscription> = {}): Subscriptio
     cancel_at_period_end: false,
     cancel_at: null,
     canceled_at: null,
+    scheduled_change: null,
     ...overrides,
   }
 }

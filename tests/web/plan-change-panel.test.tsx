@@ -17,7 +17,10 @@ afterEach(() => {
 })
 
 const downgrade: PlanChangePreview = { price_id: 'price_starter_m', direction: 'downgrade', currency: 'usd', due_now: 0, next_invoice_amount: 900, next_invoice_at: '2026-12-15T12:00:00Z', proration_date: 1_796_000_000 }
-const onStarter = () => ({ ...active(), subscription: subscription({ price_id: 'price_starter_m', product_name: 'Starter', unit_amount: 900 }) })
+const starterScheduled = () => ({
+  ...active(),
+  subscription: subscription({ scheduled_change: { schedule_id: 'sub_sched_1', price_id: 'price_starter_m', product_name: 'Starter', unit_amount: 900, quantity: 1, at: '2026-12-15T12:00:00Z' } }),
+})
 
 function open(api: ReturnType<typeof fakeApi>) {
   render(<BillingContainer api={api} orgId={ORG_ID} locale="en-US" timeZone="UTC" redirect={vi.fn()} />)
@@ -25,7 +28,7 @@ function open(api: ReturnType<typeof fakeApi>) {
 
 describe('plan change on the billing page', () => {
   it('offers the other plans, shows the preview, and changes only on confirmation, priced as previewed', async () => {
-    const api = fakeApi({ getOverview: async () => active(), previewPlanChange: async () => downgrade, changePlan: async () => onStarter() })
+    const api = fakeApi({ getOverview: async () => active(), previewPlanChange: async () => downgrade, changePlan: async () => starterScheduled() })
     open(api)
     expect(screen.queryByRole('button', { name: 'Switch to Pro' })).toBeNull()
     await userEvent.click(await screen.findByRole('button', { name: 'Switch to Starter' }))
@@ -33,11 +36,24 @@ describe('plan change on the billing page', () => {
     expect((await screen.findByTestId('due-now')).textContent).toBe('$0.00')
     expect(screen.getByTestId('next-invoice').textContent).toBe('$9.00')
     expect(screen.getByText('Next invoice on December 15, 2026')).toBeTruthy()
+    expect(screen.getByTestId('plan-change-preview').textContent).toContain('Downgrade to Starter at the end of this period (December 15, 2026): you keep Pro until then.')
     expect(api.changePlan).not.toHaveBeenCalled()
     await userEvent.click(screen.getByRole('button', { name: 'Confirm change' }))
     expect(api.changePlan).toHaveBeenCalledWith(ORG_ID, 'price_starter_m', 1_796_000_000)
-    await waitFor(() => expect(screen.getByTestId('plan-name').textContent).toBe('Starter'))
+    await waitFor(() => expect(screen.getByTestId('scheduled-change').textContent).toContain('Your plan changes to Starter ($9.00 / month) on December 15, 2026.'))
+    expect(screen.getByTestId('plan-name').textContent).toBe('Pro')
     expect(screen.queryByTestId('plan-change-preview')).toBeNull()
+  })
+
+  it('shows a scheduled downgrade instead of the plans, and Undo releases it', async () => {
+    const api = fakeApi({ getOverview: async () => starterScheduled(), undoPlanChange: async () => active() })
+    open(api)
+    expect((await screen.findByTestId('scheduled-change')).textContent).toContain('Until then you keep Pro.')
+    expect(screen.queryByRole('button', { name: 'Switch to Starter' })).toBeNull()
+    await userEvent.click(screen.getByRole('button', { name: 'Undo change' }))
+    expect(api.undoPlanChange).toHaveBeenCalledWith(ORG_ID)
+    await waitFor(() => expect(screen.queryByTestId('scheduled-change')).toBeNull())
+    expect(screen.getByRole('button', { name: 'Switch to Starter' })).toBeTruthy()
   })
 
   it('"Keep current plan" drops the preview without a change', async () => {

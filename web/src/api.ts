@@ -62,6 +62,8 @@ export interface BillingApi {
   previewPlanChange(orgId: string, priceId: string): Promise<PlanChangePreview>
   /** Applies a previewed change, priced as previewed; resolves to the overview synced from Stripe. */
   changePlan(orgId: string, priceId: string, prorationDate: number): Promise<Overview>
+  /** Releases the plan change scheduled for the period's end; resolves to the overview synced from Stripe. */
+  undoPlanChange(orgId: string): Promise<Overview>
 }
 
 export interface BillingApiOptions {
@@ -141,5 +143,6 @@ export function createBillingApi(options: BillingApiOptions): BillingApi {
     previewPlanChange: (orgId, priceId) => request<PlanChangePreview>('POST', `${org(orgId)}/plan-change/preview`, { price_id: priceId }),
     changePlan: async (orgId, priceId, prorationDate) =>
       (await request<ChangeResponse>('POST', `${org(orgId)}/plan-change`, { price_id: priceId, proration_date: prorationDate })).overview,
+    undoPlanChange: async (orgId) => (await request<ChangeResponse>('POST', `${org(orgId)}/plan-change/undo`, {})).overview,
   }
 }

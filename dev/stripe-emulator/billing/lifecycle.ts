@@ -66,12 +66,18 @@ export function claimInvoiceItems(emu: Emulator, invoice: Obj): void {
   }
 }
 
-/** Starts a new period: invoice created now (draft), finalized and charged an hour later. */
-export function renew(emu: Emulator, sub: Obj, at: number): void {
-  const item = sub.items.data[0]
+/**
+ * Starts a new period: invoice created now (draft), finalized and charged an hour later. `change` is
+ * made with the new period (a schedule's next phase), in the same customer.subscription.updated.
+ */
+export function renew(emu: Emulator, sub: Obj, at: number, change: (s: Obj) => void = () => {}): void {
+  const next = structuredClone(sub)
+  change(next)
+  const item = next.items.data[0]
   const interval = item.price.recurring.interval as Interval
   const end = addInterval(at, interval, item.price.recurring.interval_count, new Date(sub.billing_cycle_anchor * 1000).getUTCDate())
   changeSub(emu, sub, (s) => {
+    change(s)
     setPeriod(s, at, end)
     if (s.status === 'trialing') s.status = 'active'
   })

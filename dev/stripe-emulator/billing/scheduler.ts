@@ -5,6 +5,7 @@ import type { Obj } from '../shape.ts'
 import type { Emulator } from '../emulator.ts'
 import { cancelNow, charge, endTrial, expireIncomplete, finalizeAndCharge, INCOMPLETE_EXPIRES_S, periodEnd, renew, TRIAL_WILL_END_S } from './lifecycle.ts'
 import { paymentMethodFor } from './invoices.ts'
+import { phaseBoundary } from './schedule-phases.ts'
 
 interface Due { at: number; run: () => void }
 
@@ -24,7 +25,13 @@ function dueWork(emu: Emulator, clockId: string | null): Due[] {
     } else if (sub.status === 'active' || sub.status === 'past_due') {
       const end = periodEnd(sub)
       if (sub.cancel_at && sub.cancel_at <= end) work.push({ at: sub.cancel_at, run: () => cancelNow(emu, sub, 'cancellation_requested') })
-      else work.push({ at: end, run: () => renew(emu, sub, end) })
+      else {
+        work.push({ at: end, run: () => {
+          const phase = phaseBoundary(emu, sub, end)
+          if (phase.renew) renew(emu, sub, end, phase.change)
+          else cancelNow(emu, sub, 'cancellation_requested')
+        } })
+      }
     } else if (sub.status === 'incomplete') {
       work.push({ at: sub.created + INCOMPLETE_EXPIRES_S, run: () => expireIncomplete(emu, sub) })
     }

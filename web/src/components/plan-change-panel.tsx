@@ -1,7 +1,9 @@
 // Change plan on a live subscription: pick a plan, see what Stripe will charge now and on the next
-// invoice (its invoice preview, through the billing function), then confirm.
+// invoice (its invoice preview, through the billing function), then confirm. A downgrade waits for
+// the period's end; while one is scheduled the panel shows it with Undo instead of the plans.
 import type { Plan, PlanChangePreview, Subscription } from '../api-types.ts'
 import { formatDate, formatMoney, type FormatOptions } from '../lib/format.ts'
+import { ScheduledChangeNotice } from './scheduled-change-notice.tsx'
 
 export interface PlanChangePanelProps extends FormatOptions {
   subscription: Subscription
@@ -11,9 +13,19 @@ export interface PlanChangePanelProps extends FormatOptions {
   onPreview: (priceId: string) => void
   onConfirm: (preview: PlanChangePreview) => void
   onDismiss: () => void
+  /** Releases a scheduled change (absent: not offered). */
+  onUndo?: () => void
 }
 
-export function PlanChangePanel({ subscription: sub, plans, preview, busy, onPreview, onConfirm, onDismiss, ...format }: PlanChangePanelProps) {
+export function PlanChangePanel({ subscription: sub, plans, preview, busy, onPreview, onConfirm, onDismiss, onUndo, ...format }: PlanChangePanelProps) {
+  if (sub.scheduled_change && onUndo) {
+    return (
+      <section className="card" aria-labelledby="change-heading">
+        <h2 id="change-heading">Change plan</h2>
+        <ScheduledChangeNotice subscription={sub} change={sub.scheduled_change} busy={busy} onUndo={onUndo} {...format} />
+      </section>
+    )
+  }
   // Monthly to yearly (and back) goes through the portal; here, plans of the same interval.
   const others = plans.filter((p) => p.price_id !== sub.price_id && (!sub.interval || p.interval === sub.interval))
   if (others.length === 0) return null
@@ -26,7 +38,7 @@ export function PlanChangePanel({ subscription: sub, plans, preview, busy, onPre
           <p>
             {preview.direction === 'upgrade'
               ? `Upgrade to ${chosen?.product_name ?? 'the new plan'} now.`
-              : `Downgrade to ${chosen?.product_name ?? 'the new plan'} now, without a refund for this period.`}
+              : `Downgrade to ${chosen?.product_name ?? 'the new plan'} at the end of this period${preview.next_invoice_at ? ` (${formatDate(preview.next_invoice_at, format)})` : ''}: you keep ${sub.product_name ?? 'your plan'} until then.`}
           </p>
           <dl className="facts">
             <div>

@@ -24,6 +24,7 @@ const BUSY_TEXT: Record<string, string> = {
   resume: 'Resuming your subscription…',
   preview: 'Asking Stripe what the change costs…',
   change: 'Changing your plan…',
+  undo: 'Undoing the scheduled change…',
 }
 
 function leaveFor(url: string): void {
@@ -100,6 +101,12 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
       setBusy(null)
     })
 
+  const onUndoPlanChange = () =>
+    void perform('undo', async () => {
+      show(await api.undoPlanChange(orgId))
+      setBusy(null)
+    })
+
   const busyText = busy ? BUSY_TEXT[busy.split(':')[0]] : null
 
   return (
@@ -134,6 +141,7 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
           onPreviewPlanChange={onPreviewPlanChange}
           onConfirmPlanChange={onConfirmPlanChange}
           onDismissPlanChange={() => setPlanChange(null)}
+          onUndoPlanChange={onUndoPlanChange}
           {...format}
         />
       ) : loadError && loadErrorStatus === 404 ? (

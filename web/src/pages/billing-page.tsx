@@ -17,7 +17,7 @@ import type { FormatOptions } from '../lib/format.ts'
 import { membersPath } from '../lib/router.ts'
 
 /** The action in flight: one at a time, so a double click cannot open two Checkouts. */
-export type BusyAction = 'portal' | 'export' | 'cancel' | 'resume' | 'preview' | 'change' | `checkout:${string}`
+export type BusyAction = 'portal' | 'export' | 'cancel' | 'resume' | 'preview' | 'change' | 'undo' | `checkout:${string}`
 
 export interface BillingPageProps extends FormatOptions {
   overview: Overview
@@ -39,10 +39,12 @@ export interface BillingPageProps extends FormatOptions {
   onPreviewPlanChange?: (priceId: string) => void
   onConfirmPlanChange?: (preview: PlanChangePreview) => void
   onDismissPlanChange?: () => void
+  /** Undoes a plan change scheduled for the period's end. */
+  onUndoPlanChange?: () => void
 }
 
 /** Pure rendering of one overview: every state is reachable from a fixture, with no network. */
-export function BillingPage({ overview, busy = null, actionError = null, exportLink = null, confirmingCheckout = false, onCheckout, onManageBilling, onExport, onCancel, onResume, planChange = null, onPreviewPlanChange, onConfirmPlanChange, onDismissPlanChange, ...format }: BillingPageProps) {
+export function BillingPage({ overview, busy = null, actionError = null, exportLink = null, confirmingCheckout = false, onCheckout, onManageBilling, onExport, onCancel, onResume, planChange = null, onPreviewPlanChange, onConfirmPlanChange, onDismissPlanChange, onUndoPlanChange, ...format }: BillingPageProps) {
   const { organization: org, subscription, failed_payment: failedPayment } = overview
   const isAdmin = overview.role === 'admin'
   const cancelled = org.billing_status === 'cancelled'
@@ -84,7 +86,7 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
 
       {subscription && isAdmin && subscription.status === 'active' && !subscription.cancel_at_period_end && !failedPayment && onPreviewPlanChange && onConfirmPlanChange && onDismissPlanChange ? (
         <PlanChangePanel subscription={subscription} plans={overview.plans} preview={planChange} busy={busy !== null}
-          onPreview={onPreviewPlanChange} onConfirm={onConfirmPlanChange} onDismiss={onDismissPlanChange} {...format} />
+          onPreview={onPreviewPlanChange} onConfirm={onConfirmPlanChange} onDismiss={onDismissPlanChange} onUndo={onUndoPlanChange} {...format} />
       ) : null}
 
       {subscription && isAdmin && onCancel && onResume && ['active', 'trialing', 'past_due'].includes(subscription.status) ? (

@@ -51,6 +51,19 @@ export interface Subscription {
   cancel_at_period_end: boolean
   cancel_at: string | null
   canceled_at: string | null
+  /** A plan change scheduled for the period's end (a downgrade), which the page shows and can undo. */
+  scheduled_change: ScheduledChange | null
+}
+
+/** A change Stripe will make at the end of the current period (a subscription schedule's next phase). */
+export interface ScheduledChange {
+  schedule_id: string
+  price_id: string
+  product_name: string
+  unit_amount: number | null
+  quantity: number
+  /** When it takes effect (the current period's end). */
+  at: string
 }
 
 /** The open invoice whose last payment attempt failed, so the page can ask for payment. */
@@ -187,7 +200,7 @@ export interface ChangeResponse {
 /** What a plan change will cost, from Stripe's invoice preview (`POST .../plan-change/preview`). */
 export interface PlanChangePreview {
   price_id: string
-  /** An upgrade is billed now for the rest of the period; a downgrade applies now, cheaper from the next invoice. */
+  /** An upgrade is billed now for the rest of the period; a downgrade is scheduled for the period's end. */
   direction: 'upgrade' | 'downgrade'
   currency: string
   /** Charged at once (the prorated difference), in minor units. */

@@ -10,6 +10,7 @@ import { cancelAtPeriodEnd, resume } from './cancel-resume.ts'
 import { AcceptBody, CancelBody, CheckoutBody, CreateOrganizationBody, InviteBody, PlanChangeBody, PlanPreviewBody, RoleBody } from './inputs.ts'
 import { accept, changeRole, invite, leave, membersView, removeMember, resend, revoke } from './members.ts'
 import { changePlan, previewPlanChange } from './plan-change.ts'
+import { undoScheduledChange } from './plan-schedule.ts'
 import { createOrganization, listOrganizations, overview } from './overview.ts'
 
 // The web app calls from its own origin; the bearer token (not a cookie) is the credential, so any
@@ -77,6 +78,10 @@ const ROUTES: [method: string, path: string, run: (c: Ctx) => Promise<[number, u
   ['POST', '/organizations/:org/plan-change', async ({ req, deps, caller, org }) => {
     const { price_id, proration_date } = await body(req, PlanChangeBody)
     await changePlan(deps, caller, org, price_id, proration_date)
+    return [200, { overview: await overview(deps.sql, caller, org) }]
+  }],
+  ['POST', '/organizations/:org/plan-change/undo', async ({ deps, caller, org }) => {
+    await undoScheduledChange(deps, caller, org)
     return [200, { overview: await overview(deps.sql, caller, org) }]
   }],
   ['POST', '/organizations/:org/export', async ({ deps, caller, org }) => [200, await exportLink(deps, caller, org)]],

@@ -6,6 +6,7 @@ import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { notFound } from './errors.ts'
 import { cardOnFile, refundedByInvoice } from './payment-details.ts'
+import { scheduledChange } from './scheduled-change.ts'
 
 /** Subscription statuses that still bill (or may): the one the page shows and checkout refuses to duplicate. */
 export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']
@@ -73,7 +74,7 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
     const usage = await tx`select limit_name, in_use, limit_value, over_by from public.plan_usage(${orgId})`
     return { org, sub, invoices, members, usage, plans: await plans(tx) }
   })
-  const { org, sub, invoices, members } = read
+  const { org, sub, invoices, members, plans: offered } = read
   const failed = invoices.find((i) => i.status === 'open' && Number(i.attempt_count ?? 0) > 0 && Number(i.amount_remaining ?? 0) > 0)
   const pending = org.stripe_customer_id ? await customerPending(sql, org.stripe_customer_id) : false
   const deletionAt = org.billing_status === 'cancelled' ? await scheduledDeletion(sql, org.id) : null
@@ -115,6 +116,7 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
         cancel_at_period_end: sub.cancel_at_period_end,
         cancel_at: iso(sub.cancel_at),
         canceled_at: iso(sub.canceled_at),
+        scheduled_change: scheduledChange(sub.raw, offered),
       }
       : null,
     failed_payment: failed

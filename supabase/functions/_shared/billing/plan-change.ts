@@ -1,9 +1,8 @@
 // Change plan inside the app. An upgrade is billed now for the rest of the period (Stripe's
 // `always_invoice`: the customer pays the difference at once, so the better plan is paid for and a
-// declined card shows now, not at renewal); a downgrade applies now with no proration and the lower
-// price from the next invoice (the emulator has no subscription schedules, so it is not deferred to
-// the period end). The preview and the change use the same proration_date, so the charge is the one
-// shown. The mirror follows through the sync.
+// declined card shows now, not at renewal); a downgrade is scheduled for the period's end
+// (plan-schedule.ts), keeping what was paid for until then. The preview and the change use the same
+// proration_date, so the charge is the one shown. The mirror follows through the sync.
 import { call } from '../stripe/context.ts'
 import { HttpError } from '../errors.ts'
 import type { BillingDeps } from './actions.ts'
@@ -11,6 +10,8 @@ import type { PlanChangePreview } from './api-types.ts'
 import type { Caller } from './caller.ts'
 import { changeKey, type LiveSubscription, liveSubscription, syncCustomer } from './cancel-resume.ts'
 import { plans } from './overview.ts'
+import { scheduleDowngrade } from './plan-schedule.ts'
+import { scheduledChange, scheduleIdOf } from './scheduled-change.ts'
 
 /** How long a preview's proration_date may be used to apply it. */
 const PREVIEW_VALID_S = 15 * 60
@@ -32,7 +33,14 @@ async function checked(deps: BillingDeps, caller: Caller, orgId: string, priceId
   if (from && from.interval !== to.interval) {
     throw new HttpError(422, 'interval_change', `Switching between monthly and yearly is done in Manage billing; choose a ${from.interval}ly plan here.`)
   }
-  const [row] = await deps.sql<{ item_id: string }[]>`select raw #>> '{items,data,0,id}' as item_id from public.stripe_subscriptions where id = ${sub.id}`
+  const [row] = await deps.sql<
+    { item_id: string; raw: unknown }[]
+  >`select raw #>> '{items,data,0,id}' as item_id, raw from public.stripe_subscriptions where id = ${sub.id}`
+  const pending = scheduledChange(row.raw, all)
+  if (pending || scheduleIdOf(row.raw)) {
+    const what = pending ? `A change to ${pending.product_name} on ${pending.at.slice(0, 10)} is already scheduled` : 'A change is already scheduled'
+    throw new HttpError(409, 'change_scheduled', `${what}. Undo it first, then choose the plan you want.`)
+  }
   const quantity = sub.quantity ?? 1
   const upgrade = to.unit_amount * quantity > (from?.unit_amount ?? 0) * quantity
   return { sub, to, itemId: row.item_id, quantity, upgrade }
@@ -67,15 +75,20 @@ export async function changePlan(deps: BillingDeps, caller: Caller, orgId: strin
   if (prorationDate > now + 60 || now - prorationDate > PREVIEW_VALID_S) {
     throw new HttpError(409, 'preview_expired', 'This price preview is out of date. Preview the change again.')
   }
-  const { sub, itemId, upgrade } = await checked(deps, caller, orgId, priceId)
+  const { sub, itemId, upgrade, quantity } = await checked(deps, caller, orgId, priceId)
   const ctx = deps.stripe()
+  if (!upgrade) {
+    await scheduleDowngrade(ctx, sub, priceId, quantity)
+    console.log(`billing: organization ${orgId} schedules ${sub.id} to change to ${priceId} at the period's end`)
+    return await syncCustomer(deps, sub.customer_id)
+  }
   await call(`change plan of ${sub.id} to ${priceId}`, () =>
     ctx.stripe.subscriptions.update(sub.id, {
       items: [{ id: itemId, price: priceId }],
-      proration_behavior: behaviourOf(upgrade),
-      ...(upgrade ? { proration_date: prorationDate } : {}),
+      proration_behavior: 'always_invoice',
+      proration_date: prorationDate,
     }, { idempotencyKey: keyOf(sub, priceId) }))
-  console.log(`billing: organization ${orgId} changes ${sub.id} to ${priceId} (${upgrade ? 'upgrade, billed now' : 'downgrade, no proration'})`)
+  console.log(`billing: organization ${orgId} changes ${sub.id} to ${priceId} (upgrade, billed now)`)
   await syncCustomer(deps, sub.customer_id)
 }
 

@@ -1,0 +1,86 @@
+// A downgrade from the app is scheduled for the period's end (a Stripe subscription schedule of two
+// phases): previewed at nothing now, shown on the overview from the mirror, blocking other changes
+// until undone, and undone by releasing the schedule. Nothing is charged and the plan stays until then.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type Stripe from 'stripe'
+import { stripeFor } from '../../dev/stack/stripe.ts'
+import { adminSql, stackProfile } from '../helpers/stack.ts'
+import { api, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
+
+const sql = adminSql()
+const stripe = stripeFor(stackProfile)
+afterAll(async () => {
+  await sql.end()
+})
+
+let basic: Stripe.Price
+let pro: Stripe.Price
+let team: Stripe.Price
+beforeAll(async () => {
+  ;[basic, pro, team] = await Promise.all([mirroredPlan(sql, stripe, 1000), mirroredPlan(sql, stripe, 3000), mirroredPlan(sql, stripe, 2000)])
+}, 60_000)
+
+/** Each test's own admin and organization, subscribed to `pro` through Checkout. */
+async function onPro() {
+  const owner = await signUp('downgrade')
+  const { orgId, customerId } = await subscribedOrg(sql, owner, pro.id)
+  return { token: owner.token, org: orgId, sub: (await stripe.subscriptions.list({ customer: customerId })).data[0] }
+}
+
+async function scheduleDowngrade(token: string, org: string, to: Stripe.Price) {
+  const p = await api(token, 'POST', `/organizations/${org}/plan-change/preview`, { price_id: to.id })
+  expect(p.status, JSON.stringify(p.body)).toBe(200)
+  const r = await api(token, 'POST', `/organizations/${org}/plan-change`, { price_id: to.id, proration_date: p.body.proration_date })
+  expect(r.status, JSON.stringify(r.body)).toBe(200)
+  return { preview: p.body, overview: r.body.overview }
+}
+
+describe('a downgrade scheduled for the period end', () => {
+  it('is previewed at nothing now and the lower price next, keeps the plan until the period ends, and the overview shows it', { timeout: 90_000 }, async () => {
+    const { token, org, sub } = await onPro()
+    const invoices = (await stripe.invoices.list({ subscription: sub.id })).data.length
+    const { preview, overview } = await scheduleDowngrade(token, org, basic)
+    const end = sub.items.data[0].current_period_end
+    expect(preview).toMatchObject({ direction: 'downgrade', due_now: 0, next_invoice_amount: 1000, next_invoice_at: new Date(end * 1000).toISOString() })
+    expect(overview.subscription).toMatchObject({ price_id: pro.id, scheduled_change: { price_id: basic.id, quantity: 1, unit_amount: 1000, at: new Date(end * 1000).toISOString() } })
+    const now = await stripe.subscriptions.retrieve(sub.id, { expand: ['schedule'] })
+    expect(now.items.data[0].price.id).toBe(pro.id)
+    const schedule = now.schedule as Stripe.SubscriptionSchedule
+    expect(schedule).toMatchObject({ status: 'active', end_behavior: 'release' })
+    expect(schedule.phases.map((ph) => [ph.start_date, ph.items[0].price])).toEqual([[sub.items.data[0].current_period_start, pro.id], [end, basic.id]])
+    expect((await stripe.invoices.list({ subscription: sub.id })).data).toHaveLength(invoices)
+  })
+
+  it('refuses another change while one is scheduled, saying to undo it first, and changes nothing', { timeout: 90_000 }, async () => {
+    const { token, org, sub } = await onPro()
+    await scheduleDowngrade(token, org, basic)
+    const before = (await stripe.subscriptions.retrieve(sub.id, { expand: ['schedule'] })).schedule as Stripe.SubscriptionSchedule
+    for (const path of ['/plan-change/preview', '/plan-change']) {
+      const r = await api(token, 'POST', `/organizations/${org}${path}`, { price_id: team.id, proration_date: Math.floor(Date.now() / 1000) })
+      expect(r.status, path).toBe(409)
+      expect(r.body.error).toMatchObject({ code: 'change_scheduled', message: expect.stringContaining('Undo it first') })
+      expect(r.body.error.message).toContain('on ')
+    }
+    const after = (await stripe.subscriptions.retrieve(sub.id, { expand: ['schedule'] })).schedule as Stripe.SubscriptionSchedule
+    expect(after.phases).toEqual(before.phases)
+    expect((await stripe.subscriptionSchedules.list({ customer: sub.customer as string })).data).toHaveLength(1)
+  })
+
+  it('is undone by releasing the schedule: the plan stays, the overview shows no change, and a second undo is refused', { timeout: 90_000 }, async () => {
+    const { token, org, sub } = await onPro()
+    await scheduleDowngrade(token, org, basic)
+    const undo = await api(token, 'POST', `/organizations/${org}/plan-change/undo`)
+    expect(undo.status, JSON.stringify(undo.body)).toBe(200)
+    expect(undo.body.overview.subscription).toMatchObject({ price_id: pro.id, scheduled_change: null })
+    const now = await stripe.subscriptions.retrieve(sub.id)
+    expect(now.schedule).toBeNull()
+    const [schedule] = (await stripe.subscriptionSchedules.list({ customer: sub.customer as string })).data
+    expect(schedule).toMatchObject({ status: 'released', released_subscription: sub.id })
+    const again = await api(token, 'POST', `/organizations/${org}/plan-change/undo`)
+    expect(again.status).toBe(409)
+    expect(again.body.error.code).toBe('nothing_scheduled')
+    // Undone, the downgrade can be chosen again.
+    const { overview } = await scheduleDowngrade(token, org, team)
+    expect(overview.subscription.scheduled_change).toMatchObject({ price_id: team.id })
+  })
+})
