@@ -4,51 +4,25 @@
 // says "2 of 2 seats" and Stripe's quantity follows to 2; a further invitation is refused with the limit
 // and the upgrade path; an upgrade in the emulator's portal to a plan of 5 seats lets the same invitation
 // through, and Stripe's quantity follows to 3. Screenshots go to test-results/screenshots/seats-*.
-import { mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import type Stripe from 'stripe'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { stripeFor } from '../../dev/stack/stripe.ts'
-import { mailsTo, type Mail } from '../helpers/mail.ts'
-import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+import { browserJourney, EMULATOR, mailWithSubject, shot, signUpWithOrganization, subscribe } from '../helpers/browser-journey.ts'
+import { stackProfile, uniq } from '../helpers/stack.ts'
 
 const APP = `http://127.0.0.1:${stackProfile.ports.web}`
-const EMULATOR = `http://127.0.0.1:${stackProfile.ports.stripe}`
-const SHOTS = 'test-results/screenshots'
-const sql = adminSql()
 const stripe = stripeFor(stackProfile)
-let browser: Browser
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-})
-afterAll(async () => {
-  await browser?.close()
-  await sql.end()
-})
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/seats-${name}.png`, fullPage: true })
+const journey = browserJourney()
 
 /** A per-seat plan in the emulator, waited for in the mirror (the product sync writes it). */
 async function perSeatPlan(name: string, seats: number, unitAmount: number): Promise<Stripe.Price> {
   const product = await stripe.products.create({ name, metadata: { 'limits.seats': String(seats), 'limits.projects': '3' } })
   const price = await stripe.prices.create({ product: product.id, unit_amount: unitAmount, currency: 'usd', recurring: { interval: 'month' },
     nickname: `${name} per seat`, metadata: { per_seat: 'true', seat_proration: 'create_prorations' } })
-  await expect.poll(async () => (await sql`select 1 from public.stripe_prices where id = ${price.id} and metadata ->> 'per_seat' = 'true'`).length,
+  await expect.poll(async () => (await journey.sql`select 1 from public.stripe_prices where id = ${price.id} and metadata ->> 'per_seat' = 'true'`).length,
     { timeout: 30_000 }).toBe(1)
   return price
-}
-
-/** Waits until a mail with this subject reached the address (the outbox delivers on its own schedule). */
-async function mailWithSubject(email: string, subject: string): Promise<Mail> {
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const found = (await mailsTo(email, { atLeast: 1, timeoutMs: 1000 })).find((m) => m.subject === subject)
-    if (found) return found
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" reached ${email}`)
-    await new Promise((r) => setTimeout(r, 1000))
-  }
 }
 
 async function signUp(page: Page, email: string) {
@@ -64,7 +38,7 @@ async function invite(page: Page, email: string) {
 
 /** The subscription's quantity in Stripe (the emulator), polled by the caller. */
 async function stripeQuantity(orgId: string): Promise<number | null> {
-  const [org] = await sql`select stripe_subscription_id from public.organizations where id = ${orgId}`
+  const [org] = await journey.sql`select stripe_subscription_id from public.organizations where id = ${orgId}`
   if (!org?.stripe_subscription_id) return null
   return (await stripe.subscriptions.retrieve(org.stripe_subscription_id)).items.data[0].quantity ?? null
 }
@@ -79,23 +53,12 @@ describe('seats in a browser', () => {
     await perSeatPlan(big, 5, 1500)
 
     // The admin signs up, creates the organization and subscribes to the 2-seat plan on Checkout.
-    const admin = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
+    const admin = await (await journey.browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
     const orgName = uniq('Seats Co')
-    await admin.goto(APP)
-    await signUp(admin, `${uniq('seats-admin')}@example.test`)
-    await admin.getByLabel('Organization name').fill(orgName)
-    await admin.getByRole('button', { name: 'Create organization' }).click()
-    await admin.waitForURL(/\/billing\/[0-9a-f-]{36}/)
-    const orgId = /\/billing\/([0-9a-f-]{36})/.exec(admin.url())![1]
-    const choose = admin.getByRole('button', { name: `Choose ${small}` })
-    await expect.poll(() => choose.isVisible(), { timeout: 20_000 }).toBe(true)
-    await choose.click()
-    await admin.waitForURL(`${EMULATOR}/checkout/**`)
-    await admin.getByRole('button', { name: 'Pay and subscribe' }).click()
-    await admin.waitForURL(`${APP}/billing/${orgId}**`)
-    await expect.poll(() => admin.getByTestId('status-badge').textContent(), { timeout: 30_000 }).toBe('Active')
+    const orgId = await signUpWithOrganization(admin, `${uniq('seats-admin')}@example.test`, orgName)
+    await subscribe(admin, orgId, small)
     await expect.poll(() => seatsLine(admin), { timeout: 20_000 }).toBe('1 of 2 seats')
-    await shot(admin, '1-subscribed')
+    await shot(admin, 'seats-1-subscribed')
 
     // The invitation takes the second seat at once; Stripe's quantity follows through the sync worker.
     await admin.getByRole('link', { name: 'Manage members and invitations' }).click()
@@ -103,20 +66,20 @@ describe('seats in a browser', () => {
     const colleague = `${uniq('seats-new')}@example.test`
     await invite(admin, colleague)
     await expect.poll(() => admin.getByRole('status').textContent()).toBe(`Invitation sent to ${colleague}.`)
-    await shot(admin, '2-invited')
+    await shot(admin, 'seats-2-invited')
     await expect.poll(() => stripeQuantity(orgId), { timeout: 60_000 }).toBe(2)
 
     // The email reaches maildev; the colleague opens its link signed out, signs up and joins.
     const mail = await mailWithSubject(colleague, `You are invited to join ${orgName}`)
     const link = [...mail.html.matchAll(/href="([^"]+)"/g)].map((x) => x[1].replace(/&amp;/g, '&')).find((l) => l.includes('/invite/'))!
-    const guestContext = await browser.newContext()
+    const guestContext = await journey.browser.newContext()
     const guest = await guestContext.newPage()
     await guest.goto(link)
     await guest.getByTestId('sign-in-notice').waitFor({ timeout: 20_000 })
     await signUp(guest, colleague)
     await guest.waitForURL(`${APP}/billing/${orgId}`, { timeout: 30_000 })
     await expect.poll(() => guest.getByTestId('members').textContent()).toContain(colleague)
-    await shot(guest, '3-joined')
+    await shot(guest, 'seats-3-joined')
 
     // The admin's billing page: 2 of 2 seats, and the subscription billed for 2 (the mirror shows Stripe's).
     await admin.goto(`${APP}/billing/${orgId}`)
@@ -124,7 +87,7 @@ describe('seats in a browser', () => {
     await expect.poll(async () => (await admin.reload(), await admin.getByTestId('plan-price').textContent({ timeout: 5_000 }).catch(() => '')),
       { timeout: 60_000 }).toContain('× 2')
     expect(await stripeQuantity(orgId)).toBe(2)
-    await shot(admin, '4-two-of-two')
+    await shot(admin, 'seats-4-two-of-two')
 
     // The limit: a third seat is refused with the limit and the upgrade path, and nothing is written.
     await admin.goto(`${APP}/members/${orgId}`)
@@ -133,32 +96,32 @@ describe('seats in a browser', () => {
     const refusal = admin.getByRole('alert')
     await expect.poll(() => refusal.textContent(), { timeout: 20_000 }).toContain('includes 2 seats and all 2 are taken')
     expect(await refusal.textContent()).toContain('upgrade the plan on the Billing page')
-    await shot(admin, '5-limit-reached')
-    expect(await sql`select 1 from public.organization_invitations where email = ${third}`).toHaveLength(0)
+    await shot(admin, 'seats-5-limit-reached')
+    expect(await journey.sql`select 1 from public.organization_invitations where email = ${third}`).toHaveLength(0)
 
     // The upgrade, in the emulator's portal: the 5-seat plan.
     await admin.goto(`${APP}/billing/${orgId}`)
     await admin.getByRole('button', { name: 'Manage billing' }).click()
     await admin.waitForURL(`${EMULATOR}/portal/**`)
     await admin.getByLabel(new RegExp(big)).check()
-    await shot(admin, '6-portal')
+    await shot(admin, 'seats-6-portal')
     await admin.getByRole('button', { name: 'Change plan' }).click()
     await admin.getByText('Your plan has been changed.').waitFor()
     await admin.getByRole('link', { name: 'Return to the app' }).click()
     await admin.waitForURL(`${APP}/billing/${orgId}**`)
     await expect.poll(async () => (await admin.reload(), await seatsLine(admin)), { timeout: 60_000 }).toBe('2 of 5 seats')
-    await shot(admin, '7-upgraded')
+    await shot(admin, 'seats-7-upgraded')
 
     // The same invitation now goes through, and Stripe bills 3 seats.
     await admin.goto(`${APP}/members/${orgId}`)
     await invite(admin, third)
     await expect.poll(() => admin.getByRole('status').textContent({ timeout: 5_000 }).catch(() => ''), { timeout: 20_000 }).toBe(`Invitation sent to ${third}.`)
     await admin.getByTestId('invitation').filter({ hasText: third }).waitFor()
-    await shot(admin, '8-invited-after-upgrade')
+    await shot(admin, 'seats-8-invited-after-upgrade')
     await expect.poll(() => stripeQuantity(orgId), { timeout: 60_000 }).toBe(3)
     await admin.goto(`${APP}/billing/${orgId}`)
     await expect.poll(() => seatsLine(admin), { timeout: 20_000 }).toBe('3 of 5 seats')
-    await shot(admin, '9-three-of-five')
+    await shot(admin, 'seats-9-three-of-five')
     await guestContext.close()
   })
 })

@@ -49,7 +49,7 @@ async function monthlyPlan(stripe: Stripe, sql: postgres.Sql, name: string, unit
 }
 
 /** Signs up a new user who creates an organization; answers its id (the page is its billing page). */
-async function signUpWithOrganization(page: Page, email: string, orgName: string): Promise<string> {
+export async function signUpWithOrganization(page: Page, email: string, orgName: string): Promise<string> {
   await page.goto(APP)
   await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill('correct horse battery staple')
@@ -61,7 +61,7 @@ async function signUpWithOrganization(page: Page, email: string, orgName: string
 }
 
 /** Chooses the plan, pays on the emulator's Checkout page with the good card, and waits for "Active". */
-async function subscribe(page: Page, orgId: string, planName: string): Promise<void> {
+export async function subscribe(page: Page, orgId: string, planName: string): Promise<void> {
   const choose = page.getByRole('button', { name: `Choose ${planName}` })
   await expect.poll(() => choose.isVisible(), { timeout: 30_000 }).toBe(true)
   await choose.click()
