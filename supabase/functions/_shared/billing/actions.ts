@@ -61,9 +61,7 @@ async function ensureCustomer(deps: BillingDeps, ctx: StripeContext, caller: Cal
       { idempotencyKey: `organization-customer-${orgId}${replaced ? `-after-${replaced}` : ''}` },
     ))
   const [row] = await deps.sql<{ stripe_customer_id: string }[]>`
-    update public.organizations set updated_at = now(), stripe_customer_id = case
-        when stripe_customer_id is null or stripe_customer_id = ${replaced} then ${customer.id} else stripe_customer_id end
-    where id = ${orgId} returning stripe_customer_id`
+    select billing.service_role_link_customer(${orgId}, ${customer.id}, ${replaced}) as stripe_customer_id`
   if (replaced) console.log(`billing: organization ${orgId} gets customer ${row.stripe_customer_id} (${replaced} was deleted in Stripe)`)
   return row.stripe_customer_id
 }

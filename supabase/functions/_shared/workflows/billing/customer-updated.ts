@@ -17,11 +17,9 @@ export const customerUpdated = defineWorkflow({ id: 'customer-updated', triggers
     if (!c) return { updated: false, reason: `Stripe has no customer ${customerId}` }
     // Only the organization's current customer speaks for it, and an empty value clears nothing.
     if (org.stripe_customer_id && org.stripe_customer_id !== customerId) return { updated: false, reason: "not the organization's current customer" }
-    await sql`update public.organizations set
-        name = case when ${nameChanged && !!c.name?.trim()} then ${c.name ?? null} else name end,
-        billing_email = case when ${emailChanged && !!c.email} then ${c.email ?? null} else billing_email end,
-        updated_at = now()
-      where id = ${org.id}`
+    const name = nameChanged && c.name?.trim() ? c.name : null
+    const email = emailChanged && c.email ? c.email : null
+    await sql`select billing.service_role_take_customer_details(${org.id}, ${name}, ${email})`
     return { updated: true, organizationId: org.id }
   })
 })

@@ -43,17 +43,7 @@ export const invoicePaid = defineWorkflow(
         if (await organizationExpected(sql, subscriptionId)) throw new Error(`no organization for Stripe customer ${customerId} yet`)
         return null
       }
-      const [sub] = subscriptionId
-        ? await sql<{ status: string; current_period_end: Date | null; price_id: string | null }[]>`
-            select status, current_period_end, price_id from public.stripe_subscriptions where id = ${subscriptionId}`
-        : []
-      await sql`update public.organizations set
-          last_payment_at = greatest(last_payment_at, ${paidAt}),
-          next_billing_at = coalesce(${sub?.current_period_end ?? null}, next_billing_at),
-          billing_status = case when billing_status in ('payment_failed', 'past_due') and ${sub?.status ?? 'active'} in ('active', 'trialing')
-            then ${sub?.status ?? 'active'} else billing_status end,
-          updated_at = now()
-        where id = ${o.id} and deleted_at is null`
+      await sql`select billing.service_role_record_payment(${o.id}, ${paidAt}, ${subscriptionId})`
       return { id: o.id, name: o.name, email: o.billing_email }
     })
     if (!org) return { skipped: 'no organization for this customer' }
@@ -79,10 +69,7 @@ export const invoicePaid = defineWorkflow(
     }
     if (paid.billingReason === 'subscription_update' && subscriptionId) {
       await step.run('update-usage-limits', async () => {
-        // The price on the organization drives its limits (a trigger applies them on change).
-        await sql`update public.organizations o set price_id = s.price_id, product_id = s.product_id
-          from public.stripe_subscriptions s where s.id = ${subscriptionId} and o.id = ${org.id} and o.price_id is distinct from s.price_id`
-        await sql`update public.organizations set plan_limits = coalesce(public.plan_limits_for(price_id), '{}'::jsonb) where id = ${org.id}`
+        await sql`select billing.service_role_take_subscription_plan(${org.id}, ${subscriptionId})`
         return { applied: true }
       })
     }

@@ -66,8 +66,7 @@ export const paymentFailed = defineWorkflow(
     if (!open.open) return { skipped: `invoice ${inv.id} is ${open.status}` }
     await step.run('mark-payment-failed', async () => {
       // The event's time is when Stripe saw the payment fail: a fact kept as it was.
-      await sql`update public.organizations set billing_status = 'payment_failed', last_payment_failed_at = ${new Date(event.ts)}, updated_at = now()
-        where id = ${org.id} and billing_status in ('active', 'trialing', 'past_due', 'payment_failed')`
+      await sql`select billing.service_role_mark_payment_failed(${org.id}, ${new Date(event.ts)})`
     })
     await step.run('send-payment-failed-email', async () => {
       const c = await customer(sql, customerId)

@@ -37,8 +37,7 @@ export const subscriptionCancelled = defineWorkflow(
       if (!state.started) return { skipped: `subscription ${sub.id} never started` }
       if (state.other_live) return { skipped: `another subscription of ${customerId} is live` }
       // Only if this subscription is still the organization's: a newer one may have replaced it.
-      await sql`update public.organizations set billing_status = 'cancelled', cancelled_at = ${cancelledAt}, next_billing_at = null, updated_at = now()
-        where id = ${o.id} and deleted_at is null and (stripe_subscription_id is null or stripe_subscription_id = ${sub.id})`
+      await sql`select billing.service_role_mark_cancelled(${o.id}, ${sub.id}, ${cancelledAt})`
       return { id: o.id, name: o.name, email: o.billing_email }
     })
     if ('skipped' in org) return org

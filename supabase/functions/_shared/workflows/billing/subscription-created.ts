@@ -61,13 +61,8 @@ export const subscriptionCreated = defineWorkflow(
       const c = await customer(sql, customerId)
       const name = c?.name?.trim() || `Organization ${sub.id}`
       // Unique on the Stripe customer: a concurrent run creating the same organization finds this one.
-      await sql`insert into public.organizations (name, billing_email, stripe_customer_id, stripe_subscription_id)
-        values (${name}, ${c?.email ?? null}, ${customerId}, ${sub.id})
-        on conflict (stripe_customer_id) do nothing`
-      const [row] = await sql<{ id: string; name: string }[]>`select id, name from public.organizations where stripe_customer_id = ${customerId}`
-      await sql`update public.stripe_customers set organization_id = ${row.id} where id = ${customerId} and organization_id is null`
-      await sql`update public.stripe_subscriptions set organization_id = ${row.id} where customer_id = ${customerId} and organization_id is null`
-      await sql`update public.stripe_invoices set organization_id = ${row.id} where customer_id = ${customerId} and organization_id is null`
+      const [row] = await sql<{ id: string; name: string }[]>`
+        select id, name from billing.service_role_create_customer_organization(${customerId}, ${sub.id}, ${name}, ${c?.email ?? null})`
       await takeBillingState(sql, row.id)
       return { id: row.id, name: row.name, created: true }
     })
