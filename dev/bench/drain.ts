@@ -55,8 +55,8 @@ export async function drainBench(p: Profile, opts: { events: number; customers: 
         select 'evt_drain_' || ${label} || '_' || g, 'customer.subscription.updated', false, now(), (${ids}::text[])[g % ${customerCount} + 1], '{}', 'bench'
         from generate_series(1, ${events}) g`
       await tx`select pgmq.send_batch(${queue}, array(
-        select jsonb_build_object('event_id', 'evt_drain_' || ${label} || '_' || g, 'type', 'customer.subscription.updated',
-          'customer_id', (${ids}::text[])[g % ${customerCount} + 1], 'object_id', null)
+        select billing.sync_queue_message('customer.subscription.updated', (${ids}::text[])[g % ${customerCount} + 1], null,
+          'evt_drain_' || ${label} || '_' || g)
         from generate_series(1, ${events}) g))`
     })
     // The emulator's log is bounded: count by time, not by position.

@@ -9,7 +9,7 @@ import { apiKeys, profile } from '../stack/config.ts'
 import { superuser } from '../stack/postgres.ts'
 import { LOCAL_WEBHOOK_SECRET } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
-import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { fakeEvent } from '../../tests/helpers/stripe-event-envelope.ts'
 import { agent, closedLoop, pct, post } from './http-load.ts'
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000)
@@ -20,17 +20,8 @@ const CUSTOMERS = 1000
 
 function body(i: number): string {
   const customer = `cus_bench_${i % CUSTOMERS}`
-  return JSON.stringify({
-    id: `evt_bench_${Date.now().toString(36)}_${i}`,
-    object: 'event',
-    api_version: STRIPE_API_VERSION,
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'customer.subscription.updated',
-    data: { object: { id: `sub_bench_${i % CUSTOMERS}`, object: 'subscription', customer, status: 'active' } },
-  })
+  const object = { id: `sub_bench_${i % CUSTOMERS}`, object: 'subscription', customer, status: 'active' }
+  return JSON.stringify(fakeEvent('customer.subscription.updated', object, `evt_bench_${Date.now().toString(36)}_${i}`))
 }
 
 /** RATE events/s for PACED_SECONDS, open loop (each sent on time, not after the previous answer), while stripe-sync runs back to back. */

@@ -18,7 +18,7 @@ import { superuser } from '../stack/postgres.ts'
 import { LOCAL_WEBHOOK_SECRET } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
 import { stripeFor } from '../stack/stripe.ts'
-import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { fakeEvent } from '../../tests/helpers/stripe-event-envelope.ts'
 import { functionsHostPid, hostCpuMs, hostPeakRssMb } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 
@@ -67,8 +67,7 @@ try {
   // 1. stripe-sync through a backlog.
   const bodies = Array.from({ length: EVENTS }, (_, i) => {
     const s = subs[i % CUSTOMERS]
-    return JSON.stringify({ id: `evt_limits_${Date.now().toString(36)}_${i}`, object: 'event', api_version: STRIPE_API_VERSION, created: Math.floor(Date.now() / 1000),
-      livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: 'customer.subscription.updated', data: { object: s.sub } })
+    return JSON.stringify(fakeEvent('customer.subscription.updated', s.sub, `evt_limits_${Date.now().toString(36)}_${i}`))
   })
   await sql.begin(async (tx) => {
     for (const [i, b] of bodies.entries()) {

@@ -1,22 +1,9 @@
 // Stripe-shaped events signed as Stripe signs them, for posting to stripe-webhook in tests.
 import Stripe from 'stripe'
 import { LOCAL_WEBHOOK_SECRET } from '../../dev/stack/services.ts'
-import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
 import { functionsUrl } from './stack.ts'
 
-export function fakeEvent(type: string, object: Record<string, unknown>, id = `evt_${Math.random().toString(36).slice(2, 14)}`) {
-  return {
-    id,
-    object: 'event',
-    api_version: STRIPE_API_VERSION,
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object },
-  }
-}
+export { fakeEvent } from './stripe-event-envelope.ts'
 
 /** A raw body and the `stripe-signature` header Stripe would send with it (tests and `npm run bench`). */
 export async function signPayload(payload: string, secret = LOCAL_WEBHOOK_SECRET): Promise<{ payload: string; signature: string }> {

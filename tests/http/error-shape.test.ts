@@ -12,7 +12,7 @@ import { HttpError } from '../../supabase/functions/_shared/errors.ts'
 import { handleExportDownload } from '../../supabase/functions/_shared/exports/download.ts'
 import { errorResponse } from '../../supabase/functions/_shared/http.ts'
 import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
-import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { fakeEvent } from '../helpers/stripe-event-envelope.ts'
 import { handleStripeWebhook } from '../../supabase/functions/_shared/webhook/handler.ts'
 import { functionsUrl, keys } from '../helpers/stack.ts'
 
@@ -52,10 +52,7 @@ describe('every error path answers {error: {code, message}}', () => {
 
   test('stripe-webhook: method, signature, body and storage refusals', async () => {
     const secret = 'whsec_error_shape'
-    const payload = JSON.stringify({
-      id: 'evt_error_shape', object: 'event', api_version: STRIPE_API_VERSION, created: Math.floor(Date.now() / 1000), livemode: false,
-      pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: 'customer.updated', data: { object: { id: 'cus_1', object: 'customer' } },
-    })
+    const payload = JSON.stringify(fakeEvent('customer.updated', { id: 'cus_1', object: 'customer' }, 'evt_error_shape'))
     const signed = await Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret })
     const post = (body: string, sig?: string) => new Request('http://local/stripe-webhook', { method: 'POST', body, headers: sig ? { 'stripe-signature': sig } : {} })
     const deps = (record = async () => true) => ({ secrets: [secret], record, kick: () => {} })

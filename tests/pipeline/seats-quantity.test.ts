@@ -130,7 +130,7 @@ describe('seats follow membership', () => {
     await change(o.queue, (tx) => tx`update public.organization_invitations set revoked_at = now() where organization_id = ${o.org} and email like 'invitee0-%'`)
     await drain(o.queue)
     expect(await quantityInStripe(o.sub)).toBe(50)
-    await sql`select pgmq.send(${o.queue}::text, ${sql.json({ event_id: null, type: 'seats.quantity', customer_id: o.customer, object_id: o.org })}, 0)`
+    await sql`select pgmq.send(${o.queue}::text, billing.sync_queue_message('seats.quantity', ${o.customer}, ${o.org}), 0)`
     await drain(o.queue)
     expect(await updatesOf(o.sub), 'a count Stripe already has costs no update').toHaveLength(2)
   })

@@ -51,10 +51,9 @@ describe('absorbing queued messages of the customer being synced', () => {
     const s = await emulator()
     const customer = await s.stripe.customers.create({ email: `${uniq('absorb')}@example.test`, name: 'Absorb Co' })
     const q = await newQueue()
-    const message = (eventId: string) => sql.json({ event_id: eventId, type: 'customer.updated', customer_id: customer.id, object_id: customer.id })
     const before = uniq('evt_before')
     const during = uniq('evt_during')
-    await sql`select pgmq.send(${q}::text, ${message(before)}, 0)`
+    await sql`select pgmq.send(${q}::text, billing.sync_queue_message('customer.updated', ${customer.id}, ${customer.id}, ${before}), 0)`
     await new Promise((r) => setTimeout(r, 50))
     // The customer is retrieved after the sync stamped its fetch time: a message sent now was not covered
     // by the fetch. Its visibility time is in the past, so only the enqueued_at guard keeps it out (the
@@ -64,7 +63,7 @@ describe('absorbing queued messages of the customer being synced', () => {
         if (prop !== 'customers') return Reflect.get(target, prop, receiver)
         return {
           retrieve: async (id: string) => {
-            await sql`select pgmq.send(${q}::text, ${message(during)}, now() - interval '1 minute')`
+            await sql`select pgmq.send(${q}::text, billing.sync_queue_message('customer.updated', ${customer.id}, ${customer.id}, ${during}), now() - interval '1 minute')`
             return target.customers.retrieve(id)
           },
         }

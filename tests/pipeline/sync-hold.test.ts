@@ -18,7 +18,7 @@ test('a failed group keeps its 60 s retry delay while the worker renews another 
   queues.push(q)
   await sql`select pgmq.create(${q})`
   for (const customer of ['cus_fails', 'cus_slow']) {
-    await sql`select pgmq.send(${q}::text, ${sql.json({ event_id: uniq('evt'), type: 'invoice.paid', customer_id: customer, object_id: 'in_x' })}, 0)`
+    await sql`select pgmq.send(${q}::text, billing.sync_queue_message('invoice.paid', ${customer}, 'in_x', ${uniq('evt')}), 0)`
   }
   // Visibility 3 s: renewed every second. The slow group takes 4 s, so renewals run after the failure.
   const report = await runWorker(sql, async (g) => {

@@ -20,7 +20,7 @@ async function queueOf(n: number): Promise<string> {
   const q = uniq('live')
   queues.push(q)
   await sql`select pgmq.create(${q})`
-  for (let i = 0; i < n; i++) await sql`select pgmq.send(${q}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: `cus_live_${i}`, object_id: null })}, 0)`
+  for (let i = 0; i < n; i++) await sql`select pgmq.send(${q}, billing.sync_queue_message('ops.resync', ${`cus_live_${i}`}, null), 0)`
   return q
 }
 
@@ -100,7 +100,7 @@ describe('sync worker liveness', () => {
     expect(res.status).toBe(200)
     expect(watching).toBeDefined()
     // A message nobody has read (the webhook kicked for it): no kick.
-    await sql`select pgmq.send(${q}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: 'cus_watch', object_id: null })}, 0)`
+    await sql`select pgmq.send(${q}, billing.sync_queue_message('ops.resync', 'cus_watch', null), 0)`
     await new Promise((r) => setTimeout(r, 700))
     expect(kicks).toEqual([])
     // A worker reads it and dies: visible again after its 1 s timeout, and the watch kicks a drain.

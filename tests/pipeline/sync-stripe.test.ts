@@ -114,7 +114,7 @@ describe('sync against Stripe', () => {
     const queue = await newQueue()
     const events = await queueEvents(sql, queue, s.eventsOf(gone.id))
     // What ops.resync_customer queues, for an id Stripe answers 404 to.
-    await sql`select pgmq.send(${queue}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: never, object_id: never })}, 0)`
+    await sql`select pgmq.send(${queue}, billing.sync_queue_message('ops.resync', ${never}, ${never}), 0)`
     const report = await runWorker(sql, syncer(queue), { queue })
     expect(report.retried).toEqual([])
     expect(events.length).toBeGreaterThanOrEqual(2)

@@ -27,7 +27,7 @@ async function queueWith(events: { id: string; customer: string | null; type?: s
     }
   })
   for (const e of events) {
-    await sql`select pgmq.send(${q}, ${sql.json({ event_id: e.id, type: e.type ?? 'invoice.paid', customer_id: e.customer, object_id: 'in_x' })}, 0)`
+    await sql`select pgmq.send(${q}, billing.sync_queue_message(${e.type ?? 'invoice.paid'}, ${e.customer}, 'in_x', ${e.id}), 0)`
   }
   return q
 }

@@ -2,24 +2,13 @@
 import Stripe from 'stripe'
 import { describe, expect, test, vi } from 'vitest'
 import { handleStripeWebhook, MAX_BODY_BYTES, type RecordedEvent } from '../../supabase/functions/_shared/webhook/handler.ts'
-import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
+import { fakeEvent } from '../helpers/stripe-event-envelope.ts'
 
 const OLD = 'whsec_test_old_secret_value'
 const NEW = 'whsec_test_new_secret_value'
 
 function event(overrides: Record<string, unknown> = {}) {
-  return {
-    id: `evt_${Math.random().toString(36).slice(2)}`,
-    object: 'event',
-    api_version: STRIPE_API_VERSION,
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type: 'customer.subscription.updated',
-    data: { object: { id: 'sub_123', object: 'subscription', customer: 'cus_123', status: 'active' } },
-    ...overrides,
-  }
+  return { ...fakeEvent('customer.subscription.updated', { id: 'sub_123', object: 'subscription', customer: 'cus_123', status: 'active' }), ...overrides }
 }
 
 async function sign(payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)) {

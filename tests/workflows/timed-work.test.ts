@@ -144,7 +144,7 @@ describe('timed work', () => {
     const queue = uniq('timed_q')
     await sql`select pgmq.create(${queue})`
     try {
-      for (let i = 0; i < 8; i++) await sql`select pgmq.send(${queue}, ${sql.json({ event_id: null, type: 'ops.resync', customer_id: `cus_timed_${i}`, object_id: null })}, 0)`
+      for (let i = 0; i < 8; i++) await sql`select pgmq.send(${queue}, billing.sync_queue_message('ops.resync', ${`cus_timed_${i}`}, null), 0)`
       // 60 ms of CPU per group as the process counts it, against a 100 ms budget.
       const burn = async () => {
         const cpu0 = process.cpuUsage()

@@ -20,7 +20,7 @@ async function queueAllCustomers(sql: postgres.Sql, ctx: StripeContext, queue: s
   await call('list customers', async () => {
     // The library pages, 100 a request; each request (and each of its retries) takes a token.
     for await (const c of ctx.stripe.customers.list({ limit: 100 })) {
-      await sql`select pgmq.send(${queue}, ${sql.json({ event_id: null, type: 'backfill', customer_id: c.id, object_id: c.id })}, 0)`
+      await sql`select pgmq.send(${queue}, billing.sync_queue_message('backfill', ${c.id}, ${c.id}), 0)`
       if (++count % 100 === 0) onPage?.(count)
     }
   })
