@@ -1,8 +1,8 @@
 -- An email's bearer links (secret_props) live only while it can still be sent: kept when pending and
--- while leased, gone once it is sent, fails for good or is skipped, whoever writes the row.
+-- while leased, gone once it is sent, fails for good, is skipped or loses its recipient, whoever writes the row.
 begin;
 \ir _helpers.psql
-select plan(6);
+select plan(7);
 
 insert into billing.email_outbox (idempotency_key, email_type, to_email, props, secret_props)
   values ('secrets:a', 'invitation', 'a@example.test', '{"organizationName": "A"}', '{"acceptUrl": "http://app/invite/aa"}'),
@@ -26,6 +26,12 @@ select is((select secret_props from billing.email_outbox where idempotency_key =
 
 update billing.email_outbox set secret_props = '{"acceptUrl": "http://app/invite/again"}' where idempotency_key = 'secrets:a';
 select is((select secret_props from billing.email_outbox where idempotency_key = 'secrets:a'), null, 'a link cannot be written back onto a sent email');
+
+insert into billing.email_outbox (idempotency_key, email_type, to_email, props, secret_props)
+  values ('secrets:d', 'subscription_cancelled', 'd@example.test', '{}', '{"dataExportUrl": "http://api/export-download?sig=dd"}');
+update billing.email_outbox set to_email = null, props = '{}' where idempotency_key = 'secrets:d';
+select is((select secret_props from billing.email_outbox where idempotency_key = 'secrets:d'), null,
+  'a pending email whose recipient is erased (the organization''s data deleted) forgets its link at once');
 
 select * from finish();
 rollback;
