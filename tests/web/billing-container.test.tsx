@@ -26,7 +26,7 @@ function open(url: string, api: FakeApi, props: Partial<BillingContainerProps> =
   return { redirect }
 }
 
-/** Moves fake time on in small steps, letting React commit and schedule the next poll in between. */
+/** Moves fake time on in steps, letting React commit and schedule the next poll in between. */
 async function advance(ms: number, step = 250) {
   for (let left = ms; left > 0; left -= step) await act(() => vi.advanceTimersByTimeAsync(Math.min(step, left)))
 }
@@ -96,20 +96,28 @@ describe('BillingContainer', () => {
     expect(api.sync).toHaveBeenCalledTimes(1)
   })
 
-  it('gives up polling after the time limit and says so', async () => {
+  // Polling runs on fake timers: the time limit is counted on the clock the hook reads (Date.now, setTimeout),
+  // so a slow machine changes neither when it gives up nor how many polls come first. Generous test
+  // timeouts: each step is a React commit, which a loaded machine makes slow, never wrong.
+  it('gives up polling after the time limit and says so', { timeout: 30_000 }, async () => {
+    vi.useFakeTimers()
     const api = fakeApi({ sync: async () => noPlan(), getOverview: async () => noPlan() })
-    // Long enough for polls to happen on a loaded machine (80 ms once passed before the first answer came).
-    open(`/billing/${ORG_ID}?checkout=success`, api, { pollTimeoutMs: 600 })
-    await waitFor(() => expect(status()).toContain("We haven't received confirmation from Stripe yet"))
-    const calls = api.getOverview.mock.calls.length
-    expect(calls).toBeGreaterThan(0)
-    await sleep(60)
-    expect(api.getOverview).toHaveBeenCalledTimes(calls)
+    open(`/billing/${ORG_ID}?checkout=success`, api, { pollTimeoutMs: 600, pollIntervalMs: 50 })
+    await act(() => vi.advanceTimersByTimeAsync(0))
+    expect(api.sync).toHaveBeenCalledTimes(1)
+    await advance(599, 50)
+    expect(status()).toContain('Confirming your payment…')
+    expect(api.getOverview).toHaveBeenCalledTimes(11)
+    await advance(1, 50)
+    expect(status()).toContain("We haven't received confirmation from Stripe yet")
+    expect(api.getOverview).toHaveBeenCalledTimes(12)
+    await advance(1_000, 50)
+    expect(api.getOverview).toHaveBeenCalledTimes(12)
     expect(screen.getByRole('button', { name: 'Refresh' })).not.toBeNull()
     expect(screen.getByRole('button', { name: 'Choose Pro' })).not.toBeNull()
   })
 
-  it('polls every 1.5 s by default and gives up after 60 s', async () => {
+  it('polls every 1.5 s by default and gives up after 60 s', { timeout: 30_000 }, async () => {
     vi.useFakeTimers()
     window.history.replaceState(null, '', `/billing/${ORG_ID}?checkout=success`)
     const api = fakeApi({ sync: async () => noPlan(), getOverview: async () => noPlan() })
@@ -124,12 +132,13 @@ describe('BillingContainer', () => {
     await act(() => vi.advanceTimersByTimeAsync(1_500))
     expect(api.getOverview).toHaveBeenCalledTimes(2)
 
-    await advance(56_999)
+    // One step per poll (each ends as a poll falls due), 40 commits rather than 240.
+    await advance(56_999, 1_500)
     expect(status()).toContain('Confirming your payment…')
     await advance(1)
     expect(status()).toContain("We haven't received confirmation from Stripe yet")
     expect(api.getOverview).toHaveBeenCalledTimes(40)
-    await advance(15_000)
+    await advance(15_000, 1_500)
     expect(api.getOverview).toHaveBeenCalledTimes(40)
   })
 
