@@ -199,6 +199,9 @@ describe('invitations through the billing API', () => {
     expect(view.status).toBe(200)
     expect(view.body.role).toBe('member')
     expect(view.body.invitations).toEqual([])
+    // The seats a member sees count the invitations they cannot see (no plan here: seats unlimited).
+    const [{ seats }] = await sql`select billing._seats_in_use(${org}) as seats`
+    expect(view.body.usage[0]).toEqual({ name: 'seats', in_use: seats, limit: null, over_by: 0 })
     const { body } = await call(admin, 'POST', `/organizations/${org}/invitations`, { email: `${uniq('pending')}@example.test` })
     const res = await call(member, 'POST', `/organizations/${org}/invitations/${body.invitation.id}/resend`)
     expect([res.status, res.body.error.code]).toEqual([404, 'invitation_not_found'])

@@ -96,6 +96,7 @@ describe('seats in a browser', () => {
     const refusal = admin.getByRole('alert')
     await expect.poll(() => refusal.textContent(), { timeout: 20_000 }).toContain('includes 2 seats and all 2 are taken')
     expect(await refusal.textContent()).toContain('upgrade the plan on the Billing page')
+    expect(await admin.getByTestId('members-seats').textContent()).toBe('2 of 2 seats in use, counting pending invitations')
     await shot(admin, 'seats-5-limit-reached')
     expect(await journey.sql`select 1 from public.organization_invitations where email = ${third}`).toHaveLength(0)
 

@@ -20,6 +20,7 @@ const view = (role: 'admin' | 'member' = 'admin'): MembersView => ({
     { user_id: 'u-member', email: 'bob@acme.test', full_name: null, role: 'member' },
   ],
   invitations: role === 'admin' ? [{ id: 'inv1', email: 'cy@acme.test', role: 'member', expires_at: '2026-12-06T00:00:00Z', sent_count: 1, expired: false }] : [],
+  usage: [],
 })
 
 describe('MembersPage', () => {
@@ -86,5 +87,23 @@ describe('MembersPage', () => {
     await userEvent.click(await screen.findByRole('button', { name: 'Leave' }))
     expect((await screen.findByRole('alert')).textContent).toContain('last admin cannot leave')
     expect(onLeft).not.toHaveBeenCalled()
+  })
+
+  it('shows the seats in use, and after a downgrade below them the overage, the ways out and Upgrade to the billing page', async () => {
+    const over: MembersView = { ...view(), usage: [{ name: 'seats', in_use: 3, limit: 2, over_by: 1 }, { name: 'projects', in_use: 9, limit: 3, over_by: 6 }] }
+    render(<MembersPage api={fakeApi({ getMembers: async () => over })} orgId="org1" onLeft={vi.fn()} />)
+    expect((await screen.findByTestId('members-seats')).textContent).toBe('3 of 2 seats in use, counting pending invitations')
+    const notice = screen.getByTestId('over-limit-notice')
+    expect(notice.textContent).toContain('3 seats in use; the plan includes 2. Nothing is removed, but no new seats can be added until you remove 1 member or pending invitation or upgrade the plan.')
+    expect(notice.textContent, 'only seats concern this page').not.toContain('projects')
+    expect(within(notice).queryByRole('link', { name: 'Manage members' }), 'no link to the page itself').toBeNull()
+    await userEvent.click(within(notice).getByRole('button', { name: 'Upgrade plan' }))
+    expect(window.location.pathname).toBe('/billing/org1')
+  })
+
+  it('shows no notice while seats are within the plan', async () => {
+    render(<MembersPage api={fakeApi({ getMembers: async () => ({ ...view(), usage: [{ name: 'seats', in_use: 2, limit: 5, over_by: 0 }] }) })} orgId="org1" onLeft={vi.fn()} />)
+    expect((await screen.findByTestId('members-seats')).textContent).toBe('2 of 5 seats in use, counting pending invitations')
+    expect(screen.queryByTestId('over-limit-notice')).toBeNull()
   })
 })

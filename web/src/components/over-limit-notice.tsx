@@ -8,9 +8,9 @@ export interface OverLimitNoticeProps {
   usage: PlanUsage[]
   canManage: boolean
   busy: boolean
-  /** Where members and invitations are managed (the members page). */
-  membersHref: string
-  /** Opens the customer portal, where the plan can be upgraded. */
+  /** Where members and invitations are managed (the members page); absent on that page itself. */
+  membersHref?: string
+  /** Opens the customer portal (or the billing page, from elsewhere), where the plan can be upgraded. */
   onUpgrade: () => void
 }
 
@@ -33,7 +33,7 @@ export function OverLimitNotice({ usage, canManage, busy, membersHref, onUpgrade
       </div>
       {canManage ? (
         <div className="banner-actions">
-          {over.some((u) => u.name === 'seats') ? <Link to={membersHref} className="button">Manage members</Link> : null}
+          {membersHref && over.some((u) => u.name === 'seats') ? <Link to={membersHref} className="button">Manage members</Link> : null}
           <button type="button" className="button button-primary" onClick={onUpgrade} disabled={busy}>
             Upgrade plan
           </button>

@@ -4,8 +4,10 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react'
 import type { Invitation, Member, MembersView } from '../api-types.ts'
 import { errorMessage, type BillingApi } from '../api.ts'
 import { Link } from '../components/link.tsx'
+import { OverLimitNotice } from '../components/over-limit-notice.tsx'
 import { ErrorState, LoadingState } from '../components/page-states.tsx'
-import { billingPath } from '../lib/router.ts'
+import { billingPath, navigate } from '../lib/router.ts'
+import { usageLine } from '../lib/usage.ts'
 
 export interface MembersPageProps {
   api: BillingApi
@@ -73,6 +75,7 @@ export function MembersPage({ api, orgId, onLeft }: MembersPageProps) {
   if (loadError) return <ErrorState title="Members could not be loaded" message={loadError} onRetry={() => void load()} />
   if (!view) return <LoadingState label="Loading members…" />
   const admin = view.role === 'admin'
+  const seats = view.usage.find((u) => u.name === 'seats')
 
   return (
     <div className="members-page">
@@ -80,9 +83,11 @@ export function MembersPage({ api, orgId, onLeft }: MembersPageProps) {
       <h1>Members of {view.organization.name}</h1>
       {error ? <p className="callout callout-danger" role="alert">{error}</p> : null}
       {info ? <p className="notice notice-info" role="status">{info}</p> : null}
+      <OverLimitNotice usage={view.usage.filter((u) => u.name === 'seats')} canManage={admin} busy={busy} onUpgrade={() => navigate(billingPath(orgId))} />
 
       <section className="card" aria-labelledby="members-heading">
         <h2 id="members-heading">Members</h2>
+        {seats ? <p className="muted small" data-testid="members-seats">{usageLine(seats)} in use, counting pending invitations</p> : null}
         <ul className="members" data-testid="members">
           {view.members.map((m) => (
             <MemberRow key={m.user_id} member={m} you={m.user_id === view.you} admin={admin} busy={busy}

@@ -120,6 +120,8 @@ export interface MembersView {
   you: string
   members: Member[]
   invitations: Invitation[]
+  /** The plan's counted limits with usage ("2 of 5 seats"), as on the billing page. */
+  usage: PlanUsage[]
 }
 
 export interface Member {

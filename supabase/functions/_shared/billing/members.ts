@@ -12,6 +12,7 @@ type Role = MembersView['role']
 import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { notFound } from './errors.ts'
+import { planUsage } from './usage.ts'
 
 const iso = (v: Date | string | null) => (v ? new Date(v).toISOString() : null)
 
@@ -26,6 +27,7 @@ export async function membersView(sql: postgres.Sql, caller: Caller, orgId: stri
     // RLS shows invitations to admins only; a member gets an empty list.
     const invitations = await tx`select id, email, role, expires_at, sent_count, created_at from public.organization_invitations
       where organization_id = ${orgId} and accepted_at is null and revoked_at is null order by created_at`
+    const usage = await planUsage(tx, orgId)
     // Expired by the product's clock, the one accept_invitation uses (the service role's to read).
     await tx`reset role`
     const [{ now }] = await tx<{ now: Date }[]>`select billing.product_now() as now`
@@ -35,6 +37,7 @@ export async function membersView(sql: postgres.Sql, caller: Caller, orgId: stri
       you: caller.userId,
       members: members.map((m) => ({ user_id: m.user_id, email: m.email, full_name: m.full_name, role: m.role as Role })),
       invitations: invitations.map((i) => toInvitation(i, now)),
+      usage,
     }
   })
 }

@@ -6,6 +6,7 @@ import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { notFound } from './errors.ts'
 import { cardOnFile, refundedByInvoice } from './payment-details.ts'
+import { planUsage } from './usage.ts'
 import { scheduledChange } from './scheduled-change.ts'
 
 /** Subscription statuses that still bill (or may): the one the page shows and checkout refuses to duplicate. */
@@ -71,8 +72,7 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
       select m.user_id, p.email, p.full_name, m.role from public.organization_members m
       left join public.profiles p on p.id = m.user_id
       where m.organization_id = ${orgId} order by m.role, p.email`
-    const usage = await tx`select limit_name, in_use, limit_value, over_by from public.plan_usage(${orgId})`
-    return { org, sub, invoices, members, usage, plans: await plans(tx) }
+    return { org, sub, invoices, members, usage: await planUsage(tx, orgId), plans: await plans(tx) }
   })
   const { org, sub, invoices, members, plans: offered } = read
   const failed = invoices.find((i) => i.status === 'open' && Number(i.attempt_count ?? 0) > 0 && Number(i.amount_remaining ?? 0) > 0)
@@ -145,7 +145,7 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
     })),
     members: members.map((m) => ({ user_id: m.user_id, email: m.email, full_name: m.full_name, role: m.role })),
     plans: read.plans,
-    usage: read.usage.map((u) => ({ name: u.limit_name, in_use: Number(u.in_use), limit: num(u.limit_value), over_by: Number(u.over_by) })),
+    usage: read.usage,
     pending,
     export: { available: org.role === 'admin' && org.billing_status === 'cancelled' },
   } as Overview
