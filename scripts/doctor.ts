@@ -2,7 +2,7 @@
 // prints a checklist with the fix under each failure; exits 0 only when every check passes.
 // Reads SUPABASE_DB_URL and STRIPE_SECRET_KEY (and STRIPE_API_BASE for the local emulator) from the
 // environment only (see .env.example); `npm run doctor -- --local` fills them from the running local
-// stack first (dev/stack/doctor.ts). Never prints a secret.
+// stack first (dev/stack/local-tool.ts). Never prints a secret.
 import postgres from 'postgres'
 import { limitedStripe, stripeHostOptions } from '../supabase/functions/_shared/stripe/client.ts'
 import { bucketFor } from '../supabase/functions/_shared/stripe/limiter.ts'
