@@ -4,9 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import { stripeFor } from '../../dev/stack/stripe.ts'
-import { api, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
+import { api, mirroredPlan, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
+import { settle, useStackEnv } from '../helpers/billing.ts'
 import { adminSql, stackProfile } from '../helpers/stack.ts'
 
+useStackEnv()
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
 afterAll(async () => {
@@ -70,5 +72,31 @@ describe('plan change from the app', () => {
     expect(r.status).toBe(409)
     expect(r.body.error).toMatchObject({ code: 'payment_failed', message: expect.stringContaining('Pay the open invoice first') })
     expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0].price.id).toBe(basic.id)
+  })
+
+  it('a declined upgrade leaves the plan, charges nothing, opens no dunning, and says to update the card', { timeout: 90_000 }, async () => {
+    const { token, org, sub } = await subscribed()
+    const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: sub.customer as string })
+    await stripe.subscriptions.update(sub.id, { default_payment_method: failing.id })
+    const p = await api(token, 'POST', `/organizations/${org}/plan-change/preview`, { price_id: pro.id })
+    expect(p.status, JSON.stringify(p.body)).toBe(200)
+    const r = await api(token, 'POST', `/organizations/${org}/plan-change`, { price_id: pro.id, proration_date: p.body.proration_date })
+    expect(r.status, JSON.stringify(r.body)).toBe(402)
+    expect(r.body.error).toMatchObject({ code: 'card_declined', message: expect.stringContaining('Update your card') })
+    const now = await stripe.subscriptions.retrieve(sub.id)
+    expect(now).toMatchObject({ status: 'active', pending_update: null, items: { data: [{ price: { id: basic.id } }] } })
+    const [latest] = await invoicesOf(sub)
+    expect(latest).toMatchObject({ billing_reason: 'subscription_update', status: 'void', amount_paid: 0 })
+    // The failed attempt's dunning run reads Stripe's invoice as the mirror holds it: voided, it does nothing.
+    const run = await until('the dunning run of the declined invoice', async () => {
+      await settle(sql)
+      const [row] = await sql`select status, result from billing.workflow_runs where workflow_id = 'payment-failed' and trigger_key = ${`invoice:${latest.id}`}`
+      return row?.status === 'completed' ? row : null
+    }, 45_000)
+    expect(run.result).toMatchObject({ skipped: expect.stringContaining('void') })
+    const [mirror] = await sql`select s.price_id, o.billing_status from public.stripe_subscriptions s join public.organizations o on o.id = s.organization_id where s.id = ${sub.id}`
+    expect(mirror).toMatchObject({ price_id: basic.id, billing_status: 'active' })
+    const overview = await api(token, 'GET', `/organizations/${org}`)
+    expect(overview.body).toMatchObject({ failed_payment: null, subscription: { price_id: basic.id } })
   })
 })

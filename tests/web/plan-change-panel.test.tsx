@@ -16,7 +16,7 @@ afterEach(() => {
   window.history.replaceState(null, '', '/')
 })
 
-const downgrade: PlanChangePreview = { price_id: 'price_starter_m', direction: 'downgrade', currency: 'usd', due_now: 0, next_invoice_amount: 900, next_invoice_at: '2026-12-15T12:00:00Z', proration_date: 1_796_000_000 }
+const downgrade: PlanChangePreview = { price_id: 'price_starter_m', quantity: 1, direction: 'downgrade', currency: 'usd', due_now: 0, next_invoice_amount: 900, next_invoice_at: '2026-12-15T12:00:00Z', proration_date: 1_796_000_000 }
 const starterScheduled = () => ({
   ...active(),
   subscription: subscription({ scheduled_change: { schedule_id: 'sub_sched_1', price_id: 'price_starter_m', product_name: 'Starter', unit_amount: 900, quantity: 1, at: '2026-12-15T12:00:00Z' } }),
@@ -54,6 +54,14 @@ describe('plan change on the billing page', () => {
     expect(api.undoPlanChange).toHaveBeenCalledWith(ORG_ID)
     await waitFor(() => expect(screen.queryByTestId('scheduled-change')).toBeNull())
     expect(screen.getByRole('button', { name: 'Switch to Starter' })).toBeTruthy()
+  })
+
+  it('says how many seats a per-seat price bills', async () => {
+    const perSeat: PlanChangePreview = { ...downgrade, quantity: 3, direction: 'upgrade', due_now: 1450, next_invoice_amount: 2700 }
+    open(fakeApi({ getOverview: async () => active(), previewPlanChange: async () => perSeat }))
+    await userEvent.click(await screen.findByRole('button', { name: 'Switch to Starter' }))
+    expect((await screen.findByTestId('plan-change-preview')).textContent).toContain('Upgrade to Starter for 3 seats now.')
+    expect(screen.getByTestId('due-now').textContent).toBe('$14.50')
   })
 
   it('"Keep current plan" drops the preview without a change', async () => {

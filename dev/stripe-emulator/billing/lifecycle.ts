@@ -5,6 +5,7 @@ import type { Obj } from '../shape.ts'
 import type { Emulator } from '../emulator.ts'
 import { previousAttributes } from '../resources/common.ts'
 import { addInterval, type Interval } from './periods.ts'
+import { applyPending, holdPending, pendingItemsOf } from './pending-update.ts'
 import { attemptPayment, buildInvoice, finalize, FINALIZE_AFTER_S, paymentMethodFor, voidInvoice, type LineInput } from './invoices.ts'
 
 export const LIVE = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']
@@ -101,6 +102,12 @@ export function charge(emu: Emulator, invoice: Obj, pmId: string | null, automat
   const subId = invoice.parent?.subscription_details?.subscription
   const sub = subId ? emu.find(subId) : undefined
   if (!sub) return result
+  // An invoice for a pending update: paid, the change applies; declined, the subscription is untouched.
+  if (pendingItemsOf(emu, invoice)) {
+    if (result.paid) applyPending(emu, sub, invoice)
+    else if (!sub.pending_update) holdPending(emu, sub, invoice)
+    return result
+  }
   if (result.paid) {
     if (['past_due', 'unpaid', 'incomplete'].includes(sub.status)) changeSub(emu, sub, (s) => (s.status = 'active'))
     // API reference, "The Subscription object" (payment_settings.save_default_payment_method): with

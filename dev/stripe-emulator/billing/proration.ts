@@ -9,7 +9,8 @@ import { changeSub, charge, claimInvoiceItems, cycleLines, itemAmount, setPeriod
 import { addInterval } from './periods.ts'
 import { createInvoiceItem } from '../resources/invoice-items.ts'
 
-export function prorate(emu: Emulator, sub: Obj, oldItems: Obj[], behaviour: 'create_prorations' | 'always_invoice' | 'none', now: number): void {
+/** `onInvoice` sees an invoice billed now before it is charged (a pending update marks it). */
+export function prorate(emu: Emulator, sub: Obj, oldItems: Obj[], behaviour: 'create_prorations' | 'always_invoice' | 'none', now: number, onInvoice: (invoice: Obj) => void = () => {}): void {
   const start = sub.items.data[0].current_period_start
   const end = sub.items.data[0].current_period_end
   const customer = emu.get('customer', sub.customer, 'customer')
@@ -21,7 +22,7 @@ export function prorate(emu: Emulator, sub: Obj, oldItems: Obj[], behaviour: 'cr
       s.billing_cycle_anchor = now
     })
     if (behaviour !== 'none') credit(emu, sub, oldItems, start, end, now)
-    billNow(emu, sub, customer, now, newEnd, cycleLines(emu, sub, now, newEnd))
+    billNow(emu, sub, customer, now, newEnd, cycleLines(emu, sub, now, newEnd), onInvoice)
     return
   }
   if (behaviour === 'none' || end <= now) return
@@ -33,7 +34,7 @@ export function prorate(emu: Emulator, sub: Obj, oldItems: Obj[], behaviour: 'cr
   }
   if (behaviour === 'always_invoice') {
     const lines = cycleLines(emu, sub, now, end).filter((l) => l.invoiceItem)
-    billNow(emu, sub, customer, now, end, lines)
+    billNow(emu, sub, customer, now, end, lines, onInvoice)
   }
 }
 
@@ -46,12 +47,13 @@ function credit(emu: Emulator, sub: Obj, oldItems: Obj[], start: number, end: nu
   }
 }
 
-function billNow(emu: Emulator, sub: Obj, customer: Obj, start: number, end: number, lines: ReturnType<typeof cycleLines>): void {
+function billNow(emu: Emulator, sub: Obj, customer: Obj, start: number, end: number, lines: ReturnType<typeof cycleLines>, onInvoice: (invoice: Obj) => void): void {
   if (lines.length === 0) return
   const invoice = buildInvoice(emu, { customer, currency: sub.currency, subscription: sub, billingReason: 'subscription_update', periodStart: start, periodEnd: end, lines })
   claimInvoiceItems(emu, invoice)
   sub.latest_invoice = invoice.id
   emu.emit('invoice.created', invoice, undefined, sub.test_clock)
   finalize(emu, invoice)
+  onInvoice(invoice)
   charge(emu, invoice, paymentMethodFor(emu, invoice), true)
 }

@@ -6,6 +6,7 @@ import type { Emulator } from '../emulator.ts'
 import { cancelNow, charge, endTrial, expireIncomplete, finalizeAndCharge, INCOMPLETE_EXPIRES_S, periodEnd, renew, TRIAL_WILL_END_S } from './lifecycle.ts'
 import { paymentMethodFor } from './invoices.ts'
 import { phaseBoundary } from './schedule-phases.ts'
+import { discardPending } from './pending-update.ts'
 
 interface Due { at: number; run: () => void }
 
@@ -23,6 +24,7 @@ function dueWork(emu: Emulator, clockId: string | null): Due[] {
       }
       work.push({ at: sub.trial_end, run: () => endTrial(emu, sub, sub.trial_end) })
     } else if (sub.status === 'active' || sub.status === 'past_due') {
+      if (sub.pending_update) work.push({ at: sub.pending_update.expires_at, run: () => discardPending(emu, sub, true) })
       const end = periodEnd(sub)
       if (sub.cancel_at && sub.cancel_at <= end) work.push({ at: sub.cancel_at, run: () => cancelNow(emu, sub, 'cancellation_requested') })
       else {

@@ -6,6 +6,7 @@ import { StripeApiError, invalid, required } from '../errors.ts'
 import { bool, expand, expandPaths, page } from '../list.ts'
 import { mergeMetadata, oneOf, route, str, type Route } from './common.ts'
 import { buildInvoice, finalize, markUncollectible, paymentMethodFor, voidInvoice, type LineInput } from '../billing/invoices.ts'
+import { discardPending, pendingItemsOf } from '../billing/pending-update.ts'
 import { charge, cycleLines, LIVE, periodEnd } from '../billing/lifecycle.ts'
 import { addInterval, type Interval } from '../billing/periods.ts'
 import { invoicePayments } from '../billing/payments.ts'
@@ -112,6 +113,9 @@ export const invoiceRoutes: Route[] = [
   route('POST', '/v1/invoices/:id/void', (emu, p, [id]) => {
     const invoice = emu.get('invoice', id, 'invoice')
     voidInvoice(emu, invoice)
+    // Voiding the invoice of a pending update discards the update.
+    const sub = emu.find(invoice.parent?.subscription_details?.subscription)
+    if (sub && sub.latest_invoice === invoice.id && pendingItemsOf(emu, invoice)) discardPending(emu, sub, false)
     return expand(emu, invoice, expandPaths(p))
   }),
   route('POST', '/v1/invoices/:id/mark_uncollectible', (emu, p, [id]) => {

@@ -12,6 +12,7 @@ import { addInterval, type Interval } from '../billing/periods.ts'
 import { buildInvoice, finalize, paymentMethodFor, wouldPay } from '../billing/invoices.ts'
 import { cancelNow, changeSub, charge, claimInvoiceItems, cycleLines, LIVE, periodEnd, setPeriod, TRIAL_WILL_END_S } from '../billing/lifecycle.ts'
 import { prorate } from '../billing/proration.ts'
+import { isPendingChange, pendingChange } from '../billing/pending-change.ts'
 import { redeem, resolveDiscount, type DiscountInput } from '../billing/discounts.ts'
 
 function recurringPrice(emu: Emulator, id: unknown, param: string): Obj {
@@ -162,6 +163,7 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
   // Prorations as of a given time (the one a preview used), so the charge is the one previewed.
   const prorationDate = int(p.proration_date, 'proration_date')
   if (prorationDate !== undefined && (prorationDate < sub.items.data[0].current_period_start || prorationDate > sub.items.data[0].current_period_end)) throw invalid('proration_date must be within the current billing period.', 'proration_date')
+  const payment = oneOf(p.payment_behavior, ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const, 'payment_behavior')
   const itemChanges: Obj[] = Array.isArray(p.items) ? p.items : []
   const planned = itemChanges.map((it, i) => ({
     item: it.id ? sub.items.data.find((x: Obj) => x.id === it.id) ?? (() => { throw invalid(`Invalid subscription item: ${it.id}`, `items[${i}][id]`) })() : null,
@@ -176,6 +178,7 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
   const oldItems = structuredClone(sub.items.data)
   const save = saveDefault(p)
   const newDiscounts = discountsParam(emu, p, sub.currency, sub.customer)
+  const pending = isPendingChange(payment, proration, planned, sub)
   const oldDiscounts = (sub.discounts as string[]).map((d) => emu.find(d)!).filter(Boolean)
 
   changeSub(emu, sub, (s) => {
@@ -183,7 +186,7 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
     if (pmId !== undefined) s.default_payment_method = pmId
     if (save) s.payment_settings = { ...s.payment_settings, save_default_payment_method: save }
     if (typeof p.description === 'string') s.description = p.description || null
-    for (const ch of planned) {
+    for (const ch of pending ? [] : planned) {
       if (ch.deleted && ch.item) s.items.data = s.items.data.filter((x: Obj) => x.id !== ch.item.id)
       else if (ch.item) {
         if (ch.price) ch.item.price = structuredClone(ch.price)
@@ -222,7 +225,8 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
     sub.trial_end = now
     setPeriod(sub, sub.items.data[0].current_period_start, now)
   }
-  if (planned.some((c) => c.price || c.quantity !== undefined || c.deleted) && sub.status !== 'trialing') {
+  if (pending) pendingChange(emu, sub, planned, prorationDate ?? now)
+  else if (planned.some((c) => c.price || c.quantity !== undefined || c.deleted) && sub.status !== 'trialing') {
     prorate(emu, sub, oldItems, proration, prorationDate ?? now)
   }
   return sub

@@ -17,6 +17,9 @@ export interface PlanChangePanelProps extends FormatOptions {
   onUndo?: () => void
 }
 
+/** A per-seat price is billed for the seats in use: the preview says how many. */
+const seatsOf = (preview: PlanChangePreview) => (preview.quantity > 1 ? ` for ${preview.quantity} seats` : '')
+
 export function PlanChangePanel({ subscription: sub, plans, preview, busy, onPreview, onConfirm, onDismiss, onUndo, ...format }: PlanChangePanelProps) {
   if (sub.scheduled_change && onUndo) {
     return (
@@ -37,8 +40,8 @@ export function PlanChangePanel({ subscription: sub, plans, preview, busy, onPre
         <div data-testid="plan-change-preview">
           <p>
             {preview.direction === 'upgrade'
-              ? `Upgrade to ${chosen?.product_name ?? 'the new plan'} now.`
-              : `Downgrade to ${chosen?.product_name ?? 'the new plan'} at the end of this period${preview.next_invoice_at ? ` (${formatDate(preview.next_invoice_at, format)})` : ''}: you keep ${sub.product_name ?? 'your plan'} until then.`}
+              ? `Upgrade to ${chosen?.product_name ?? 'the new plan'}${seatsOf(preview)} now.`
+              : `Downgrade to ${chosen?.product_name ?? 'the new plan'}${seatsOf(preview)} at the end of this period${preview.next_invoice_at ? ` (${formatDate(preview.next_invoice_at, format)})` : ''}: you keep ${sub.product_name ?? 'your plan'} until then.`}
           </p>
           <dl className="facts">
             <div>

@@ -202,6 +202,8 @@ export interface ChangeResponse {
 /** What a plan change will cost, from Stripe's invoice preview (`POST .../plan-change/preview`). */
 export interface PlanChangePreview {
   price_id: string
+  /** Units billed on the new price: the seats in use for a per-seat price, else 1. */
+  quantity: number
   /** An upgrade is billed now for the rest of the period; a downgrade is scheduled for the period's end. */
   direction: 'upgrade' | 'downgrade'
   currency: string

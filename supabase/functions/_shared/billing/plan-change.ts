@@ -3,6 +3,7 @@
 // declined card shows now, not at renewal); a downgrade is scheduled for the period's end
 // (plan-schedule.ts), keeping what was paid for until then. The preview and the change use the same
 // proration_date, so the charge is the one shown. The mirror follows through the sync.
+import type Stripe from 'stripe'
 import { call } from '../stripe/context.ts'
 import { HttpError } from '../errors.ts'
 import type { BillingDeps } from './actions.ts'
@@ -21,7 +22,18 @@ async function checked(deps: BillingDeps, caller: Caller, orgId: string, priceId
   const all = await plans(deps.sql)
   const to = all.find((p) => p.price_id === priceId)
   if (!to) throw new HttpError(422, 'unknown_price', `There is no plan with the price "${priceId}". Choose one of the plans shown.`)
-  if (sub.price_id === priceId) throw new HttpError(422, 'same_plan', `This organization is already on ${to.product_name}. Choose another plan to change to.`)
+  // A per-seat price is billed for the seats in use (members and pending invitations) from the change on.
+  const [seats] = await deps.sql<{ per_seat: boolean; in_use: number }[]>`
+    select billing.price_is_per_seat(${priceId}) as per_seat, billing._seats_in_use(${orgId}::uuid) as in_use`
+  const quantity = seats.per_seat ? Math.max(1, seats.in_use) : 1
+  const current = sub.quantity ?? 1
+  if (sub.price_id === priceId && quantity === current) {
+    throw new HttpError(
+      422,
+      'same_plan',
+      `This organization is already on ${to.product_name}${seats.per_seat ? ` for ${quantity} seats` : ''}. Choose another plan to change to.`,
+    )
+  }
   const [open] = await deps.sql`select 1 from public.stripe_invoices
     where subscription_id = ${sub.id} and status = 'open' and coalesce(attempt_count, 0) > 0 and coalesce(amount_remaining, 0) > 0`
   if (sub.status === 'past_due' || open) {
@@ -41,8 +53,7 @@ async function checked(deps: BillingDeps, caller: Caller, orgId: string, priceId
     const what = pending ? `A change to ${pending.product_name} on ${pending.at.slice(0, 10)} is already scheduled` : 'A change is already scheduled'
     throw new HttpError(409, 'change_scheduled', `${what}. Undo it first, then choose the plan you want.`)
   }
-  const quantity = sub.quantity ?? 1
-  const upgrade = to.unit_amount * quantity > (from?.unit_amount ?? 0) * quantity
+  const upgrade = to.unit_amount * quantity > (from?.unit_amount ?? 0) * current
   return { sub, to, itemId: row.item_id, quantity, upgrade }
 }
 
@@ -56,11 +67,12 @@ export async function previewPlanChange(deps: BillingDeps, caller: Caller, orgId
     ctx.stripe.invoices.createPreview({
       customer: sub.customer_id,
       subscription: sub.id,
-      subscription_details: { items: [{ id: itemId, price: priceId }], proration_behavior: behaviourOf(upgrade), proration_date: prorationDate },
+      subscription_details: { items: [{ id: itemId, price: priceId, quantity }], proration_behavior: behaviourOf(upgrade), proration_date: prorationDate },
     }))
   const [period] = await deps.sql<{ current_period_end: Date | null }[]>`select current_period_end from public.stripe_subscriptions where id = ${sub.id}`
   return {
     price_id: priceId,
+    quantity,
     direction: upgrade ? 'upgrade' : 'downgrade',
     currency: preview.currency,
     due_now: upgrade ? preview.amount_due : 0,
@@ -82,14 +94,34 @@ export async function changePlan(deps: BillingDeps, caller: Caller, orgId: strin
     console.log(`billing: organization ${orgId} schedules ${sub.id} to change to ${priceId} at the period's end`)
     return await syncCustomer(deps, sub.customer_id)
   }
-  await call(`change plan of ${sub.id} to ${priceId}`, () =>
+  // pending_if_incomplete: Stripe applies the upgrade only once its invoice is paid, so a declined card
+  // leaves the plan as it was (the change waits in pending_update on the open invoice).
+  const updated = await call(`change plan of ${sub.id} to ${priceId}`, () =>
     ctx.stripe.subscriptions.update(sub.id, {
-      items: [{ id: itemId, price: priceId }],
+      items: [{ id: itemId, price: priceId, quantity }],
       proration_behavior: 'always_invoice',
       proration_date: prorationDate,
-    }, { idempotencyKey: keyOf(sub, priceId) }))
+      payment_behavior: 'pending_if_incomplete',
+    }, { idempotencyKey: keyOf(sub, priceId, quantity) }))
+  if (updated.pending_update) return await declined(deps, orgId, sub, updated)
   console.log(`billing: organization ${orgId} changes ${sub.id} to ${priceId} (upgrade, billed now)`)
   await syncCustomer(deps, sub.customer_id)
 }
 
-const keyOf = (sub: LiveSubscription, priceId: string) => changeKey(`plan-${priceId}`, sub)
+/**
+ * The card was declined: the invoice of the change that did not happen is voided (which drops the
+ * pending update), so nothing is owed and no dunning starts; the customer is told what to do.
+ */
+async function declined(deps: BillingDeps, orgId: string, sub: LiveSubscription, updated: Stripe.Subscription): Promise<never> {
+  const invoiceId = typeof updated.latest_invoice === 'string' ? updated.latest_invoice : updated.latest_invoice?.id
+  if (invoiceId) await call(`void ${invoiceId} of a declined upgrade`, () => deps.stripe().stripe.invoices.voidInvoice(invoiceId))
+  console.log(`billing: organization ${orgId}: the upgrade of ${sub.id} was declined; plan unchanged, invoice ${invoiceId ?? 'none'} voided`)
+  await syncCustomer(deps, sub.customer_id)
+  throw new HttpError(
+    402,
+    'card_declined',
+    'Your card was declined, so your plan was not changed and nothing was charged. Update your card with Manage billing, then try the upgrade again.',
+  )
+}
+
+const keyOf = (sub: LiveSubscription, priceId: string, quantity: number) => changeKey(`plan-${priceId}-x${quantity}`, sub)

@@ -14,7 +14,7 @@ const priceOf = (p: string | { id: string }) => (typeof p === 'string' ? p : p.i
 export async function scheduleDowngrade(ctx: StripeContext, sub: LiveSubscription, priceId: string, quantity: number): Promise<void> {
   const schedule = await call(
     `schedule a change of ${sub.id}`,
-    () => ctx.stripe.subscriptionSchedules.create({ from_subscription: sub.id }, { idempotencyKey: changeKey(`schedule-${priceId}`, sub) }),
+    () => ctx.stripe.subscriptionSchedules.create({ from_subscription: sub.id }, { idempotencyKey: changeKey(`schedule-${priceId}-x${quantity}`, sub) }),
   )
   const [current] = schedule.phases
   try {
@@ -29,7 +29,7 @@ export async function scheduleDowngrade(ctx: StripeContext, sub: LiveSubscriptio
           },
           { start_date: current.end_date, items: [{ price: priceId, quantity }], proration_behavior: 'none' },
         ],
-      }, { idempotencyKey: changeKey(`phases-${priceId}`, sub) }))
+      }, { idempotencyKey: changeKey(`phases-${priceId}-x${quantity}`, sub) }))
   } catch (err) {
     // No half-made change: a schedule without the new phase changes nothing but would block the next try.
     await release(ctx, schedule.id).catch((e) => console.error(`billing: releasing ${schedule.id} of ${sub.id} after a failed update: ${e}`))
