@@ -199,6 +199,9 @@ describe('npm run doctor', () => {
 
   test('the command exits 1 with a bad Stripe key, prints the fix, and never prints a secret', { timeout: 60_000 }, async () => {
     const badKey = 'sk_live_doctor_wrong_key_0123456789' // the emulator refuses live keys, as Stripe refuses a revoked one
+    // Its Stripe calls draw from the shared limiter: a live key's bucket, which nothing else in the test stack uses.
+    const liveBucket = async () => (await sql<{ refilled_at: Date }[]>`select refilled_at from billing.stripe_rate_limits where bucket = 'live'`)[0].refilled_at
+    const before = await liveBucket()
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/doctor.ts')], {
       cwd: ROOT,
       env: { ...process.env, SUPABASE_DB_URL: stackProfile.dbUrl, STRIPE_SECRET_KEY: badKey, STRIPE_API_BASE: `http://127.0.0.1:${stackProfile.ports.stripe}` },
@@ -211,5 +214,6 @@ describe('npm run doctor', () => {
     expect(out).toMatch(/✗ Stripe API key: .*\n {4}fix: set STRIPE_SECRET_KEY/)
     expect(out).toContain('✓ Vault secret service_role_key: set')
     for (const secret of [badKey, keys.serviceRole, LOCAL_STRIPE_KEY]) expect(out).not.toContain(secret)
+    expect((await liveBucket()).getTime(), 'the doctor took a token from the live bucket').toBeGreaterThan(before.getTime())
   })
 })
