@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import { parseTrialDays } from '../../supabase/functions/_shared/billing/trial-days.ts'
-import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
+import { api, newOrg, payCheckout, signUp, until } from '../helpers/billing-api.ts'
+import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
@@ -12,33 +13,13 @@ afterAll(async () => {
   await sql.end()
 })
 
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${functionsUrl}/billing${path}`, {
-    method, headers: { apikey: keys.anon, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json() }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 150))
-  }
-}
-
 /** Signs up, makes an organization, buys `price` through our Checkout; the subscription Stripe made. */
 async function buy(price: Stripe.Price): Promise<Stripe.Subscription> {
-  const { data, error } = await supabaseClient().auth.signUp({ email: `${uniq('trial')}@example.test`, password: 'correct horse battery' })
-  if (error || !data.session) throw error ?? new Error('no session')
-  const token = data.session.access_token
-  const org = (await api(token, 'POST', '/organizations', { name: uniq('Trial Co') })).body.organization.id as string
-  const r = await api(token, 'POST', `/organizations/${org}/checkout`, { price_id: price.id })
+  const owner = await signUp('trial')
+  const org = await newOrg(owner, uniq('Trial Co'))
+  const r = await api(owner.token, 'POST', `/organizations/${org}/checkout`, { price_id: price.id })
   expect(r.status, JSON.stringify(r.body)).toBe(200)
-  const paid = await fetch(r.body.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_visa' })
-  expect(paid.status).toBe(303)
+  expect((await payCheckout(r.body.url)).status).toBe(303)
   const [row] = await sql`select stripe_customer_id from public.organizations where id = ${org}`
   return (await stripe.subscriptions.list({ customer: row.stripe_customer_id })).data[0]
 }

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import { stripeFor } from '../../dev/stack/stripe.ts'
-import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
+import { api, newOrg, payCheckout, signUp, until } from '../helpers/billing-api.ts'
+import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
@@ -14,23 +15,6 @@ const BURST = 50
 afterAll(async () => {
   await sql.end()
 })
-
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${functionsUrl}/billing${path}`, {
-    method, headers: { apikey: keys.anon, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, body: await res.json() }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 interface LoggedRequest { method: string; path: string; customer: string | null; start: number }
 const requestLog = async (): Promise<LoggedRequest[]> => (await (await fetch(`${EMULATOR}/_emulator/requests`)).json()).data
@@ -43,17 +27,15 @@ beforeAll(async () => {
   const product = await stripe.products.create({ name: uniq('Burst Team'), metadata: { 'limits.seats': '100' } })
   const price = await stripe.prices.create({ product: product.id, unit_amount: 1200, currency: 'usd', recurring: { interval: 'month' },
     metadata: { per_seat: 'true', seat_proration: 'create_prorations' } })
-  await until('the per-seat price in the mirror', async () => (await sql`select 1 from public.stripe_prices where id = ${price.id} and metadata ->> 'per_seat' = 'true'`).length > 0)
-  const { data, error } = await supabaseClient().auth.signUp({ email: `${uniq('burst')}@example.test`, password: 'correct horse battery' })
-  if (error || !data.session) throw error ?? new Error('no session')
-  token = data.session.access_token
-  org = (await api(token, 'POST', '/organizations', { name: uniq('Burst Co') })).body.organization.id
+  await until('the per-seat price in the mirror', async () => (await sql`select 1 from public.stripe_prices where id = ${price.id} and metadata ->> 'per_seat' = 'true'`).length > 0, 60_000)
+  const owner = await signUp('burst')
+  token = owner.token
+  org = await newOrg(owner, uniq('Burst Co'))
   const r = await api(token, 'POST', `/organizations/${org}/checkout`, { price_id: price.id })
-  const paid = await fetch(r.body.url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'card=pm_card_visa' })
-  expect(paid.status).toBe(303)
+  expect((await payCheckout(r.body.url)).status).toBe(303)
   // The organization is on the per-seat price (its seat changes are billed from now on).
   const row = await until('the organization on its per-seat subscription', async () =>
-    (await sql`select stripe_customer_id, stripe_subscription_id from public.organizations where id = ${org} and price_id = ${price.id} and stripe_subscription_id is not null`)[0])
+    (await sql`select stripe_customer_id, stripe_subscription_id from public.organizations where id = ${org} and price_id = ${price.id} and stripe_subscription_id is not null`)[0], 60_000)
   customer = row.stripe_customer_id
   sub = await stripe.subscriptions.retrieve(row.stripe_subscription_id)
   expect(sub.items.data[0].quantity).toBe(1)

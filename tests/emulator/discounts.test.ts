@@ -4,7 +4,7 @@
 // lasts, the errors for unknown, inactive and used-up codes, and a code typed on the hosted Checkout page.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
@@ -13,10 +13,7 @@ let clock: Stripe.TestHelpers.TestClock
 const DAY = 86_400
 
 beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-  const product = await stripe.products.create({ name: 'Pro' })
-  price = await stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } })
+  ;({ h, stripe, price } = await harnessWithPlan())
 })
 afterAll(() => h.close())
 beforeEach(async () => {

@@ -72,3 +72,14 @@ export async function harness(opts: StartOptions = {}): Promise<Harness> {
     },
   }
 }
+
+/**
+ * A fresh emulator and a $29 monthly plan on a product named `productName`: what most scenario files
+ * start from (each file has an emulator of its own).
+ */
+export async function harnessWithPlan(productName = 'Pro'): Promise<{ h: Harness; stripe: Stripe; price: Stripe.Price }> {
+  const h = await harness()
+  const product = await h.stripe.products.create({ name: productName })
+  const price = await h.stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } })
+  return { h, stripe: h.stripe, price }
+}

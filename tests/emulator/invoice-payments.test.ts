@@ -3,7 +3,7 @@
 // and `payment_settings.save_default_payment_method` (API reference "The Subscription object").
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
@@ -12,10 +12,7 @@ let clock: Stripe.TestHelpers.TestClock
 const DAY = 86_400
 
 beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-  const product = await stripe.products.create({ name: 'Pro' })
-  price = await stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } })
+  ;({ h, stripe, price } = await harnessWithPlan())
 })
 afterAll(() => h.close())
 beforeEach(async () => {

@@ -2,17 +2,14 @@
 // emits the events the API would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
 let price: Stripe.Price
 let other: Stripe.Price
 beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-  const product = await stripe.products.create({ name: 'Starter' })
-  price = await stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } })
+  ;({ h, stripe, price } = await harnessWithPlan('Starter'))
   other = await stripe.prices.create({ product: (await stripe.products.create({ name: 'Pro' })).id, unit_amount: 9900, currency: 'usd', recurring: { interval: 'month' } })
 })
 afterAll(() => h.close())

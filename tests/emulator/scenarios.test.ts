@@ -1,7 +1,7 @@
 // The events each billing scenario emits, in order, and what test clocks make happen as time passes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
@@ -10,11 +10,8 @@ let yearly: Stripe.Price
 const DAY = 86_400
 
 beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-  const product = await stripe.products.create({ name: 'Pro' })
-  price = await stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } })
-  yearly = await stripe.prices.create({ product: product.id, unit_amount: 29000, currency: 'usd', recurring: { interval: 'year' } })
+  ;({ h, stripe, price } = await harnessWithPlan())
+  yearly = await stripe.prices.create({ product: price.product as string, unit_amount: 29000, currency: 'usd', recurring: { interval: 'year' } })
 })
 afterAll(() => h.close())
 

@@ -2,16 +2,13 @@
 // object", "Confirm a SetupIntent"), and the billing portal's "replace card", which goes through one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
 let price: Stripe.Price
 beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-  const product = await stripe.products.create({ name: 'Pro' })
-  price = await stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } })
+  ;({ h, stripe, price } = await harnessWithPlan())
 })
 afterAll(() => h.close())
 

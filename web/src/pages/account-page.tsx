@@ -1,35 +1,21 @@
 // The account page: the email you sign in with, and changing it. Auth mails a confirmation link to the
 // new address; the email changes only when that link is followed (it lands back here, signed in).
 import type { SupabaseClient, User } from '@supabase/supabase-js'
-import { useState, type FormEvent } from 'react'
-import { errorMessage } from '../api.ts'
+import { useState } from 'react'
+import { useFormAction } from '../lib/use-form-action.ts'
 
 export function AccountPage({ supabase, user }: { supabase: SupabaseClient; user: User }) {
   const [email, setEmail] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const [pending, setPending] = useState<string | null>(user.new_email ?? null)
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const { data, error: authError } = await supabase.auth.updateUser(
-        { email: email.trim() },
-        { emailRedirectTo: `${window.location.origin}/account` },
-      )
-      if (authError) setError(authError.message)
-      else {
-        setPending(data.user.new_email ?? null)
-        setEmail('')
-      }
-    } catch (cause) {
-      setError(errorMessage(cause))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, error, onSubmit } = useFormAction(async () => {
+    const { data, error: authError } = await supabase.auth.updateUser(
+      { email: email.trim() },
+      { emailRedirectTo: `${window.location.origin}/account` },
+    )
+    if (authError) return authError.message
+    setPending(data.user.new_email ?? null)
+    setEmail('')
+  })
 
   return (
     <section className="card">
@@ -44,7 +30,7 @@ export function AccountPage({ supabase, user }: { supabase: SupabaseClient; user
           </p>
         ) : null}
       </div>
-      <form onSubmit={(e) => void onSubmit(e)} className="form">
+      <form onSubmit={onSubmit} className="form">
         <div className="field">
           <label htmlFor="new-email">New email</label>
           <input id="new-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />

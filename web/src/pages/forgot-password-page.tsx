@@ -2,34 +2,22 @@
 // the same whether or not the address has an account, and so is the message. Also shown when a reset
 // link was opened signed out (it was used already or has expired).
 import type { SupabaseClient } from '@supabase/supabase-js'
-import { useState, type FormEvent } from 'react'
-import { errorMessage } from '../api.ts'
+import { useState } from 'react'
 import { Link } from '../components/link.tsx'
+import { useFormAction } from '../lib/use-form-action.ts'
 
 export function ForgotPasswordPage({ supabase, linkFailed = false }: { supabase: SupabaseClient; linkFailed?: boolean }) {
   const [email, setEmail] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const [sentTo, setSentTo] = useState<string | null>(null)
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    setBusy(true)
-    setError(null)
+  const { busy, error, onSubmit } = useFormAction(async () => {
     setSentTo(null)
-    try {
-      const address = email.trim()
-      const { error: authError } = await supabase.auth.resetPasswordForEmail(address, {
-        redirectTo: `${window.location.origin}/update-password`,
-      })
-      if (authError) setError(authError.message)
-      else setSentTo(address)
-    } catch (cause) {
-      setError(errorMessage(cause))
-    } finally {
-      setBusy(false)
-    }
-  }
+    const address = email.trim()
+    const { error: authError } = await supabase.auth.resetPasswordForEmail(address, {
+      redirectTo: `${window.location.origin}/update-password`,
+    })
+    if (authError) return authError.message
+    setSentTo(address)
+  })
 
   return (
     <div className="auth">
@@ -39,7 +27,7 @@ export function ForgotPasswordPage({ supabase, linkFailed = false }: { supabase:
           <p className="callout callout-danger">That link is invalid or has expired. Request a new one below.</p>
         ) : null}
         <p className="muted">Enter the email you sign in with and we will send you a link to choose a new password.</p>
-        <form onSubmit={(e) => void onSubmit(e)} className="form">
+        <form onSubmit={onSubmit} className="form">
           <div className="field">
             <label htmlFor="reset-email">Email</label>
             <input id="reset-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />

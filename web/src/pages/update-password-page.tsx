@@ -1,36 +1,24 @@
 // "Set a new password": where the emailed reset link lands, already signed in by it (the link's session
 // arrives in the URL fragment and supabase-js emits PASSWORD_RECOVERY). Saving goes on into the app.
 import type { SupabaseClient } from '@supabase/supabase-js'
-import { useState, type FormEvent } from 'react'
-import { errorMessage } from '../api.ts'
+import { useState } from 'react'
 import { navigate } from '../lib/router.ts'
 import { MIN_PASSWORD_LENGTH } from '../lib/password.ts'
+import { useFormAction } from '../lib/use-form-action.ts'
 
 export function UpdatePasswordPage({ supabase }: { supabase: SupabaseClient }) {
   const [password, setPassword] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const { error: authError } = await supabase.auth.updateUser({ password })
-      if (authError) setError(authError.message)
-      else navigate('/', { replace: true })
-    } catch (cause) {
-      setError(errorMessage(cause))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, error, setError, onSubmit } = useFormAction(async () => {
+    const { error: authError } = await supabase.auth.updateUser({ password })
+    if (authError) return authError.message
+    navigate('/', { replace: true })
+  })
 
   return (
     <div className="auth">
       <div className="card auth-card">
         <h1>Set a new password</h1>
-        <form onSubmit={(e) => void onSubmit(e)} className="form">
+        <form onSubmit={onSubmit} className="form">
           <div className="field">
             <label htmlFor="new-password">New password</label>
             <input
