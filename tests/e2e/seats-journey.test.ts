@@ -3,7 +3,9 @@
 // colleague (the email reaches maildev), the colleague signs up from the link and joins; the billing page
 // says "2 of 2 seats" and Stripe's quantity follows to 2; a further invitation is refused with the limit
 // and the upgrade path; an upgrade in the emulator's portal to a plan of 5 seats lets the same invitation
-// through, and Stripe's quantity follows to 3. Screenshots go to test-results/screenshots/seats-*.
+// through, and Stripe's quantity follows to 3. Then a downgrade below usage in the portal: everyone stays,
+// both pages name the overage and the ways out, an invitation is refused; revoking one brings it back.
+// Screenshots go to test-results/screenshots/seats-*.
 import type { Page } from 'playwright-core'
 import type Stripe from 'stripe'
 import { describe, expect, it } from 'vitest'
@@ -46,7 +48,7 @@ async function stripeQuantity(orgId: string): Promise<number | null> {
 const seatsLine = (page: Page) => page.getByTestId('usage-seats').textContent({ timeout: 5_000 }).catch(() => '')
 
 describe('seats in a browser', () => {
-  it('invite → email → a new user joins → seats and Stripe quantity follow → limit reached → upgrade in the portal → invite succeeds', { timeout: 300_000 }, async () => {
+  it('invite → email → a new user joins → seats and Stripe quantity follow → limit reached → upgrade in the portal → invite succeeds', { timeout: 400_000 }, async () => {
     const small = uniq('Seats Small').replace(/_/g, ' ')
     const big = uniq('Seats Big').replace(/_/g, ' ')
     await perSeatPlan(small, 2, 1200)
@@ -123,6 +125,39 @@ describe('seats in a browser', () => {
     await admin.goto(`${APP}/billing/${orgId}`)
     await expect.poll(() => seatsLine(admin), { timeout: 20_000 }).toBe('3 of 5 seats')
     await shot(admin, 'seats-9-three-of-five')
+
+    // A downgrade below usage, in the portal: back to the 2-seat plan with 3 seats in use. Everyone stays;
+    // both pages say by how much the organization is over and the ways out; a new invitation is refused.
+    await admin.getByRole('button', { name: 'Manage billing' }).click()
+    await admin.waitForURL(`${EMULATOR}/portal/**`)
+    await admin.getByLabel(new RegExp(small)).check()
+    await admin.getByRole('button', { name: 'Change plan' }).click()
+    await admin.getByText('Your plan has been changed.').waitFor()
+    await admin.getByRole('link', { name: 'Return to the app' }).click()
+    await admin.waitForURL(`${APP}/billing/${orgId}**`)
+    const notice = admin.getByTestId('over-limit-notice')
+    await expect.poll(async () => (await admin.reload(), await notice.textContent({ timeout: 5_000 }).catch(() => '')), { timeout: 60_000 })
+      .toContain('3 seats in use; the plan includes 2.')
+    expect(await notice.textContent()).toContain('until you remove 1 member or pending invitation or upgrade the plan')
+    expect(await seatsLine(admin)).toBe('3 of 2 seats')
+    await shot(admin, 'seats-10-over-limit')
+    await admin.goto(`${APP}/members/${orgId}`)
+    await invite(admin, `${uniq('seats-fourth')}@example.test`)
+    await expect.poll(() => admin.getByRole('alert').filter({ hasText: 'over since the plan changed' }).count(), { timeout: 20_000 }).toBe(1)
+    await shot(admin, 'seats-11-over-limit-refused')
+    const [kept] = await journey.sql`select (select count(*)::int from public.organization_members where organization_id = ${orgId}) as members,
+      (select count(*)::int from public.organization_invitations where organization_id = ${orgId} and accepted_at is null and revoked_at is null) as pending`
+    expect(kept).toEqual({ members: 2, pending: 1 })
+
+    // The way out: revoking the pending invitation frees the seat; the notice goes and Stripe bills 2.
+    await admin.getByRole('button', { name: `Revoke the invitation to ${third}` }).click()
+    await expect.poll(() => admin.getByRole('status').textContent({ timeout: 5_000 }).catch(() => ''), { timeout: 20_000 }).toBe(`The invitation to ${third} was revoked.`)
+    expect(await admin.getByTestId('over-limit-notice').count()).toBe(0)
+    await expect.poll(() => stripeQuantity(orgId), { timeout: 60_000 }).toBe(2)
+    await admin.goto(`${APP}/billing/${orgId}`)
+    await expect.poll(() => seatsLine(admin), { timeout: 20_000 }).toBe('2 of 2 seats')
+    expect(await notice.count()).toBe(0)
+    await shot(admin, 'seats-12-back-within')
     await guestContext.close()
   })
 })

@@ -13,7 +13,8 @@ export function PlanUsageCard({ usage }: { usage: PlanUsage[] }) {
           <li key={u.name} className="usage-row" data-testid={`usage-${u.name}`}>
             <span className={u.over_by > 0 ? 'usage-text usage-over' : 'usage-text'}>{usageLine(u)}</span>
             {u.limit !== null && u.limit > 0 ? (
-              <meter min={0} max={u.limit} value={Math.min(u.in_use, u.limit)} high={u.limit} aria-label={usageLine(u)} />
+              // Past 80% of the limit the meter turns to its warning colour.
+              <meter min={0} max={u.limit} value={Math.min(u.in_use, u.limit)} optimum={0} high={u.limit * 0.8} aria-label={usageLine(u)} />
             ) : null}
           </li>
         ))}
