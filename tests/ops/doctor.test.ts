@@ -122,6 +122,10 @@ describe('npm run doctor', () => {
         values ('evt_doctor_old', 'invoice.paid', false, now(), '{}', 'test', 'dead', 'customer gone', now() - interval '40 days'),
                ('evt_doctor_new', 'invoice.paid', false, now(), '{}', 'test', 'dead', 'boom', null)`
       const open = await checkDeadLetters(tx)
+      // The old letter's customer synced since it died: still unhandled, and said to be superseded.
+      await tx`update billing.stripe_events set customer_id = 'cus_doctor_old' where id = 'evt_doctor_old'`
+      await tx`insert into public.stripe_customers (id, stripe_fetched_at) values ('cus_doctor_old', now() - interval '39 days')`
+      const superseded = await checkDeadLetters(tx)
       const noReason = await tx.savepoint((sp) => sp`select ops.dismiss_dead_letter('evt_doctor_old', ' ')`).catch((e: Error) => e.message)
       await tx`select ops.dismiss_dead_letter('evt_doctor_old', 'customer deleted in Stripe; nothing owed')`
       const twice = await tx.savepoint((sp) => sp`select ops.dismiss_dead_letter('evt_doctor_old', 'again')`).catch((e: Error) => e.message)
@@ -134,11 +138,12 @@ describe('npm run doctor', () => {
       await tx`select ops.replay_event('evt_doctor_new')`
       await tx`update billing.stripe_events set status = 'dead', last_error = 'boom again' where id = 'evt_doctor_new'`
       const again = await checkDeadLetters(tx)
-      return { open, noReason, twice, one, none, replayed, audit, again }
+      return { open, superseded, noReason, twice, one, none, replayed, audit, again }
     })
     expect(r.open).toMatchObject({ ok: false, fix: expect.stringContaining("ops.dismiss_dead_letter('<event id>', '<why>')") })
     expect(r.open.detail).toMatch(/^2 unhandled, the oldest dead for 40 days: evt_doctor_old \(invoice\.paid, dead 40 days\): customer gone; evt_doctor_new \(invoice\.paid, dead 0 min\): boom$/)
     expect(r.open.fix).toContain('select * from ops.dead_letters where handled_at is null')
+    expect(r.superseded).toMatchObject({ ok: false, detail: expect.stringContaining('boom; 1 of them superseded (their customer was synced since') })
     expect(r.noReason).toMatch(/give a reason/)
     expect(r.twice).toMatch(/dismissed already/)
     expect(r.one).toMatchObject({ ok: false, detail: expect.stringMatching(/^1 unhandled, .*evt_doctor_new .*; also 1 dismissed by an operator/) })
