@@ -23,6 +23,10 @@ describe('handled Stripe event types', () => {
     expect(new Set(HANDLED_EVENT_TYPES).size).toBe(HANDLED_EVENT_TYPES.length)
   })
 
+  test('a change to a subscription schedule (a scheduled downgrade edited in the Dashboard) reaches the mirror', () => {
+    expect(HANDLED_EVENT_TYPES).toContain('subscription_schedule.updated')
+  })
+
   test("an endpoint on '*' covers everything; a partial one misses what it lacks", () => {
     expect(missingEventTypes(['*'])).toEqual([])
     expect(missingEventTypes(['invoice.paid'], ['invoice.paid', 'charge.succeeded'])).toEqual(['charge.succeeded'])

@@ -14,6 +14,9 @@ const MIRRORED_EVENT_TYPES = [
   'customer.subscription.paused',
   'customer.subscription.resumed',
   'customer.subscription.trial_will_end',
+  // A downgrade at period end lives in the subscription's schedule (billing/scheduled-change.ts): a
+  // change of its phases made outside the app (Dashboard) comes only as this event.
+  'subscription_schedule.updated',
   'invoice.created',
   'invoice.finalized',
   'invoice.updated',
