@@ -25,6 +25,10 @@ const Product = z.object({
   description: z.string().min(1).optional(),
   limits: z.record(z.string(), z.string()).default({}),
   trial_days: z.number().int().nonnegative().default(0),
+  /** The trial starts through Checkout without a card (payment_method_collection=if_required). */
+  trial_without_card: z.boolean().default(false),
+  /** What Stripe does when a trial ends with no payment method on file (trial_settings.end_behavior). */
+  trial_end_behavior: z.enum(['pause', 'cancel']).default('pause'),
   prices: z.array(Price).min(1),
 })
 
@@ -64,11 +68,13 @@ export function loadCatalog(file = DEFAULT_CATALOG): Catalog {
   return parsed.data
 }
 
-/** The product metadata the catalogue owns: its key, the plan limits (`limits.<name>`), trial days. */
+/** The product metadata the catalogue owns: its key, the plan limits (`limits.<name>`), the trial's terms. */
 export function productMetadata(p: CatalogProduct): Record<string, string> {
   return {
     catalog_key: p.key,
     trial_days: String(p.trial_days),
+    trial_without_card: String(p.trial_without_card),
+    trial_end_behavior: p.trial_end_behavior,
     ...Object.fromEntries(Object.entries(p.limits).map(([k, v]) => [`limits.${k}`, v])),
   }
 }

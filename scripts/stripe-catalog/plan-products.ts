@@ -66,7 +66,7 @@ export function planProducts(catalog: Catalog, account: Account, productIds: Map
     } else {
       managed.add(found.id)
       productIds.set(p.key, found.id)
-      const stale = Object.keys(found.metadata).filter((k) => (k.startsWith('limits.') || k === 'trial_days' || k === 'catalog_key') && !(k in metadata))
+      const stale = Object.keys(found.metadata).filter((k) => (k.startsWith('limits.') || k.startsWith('trial_') || k === 'catalog_key') && !(k in metadata))
       const fields = [
         ...(found.name !== p.name ? ['name'] : []),
         ...((found.description ?? undefined) !== p.description ? ['description'] : []),

@@ -25,6 +25,8 @@ export function subscription(overrides: Partial<Subscription> = {}): Subscriptio
     cancel_at: null,
     canceled_at: null,
     scheduled_change: null,
+    trial_end_behavior: null,
+    discount: null,
     ...overrides,
   }
 }

@@ -20,10 +20,16 @@ export function resolveDiscount(emu: Emulator, d: DiscountInput, param: string, 
   if (d.promotion_code) {
     promo = emu.get('promotion_code', String(d.promotion_code), 'promotion code', `${param}[promotion_code]`)
     if (!promo.active) throw invalid(`This promotion code is not active: ${promo.code}.`, `${param}[promotion_code]`)
-    if ((promo.expires_at !== null && emu.now() > promo.expires_at) || (promo.max_redemptions !== null && promo.times_redeemed >= promo.max_redemptions)) {
+    if (promo.expires_at !== null && emu.now() > promo.expires_at) {
       throw new StripeApiError(400, 'invalid_request_error', `This promotion code has expired: ${promo.code}.`, { code: 'coupon_expired', param: `${param}[promotion_code]` })
     }
+    if (promo.max_redemptions !== null && promo.times_redeemed >= promo.max_redemptions) {
+      throw new StripeApiError(400, 'invalid_request_error', `This promotion code has been used up (its maximum redemptions were reached): ${promo.code}.`, { code: 'coupon_expired', param: `${param}[promotion_code]` })
+    }
     if (promo.customer && promo.customer !== customerId) throw invalid(`This promotion code cannot be redeemed by this customer: ${promo.code}.`, `${param}[promotion_code]`)
+    if (promo.restrictions?.first_time_transaction && customerId && hasTransactions(emu, customerId)) {
+      throw invalid(`This promotion code is only for first-time customers and cannot be redeemed by a customer with prior payments: ${promo.code}.`, `${param}[promotion_code]`)
+    }
     couponId = promo.promotion.coupon
   }
   const coupon = emu.get('coupon', String(couponId), 'coupon', `${param}[coupon]`)
@@ -31,6 +37,12 @@ export function resolveDiscount(emu: Emulator, d: DiscountInput, param: string, 
   if (!coupon.valid) throw new StripeApiError(400, 'invalid_request_error', `Coupon expired: ${coupon.id}`, { code: 'coupon_expired', param: `${param}[coupon]` })
   if (coupon.amount_off !== null && coupon.currency !== currency) throw invalid(`The coupon's currency (${coupon.currency}) must match the currency (${currency}).`, `${param}[coupon]`)
   return { coupon, promo }
+}
+
+/** Stripe's first_time_transaction: the customer has a successful payment or a paid invoice already. */
+function hasTransactions(emu: Emulator, customerId: string): boolean {
+  return emu.all('invoice').some((i) => i.customer === customerId && i.status === 'paid' && i.amount_paid > 0) ||
+    emu.all('charge').some((c) => c.customer === customerId && c.status === 'succeeded')
 }
 
 /** Creates the Discount (counting one redemption of its coupon and promotion code). */

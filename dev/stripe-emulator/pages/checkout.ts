@@ -3,7 +3,7 @@
 import type { Emulator } from '../emulator.ts'
 import type { Obj } from '../shape.ts'
 import { StripeApiError } from '../errors.ts'
-import { completeCheckout, enterPromotionCode } from '../resources/checkout.ts'
+import { cardOptional, completeCheckout, enterPromotionCode } from '../resources/checkout.ts'
 import { PAGE_CARDS } from '../resources/payment-methods.ts'
 import { cardChoices, esc, layout, money, type PageResult } from './layout.ts'
 
@@ -28,11 +28,14 @@ function render(emu: Emulator, session: Obj, error?: string): string {
       ${needsEmail ? `<label>Email <input type="email" name="email" required autocomplete="email"></label>` : `<p class="muted">Paying as ${esc(session.customer_email ?? emu.find(session.customer)?.email ?? session.customer)}</p>`}
       ${session.allow_promotion_codes && !session.discounts?.length ? `<label>Promotion code <input name="promotion_code" autocomplete="off"></label>` : ''}
       ${session.discounts?.length ? `<p class="ok">Discount applied: −${money(session.total_details.amount_discount, session.currency)}</p>` : ''}
-      ${cardChoices(PAGE_CARDS)}
-      <button type="submit">Pay and subscribe</button>
+      ${cardChoices(cardOptional(emu, session) ? [{ token: NO_CARD, label: 'No card now (add one before the trial ends)' }, ...PAGE_CARDS] : PAGE_CARDS)}
+      <button type="submit">${trial ? 'Start trial' : 'Pay and subscribe'}</button>
     </form>
     ${session.cancel_url ? `<p><a href="${esc(session.cancel_url)}">Cancel and go back</a></p>` : ''}`)
 }
+
+/** The page's "no card" choice, offered only when the session may complete without one. */
+const NO_CARD = 'none'
 
 export function checkoutPage(emu: Emulator, method: string, id: string, form: Record<string, any>): PageResult {
   const session = emu.find(id)
@@ -41,7 +44,8 @@ export function checkoutPage(emu: Emulator, method: string, id: string, form: Re
   try {
     // A code is checked before anything is paid: a bad code leaves the session open, as on Stripe's page.
     if (form.promotion_code) enterPromotionCode(emu, session, String(form.promotion_code))
-    completeCheckout(emu, session, String(form.card ?? 'pm_card_visa'), form.email ? String(form.email) : null)
+    const card = String(form.card ?? 'pm_card_visa')
+    completeCheckout(emu, session, card === NO_CARD ? null : card, form.email ? String(form.email) : null)
   } catch (err) {
     if (err instanceof StripeApiError) return { status: err.status === 402 ? 402 : 400, html: render(emu, session, err.message) }
     throw err

@@ -53,6 +53,9 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
     if (c.deleted) throw invalid(`No such customer: '${p.customer}'`, 'customer', 'resource_missing')
   }
   if (p.customer && p.customer_email) throw invalid('You may only specify one of these parameters: customer, customer_email.', 'customer_email')
+  const collection = oneOf(p.payment_method_collection, ['always', 'if_required'] as const, 'payment_method_collection') ?? 'always'
+  if (collection === 'if_required' && mode === 'payment') throw invalid('payment_method_collection=if_required is only supported in subscription mode.', 'payment_method_collection')
+  const trialEndBehavior = oneOf(p.subscription_data?.trial_settings?.end_behavior?.missing_payment_method, ['cancel', 'create_invoice', 'pause'] as const, 'subscription_data[trial_settings][end_behavior][missing_payment_method]')
   if (p.allow_promotion_codes !== undefined && p.discounts !== undefined) throw invalid('You may only specify one of these parameters: allow_promotion_codes, discounts.', 'discounts')
   const discounts = Array.isArray(p.discounts) ? p.discounts.map((d: DiscountInput, i: number) => resolveDiscount(emu, d, `discounts[${i}]`, items[0].price.currency, p.customer ?? null)) : []
   const now = emu.now(emu.clockOfCustomer(p.customer))
@@ -78,6 +81,7 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
     created: now,
     expires_at: int(p.expires_at, 'expires_at') ?? now + DAY,
     payment_method_types: ['card'],
+    payment_method_collection: collection,
     ui_mode: 'hosted_page',
     customer_creation: mode === 'payment' ? 'if_required' : null,
     billing_address_collection: null,
@@ -91,7 +95,7 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
   for (const d of discounts) applyDiscount(session, d)
   Object.assign(emu.metaOf(id), {
     line_items: items.map((i) => ({ price: i.price.id, quantity: i.quantity })),
-    subscription_data: { metadata: mergeMetadata({}, p.subscription_data?.metadata), trial_period_days: int(p.subscription_data?.trial_period_days, 'subscription_data[trial_period_days]') },
+    subscription_data: { metadata: mergeMetadata({}, p.subscription_data?.metadata), trial_period_days: int(p.subscription_data?.trial_period_days, 'subscription_data[trial_period_days]'), trial_end_behavior: trialEndBehavior },
   })
   return session
 }
@@ -115,22 +119,32 @@ export function enterPromotionCode(emu: Emulator, session: Obj, code: string): v
   applyDiscount(session, resolveDiscount(emu, { promotion_code: promo.id }, 'promotion_code', session.currency, session.customer))
 }
 
-/** What the hosted page (or `payment_pages/:id/confirm`) does when the person pays. */
-export function completeCheckout(emu: Emulator, session: Obj, card: string, email: string | null): Obj {
+/**
+ * Whether the page may complete without a card: Stripe's docs ("Configure free trials without payment
+ * methods"): with payment_method_collection=if_required, Checkout collects one only when something is
+ * due now, so a trial (nothing due today) completes without.
+ */
+export function cardOptional(emu: Emulator, session: Obj): boolean {
+  return session.payment_method_collection === 'if_required' && session.mode === 'subscription' && !!emu.metaOf(session.id).subscription_data.trial_period_days
+}
+
+/** What the hosted page (or `payment_pages/:id/confirm`) does when the person pays; `card` null: none given. */
+export function completeCheckout(emu: Emulator, session: Obj, card: string | null, email: string | null): Obj {
   if (session.status !== 'open') throw invalid(`This Checkout Session is no longer active (status: ${session.status}).`, 'checkout_session', 'checkout_session_not_open')
   if (emu.now() > session.expires_at) throw invalid('This Checkout Session has expired.', 'checkout_session', 'checkout_session_expired')
   const meta = emu.metaOf(session.id)
   const trial = session.mode === 'subscription' ? meta.subscription_data.trial_period_days : undefined
-  assertAttachable(emu, card)
-  const existing = emu.find(card)
-  const failsOnCharge = existing ? behaviourOf(emu, existing.id) === 'fails_on_charge' : /chargeCustomerFail/.test(card)
+  if (card === null && !cardOptional(emu, session)) throw required('payment_method')
+  if (card !== null) assertAttachable(emu, card)
+  const existing = card === null ? undefined : emu.find(card)
+  const failsOnCharge = card === null ? false : existing ? behaviourOf(emu, existing.id) === 'fails_on_charge' : /chargeCustomerFail/.test(card)
   // Checkout declines on the page and creates nothing when the first payment would fail.
   if (failsOnCharge && !trial && session.amount_total > 0) throw cardDeclined('Your card was declined.')
   const customerEmail = session.customer_email ?? email
   if (!session.customer && !customerEmail) throw required('email')
   const customer = session.customer ? emu.get('customer', session.customer, 'customer') : createCustomer(emu, { email: customerEmail, metadata: {} })
-  const pm = attach(emu, card, customer.id)
-  if (customer.invoice_settings.default_payment_method !== pm.id) {
+  const pm = card === null ? null : attach(emu, card, customer.id)
+  if (pm && customer.invoice_settings.default_payment_method !== pm.id) {
     const before = structuredClone(customer.invoice_settings)
     customer.invoice_settings.default_payment_method = pm.id
     emu.emit('customer.updated', customer, { invoice_settings: before }, customer.test_clock)
@@ -139,8 +153,9 @@ export function completeCheckout(emu: Emulator, session: Obj, card: string, emai
   session.customer_details = { address: null, business_name: null, email: customer.email, individual_name: null, name: customer.name, phone: null, tax_exempt: 'none', tax_ids: [] }
   if (session.mode === 'subscription') {
     const sub = createSubscription(emu, {
-      customer: customer.id, default_payment_method: pm.id, metadata: meta.subscription_data.metadata,
+      customer: customer.id, ...(pm ? { default_payment_method: pm.id } : {}), metadata: meta.subscription_data.metadata,
       items: meta.line_items, ...(trial ? { trial_period_days: String(trial) } : {}),
+      ...(trial && meta.subscription_data.trial_end_behavior ? { trial_settings: { end_behavior: { missing_payment_method: meta.subscription_data.trial_end_behavior } } } : {}),
       ...(session.discounts?.length ? { discounts: session.discounts.map((d: Obj) => (d.promotion_code ? { promotion_code: d.promotion_code } : { coupon: d.coupon })) } : {}),
     })
     session.subscription = sub.id
@@ -148,7 +163,7 @@ export function completeCheckout(emu: Emulator, session: Obj, card: string, emai
     session.payment_status = trial ? 'no_payment_required' : 'paid'
   } else {
     // A real PaymentIntent and Charge for the amount due, as Stripe makes (not an id of nothing).
-    session.payment_intent = session.amount_total > 0 ? payOnce(emu, { customer, currency: session.currency, amount: session.amount_total, pmId: pm.id }).id : null
+    session.payment_intent = session.amount_total > 0 ? payOnce(emu, { customer, currency: session.currency, amount: session.amount_total, pmId: pm!.id }).id : null
     session.payment_status = 'paid'
   }
   session.status = 'complete'

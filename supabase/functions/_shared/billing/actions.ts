@@ -11,7 +11,7 @@ import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { adminsOnly, notFound } from './errors.ts'
 import { LIVE_STATUSES, plans } from './overview.ts'
-import { trialDaysOf } from './trial-days.ts'
+import { type TrialTerms, trialTermsOf } from './trial-days.ts'
 
 export interface BillingDeps {
   sql: postgres.Sql
@@ -66,6 +66,12 @@ async function ensureCustomer(deps: BillingDeps, ctx: StripeContext, caller: Cal
   return row.stripe_customer_id
 }
 
+/** The trial part of subscription_data: days, and what happens if it ends without a card. */
+function trialData(t: TrialTerms): Stripe.Checkout.SessionCreateParams.SubscriptionData {
+  if (t.days === 0) return {}
+  return { trial_period_days: t.days, trial_settings: { end_behavior: { missing_payment_method: t.endBehavior } } }
+}
+
 export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: string, priceId: string): Promise<string> {
   const m = await membership(deps, caller, orgId)
   if (m.role !== 'admin') throw adminsOnly()
@@ -75,7 +81,7 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
   const ctx = deps.stripe()
   const customer = await ensureCustomer(deps, ctx, caller, orgId, m)
   const back = appUrlAt(deps.appUrl, billingPath(orgId))
-  const trialDays = await trialDaysOf(deps.sql, priceId)
+  const trial = await trialTermsOf(deps.sql, priceId)
   const session = await call(`create checkout session for ${customer}`, () =>
     ctx.stripe.checkout.sessions.create(
       {
@@ -85,7 +91,10 @@ export async function startCheckout(deps: BillingDeps, caller: Caller, orgId: st
         line_items: [{ price: priceId, quantity: 1 }],
         success_url: `${back}?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
         cancel_url: `${back}?checkout=cancel`,
-        subscription_data: { metadata: { organization_id: orgId }, ...(trialDays > 0 ? { trial_period_days: trialDays } : {}) },
+        subscription_data: { metadata: { organization_id: orgId }, ...trialData(trial) },
+        // Stripe's "Add promotion code" field; Stripe checks each code (expired, used up, first-time only).
+        allow_promotion_codes: true,
+        ...(trial.withoutCard ? { payment_method_collection: 'if_required' as const } : {}),
         metadata: { organization_id: orgId, user_id: caller.userId },
       } satisfies Stripe.Checkout.SessionCreateParams,
     ))

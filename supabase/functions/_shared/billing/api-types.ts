@@ -53,6 +53,10 @@ export interface Subscription {
   canceled_at: string | null
   /** A plan change scheduled for the period's end (a downgrade), which the page shows and can undo. */
   scheduled_change: ScheduledChange | null
+  /** What Stripe does if the trial ends with no payment method on file (trial_settings.end_behavior). */
+  trial_end_behavior: 'pause' | 'cancel' | 'create_invoice' | null
+  /** The discount on the subscription (from a promotion code or coupon), or null. */
+  discount: SubscriptionDiscount | null
 }
 
 /** A change Stripe will make at the end of the current period (a subscription schedule's next phase). */
@@ -64,6 +68,19 @@ export interface ScheduledChange {
   quantity: number
   /** When it takes effect (the current period's end). */
   at: string
+}
+
+/** A discount on the subscription: what it takes off and until when (`ends_at` null: forever or once). */
+export interface SubscriptionDiscount {
+  name: string
+  percent_off: number | null
+  /** Minor units of `currency`. */
+  amount_off: number | null
+  currency: string | null
+  duration: 'once' | 'repeating' | 'forever'
+  ends_at: string | null
+  /** The code the customer typed, when it came from a promotion code. */
+  promotion_code: string | null
 }
 
 /** The open invoice whose last payment attempt failed, so the page can ask for payment. */

@@ -8,6 +8,8 @@ import { notFound } from './errors.ts'
 import { cardOnFile, refundedByInvoice } from './payment-details.ts'
 import { planUsage } from './usage.ts'
 import { scheduledChange } from './scheduled-change.ts'
+import { subscriptionDiscount } from '../stripe/discounts.ts'
+import { trialEndBehavior } from './trial-days.ts'
 
 /** Subscription statuses that still bill (or may): the one the page shows and checkout refuses to duplicate. */
 export const LIVE_STATUSES = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']
@@ -117,6 +119,8 @@ export async function overview(sql: postgres.Sql, caller: Caller, orgId: string)
         cancel_at: iso(sub.cancel_at),
         canceled_at: iso(sub.canceled_at),
         scheduled_change: scheduledChange(sub.raw, offered),
+        trial_end_behavior: trialEndBehavior(sub.raw),
+        discount: subscriptionDiscount(sub.raw),
       }
       : null,
     failed_payment: failed

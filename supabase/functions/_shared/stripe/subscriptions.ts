@@ -1,12 +1,12 @@
 // Stripe subscriptions: every subscription of a customer (status all), with prices and products
 // expanded so that one call brings the plan and its limits, and the default payment method so that
-// the card on file (brand, last 4, expiry) comes without a call of its own, and the subscription
-// schedule (a downgrade at period end, billing/scheduled-change.ts) likewise.
+// the card on file (brand, last 4, expiry) and the discounts (coupon, end) come without calls of their own,
+// and the subscription schedule (a downgrade at period end, billing/scheduled-change.ts) likewise.
 import type Stripe from 'stripe'
 import { call, retrieveEach, type StripeContext } from './context.ts'
 
-/** What a mirrored subscription has expanded (the plan and its limits, the card on file, its schedule). */
-export const EXPAND = ['items.data.price.product', 'default_payment_method', 'schedule']
+/** What a mirrored subscription has expanded (the plan and its limits, the card on file, its schedule, its discounts and their coupons). */
+export const EXPAND = ['items.data.price.product', 'default_payment_method', 'schedule', 'discounts.source.coupon']
 
 /** Every subscription of the customer, all pages (the library pages; each page takes its own token). */
 export function fetchSubscriptions(ctx: StripeContext, customerId: string): Promise<Stripe.Subscription[]> {
