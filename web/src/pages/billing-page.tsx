@@ -10,6 +10,8 @@ import { OverLimitNotice } from '../components/over-limit-notice.tsx'
 import { PaymentFailedBanner } from '../components/payment-failed-banner.tsx'
 import { PaymentMethodCard } from '../components/payment-method.tsx'
 import { TrialEndedBanner } from '../components/trial-ended-banner.tsx'
+import { TrialStatus } from '../components/trial-status.tsx'
+import { DiscountNote } from '../components/discount-note.tsx'
 import { PlanChooser } from '../components/plan-chooser.tsx'
 import { PlanUsageCard } from '../components/plan-usage.tsx'
 import { SubscriptionSummary } from '../components/subscription-summary.tsx'
@@ -83,6 +85,11 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
         onManageBilling={onManageBilling}
         {...format}
       />
+
+      {subscription?.status === 'trialing' ? (
+        <TrialStatus subscription={subscription} hasCard={overview.payment_method !== null} canManage={isAdmin} busy={busy !== null} onAddCard={onManageBilling} {...format} />
+      ) : null}
+      {subscription?.discount ? <DiscountNote discount={subscription.discount} {...format} /> : null}
 
       {subscription && isAdmin && subscription.status === 'active' && !subscription.cancel_at_period_end && !failedPayment && onPreviewPlanChange && onConfirmPlanChange && onDismissPlanChange ? (
         <PlanChangePanel subscription={subscription} plans={overview.plans} preview={planChange} busy={busy !== null}

@@ -36,7 +36,14 @@ export const EMAILS = {
   },
   trial_ending: {
     component: TrialEndingEmail,
-    schema: z.object({ organizationName: optional, trialEndsAt: iso, plan: optional, manageBillingUrl: url }),
+    schema: z.object({
+      organizationName: optional,
+      trialEndsAt: iso,
+      plan: optional,
+      manageBillingUrl: url,
+      endBehavior: z.enum(['pause', 'cancel', 'create_invoice']).nullable().optional(),
+      cardOnFile: z.boolean().optional(),
+    }),
     subject: () => 'Your trial ends soon',
   },
   payment_failed: {
@@ -65,6 +72,7 @@ export const EMAILS = {
       currency: z.string().length(3),
       paidAt: iso,
       receiptUrl: url.nullable().optional(),
+      discount: z.object({ label: text, amount: z.number().int().positive() }).nullable().optional(),
     }),
     subject: (p: { invoiceNumber: string }) => `Your receipt ${p.invoiceNumber}`,
   },

@@ -5,8 +5,8 @@
 import type Stripe from 'stripe'
 import { call, retrieveEach, type StripeContext } from './context.ts'
 
-/** What a mirrored subscription has expanded (the plan and its limits, the card on file, its schedule, its discounts and their coupons). */
-export const EXPAND = ['items.data.price.product', 'default_payment_method', 'schedule', 'discounts.source.coupon']
+/** What a mirrored subscription has expanded (the plan and its limits, the card on file, its schedule, its discounts with their coupons and codes). */
+export const EXPAND = ['items.data.price.product', 'default_payment_method', 'schedule', 'discounts.source.coupon', 'discounts.promotion_code']
 
 /** Every subscription of the customer, all pages (the library pages; each page takes its own token). */
 export function fetchSubscriptions(ctx: StripeContext, customerId: string): Promise<Stripe.Subscription[]> {

@@ -10,6 +10,8 @@ export interface ReceiptEmailProps {
   currency: string
   paidAt: string
   receiptUrl?: string | null
+  /** What a promotion code or coupon took off this invoice (minor units), and its name. */
+  discount?: { label: string; amount: number } | null
 }
 
 export default function ReceiptEmail(p: ReceiptEmailProps) {
@@ -23,6 +25,11 @@ export default function ReceiptEmail(p: ReceiptEmailProps) {
       <Paragraph>
         Invoice <strong>{p.invoiceNumber}</strong> for {p.organizationName} was paid on {formatDate(p.paidAt)}.
       </Paragraph>
+      {p.discount ? (
+        <Paragraph>
+          Discount ({p.discount.label}): <strong>−{formatMoney(p.discount.amount, p.currency)}</strong>
+        </Paragraph>
+      ) : null}
       <Paragraph>
         Amount paid: <strong>{amount}</strong>
       </Paragraph>
@@ -38,4 +45,5 @@ ReceiptEmail.PreviewProps = {
   currency: 'usd',
   paidAt: '2026-11-22T10:00:00Z',
   receiptUrl: 'http://127.0.0.1:12111/invoices/in_123',
+  discount: { label: 'Launch 20% off', amount: 1225 },
 } satisfies ReceiptEmailProps

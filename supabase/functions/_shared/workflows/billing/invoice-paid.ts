@@ -7,6 +7,7 @@ import { defineWorkflow } from '../define.ts'
 import { keyOf } from '../keys.ts'
 import { customer, idOf, mirroredInvoice, organizationExpected, organizationForCustomer } from './lookups.ts'
 import { subscriptionOfInvoice } from './payment-failed.ts'
+import { invoiceDiscount } from '../../stripe/discounts.ts'
 
 /** What the payload is read for: routing only (which invoice, customer and subscription). */
 interface PaidInvoice {
@@ -23,7 +24,9 @@ export const invoicePaid = defineWorkflow(
     const paid = await step.run('read-invoice', async () => {
       const m = await mirroredInvoice(sql, inv.id, customerId)
       if (!m || m.status !== 'paid') return null
+      const [row] = await sql<{ raw: unknown }[]>`select raw from public.stripe_invoices where id = ${inv.id}`
       return {
+        discount: invoiceDiscount(row?.raw),
         number: m.number ?? m.id,
         amountPaid: m.amount_paid,
         currency: m.currency,
@@ -63,6 +66,7 @@ export const invoicePaid = defineWorkflow(
             currency: paid.currency,
             paidAt: paid.paidAt,
             receiptUrl: paid.hostedInvoiceUrl ?? null,
+            discount: paid.discount ?? null,
           },
         })
       })

@@ -1,12 +1,15 @@
 // Trial ending: one email per trial, whether our own reminder (scheduled by subscription-created) or
 // Stripe's customer.subscription.trial_will_end comes first, and none if the subscription is no longer
 // trialing (or unknown to Stripe) when it is time to send. The trial end in the email is Stripe's (the
-// mirror's); a reminder for a trial end Stripe no longer has (the trial was changed) sends nothing.
+// mirror's); a reminder for a trial end Stripe no longer has (the trial was changed) sends nothing. It says
+// what the end will do: charge the card on file, or (none on file) pause or cancel as trial_settings say.
 import { enqueueEmail } from '../../email/outbox.ts'
 import { defineWorkflow, type WorkflowEvent } from '../define.ts'
 import { keyOf } from '../keys.ts'
 import { appUrl, billingUrl } from '../../app-urls.ts'
 import { customer, organizationForCustomer } from './lookups.ts'
+import { cardOnFile } from '../../billing/payment-details.ts'
+import { trialEndBehavior } from '../../billing/trial-days.ts'
 
 function trialOf(e: WorkflowEvent): { subscriptionId: string; trialEnd: number; customerId: string | null } {
   if (e.name === 'trial/expiration-reminder') {
@@ -30,8 +33,8 @@ export const trialEnding = defineWorkflow(
   async ({ event, step, sql, run }) => {
     const t = trialOf(event)
     return await step.run('send-trial-ending-email', async () => {
-      const [sub] = await sql<{ status: string; customer_id: string; price_id: string | null; trial_end: Date | null }[]>`
-        select status, customer_id, price_id, trial_end from public.stripe_subscriptions where id = ${t.subscriptionId}`
+      const [sub] = await sql<{ status: string; customer_id: string; price_id: string | null; trial_end: Date | null; raw: unknown }[]>`
+        select status, customer_id, price_id, trial_end, raw from public.stripe_subscriptions where id = ${t.subscriptionId}`
       // The mirror holds every subscription Stripe has for the customer: one it lacks is not a trial of ours.
       if (!sub) return { sent: false, reason: `Stripe has no subscription ${t.subscriptionId}` }
       if (sub.status !== 'trialing') return { sent: false, reason: `subscription is ${sub.status}` }
@@ -53,6 +56,9 @@ export const trialEnding = defineWorkflow(
           trialEndsAt: sub.trial_end.toISOString(),
           plan: price?.nickname ?? null,
           manageBillingUrl: org ? billingUrl(org.id) : appUrl('/'),
+          // What the end of the trial will do, as Stripe will do it: charge the card, or pause / cancel without one.
+          endBehavior: trialEndBehavior(sub.raw),
+          cardOnFile: (await cardOnFile(sql, sub.customer_id, t.subscriptionId, null)) !== null,
         },
       })
     })
