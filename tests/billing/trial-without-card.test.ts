@@ -42,6 +42,14 @@ describe('trials without a card', () => {
       expect(trialing.subscription!.trial_end_behavior).toBe(behaviour)
       expect(trialing.payment_method).toBeNull()
 
+      // Two days before the end Stripe says the trial will end: one email, saying what the end will do.
+      await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: sub.trial_end! - 2 * DAY })
+      const reminders = await until('the trial-ending email', async () => {
+        const rows = await sql`select props from billing.email_outbox where organization_id = ${org} and email_type = 'trial_ending'`
+        return rows.length ? rows : null
+      })
+      expect(reminders.map((r) => [r.props.endBehavior, r.props.cardOnFile])).toEqual([[behaviour, false]])
+
       await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: sub.trial_end! + DAY })
       const ended = await stripe.subscriptions.retrieve(sub.id)
       expect(ended.status).toBe(behaviour === 'pause' ? 'paused' : 'canceled')
@@ -63,6 +71,8 @@ describe('trials without a card', () => {
       })
       const [mirrored] = await sql`select status from public.stripe_subscriptions where id = ${sub.id}`
       expect(mirrored.status).toBe(behaviour === 'pause' ? 'paused' : 'canceled')
+      const [{ n }] = await sql`select count(*)::int as n from billing.email_outbox where organization_id = ${org} and email_type = 'trial_ending'`
+      expect(n).toBe(1)
     })
   }
 

@@ -10,7 +10,7 @@ import { functionsUrl, keys, stackProfile, supabaseClient, uniq } from './stack.
 
 export const stripe = stripeFor(stackProfile)
 
-export async function api(token: string, method: string, path: string, body?: unknown) {
+async function api(token: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${functionsUrl}/billing${path}`, {
     method, headers: { apikey: keys.anon, authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
   })

@@ -8,7 +8,7 @@ import { notFound } from './errors.ts'
 import { cardOnFile, refundedByInvoice } from './payment-details.ts'
 import { planUsage } from './usage.ts'
 import { scheduledChange } from './scheduled-change.ts'
-import { subscriptionDiscount } from '../stripe/discounts.ts'
+import { subscriptionDiscount } from './discounts.ts'
 import { trialEndBehavior } from './trial-days.ts'
 
 /** Subscription statuses that still bill (or may): the one the page shows and checkout refuses to duplicate. */

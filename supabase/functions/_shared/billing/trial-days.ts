@@ -4,7 +4,7 @@
 import type postgres from 'postgres'
 
 /** What Stripe does when the trial ends without a payment method (trial_settings.end_behavior). */
-export type TrialEndBehavior = 'pause' | 'cancel'
+type TrialEndBehavior = 'pause' | 'cancel'
 
 export interface TrialTerms {
   days: number

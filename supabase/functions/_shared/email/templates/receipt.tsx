@@ -25,11 +25,13 @@ export default function ReceiptEmail(p: ReceiptEmailProps) {
       <Paragraph>
         Invoice <strong>{p.invoiceNumber}</strong> for {p.organizationName} was paid on {formatDate(p.paidAt)}.
       </Paragraph>
-      {p.discount ? (
-        <Paragraph>
-          Discount ({p.discount.label}): <strong>−{formatMoney(p.discount.amount, p.currency)}</strong>
-        </Paragraph>
-      ) : null}
+      {p.discount
+        ? (
+          <Paragraph>
+            Discount ({p.discount.label}): <strong>−{formatMoney(p.discount.amount, p.currency)}</strong>
+          </Paragraph>
+        )
+        : null}
       <Paragraph>
         Amount paid: <strong>{amount}</strong>
       </Paragraph>

@@ -7,7 +7,7 @@ import { defineWorkflow } from '../define.ts'
 import { keyOf } from '../keys.ts'
 import { customer, idOf, mirroredInvoice, organizationExpected, organizationForCustomer } from './lookups.ts'
 import { subscriptionOfInvoice } from './payment-failed.ts'
-import { invoiceDiscount } from '../../stripe/discounts.ts'
+import { invoiceDiscount } from '../../billing/discounts.ts'
 
 /** What the payload is read for: routing only (which invoice, customer and subscription). */
 interface PaidInvoice {

@@ -1,7 +1,7 @@
 // Discounts as the mirror keeps them: the raw subscription and invoice (the sync expands
 // `discounts.source.coupon`, so each discount carries its coupon). The one reading of them, for the
 // billing page and the receipt.
-import type { SubscriptionDiscount } from '../billing/api-types.ts'
+import type { SubscriptionDiscount } from './api-types.ts'
 
 type Json = Record<string, unknown>
 const obj = (v: unknown): Json | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null)
@@ -40,6 +40,8 @@ export function invoiceDiscount(raw: unknown): { label: string; amount: number }
   const totals = Array.isArray(inv?.total_discount_amounts) ? inv.total_discount_amounts.map(obj) : []
   const amount = totals.reduce((s, t) => s + (typeof t?.amount === 'number' ? t.amount : 0), 0)
   if (amount <= 0) return null
-  const names = (Array.isArray(inv?.discounts) ? inv.discounts : []).map(obj).map((d) => (d ? couponOf(d) : null)).filter((c): c is Json => !!c).map(couponLabel)
+  const names = (Array.isArray(inv?.discounts) ? inv.discounts : []).map(obj).map((d) => (d ? couponOf(d) : null)).filter((c): c is Json => !!c).map(
+    couponLabel,
+  )
   return { label: names.length ? names.join(', ') : 'Discount', amount }
 }
