@@ -4,7 +4,8 @@
 // overview shows it, and the receipt names the discount line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
-import { checkout, organization, overviewOf, plan, stripe, submitPage, until } from '../helpers/checkout.ts'
+import { until } from '../helpers/billing-api.ts'
+import { checkout, organization, overviewOf, plan, stripe, submitPage } from '../helpers/checkout.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()

@@ -4,7 +4,8 @@
 // cancelled as the catalogue chose; the mirror, the organization and the overview follow.
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseTrialTerms } from '../../supabase/functions/_shared/billing/trial-days.ts'
-import { checkout, organization, overviewOf, plan, stripe, submitPage, until } from '../helpers/checkout.ts'
+import { until } from '../helpers/billing-api.ts'
+import { checkout, organization, overviewOf, plan, stripe, submitPage } from '../helpers/checkout.ts'
 import { adminSql } from '../helpers/stack.ts'
 
 const sql = adminSql()
