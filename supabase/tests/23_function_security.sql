@@ -17,7 +17,7 @@ select is(
 select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['_refuse(text,text,text)', 'accept_invitation(text)', 'change_member_role(uuid,uuid,text)', 'create_organization(text)',
+  array['_plan_limit_max(jsonb,text)', '_refuse(text,text,text)', 'accept_invitation(text)', 'change_member_role(uuid,uuid,text)', 'create_organization(text)',
     'has_active_entitlement(uuid,text)', 'has_org_role(uuid,text)', 'invite_member(uuid,text,text)', 'leave_organization(uuid)',
     'plan_limit_allows(uuid,text,bigint)', 'plan_limits_for(text)', 'plan_usage(uuid)', 'projects_in_use(uuid)', 'remove_member(uuid,uuid)', 'resend_invitation(uuid)', 'revoke_invitation(uuid)',
     'seats_in_use(uuid)'],

@@ -505,6 +505,7 @@ export type Database = {
           token_hash: string
         }[]
       }
+      _plan_limit_max: { Args: { p_limit: string; p_limits: Json }; Returns: number }
       _refuse: { Args: { p_code: string; p_message: string; p_sqlstate: string }; Returns: undefined }
       accept_invitation: { Args: { p_token: string }; Returns: string }
       change_member_role: { Args: { p_organization_id: string; p_role: string; p_user_id: string }; Returns: undefined }
