@@ -1,27 +1,24 @@
 // The billing edge function's export link: only after cancellation, only for an admin, with this
 // organization's data and no one else's. The test makes its own users, organization and subscription.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import { stripeFor } from '../../dev/stack/stripe.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
+import { holdProductClockForFile } from '../helpers/product-clock.ts'
 import { api, mirroredPlan, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
 import { adminSql, stackProfile } from '../helpers/stack.ts'
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
 afterAll(async () => {
-  await releaseClock?.()
   await sql.end()
 })
 
 let price: Stripe.Price
 // A cancelled organization's data is deleted 30 days on: files that run due work 30 days ahead hold
 // this lock, so they never run while this one cancels and downloads an export.
-let releaseClock: () => Promise<void>
-beforeAll(async () => {
-  releaseClock = await holdProductClock()
+holdProductClockForFile(async () => {
   price = await mirroredPlan(sql, stripe, 4200)
-}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
+})
 
 describe('export', () => {
   it('gives the export link only after cancellation, with this organization\'s data and no one else\'s', { timeout: 60_000 }, async () => {

@@ -2,19 +2,18 @@
 // each invoice's PDF and hosted page come from Stripe via the sync; a refund made in Stripe marks the
 // invoice and sends one email per refund.
 import type Stripe from 'stripe'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
 import { cardExpiresAt, cardOnFile } from '../../supabase/functions/_shared/billing/payment-details.ts'
 import { api, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
 import { settle, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
+import { holdProductClockForFile } from '../helpers/product-clock.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
-let releaseClock: () => Promise<void>
 let price: Stripe.Price
 
 interface Paid { token: string; orgId: string; customerId: string; billingEmail: string }
@@ -40,13 +39,11 @@ async function overviewWhen(p: Paid, what: string, ok: (o: Overview) => boolean,
   }
 }
 
-beforeAll(async () => {
+holdProductClockForFile(async () => {
   useStackEnv()
-  releaseClock = await holdProductClock()
   price = await mirroredPlan(sql, stripe, 4200)
-}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS + 60_000)
+}, 60_000)
 afterAll(async () => {
-  await releaseClock?.()
   await sql.end()
 })
 

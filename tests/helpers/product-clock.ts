@@ -3,6 +3,7 @@
 // test's own, and would send another file's 3-day reminder early. Test files that move it hold this lock
 // for their whole run, so no two of them move it at once.
 import postgres from 'postgres'
+import { afterAll, beforeAll } from 'vitest'
 import { stackProfile } from './stack.ts'
 
 /** Any constant: the one advisory lock every file that moves the product's clock takes. */
@@ -28,4 +29,19 @@ export async function holdProductClock(waitMs = PRODUCT_CLOCK_WAIT_MS): Promise<
     await new Promise((r) => setTimeout(r, 250))
   }
   return () => session.end()
+}
+
+/**
+ * Holds the product's clock for the whole test file: takes the lock before its tests, then runs `setUp`
+ * in the same hook (its timeout grows by `setUpMs`), and releases the lock after them.
+ */
+export function holdProductClockForFile(setUp?: () => Promise<unknown> | void, setUpMs = 0): void {
+  let release: (() => Promise<void>) | undefined
+  beforeAll(async () => {
+    release = await holdProductClock()
+    await setUp?.()
+  }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS + setUpMs)
+  afterAll(async () => {
+    await release?.()
+  })
 }

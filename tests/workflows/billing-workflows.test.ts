@@ -1,19 +1,14 @@
 // Every workflow of DESIGN.md end to end from the sync's hand-off: the organization's state in
 // Postgres and the emails in maildev, with the clock moved forward for the timed steps.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { customerWithUser, days, handOver, invoice, mirror, outboxTo, settle, subscription, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
+import { holdProductClockForFile } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
 
 const sql = adminSql()
-let releaseClock: () => Promise<void>
-beforeAll(async () => {
-  useStackEnv()
-  releaseClock = await holdProductClock()
-}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
+holdProductClockForFile(useStackEnv)
 afterAll(async () => {
-  await releaseClock?.()
   await sql.end()
 })
 

@@ -1,20 +1,15 @@
 // Refund emails (issue 17 item 4): one per refund that succeeded, whatever its events do (duplicated,
 // out of order, a pending refund that later succeeds); none for a refund that failed, or that no
 // mirrored invoice's payment explains.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test } from 'vitest'
 import { customerWithUser, handOver, invoice, settle, subscription, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
+import { holdProductClockForFile } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
 
 const sql = adminSql()
-let releaseClock: () => Promise<void>
-beforeAll(async () => {
-  useStackEnv()
-  releaseClock = await holdProductClock()
-}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
+holdProductClockForFile(useStackEnv)
 afterAll(async () => {
-  await releaseClock?.()
   await sql.end()
 })
 
