@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import { adminSql, stackProfile } from '../helpers/stack.ts'
-import { api, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
+import { api, mirroredPlan, newOrg, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)
@@ -82,5 +82,30 @@ describe('a downgrade scheduled for the period end', () => {
     // Undone, the downgrade can be chosen again.
     const { overview } = await scheduleDowngrade(token, org, team)
     expect(overview.subscription.scheduled_change).toMatchObject({ price_id: team.id })
+  })
+
+  it('takes effect at the period end: the renewal bills the lower price, and the mirror follows with no change left scheduled', { timeout: 120_000 }, async () => {
+    // A customer on a test clock of its own, so its period can end now without moving anyone else's time.
+    const owner = await signUp('boundary')
+    const org = await newOrg(owner)
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) })
+    const customer = await stripe.customers.create({
+      email: owner.email, test_clock: clock.id, metadata: { user_id: owner.id, organization_id: org },
+      payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' },
+    })
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: pro.id }] })
+    await until('the subscription in the mirror', async () => (await sql`select 1 from public.stripe_subscriptions where id = ${sub.id} and organization_id = ${org}`).length > 0)
+    await scheduleDowngrade(owner.token, org, basic)
+    const end = sub.items.data[0].current_period_end
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end + 2 * 3600 })
+    const [renewal] = (await stripe.invoices.list({ subscription: sub.id, limit: 1 })).data
+    expect(renewal).toMatchObject({ billing_reason: 'subscription_cycle', amount_paid: 1000, period_start: end })
+    const mirrored = await until('the mirror on the lower price', async () => {
+      const [row] = await sql`select price_id, raw -> 'schedule' as schedule from public.stripe_subscriptions where id = ${sub.id}`
+      return row?.price_id === basic.id ? row : null
+    }, 60_000)
+    expect(mirrored.schedule).toMatchObject({ status: 'active', current_phase: { start_date: end } })
+    const overview = await api(owner.token, 'GET', `/organizations/${org}`)
+    expect(overview.body.subscription).toMatchObject({ price_id: basic.id, scheduled_change: null })
   })
 })
