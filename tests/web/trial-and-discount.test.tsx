@@ -1,13 +1,15 @@
 // @vitest-environment jsdom
 // The trial card (days left, card on file, what the end of the trial does without one, "Add a card")
 // and the discount card (what a promotion code takes off and until when) on the billing page.
-import { cleanup, render, screen, within } from '@testing-library/react'
+import { cleanup, render, screen, waitFor, within } from '@testing-library/react'
 import { userEvent } from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Overview, SubscriptionDiscount } from '../../web/src/api-types.ts'
 import { trialDaysLeft } from '../../web/src/components/trial-status.tsx'
+import { BillingContainer } from '../../web/src/pages/billing-container.tsx'
 import { BillingPage } from '../../web/src/pages/billing-page.tsx'
-import { active, asMember, subscription, trialing } from './fixtures.ts'
+import { fakeApi } from './fake-api.ts'
+import { active, asMember, noPlan, ORG_ID, subscription, trialing } from './fixtures.ts'
 
 afterEach(cleanup)
 
@@ -81,5 +83,16 @@ describe('the discount on the billing page', () => {
   it('no discount, no discount card', () => {
     page(active())
     expect(screen.queryByTestId('discount')).toBeNull()
+  })
+})
+
+describe('back from Checkout', () => {
+  it('a trial that started says so, not that a payment was confirmed', async () => {
+    window.history.replaceState(null, '', `/billing/${ORG_ID}?checkout=success`)
+    const api = fakeApi({ sync: async () => ({ ...noPlan(), pending: true }), getOverview: async () => cardless('pause') })
+    render(<BillingContainer api={api} orgId={ORG_ID} locale='en-US' timeZone='UTC' pollIntervalMs={10} redirect={vi.fn()} />)
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Your free trial has started.'), { timeout: 5000 })
+    expect(screen.getByRole('status').textContent).not.toContain('Payment confirmed')
+    window.history.replaceState(null, '', '/')
   })
 })

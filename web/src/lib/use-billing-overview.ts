@@ -26,6 +26,8 @@ export interface PollOptions {
 
 const CONFIRMING: BillingNotice = { text: 'Confirming your payment…', tone: 'info' }
 const CONFIRMED: BillingNotice = { text: 'Payment confirmed. Your subscription is active.', tone: 'success' }
+/** Back from a Checkout that started a trial: nothing was paid (there may be no card at all). */
+const TRIAL_STARTED: BillingNotice = { text: 'Your free trial has started.', tone: 'success' }
 const PENDING: BillingNotice = { text: 'Updating billing details from Stripe…', tone: 'info' }
 const CHECKOUT_CANCELLED: BillingNotice = { text: 'Checkout was cancelled. You have not been charged.', tone: 'info' }
 
@@ -147,7 +149,7 @@ export function useBillingOverview(api: BillingApi, orgId: string, { pollInterva
     if (current.reason !== 'checkout') setNotice(overview.pending ? PENDING : null)
     if (!stillWaiting(current.reason, overview)) {
       watch.current = null
-      setNotice(current.reason === 'checkout' ? CONFIRMED : null)
+      setNotice(current.reason === 'checkout' ? (overview.subscription?.status === 'trialing' ? TRIAL_STARTED : CONFIRMED) : null)
       return
     }
     if (Date.now() >= current.until) {
