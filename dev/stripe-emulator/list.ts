@@ -63,8 +63,16 @@ export function expandPaths(params: Params): string[] {
   return Array.isArray(e) ? e.map(String) : [String(e)]
 }
 
+const MAX_EXPAND_DEPTH = 4
+
+/** How many items a list embedded in an object holds (a customer's `subscriptions`). */
+const EMBEDDED_LIST_LIMIT = 10
+
 /** A copy of `obj` with each path's ids replaced by the objects they name. */
 export function expand(emu: Emulator, obj: Obj, paths: string[]): Obj {
+  // Stripe refuses paths deeper than four properties (`data.` of a list counts as one).
+  const deep = paths.find((p) => p.split('.').length > MAX_EXPAND_DEPTH)
+  if (deep) throw invalid(`You cannot expand more than ${MAX_EXPAND_DEPTH} levels of a property.`, 'expand')
   const out = structuredClone(obj)
   for (const path of paths) walk(emu, out, path.split('.'), path)
   return out
@@ -73,11 +81,12 @@ export function expand(emu: Emulator, obj: Obj, paths: string[]): Obj {
 /** Fields Stripe leaves out unless asked for with expand[] (its "includable" fields). */
 const INCLUDABLE: Record<string, Record<string, (emu: Emulator, obj: Obj) => unknown>> = {
   invoice: { payments: (emu, inv) => ({ object: 'list', data: structuredClone(invoicePayments(emu, inv.id)), has_more: false, url: `/v1/invoice_payments?invoice=${inv.id}` }) },
-  // The customer's subscriptions that have not ended, as older integrations read them.
+  // The customer's subscriptions that have not ended, newest first: like every list Stripe embeds in an
+  // object, at most 10, with `has_more` saying whether the list endpoint has more.
   customer: {
     subscriptions: (emu, c) => {
       const subs = emu.all('subscription').filter((s) => s.customer === c.id && !['canceled', 'incomplete_expired'].includes(s.status)).reverse()
-      return { object: 'list', data: structuredClone(subs), has_more: false, url: `/v1/customers/${c.id}/subscriptions` }
+      return { object: 'list', data: structuredClone(subs.slice(0, EMBEDDED_LIST_LIMIT)), has_more: subs.length > EMBEDDED_LIST_LIMIT, url: `/v1/customers/${c.id}/subscriptions` }
     },
   },
 }

@@ -1,4 +1,5 @@
-// The Search API (query language, pagination, errors), the customer's includable `subscriptions`, and
+// The Search API (query language, pagination, errors), the customer's includable `subscriptions` (ten at
+// most, with has_more), the four-level limit of expansions, and
 // the upcoming-invoice preview, through the official client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
@@ -73,5 +74,28 @@ describe('customer subscriptions and the upcoming invoice', () => {
     await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true })
     const none = await stripe.invoices.createPreview({ customer: c.id }).catch((e) => e)
     expect(none).toMatchObject({ statusCode: 404, code: 'invoice_upcoming_none' })
+  })
+
+  it('embeds at most ten live subscriptions, newest first, with has_more; the list endpoint has the rest', async () => {
+    const c = await stripe.customers.create({ email: 'many@example.test', ...card })
+    const subs: Stripe.Subscription[] = []
+    for (let i = 0; i < 12; i++) subs.push(await stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }] }))
+    await stripe.subscriptions.cancel(subs[11].id)
+    const embedded = ((await stripe.customers.retrieve(c.id, { expand: ['subscriptions'] })) as Stripe.Customer).subscriptions!
+    expect(embedded.data.map((s) => s.id)).toEqual(subs.slice(1, 11).reverse().map((s) => s.id))
+    expect(embedded.has_more).toBe(true)
+    const rest = await stripe.subscriptions.list({ customer: c.id, starting_after: embedded.data.at(-1)!.id })
+    expect(rest.data.map((s) => s.id)).toEqual([subs[0].id])
+  })
+
+  it('refuses an expansion deeper than four levels, as Stripe does', async () => {
+    const c = await stripe.customers.create({ email: 'deep@example.test', ...card })
+    await stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }] })
+    const four = (await stripe.customers.retrieve(c.id, { expand: ['subscriptions.data.latest_invoice.payments'] })) as Stripe.Customer
+    expect(typeof four.subscriptions!.data[0].latest_invoice).toBe('object')
+    const deep = await stripe.customers.retrieve(c.id, { expand: ['subscriptions.data.items.data.price.product'] }).catch((e) => e)
+    expect(deep).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', message: 'You cannot expand more than 4 levels of a property.', param: 'expand' })
+    const listed = await stripe.subscriptions.list({ customer: c.id, expand: ['data.items.data.price.product'] }).catch((e) => e)
+    expect(listed).toMatchObject({ statusCode: 400, param: 'expand' })
   })
 })

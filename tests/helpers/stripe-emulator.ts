@@ -15,7 +15,7 @@ import { StripeEvent, toRecorded, type RecordedEvent } from '../../supabase/func
 
 export interface EmulatedStripe {
   running: RunningEmulator
-  /** A plain client for setting up state (no limiter, no retries, a 1 s timeout). */
+  /** A plain client for setting up state (no limiter, no retries; a 10 s timeout: a loaded machine stalls the first requests). */
   stripe: Stripe
   /** The client as stripe-sync builds it (limitedStripe: the shared limiter, library retries), 1 s timeout. */
   limited(sql: postgres.Sql, bucket: Bucket): Stripe
@@ -37,7 +37,7 @@ export async function startStripe(opts: StartOptions = {}): Promise<EmulatedStri
   }
   return {
     running,
-    stripe: emulatorClient(running.port, { key: 'sk_test_emulator', timeout: 1000 }),
+    stripe: emulatorClient(running.port, { key: 'sk_test_emulator', timeout: 10_000 }),
     limited: (sql, bucket) => limitedStripe('sk_test_emulator', { sql, bucket }, { host: '127.0.0.1', port: running.port, protocol: 'http', timeout: 1000 }),
     requests: async () => (await control('/requests')).data,
     chaos: async (config) => void (await control('/chaos', config)),

@@ -1,20 +1,22 @@
 // Syncs one group: under a transaction advisory lock on the Stripe object (one writer per customer,
-// DESIGN rule 2), fetch its current state from Stripe (rule 1), write it through one SQL function that
-// never overwrites newer data with older (rule 4), mark the events processed and hand them to the
+// DESIGN rule 2), fetch its current state from Stripe (rule 1; as much as the events need, needs.ts),
+// write it through one SQL function that never overwrites newer data with older (rule 4), mark the events processed and hand them to the
 // workflows, all in one transaction. Messages are deleted by the worker after this commits.
 import type postgres from 'postgres'
 import { jsonbSafe } from '../jsonb.ts'
 import type { StripeContext } from '../stripe/context.ts'
 import { fetchCustomer } from '../stripe/customers.ts'
-import { fetchInvoicesById, fetchRecentInvoices } from '../stripe/invoices.ts'
+import { fetchInvoicesById } from '../stripe/invoices.ts'
 import { fetchPrice, fetchProduct } from '../stripe/products.ts'
-import { EXPAND as SUBSCRIPTION_EXPAND, fetchSubscriptions, fetchSubscriptionsById } from '../stripe/subscriptions.ts'
-import { saveDefaultPaymentMethod } from '../stripe/payment-settings.ts'
+import { fetchSubscriptionsById } from '../stripe/subscriptions.ts'
+import { fetchCustomerState } from './customer-fetch.ts'
 import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
+import { type Coverage, type Needs, needsOf } from './needs.ts'
+import { absorbQueued, lockAndPeek } from './absorb.ts'
 import { QUEUE } from './queue.ts'
-import { applySeatQuantity, seatOrganizations, SEATS_MESSAGE } from './seats.ts'
+import { applySeatQuantity, seatOrganizations } from './seats.ts'
 import type { GroupSyncer } from './worker.ts'
 
 export interface SyncerDeps {
@@ -25,25 +27,6 @@ export interface SyncerDeps {
   queue?: string
   /** False only to measure what coalescing saves: no absorbing of other queued messages. */
   coalesce?: boolean
-}
-
-/**
- * Coalescing across batches: other visible messages of the same customer that were queued before our
- * fetch began are covered by it, so they are finished in the same transaction instead of causing
- * another fetch. Locked rows (another worker has them) are skipped, and so are seat changes: one queued
- * after this group read its seat count still has a count to bring to Stripe.
- */
-async function absorbQueued(tx: postgres.TransactionSql, queue: string, customerId: string, fetchedAt: Date): Promise<string[]> {
-  if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
-  const rows = await tx.unsafe<{ msg_id: string; event_id: string | null }[]>(
-    `select msg_id::text, message ->> 'event_id' as event_id from pgmq.q_${queue}
-     where message ->> 'customer_id' = $1 and enqueued_at <= $2 and vt <= now()
-       and message ->> 'type' is distinct from $3
-     for update skip locked`,
-    [customerId, fetchedAt, SEATS_MESSAGE],
-  )
-  if (rows.length > 0) await tx`select pgmq.delete(${queue}::text, ${rows.map((r) => r.msg_id)}::bigint[])`
-  return rows.map((r) => r.event_id).filter((id): id is string => !!id)
 }
 
 const lockKey = (g: Group) => `stripe:${g.key}`
@@ -91,20 +74,32 @@ async function lastSnapshot(tx: postgres.TransactionSql, customerId: string): Pr
   return row ? { ...row.customer, deleted: true } : null
 }
 
-async function writeCustomer(tx: postgres.TransactionSql, ctx: StripeContext, customerId: string): Promise<Date> {
+/** Everything a deleted customer's sync fetched covers every message of it (nothing else can change). */
+const EVERYTHING: Coverage = { full: true, recentInvoices: true, subscriptionIds: new Set(), invoiceIds: new Set() }
+
+async function writeCustomer(
+  tx: postgres.TransactionSql,
+  ctx: StripeContext,
+  customerId: string,
+  needs: Needs,
+): Promise<{ fetchedAt: Date; coverage: Coverage }> {
   // Stamped before the first call: the data is at least this fresh.
   const fetchedAt = new Date()
-  const fetched = await fetchCustomer(ctx, customerId)
-  const gone = fetched.deleted ? await objectsOfDeletedCustomer(tx, customerId) : null
-  const subscriptions = gone
-    ? await fetchSubscriptionsById(ctx, gone.subscriptions)
-    : await saveDefaultPaymentMethod(ctx, await fetchSubscriptions(ctx, customerId), SUBSCRIPTION_EXPAND)
-  const invoices = gone ? await fetchInvoicesById(ctx, gone.invoices) : await fetchRecentInvoices(ctx, customerId)
-  const customer = fetched.deleted ? await lastSnapshot(tx, customerId) : fetched.customer
+  const fetched = await fetchCustomer(ctx, customerId, !needs.full)
+  let state: { customer: object | null; subscriptions: unknown[]; invoices: unknown[]; coverage: Coverage }
+  if (fetched.deleted) {
+    const gone = await objectsOfDeletedCustomer(tx, customerId)
+    state = {
+      customer: await lastSnapshot(tx, customerId),
+      subscriptions: await fetchSubscriptionsById(ctx, gone.subscriptions),
+      invoices: await fetchInvoicesById(ctx, gone.invoices),
+      coverage: EVERYTHING,
+    }
+  } else state = await fetchCustomerState(tx, ctx, fetched.customer, needs)
   await tx`select billing.service_role_apply_customer_state(
-    ${customerId}, ${customer ? tx.json(jsonbSafe(customer) as never) : null},
-    ${tx.json(jsonbSafe(subscriptions) as never)}, ${tx.json(jsonbSafe(invoices) as never)}, ${fetchedAt})`
-  return fetchedAt
+    ${customerId}, ${state.customer ? tx.json(jsonbSafe(state.customer) as never) : null},
+    ${tx.json(jsonbSafe(state.subscriptions) as never)}, ${tx.json(jsonbSafe(state.invoices) as never)}, ${fetchedAt})`
+  return { fetchedAt, coverage: state.coverage }
 }
 
 async function writeCatalog(tx: postgres.TransactionSql, ctx: StripeContext, g: Group): Promise<void> {
@@ -124,13 +119,19 @@ export function createGroupSyncer(deps: SyncerDeps): GroupSyncer {
     // the sync below then reads what Stripe made of them.
     for (const org of seatOrganizations(g)) await applySeatQuantity(deps.sql, deps.stripe, org)
     await deps.sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey(g)}, 0))`
       let eventIds = g.eventIds
+      const queue = deps.queue ?? QUEUE
       if (g.target.kind === 'customer') {
-        const fetchedAt = await writeCustomer(tx, deps.stripe, g.target.customerId)
-        const absorbed = deps.coalesce === false ? [] : await absorbQueued(tx, deps.queue ?? QUEUE, g.target.customerId, fetchedAt)
+        // The customer's other queued messages widen the fetch, so that it covers them too (absorb.ts).
+        const queued = await lockAndPeek(tx, lockKey(g), deps.coalesce === false ? null : queue, g.target.customerId)
+        const needs = needsOf([...g.messages.map((m) => m.body!), ...queued])
+        const { fetchedAt, coverage } = await writeCustomer(tx, deps.stripe, g.target.customerId, needs)
+        const absorbed = deps.coalesce === false ? [] : await absorbQueued(tx, queue, g.target.customerId, fetchedAt, coverage)
         eventIds = [...new Set([...eventIds, ...absorbed])]
-      } else if (g.target.kind !== 'none') await writeCatalog(tx, deps.stripe, g)
+      } else {
+        await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey(g)}, 0))`
+        if (g.target.kind !== 'none') await writeCatalog(tx, deps.stripe, g)
+      }
       await markProcessed(tx, eventIds)
       if (deps.onSynced) await deps.onSynced(tx, await loadEvents(tx, eventIds))
     })
