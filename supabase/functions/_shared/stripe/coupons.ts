@@ -8,7 +8,7 @@ import { call, type StripeContext } from './context.ts'
 type DiscountLike = { source?: { coupon?: string | Stripe.Coupon | null } | null }
 
 /** Fetches the coupon of every expanded discount that names it by id, and puts it in place. */
-export async function fillCoupons(ctx: StripeContext, holders: { discounts?: (string | Stripe.Discount)[] | null }[]): Promise<void> {
+export async function fillCoupons(ctx: StripeContext, holders: { discounts?: unknown[] | null }[]): Promise<void> {
   const fetched = new Map<string, Promise<Stripe.Coupon>>()
   for (const holder of holders) {
     for (const d of holder.discounts ?? []) {

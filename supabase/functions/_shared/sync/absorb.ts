@@ -2,52 +2,82 @@
 // finished in the sync's transaction instead of causing another fetch, when the fetch covers what they
 // need (needs.ts). So that it does, the sync first peeks at them and widens its fetch to their needs.
 // Locked rows (another worker has them) are skipped, and so are seat changes: one queued after this group
-// read its seat count still has a count to bring to Stripe.
+// read its seat count still has a count to bring to Stripe. Each step shares its round trip with another.
 import type postgres from 'postgres'
+import { jsonbSafe } from '../jsonb.ts'
 import { type Coverage, covers } from './needs.ts'
 import { SEATS_MESSAGE } from './seats.ts'
 
-function queueTable(queue: string): string {
+export function queueTable(queue: string): string {
   if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
   return `pgmq.q_${queue}`
 }
 
-/**
- * Takes the customer's transaction advisory lock (one writer per customer, DESIGN rule 2) and, in the same
- * round trip, lists the type and object of its other visible messages on `queue` (none when null). The
- * list is a hint for the fetch only: absorbing re-reads and locks the rows.
- */
-export async function lockAndPeek(
-  tx: postgres.TransactionSql,
-  lockKey: string,
-  queue: string | null,
-  customerId: string,
-): Promise<{ type: string; object_id: string | null }[]> {
-  if (queue === null) {
-    await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`
-    return []
-  }
-  const [row] = await tx.unsafe<{ queued: { type: string; object_id: string | null }[] | null }[]>(
-    `select pg_advisory_xact_lock(hashtextextended($1, 0)) as locked,
-       (select jsonb_agg(jsonb_build_object('type', message ->> 'type', 'object_id', message ->> 'object_id'))
-        from ${queueTable(queue)}
-        where message ->> 'customer_id' = $2 and vt <= now() and message ->> 'type' is distinct from $3) as queued`,
-    [lockKey, customerId, SEATS_MESSAGE],
-  )
-  return (row.queued ?? []).map((m) => ({ type: m.type ?? '', object_id: m.object_id }))
+export interface Peeked {
+  /** Type and object of the customer's other visible messages: a hint for the fetch only. */
+  queued: { type: string; object_id: string | null }[]
+  /** The subscriptions the mirror has live for the customer. */
+  live: string[]
 }
 
-/** Deletes the customer's visible messages queued before `fetchedAt` that the fetch covers; returns their event ids. */
-export async function absorbQueued(tx: postgres.TransactionSql, queue: string, customerId: string, fetchedAt: Date, coverage: Coverage): Promise<string[]> {
-  const rows = await tx.unsafe<{ msg_id: string; event_id: string | null; type: string | null; object_id: string | null }[]>(
-    `select msg_id::text, message ->> 'event_id' as event_id, message ->> 'type' as type, message ->> 'object_id' as object_id
-     from ${queueTable(queue)}
-     where message ->> 'customer_id' = $1 and enqueued_at <= $2 and vt <= now()
-       and message ->> 'type' is distinct from $3
-     for update skip locked`,
-    [customerId, fetchedAt, SEATS_MESSAGE],
+/**
+ * Takes the customer's transaction advisory lock (one writer per customer, DESIGN rule 2) and, in the same
+ * round trip, reads what the fetch must cover: its other visible messages on `queue` (none when null) and
+ * its live subscriptions in the mirror.
+ */
+export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, queue: string | null, customerId: string): Promise<Peeked> {
+  const queued = queue === null ? `null::jsonb` : `(select jsonb_agg(jsonb_build_object('type', message ->> 'type', 'object_id', message ->> 'object_id'))
+        from ${queueTable(queue)} where message ->> 'customer_id' = $2 and vt <= now() and message ->> 'type' is distinct from $3)`
+  const [row] = await tx.unsafe<{ queued: Peeked['queued'] | null; live: string[] }[]>(
+    `select pg_advisory_xact_lock(hashtextextended($1, 0)) as locked, ${queued} as queued,
+       array(select id from public.stripe_subscriptions where customer_id = $2 and status not in ('canceled', 'incomplete_expired')) as live`,
+    queue === null ? [lockKey, customerId] : [lockKey, customerId, SEATS_MESSAGE],
   )
-  const covered = rows.filter((r) => covers(coverage, r.type ?? '', r.object_id))
-  if (covered.length > 0) await tx`select pgmq.delete(${queue}::text, ${covered.map((r) => r.msg_id)}::bigint[])`
-  return covered.map((r) => r.event_id).filter((id): id is string => !!id)
+  return { queued: (row.queued ?? []).map((m) => ({ type: m.type ?? '', object_id: m.object_id })), live: row.live }
+}
+
+export interface Queued {
+  msg_id: string
+  event_id: string | null
+  type: string | null
+  object_id: string | null
+}
+
+export interface FetchedState {
+  customer: object | null
+  subscriptions: unknown[]
+  invoices: unknown[]
+}
+
+/**
+ * Writes the fetched state (one SQL function that never overwrites newer data with older, DESIGN rule 4)
+ * and, in the same round trip, locks the customer's visible messages queued before `fetchedAt` (none when
+ * `queue` is null), for absorbing.
+ */
+export async function applyAndLockQueued(
+  tx: postgres.TransactionSql,
+  queue: string | null,
+  customerId: string,
+  fetchedAt: Date,
+  state: FetchedState,
+): Promise<Queued[]> {
+  const candidates = queue === null
+    ? `select null::text as msg_id, null::text as event_id, null::text as type, null::text as object_id where false`
+    : `select msg_id::text, message ->> 'event_id' as event_id, message ->> 'type' as type, message ->> 'object_id' as object_id
+       from ${queueTable(queue)}
+       where message ->> 'customer_id' = $1 and enqueued_at <= $5 and vt <= now() and message ->> 'type' is distinct from $6
+       for update skip locked`
+  const json = (v: unknown) => (v === null ? null : JSON.stringify(jsonbSafe(v)))
+  const [row] = await tx.unsafe<{ queued: Queued[] | null }[]>(
+    `with candidates as (${candidates})
+     select billing.service_role_apply_customer_state($1, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, $5) as applied,
+       (select jsonb_agg(to_jsonb(c)) from candidates c) as queued`,
+    [customerId, json(state.customer), json(state.subscriptions), json(state.invoices), fetchedAt, ...(queue === null ? [] : [SEATS_MESSAGE])],
+  )
+  return row.queued ?? []
+}
+
+/** The queued messages a fetch that brought `coverage` covers. */
+export function coveredBy(coverage: Coverage, queued: Queued[]): Queued[] {
+  return queued.filter((r) => covers(coverage, r.type ?? '', r.object_id))
 }

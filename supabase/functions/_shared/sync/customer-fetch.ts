@@ -20,17 +20,17 @@ export interface CustomerState {
   coverage: Coverage
 }
 
-/**
- * What the mirror holds that the fetch must cover: the customer's live subscriptions; and which of the
- * products the fetch names (or the customer's mirrored subscriptions have: ended ones fetched by id) it has.
- */
-async function mirrorOf(tx: postgres.TransactionSql, customerId: string, productIds: string[]): Promise<{ live: string[]; products: Set<string> }> {
-  const [row] = await tx<{ live: string[]; products: string[] }[]>`
-    select coalesce((select array_agg(id) from public.stripe_subscriptions
-        where customer_id = ${customerId} and status not in ('canceled', 'incomplete_expired')), '{}') as live,
-      coalesce((select array_agg(p.id) from public.stripe_products p where p.id = any(${productIds}::text[])
-        or p.id in (select product_id from public.stripe_subscriptions where customer_id = ${customerId})), '{}') as products`
-  return { live: row.live, products: new Set(row.products) }
+/** Products the mirror has (it never drops one: a deleted product stays, marked), per function instance. */
+const mirroredProducts = new Set<string>()
+
+/** Which of these products the mirror has: from the instance's memory, else one query. */
+async function knownProducts(tx: postgres.TransactionSql, ids: string[]): Promise<Set<string>> {
+  const unknown = ids.filter((id) => !mirroredProducts.has(id))
+  if (unknown.length > 0) {
+    const rows = await tx<{ id: string }[]>`select id from public.stripe_products where id = any(${unknown}::text[])`
+    for (const r of rows) mirroredProducts.add(r.id)
+  }
+  return mirroredProducts
 }
 
 /** Takes each subscription's expanded latest invoice out (the mirror keeps it as an id) into `invoices`. */
@@ -48,7 +48,17 @@ const productIdsOf = (
   subs: Stripe.Subscription[],
 ) => [...new Set(subs.flatMap((s) => s.items.data.map((i) => i.price.product)).filter((p): p is string => typeof p === 'string'))]
 
-export async function fetchCustomerState(tx: postgres.TransactionSql, ctx: StripeContext, customer: Stripe.Customer, needs: Needs): Promise<CustomerState> {
+/**
+ * `mirroredLive`: the subscriptions the mirror has live for this customer (read with the customer's lock,
+ * absorb.ts lockAndPeek); one the fetch does not bring has ended since and is fetched by id.
+ */
+export async function fetchCustomerState(
+  tx: postgres.TransactionSql,
+  ctx: StripeContext,
+  customer: Stripe.Customer,
+  needs: Needs,
+  mirroredLive: string[],
+): Promise<CustomerState> {
   const embedded = customer.subscriptions
   let subs: Stripe.Subscription[]
   if (needs.full) subs = await fetchAllSubscriptions(ctx, customer.id)
@@ -57,10 +67,9 @@ export async function fetchCustomerState(tx: postgres.TransactionSql, ctx: Strip
     if (embedded?.has_more && subs.length > 0) subs.push(...await fetchLiveSubscriptionsAfter(ctx, customer.id, subs[subs.length - 1].id))
   }
   const { subscriptions: _embedded, ...bare } = customer
-  const mirror = await mirrorOf(tx, customer.id, productIdsOf(subs))
   // Ended since the mirror saw them live, or named by an event: the live list leaves them out.
   const have = new Set(subs.map((s) => s.id))
-  const missing = [...new Set([...needs.subscriptionIds, ...mirror.live])].filter((id) => !have.has(id))
+  const missing = [...new Set([...needs.subscriptionIds, ...mirroredLive])].filter((id) => !have.has(id))
   if (missing.length > 0) subs.push(...await fetchSubscriptionsById(ctx, missing))
   subs = await saveDefaultPaymentMethod(ctx, subs, SUBSCRIPTION_EXPAND)
   const invoices = new Map<string, Stripe.Invoice>()
@@ -69,8 +78,8 @@ export async function fetchCustomerState(tx: postgres.TransactionSql, ctx: Strip
   if (recent) { for (const inv of await fetchRecentInvoices(ctx, customer.id)) invoices.set(inv.id!, inv) }
   const absent = needs.invoiceIds.filter((id) => !invoices.has(id))
   for (const inv of await fetchInvoicesById(ctx, absent)) invoices.set(inv.id!, inv)
-  await fillProducts(ctx, subs, mirror.products)
-  await fillCoupons(ctx, [...subs, ...invoices.values()])
+  await fillProducts(ctx, subs, await knownProducts(tx, productIdsOf(subs)))
+  await fillCoupons(ctx, [...subs, ...invoices.values()] as { discounts?: unknown[] | null }[])
   return {
     customer: bare as Stripe.Customer,
     subscriptions: subs,

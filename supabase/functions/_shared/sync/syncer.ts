@@ -10,11 +10,11 @@ import { fetchInvoicesById } from '../stripe/invoices.ts'
 import { fetchPrice, fetchProduct } from '../stripe/products.ts'
 import { fetchSubscriptionsById } from '../stripe/subscriptions.ts'
 import { fetchCustomerState } from './customer-fetch.ts'
-import { markProcessed } from './events.ts'
+import { finishGroup, markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
-import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
+import { loadEvents, type SyncedEvent, type SyncedEventsHandler } from './handoff.ts'
 import { type Coverage, type Needs, needsOf } from './needs.ts'
-import { absorbQueued, lockAndPeek } from './absorb.ts'
+import { applyAndLockQueued, coveredBy, type FetchedState, lockAndPeek, queueTable } from './absorb.ts'
 import { QUEUE } from './queue.ts'
 import { applySeatQuantity, seatOrganizations } from './seats.ts'
 import type { GroupSyncer } from './worker.ts'
@@ -77,29 +77,39 @@ async function lastSnapshot(tx: postgres.TransactionSql, customerId: string): Pr
 /** Everything a deleted customer's sync fetched covers every message of it (nothing else can change). */
 const EVERYTHING: Coverage = { full: true, recentInvoices: true, subscriptionIds: new Set(), invoiceIds: new Set() }
 
-async function writeCustomer(
+/** Fetches the customer's current state as `needs` asks (a deleted customer's: what may still change). */
+async function fetchState(
   tx: postgres.TransactionSql,
   ctx: StripeContext,
   customerId: string,
   needs: Needs,
-): Promise<{ fetchedAt: Date; coverage: Coverage }> {
+  live: string[],
+): Promise<FetchedState & { coverage: Coverage }> {
+  const fetched = await fetchCustomer(ctx, customerId, !needs.full)
+  if (!fetched.deleted) return await fetchCustomerState(tx, ctx, fetched.customer, needs, live)
+  const gone = await objectsOfDeletedCustomer(tx, customerId)
+  return {
+    customer: await lastSnapshot(tx, customerId),
+    subscriptions: await fetchSubscriptionsById(ctx, gone.subscriptions),
+    invoices: await fetchInvoicesById(ctx, gone.invoices),
+    coverage: EVERYTHING,
+  }
+}
+
+/** A customer's group: lock and peek, fetch, write and absorb, finish; the messages go with the commit. */
+async function syncCustomer(tx: postgres.TransactionSql, deps: SyncerDeps, g: Group, customerId: string): Promise<SyncedEvent[]> {
+  const queue = deps.queue ?? QUEUE
+  const absorbing = deps.coalesce === false ? null : queue
+  // The customer's other queued messages widen the fetch, so that it covers them too (absorb.ts).
+  const peeked = await lockAndPeek(tx, lockKey(g), absorbing, customerId)
+  const needs = needsOf([...g.messages.map((m) => m.body!), ...peeked.queued])
   // Stamped before the first call: the data is at least this fresh.
   const fetchedAt = new Date()
-  const fetched = await fetchCustomer(ctx, customerId, !needs.full)
-  let state: { customer: object | null; subscriptions: unknown[]; invoices: unknown[]; coverage: Coverage }
-  if (fetched.deleted) {
-    const gone = await objectsOfDeletedCustomer(tx, customerId)
-    state = {
-      customer: await lastSnapshot(tx, customerId),
-      subscriptions: await fetchSubscriptionsById(ctx, gone.subscriptions),
-      invoices: await fetchInvoicesById(ctx, gone.invoices),
-      coverage: EVERYTHING,
-    }
-  } else state = await fetchCustomerState(tx, ctx, fetched.customer, needs)
-  await tx`select billing.service_role_apply_customer_state(
-    ${customerId}, ${state.customer ? tx.json(jsonbSafe(state.customer) as never) : null},
-    ${tx.json(jsonbSafe(state.subscriptions) as never)}, ${tx.json(jsonbSafe(state.invoices) as never)}, ${fetchedAt})`
-  return { fetchedAt, coverage: state.coverage }
+  const state = await fetchState(tx, deps.stripe, customerId, needs, peeked.live)
+  const absorbed = coveredBy(state.coverage, await applyAndLockQueued(tx, absorbing, customerId, fetchedAt, state))
+  const msgIds = [...g.messages.map((m) => m.msgId), ...absorbed.map((r) => r.msg_id)]
+  const eventIds = [...new Set([...g.eventIds, ...absorbed.map((r) => r.event_id).filter((id): id is string => !!id)])]
+  return await finishGroup(tx, queueTable(queue), msgIds, eventIds, !!deps.onSynced)
 }
 
 async function writeCatalog(tx: postgres.TransactionSql, ctx: StripeContext, g: Group): Promise<void> {
@@ -118,22 +128,19 @@ export function createGroupSyncer(deps: SyncerDeps): GroupSyncer {
     // Seat counts first, outside the customer's transaction (their state is recorded even when it fails);
     // the sync below then reads what Stripe made of them.
     for (const org of seatOrganizations(g)) await applySeatQuantity(deps.sql, deps.stripe, org)
+    const target = g.target
+    if (target.kind === 'customer') {
+      await deps.sql.begin(async (tx) => {
+        const events = await syncCustomer(tx, deps, g, target.customerId)
+        if (deps.onSynced) await deps.onSynced(tx, events)
+      })
+      return { messagesDeleted: true }
+    }
     await deps.sql.begin(async (tx) => {
-      let eventIds = g.eventIds
-      const queue = deps.queue ?? QUEUE
-      if (g.target.kind === 'customer') {
-        // The customer's other queued messages widen the fetch, so that it covers them too (absorb.ts).
-        const queued = await lockAndPeek(tx, lockKey(g), deps.coalesce === false ? null : queue, g.target.customerId)
-        const needs = needsOf([...g.messages.map((m) => m.body!), ...queued])
-        const { fetchedAt, coverage } = await writeCustomer(tx, deps.stripe, g.target.customerId, needs)
-        const absorbed = deps.coalesce === false ? [] : await absorbQueued(tx, queue, g.target.customerId, fetchedAt, coverage)
-        eventIds = [...new Set([...eventIds, ...absorbed])]
-      } else {
-        await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey(g)}, 0))`
-        if (g.target.kind !== 'none') await writeCatalog(tx, deps.stripe, g)
-      }
-      await markProcessed(tx, eventIds)
-      if (deps.onSynced) await deps.onSynced(tx, await loadEvents(tx, eventIds))
+      await tx`select pg_advisory_xact_lock(hashtextextended(${lockKey(g)}, 0))`
+      if (target.kind !== 'none') await writeCatalog(tx, deps.stripe, g)
+      await markProcessed(tx, g.eventIds)
+      if (deps.onSynced) await deps.onSynced(tx, await loadEvents(tx, g.eventIds))
     })
   }
 }

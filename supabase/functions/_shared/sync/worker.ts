@@ -52,7 +52,11 @@ export interface SyncReport {
   durationMs: number
 }
 
-export type GroupSyncer = (group: Group) => Promise<void>
+/**
+ * Syncs one group. It may delete the group's messages in its own transaction (they then go exactly with
+ * the work they stand for) and say so; otherwise the worker deletes them after it returns.
+ */
+export type GroupSyncer = (group: Group) => Promise<void | { messagesDeleted: true }>
 
 /** Exponential backoff with jitter, at least what a Retry-After asked for, at most ten minutes. */
 export function backoffSeconds(readCount: number, err: unknown): number {
@@ -125,13 +129,14 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
           await hold.release(ids)
           return void (await retryLater(sql, opts.queue, ids, 0))
         }
+        let done: Awaited<ReturnType<GroupSyncer>>
         try {
-          await syncGroup(g)
+          done = await syncGroup(g)
         } catch (err) {
           return void (await fail(g, err))
         }
         await hold.release(ids)
-        await deleteMessages(sql, opts.queue, ids)
+        if (!done?.messagesDeleted) await deleteMessages(sql, opts.queue, ids)
         report.synced.push({ key: g.key, events: g.eventIds.length })
       })
     }
