@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { LoadResult } from './http-load.ts'
+import type { LagResult } from './lag.ts'
 import { bars, lines, page } from './svg.ts'
 
 export const TARGET_NAMES = ['ingest_ratio_vs_peer', 'ingest_p99_ms', 'stripe_calls_per_customer', 'customers_per_s_at_100rps', 'lag_p50_ms', 'lag_p99_ms', 'cpu_ms_per_event', 'drain_ratio_to_floor'] as const
@@ -12,8 +13,10 @@ export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
   sizes: { customers: number; eventsPerSide: number; pairs: number; concurrency: number }
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult; peer: LoadResult; ratio: number }[]
-  lag: { rate: number; burst: number; seconds: number; events: number; processed: number; non2xx: number; p50ms: number; p99ms: number; series: [number, number | null][] }
+  lag: Omit<LagResult, 'cpuMsPerEvent'> & { burst: number; seconds: number }
   cpuMsPerEvent: number
+  /** One distinct customer per event at 90% of the bucket, at 25 and 100 req/s. */
+  sustain: (LagResult & { rps: number; seconds: number; loadAverage: [number, number, number] })[]
   drain: { rateLimit: number; results: { run: string; customers: number; events: number; seconds: number; stripeCalls: number; callsPerCustomer: number; ratioToFloor: number }[]; callStarts: number[] }
   targets: Targets
 }
@@ -32,7 +35,10 @@ function table(r: BenchResult): string {
   for (const x of r.pairs) out.push(row([x.pair, x.loadAverage[0], x.ours.eventsPerSecond, x.peer.eventsPerSecond, x.ratio, x.ours.p99ms, x.peer.p99ms, `${x.ours.non2xx}/${x.peer.non2xx}`]))
   const d = r.drain.results[0]
   out.push('', `drain: ${d.events} events of ${d.customers} customers in ${d.seconds} s, ${d.stripeCalls} Stripe calls at ${r.drain.rateLimit} req/s`)
-  out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx)`)
+  out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx), host CPU ${r.cpuMsPerEvent} ms/event`)
+  for (const x of r.sustain) {
+    out.push(`sustain at ${x.rps} req/s (load ${x.loadAverage[0]}): ${x.rate} customers/s offered for ${x.seconds} s, ${x.processedPerSecond}/s processed, lag p50 ${x.p50ms} ms, p99 ${x.p99ms} ms (${x.processed}/${x.events} processed, ${x.non2xx} non-2xx)`)
+  }
   return out.join('\n')
 }
 
@@ -46,6 +52,11 @@ function html(r: BenchResult): string {
       { name: 'ours p99', values: r.pairs.map((x) => x.ours.p99ms) }, { name: 'peer p99', values: r.pairs.map((x) => x.peer.p99ms) },
     ]),
     lines(`Lag (receipt → processed, ms) by arrival time (s), ${r.lag.rate} events/s in bursts of ${r.lag.burst}`, [{ name: 'lag', points: r.lag.series.filter((s): s is [number, number] => s[1] !== null) }], { dots: true }),
+    lines(
+      `Lag (ms) by arrival time (s), one distinct customer per event at 90% of the Stripe limit`,
+      r.sustain.map((x) => ({ name: `${x.rate}/s at ${x.rps} req/s`, points: x.series.filter((s): s is [number, number] => s[1] !== null) })),
+      { dots: true },
+    ),
     lines(`Stripe calls per second in the drain against the bucket (${r.drain.rateLimit} req/s)`, [{ name: 'calls/s', points: perSecond(r.drain.callStarts) }, { name: 'bucket', points: [[0, r.drain.rateLimit], [Math.max(1, perSecond(r.drain.callStarts).length - 1), r.drain.rateLimit]] }]),
     `<h2>Pairs, drain, lag</h2><pre>${table(r).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre>`,
     `<h2>Targets (medians of the pairs)</h2><pre>${TARGET_NAMES.map((n) => `${n}=${r.targets[n]}`).join('\n')}</pre>`,

@@ -1,0 +1,59 @@
+// Lag under a steady load: signed events posted open loop (each at its time, whatever the answers do)
+// to a running stack, then lag per event from the inbox's own timestamps (received_at -> processed_at,
+// the commit that mirrored the customer and updated its organization). Used twice by run.ts: 50 events/s
+// in per-customer bursts (the lag target, with the functions host's CPU per event), and the sustained
+// runs (one distinct customer per event at a fixed rate and Stripe bucket, for customers/s).
+import type postgres from 'postgres'
+import type { Profile } from '../stack/config.ts'
+import type { Signed } from './events.ts'
+import { pct, post } from './http-load.ts'
+import { functionsHostPid, hostCpuMs } from './proc-stats.ts'
+
+const WEBHOOK = '/functions/v1/stripe-webhook'
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export interface LagResult {
+  rate: number
+  events: number
+  processed: number
+  non2xx: number
+  p50ms: number
+  p99ms: number
+  /** Events processed per second, from the first receipt to the last processing. */
+  processedPerSecond: number
+  /** The functions host's CPU (webhook, sync, workflows, emails) per event, ms. */
+  cpuMsPerEvent: number
+  /** [arrival s, lag ms] per event, null when it was not processed in time. */
+  series: [number, number | null][]
+}
+
+/** Posts `signed` at `rate`/s, waits up to `settleMs` for them to be processed, and measures. */
+export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], rate: number, settleMs = 180_000): Promise<LagResult> {
+  const host = functionsHostPid(p)
+  const cpu0 = hostCpuMs(host)
+  const t0 = performance.now()
+  const statuses = await Promise.all(signed.map(async (s, i) => {
+    const wait = t0 + (i * 1000) / rate - performance.now()
+    if (wait > 0) await sleep(wait)
+    return post(p.ports.api, s.payload, s.signature, WEBHOOK).catch(() => 0)
+  }))
+  const ids = signed.map((e) => e.id)
+  for (const until = Date.now() + settleMs; Date.now() < until; await sleep(250)) {
+    const [{ open }] = await sql`select count(*)::int as open from billing.stripe_events where id = any(${ids}) and status not in ('processed', 'dead')`
+    if (open === 0) break
+  }
+  const cpuMsPerEvent = (hostCpuMs(host) - cpu0) / signed.length
+  const rows = await sql<{ at: number; lag: number | null; span: number | null }[]>`
+    select extract(epoch from received_at - min(received_at) over ())::float8 as at, (extract(epoch from processed_at - received_at) * 1000)::float8 as lag,
+      extract(epoch from max(processed_at) over () - min(received_at) over ())::float8 as span
+    from billing.stripe_events where id = any(${ids}) order by received_at`
+  const lags = rows.filter((r) => r.lag !== null).map((r) => r.lag!).sort((a, b) => a - b)
+  const span = rows[0]?.span ?? null
+  return {
+    rate, events: signed.length, processed: lags.length, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
+    p50ms: Math.round(pct(lags, 50) ?? NaN), p99ms: Math.round(pct(lags, 99) ?? NaN),
+    processedPerSecond: span ? Number((lags.length / span).toFixed(1)) : 0,
+    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)),
+    series: rows.map((r) => [Number(r.at.toFixed(3)), r.lag === null ? null : Math.round(r.lag)]),
+  }
+}
