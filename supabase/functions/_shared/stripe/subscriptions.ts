@@ -8,7 +8,15 @@ import type Stripe from 'stripe'
 import { call, retrieveEach, type StripeContext } from './context.ts'
 
 /** What a fetched subscription has expanded: at most three levels, so that a customer can embed it. */
-export const EXPAND = ['default_payment_method', 'schedule', 'discounts', 'discounts.promotion_code', 'latest_invoice', 'latest_invoice.payments', 'latest_invoice.discounts']
+export const EXPAND = [
+  'default_payment_method',
+  'schedule',
+  'discounts',
+  'discounts.promotion_code',
+  'latest_invoice',
+  'latest_invoice.payments',
+  'latest_invoice.discounts',
+]
 
 /** Every subscription of the customer, canceled ones too, all pages (a repair: ops.resync_customer). */
 export function fetchAllSubscriptions(ctx: StripeContext, customerId: string): Promise<Stripe.Subscription[]> {
