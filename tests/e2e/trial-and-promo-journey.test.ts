@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { stripeFor } from '../../dev/stack/stripe.ts'
+import { mailsTo } from '../helpers/mail.ts'
 import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
@@ -25,6 +26,8 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
 }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
 afterAll(async () => {
+  // The emulator's clock (moved by the paused-trial story) back to wall time for the files after this one.
+  await fetch(`${EMULATOR}/_emulator/clock/reset`, { method: 'POST' }).catch(() => undefined)
   await releaseClock?.()
   await browser?.close()
   await sql.end()
@@ -42,10 +45,10 @@ async function plan(name: string, metadata: Record<string, string>): Promise<voi
   }
 }
 
-/** Signs up, creates an organization and opens Checkout for `planName`; the organization's id. */
-async function toCheckout(page: Page, planName: string): Promise<string> {
+/** Signs up (as `email`), creates an organization and opens Checkout for `planName`; the organization's id. */
+async function toCheckout(page: Page, planName: string, email = `${uniq('trialpromo')}@example.test`): Promise<string> {
   await page.goto(APP)
-  await page.getByLabel('Email').fill(`${uniq('trialpromo')}@example.test`)
+  await page.getByLabel('Email').fill(email)
   await page.getByLabel('Password').fill('correct horse battery staple')
   await page.getByRole('button', { name: 'Sign up' }).click()
   await page.getByLabel('Organization name').fill(uniq('Trial Promo Co'))
@@ -86,6 +89,31 @@ describe('trials and promotion codes in a browser', () => {
     await expect.poll(() => page.getByTestId('trial-card').textContent(), { timeout: 30_000 }).toBe('Yes')
     expect(await page.getByTestId('trial-end-behavior').textContent()).toContain('your card is charged')
     await shot(page, 'trial-3-card-added')
+  })
+
+  it('a trial that ends without a card pauses: the email said so, and the page asks for a payment method', { timeout: 240_000 }, async () => {
+    const planName = uniq('Short trial').replace(/_/g, ' ')
+    await plan(planName, { trial_days: '2', trial_without_card: 'true', trial_end_behavior: 'pause' })
+    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
+    const email = `${uniq('pausedtrial')}@example.test`
+    const orgId = await toCheckout(page, planName, email)
+    await page.getByLabel(/No card now/).check()
+    await page.getByRole('button', { name: 'Start trial' }).click()
+    await page.waitForURL(`${APP}/billing/${orgId}**`)
+    await expect.poll(() => page.getByTestId('trial-status').isVisible(), { timeout: 30_000 }).toBe(true)
+
+    // A trial of under three days is reminded at once (Stripe's trial_will_end), saying what the end does.
+    let reminder: string | undefined
+    await expect.poll(async () => (reminder = (await mailsTo(email, { timeoutMs: 1000 })).find((m) => m.subject === 'Your trial ends soon')?.text), { timeout: 120_000 }).toBeTruthy()
+    expect(reminder).toContain('your subscription will be paused when the trial ends')
+
+    const res = await fetch(`${EMULATOR}/_emulator/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 3 * 86_400 }) })
+    expect(res.status).toBe(200)
+    await page.goto(`${APP}/billing/${orgId}`)
+    await expect.poll(() => page.getByTestId('trial-ended-banner').isVisible(), { timeout: 60_000 }).toBe(true)
+    expect(await page.getByTestId('trial-ended-banner').textContent()).toContain('Your trial has ended — add a payment method to continue')
+    expect(await page.getByTestId('trial-status').count()).toBe(0)
+    await shot(page, 'trial-4-paused')
   })
 
   it('refuses an unknown promotion code on Checkout, accepts a good one, and shows the discount', { timeout: 180_000 }, async () => {
