@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
+import type Stripe from 'stripe'
 import { ROOT } from '../../dev/stack/config.ts'
+import { emulatorClient } from '../../dev/stack/stripe.ts'
 import { loadCatalog, type Catalog } from '../../scripts/stripe-catalog/catalog.ts'
 import { setupCatalog } from '../../scripts/stripe-catalog/setup.ts'
 import { STRIPE_API_VERSION } from '../../supabase/functions/_shared/stripe/client.ts'
@@ -16,15 +18,18 @@ import { startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
 const PROJECT = 'https://abcdefghijklmnopqrst.supabase.co'
 const HOOK = `${PROJECT}/functions/v1/stripe-webhook`
 let emulated: EmulatedStripe
+// The helper's client gives up after 1 s, which a loaded machine exceeds; nothing here tests timeouts.
+let stripe: Stripe
 beforeEach(async () => {
   emulated = await startStripe()
+  stripe = emulatorClient(emulated.running.port, { key: 'sk_test_emulator', timeout: 30_000 })
 })
 afterEach(async () => {
   await emulated.close()
 })
 
-const setup = (catalog: Catalog, dryRun = false) => setupCatalog(emulated.stripe, catalog, { projectUrl: PROJECT, dryRun })
-const byKey = async (key: string) => (await emulated.stripe.prices.list({ lookup_keys: [key], expand: ['data.product'] })).data[0]
+const setup = (catalog: Catalog, dryRun = false) => setupCatalog(stripe, catalog, { projectUrl: PROJECT, dryRun })
+const byKey = async (key: string) => (await stripe.prices.list({ lookup_keys: [key], expand: ['data.product'] })).data[0]
 const edit = (fn: (c: Catalog) => void) => {
   const c = structuredClone(loadCatalog())
   fn(c)
@@ -41,11 +46,11 @@ describe('npm run stripe:setup', () => {
     const pro = await byKey('pro_monthly')
     expect(pro).toMatchObject({ unit_amount: 9900, currency: 'usd', nickname: 'Pro monthly', recurring: { interval: 'month' }, active: true })
     expect((pro.product as { metadata: Record<string, string> }).metadata).toMatchObject({ catalog_key: 'pro', 'limits.seats': '25', 'limits.projects': 'unlimited', trial_days: '0' })
-    const [portal] = (await emulated.stripe.billingPortal.configurations.list({ is_default: true })).data
+    const [portal] = (await stripe.billingPortal.configurations.list({ is_default: true })).data
     expect(portal.features.subscription_cancel).toMatchObject({ enabled: true, mode: 'at_period_end' })
     expect(portal.features.subscription_update.products?.find((p) => p.product === (pro.product as { id: string }).id)?.prices.sort())
       .toEqual([pro.id, (await byKey('pro_yearly')).id].sort())
-    const [hook] = (await emulated.stripe.webhookEndpoints.list()).data.filter((e) => e.url === HOOK)
+    const [hook] = (await stripe.webhookEndpoints.list()).data.filter((e) => e.url === HOOK)
     expect(hook).toMatchObject({ status: 'enabled', api_version: STRIPE_API_VERSION })
     expect([...hook.enabled_events].sort()).toEqual([...HANDLED_EVENT_TYPES].sort())
 
@@ -65,8 +70,8 @@ describe('npm run stripe:setup', () => {
     const now = await byKey('pro_monthly')
     expect(now).toMatchObject({ unit_amount: 10900, active: true })
     expect(now.id).not.toBe(old.id)
-    expect(await emulated.stripe.prices.retrieve(old.id)).toMatchObject({ active: false, lookup_key: null, unit_amount: 9900 })
-    const [portal] = (await emulated.stripe.billingPortal.configurations.list({ is_default: true })).data
+    expect(await stripe.prices.retrieve(old.id)).toMatchObject({ active: false, lookup_key: null, unit_amount: 9900 })
+    const [portal] = (await stripe.billingPortal.configurations.list({ is_default: true })).data
     expect(portal.features.subscription_update.products?.flatMap((p) => p.prices)).toContain(now.id)
     expect((await setup(dearer)).changes).toEqual([])
   })
@@ -93,33 +98,33 @@ describe('npm run stripe:setup', () => {
       c.products[0].limits = { seats: '50' }
     })
     await setup(smaller)
-    expect(await emulated.stripe.products.retrieve((starter.product as { id: string }).id)).toMatchObject({ active: false })
-    expect(await emulated.stripe.prices.retrieve(starter.id)).toMatchObject({ active: false })
-    expect(await emulated.stripe.prices.retrieve(yearly.id)).toMatchObject({ active: false, lookup_key: 'pro_yearly' })
-    const pro = await emulated.stripe.products.retrieve((yearly.product as { id: string }).id)
+    expect(await stripe.products.retrieve((starter.product as { id: string }).id)).toMatchObject({ active: false })
+    expect(await stripe.prices.retrieve(starter.id)).toMatchObject({ active: false })
+    expect(await stripe.prices.retrieve(yearly.id)).toMatchObject({ active: false, lookup_key: 'pro_yearly' })
+    const pro = await stripe.products.retrieve((yearly.product as { id: string }).id)
     expect(pro.metadata['limits.seats']).toBe('50')
     expect(pro.metadata).not.toHaveProperty('limits.projects')
     expect((await setup(smaller)).changes).toEqual([])
   })
 
   test('products made by hand with the same name and lookup keys are adopted, not duplicated', async () => {
-    const product = await emulated.stripe.products.create({ name: 'Starter' })
-    await emulated.stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' }, nickname: 'Starter monthly', lookup_key: 'starter_monthly' })
+    const product = await stripe.products.create({ name: 'Starter' })
+    await stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' }, nickname: 'Starter monthly', lookup_key: 'starter_monthly' })
     const { changes } = await setup(loadCatalog())
     expect(changes).toContainEqual(expect.stringMatching(/^~ product starter .*metadata.catalog_key/))
     expect(changes.filter((c) => c.includes('starter_monthly'))).toEqual([])
-    expect((await emulated.stripe.products.list({ active: true })).data.filter((p) => p.name === 'Starter')).toHaveLength(1)
+    expect((await stripe.products.list({ active: true })).data.filter((p) => p.name === 'Starter')).toHaveLength(1)
   })
 
   test('a webhook endpoint short of handled types, or disabled, is brought back in line', async () => {
-    const e = await emulated.stripe.webhookEndpoints.create({ url: HOOK, enabled_events: ['invoice.paid', 'account.updated'], api_version: STRIPE_API_VERSION })
-    await emulated.stripe.webhookEndpoints.update(e.id, { disabled: true })
+    const e = await stripe.webhookEndpoints.create({ url: HOOK, enabled_events: ['invoice.paid', 'account.updated'], api_version: STRIPE_API_VERSION })
+    await stripe.webhookEndpoints.update(e.id, { disabled: true })
     const { changes } = await setup(loadCatalog())
     expect(changes).toContainEqual(expect.stringMatching(new RegExp(`^~ webhook endpoint ${e.id}: \\+${HANDLED_EVENT_TYPES.length - 1} event types, -account.updated, enable`)))
-    const now = await emulated.stripe.webhookEndpoints.retrieve(e.id)
+    const now = await stripe.webhookEndpoints.retrieve(e.id)
     expect(now.status).toBe('enabled')
     expect([...now.enabled_events].sort()).toEqual([...HANDLED_EVENT_TYPES].sort())
-    expect((await emulated.stripe.webhookEndpoints.list()).data.filter((x) => x.url === HOOK)).toHaveLength(1)
+    expect((await stripe.webhookEndpoints.list()).data.filter((x) => x.url === HOOK)).toHaveLength(1)
   })
 
   test('a catalogue with a mistake is refused with the field named, before anything is read or written', () => {
@@ -154,7 +159,7 @@ describe('npm run stripe:setup', () => {
     expect(dry.code).toBe(0)
     expect(dry.out).toContain('+ price pro_yearly: 990.00 usd / year')
     expect(dry.out).not.toContain('applied')
-    expect((await emulated.stripe.prices.list()).data).toEqual([])
+    expect((await stripe.prices.list()).data).toEqual([])
     const real = await run([])
     expect(real.out).toMatch(/applied \d+ changes/)
     expect(real.out).toContain('npx supabase secrets set STRIPE_WEBHOOK_SECRETS=whsec_')
