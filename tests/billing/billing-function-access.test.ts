@@ -1,24 +1,14 @@
 // The billing edge function through the gateway: who may call it and what each caller sees. Every test
 // signs up its own users and makes its own organization.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SignJWT } from 'jose'
-import type Stripe from 'stripe'
 import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
-import { stripeFor } from '../../dev/stack/stripe.ts'
-import { api, mirroredPlan, newOrg, signUp } from '../helpers/billing-api.ts'
-import { adminSql, functionsUrl, keys, stackProfile } from '../helpers/stack.ts'
+import { api, billingTestFile, newOrg, signUp } from '../helpers/billing-api.ts'
+import { functionsUrl, keys, stackProfile } from '../helpers/stack.ts'
 
-const sql = adminSql()
-const stripe = stripeFor(stackProfile)
-afterAll(async () => {
-  await sql.end()
-})
-
-let price: Stripe.Price
-beforeAll(async () => {
   // Read-only for every test: the catalogue reaches the mirror through the webhook and the sync.
-  price = await mirroredPlan(sql, stripe, 4200, { metadata: { 'limits.seats': '7' } })
-}, 60_000)
+const file = billingTestFile(4200, { metadata: { 'limits.seats': '7' } })
+const { sql, stripe } = file
 
 describe('who may call it', () => {
   it('answers 401 without a token, with the anon key, a forged token or an expired one', async () => {
@@ -43,13 +33,13 @@ describe('who may call it', () => {
     const o = mine.body as Overview
     expect(o.role).toBe('admin')
     expect(o.members.map((m) => [m.email, m.role]).sort()).toEqual([[member.email, 'member'], [owner.email, 'admin']].sort())
-    expect(o.plans.find((p) => p.price_id === price.id)).toMatchObject({ unit_amount: 4200, interval: 'month', limits: { seats: 7 } })
+    expect(o.plans.find((p) => p.price_id === file.price.id)).toMatchObject({ unit_amount: 4200, interval: 'month', limits: { seats: 7 } })
     expect((await api(member.token, 'GET', `/organizations/${orgId}`)).body.role).toBe('member')
     const theirs = await api(stranger.token, 'GET', `/organizations/${orgId}`)
     expect(theirs.status).toBe(404)
     expect(JSON.stringify(theirs.body)).not.toContain('Owner Co')
     expect((await api(stranger.token, 'GET', '/organizations')).body.organizations).toEqual([])
-    expect((await api(stranger.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })).status).toBe(404)
+    expect((await api(stranger.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: file.price.id })).status).toBe(404)
     expect((await api(stranger.token, 'POST', `/organizations/${orgId}/export`)).status).toBe(404)
   })
 
@@ -57,7 +47,7 @@ describe('who may call it', () => {
     const [owner, member] = await Promise.all([signUp(), signUp()])
     const orgId = await newOrg(owner)
     await sql`insert into public.organization_members (organization_id, user_id, role) values (${orgId}, ${member.id}, 'member')`
-    const r = await api(member.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })
+    const r = await api(member.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: file.price.id })
     expect(r.status).toBe(403)
     expect(r.body.error).toMatchObject({ code: 'admins_only' })
     expect((await api(member.token, 'POST', `/organizations/${orgId}/portal`)).status).toBe(403)

@@ -1,29 +1,20 @@
 // The billing edge function's Checkout, sync-now and portal against the stack's Stripe emulator. Every
 // test signs up its own owner and makes its own organization (and Stripe customer).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
-import { stripeFor } from '../../dev/stack/stripe.ts'
 import { syncNow, SYNC_NOW_MIN_INTERVAL_MS } from '../../supabase/functions/_shared/billing/actions.ts'
-import { api, mirroredPlan, newOrg, payCheckout, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
-import { adminSql, stackProfile } from '../helpers/stack.ts'
+import { api, billingTestFile, newOrg, payCheckout, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
+import { stackProfile } from '../helpers/stack.ts'
 
-const sql = adminSql()
-const stripe = stripeFor(stackProfile)
-afterAll(async () => {
-  await sql.end()
-})
-
-let price: Stripe.Price
-beforeAll(async () => {
-  price = await mirroredPlan(sql, stripe, 4200)
-}, 60_000)
+const file = billingTestFile(4200)
+const { sql, stripe } = file
 
 describe('checkout and portal', () => {
   it('creates the Stripe customer before payment, and the page state right after paying', async () => {
     const owner = await signUp()
     const orgId = await newOrg(owner)
-    const r = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })
+    const r = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: file.price.id })
     expect(r.status).toBe(200)
     expect(r.body.url).toMatch(new RegExp(`^http://127.0.0.1:${stackProfile.ports.stripe}/checkout/cs_test_`))
     const [org] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
@@ -36,13 +27,13 @@ describe('checkout and portal', () => {
     const synced = await api(owner.token, 'POST', `/organizations/${orgId}/sync`)
     expect(synced.status).toBe(200)
     const o = synced.body.overview as Overview
-    expect(o.subscription).toMatchObject({ status: 'active', price_id: price.id, unit_amount: 4200, interval: 'month' })
+    expect(o.subscription).toMatchObject({ status: 'active', price_id: file.price.id, unit_amount: 4200, interval: 'month' })
     expect(o.organization.billing_status).toBe('active')
     expect(o.invoices[0]).toMatchObject({ status: 'paid', amount_paid: 4200 })
     expect(synced.body.synced).toBe(true)
     const soon = await api(owner.token, 'POST', `/organizations/${orgId}/sync`)
     expect(soon.body).toMatchObject({ synced: false, overview: { subscription: { status: 'active' } } })
-    const again = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })
+    const again = await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: file.price.id })
     expect(again.status).toBe(409)
     expect(again.body.error.code).toBe('already_subscribed')
   })
@@ -50,7 +41,7 @@ describe('checkout and portal', () => {
   it('a subscription bought through our checkout makes the new card that pays a failed invoice its default for future invoices (issue 13 item 3)', async () => {
     const owner = await signUp()
     const swapOrg = await newOrg(owner, 'Card Swap Co')
-    const r = await api(owner.token, 'POST', `/organizations/${swapOrg}/checkout`, { price_id: price.id })
+    const r = await api(owner.token, 'POST', `/organizations/${swapOrg}/checkout`, { price_id: file.price.id })
     expect((await payCheckout(r.body.url)).status).toBe(303)
     await api(owner.token, 'POST', `/organizations/${swapOrg}/sync`)
     const [{ stripe_customer_id: customerId }] = await sql`select stripe_customer_id from public.organizations where id = ${swapOrg}`
@@ -61,7 +52,7 @@ describe('checkout and portal', () => {
     // The card on file starts failing: the next invoice of the subscription fails and stays open.
     const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customerId })
     await stripe.subscriptions.update(sub.id, { default_payment_method: failing.id })
-    const bigger = await stripe.prices.create({ product: price.product as string, unit_amount: 9900, currency: 'usd', recurring: { interval: 'month' } })
+    const bigger = await stripe.prices.create({ product: file.price.product as string, unit_amount: 9900, currency: 'usd', recurring: { interval: 'month' } })
     await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: bigger.id }], proration_behavior: 'always_invoice' })
     const [open] = (await stripe.invoices.list({ customer: customerId, status: 'open' })).data
     expect(open.billing_reason).toBe('subscription_update')
@@ -78,7 +69,7 @@ describe('checkout and portal', () => {
 
   it('opens the billing portal for the organization\'s customer', async () => {
     const owner = await signUp()
-    const { orgId } = await subscribedOrg(sql, owner, price.id)
+    const { orgId } = await subscribedOrg(sql, owner, file.price.id)
     const r = await api(owner.token, 'POST', `/organizations/${orgId}/portal`)
     expect(r.status).toBe(200)
     const page = await (await fetch(r.body.url)).text()
@@ -89,13 +80,13 @@ describe('checkout and portal', () => {
   it('starts over with a new Stripe customer when the organization\'s was deleted in Stripe', async () => {
     const owner = await signUp()
     const phoenix = await newOrg(owner, 'Phoenix Co')
-    expect((await api(owner.token, 'POST', `/organizations/${phoenix}/checkout`, { price_id: price.id })).status).toBe(200)
+    expect((await api(owner.token, 'POST', `/organizations/${phoenix}/checkout`, { price_id: file.price.id })).status).toBe(200)
     const [{ stripe_customer_id: old }] = await sql`select stripe_customer_id from public.organizations where id = ${phoenix}`
     await stripe.customers.del(old)
     await until('the deletion in the mirror', async () => (await sql`select deleted from public.stripe_customers where id = ${old}`)[0]?.deleted)
     const portal = await api(owner.token, 'POST', `/organizations/${phoenix}/portal`)
     expect(portal).toMatchObject({ status: 409, body: { error: { code: 'customer_deleted' } } })
-    const again = await api(owner.token, 'POST', `/organizations/${phoenix}/checkout`, { price_id: price.id })
+    const again = await api(owner.token, 'POST', `/organizations/${phoenix}/checkout`, { price_id: file.price.id })
     expect(again.status).toBe(200)
     const [{ stripe_customer_id: fresh }] = await sql`select stripe_customer_id from public.organizations where id = ${phoenix}`
     expect(fresh).not.toBe(old)
@@ -108,7 +99,7 @@ describe('sync-now', () => {
   it('fetches a customer at most once in two seconds, however often it is asked', async () => {
     const owner = await signUp()
     const orgId = await newOrg(owner)
-    expect((await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })).status).toBe(200)
+    expect((await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: file.price.id })).status).toBe(200)
     const [{ stripe_customer_id: customerId }] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
     expect(customerId).toMatch(/^cus_/)
     let fetches = 0

@@ -1,21 +1,10 @@
 // The billing edge function's input checks through the gateway: bad input gets a 4xx naming the field
 // and changes nothing. Every test signs up its own user and makes its own organization.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type Stripe from 'stripe'
-import { stripeFor } from '../../dev/stack/stripe.ts'
-import { api, mirroredPlan, newOrg, signUp } from '../helpers/billing-api.ts'
-import { adminSql, stackProfile } from '../helpers/stack.ts'
+import { describe, expect, it } from 'vitest'
+import { api, billingTestFile, newOrg, signUp } from '../helpers/billing-api.ts'
 
-const sql = adminSql()
-const stripe = stripeFor(stackProfile)
-afterAll(async () => {
-  await sql.end()
-})
-
-let price: Stripe.Price
-beforeAll(async () => {
-  price = await mirroredPlan(sql, stripe, 4200)
-}, 60_000)
+const file = billingTestFile(4200)
+const { sql, stripe } = file
 
 describe('bad input', () => {
   it('answers bad input with 400 or 422 and changes nothing', async () => {
@@ -70,6 +59,6 @@ describe('every input is validated into a 4xx naming the field', () => {
       expect(r.body.error.message).toMatch(/^price_id: /)
     }
     // A real price still works for this organization: the refusals left it as it was.
-    expect((await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: price.id })).status).toBe(200)
+    expect((await api(owner.token, 'POST', `/organizations/${orgId}/checkout`, { price_id: file.price.id })).status).toBe(200)
   })
 })

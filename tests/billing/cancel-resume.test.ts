@@ -1,27 +1,18 @@
 // Cancel at period end (with a reason) and resume from the app, through the billing function against
 // the stack's Stripe emulator: Stripe changes, the mirror follows through the sync, and each fact is
 // confirmed by one email.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
-import { stripeFor } from '../../dev/stack/stripe.ts'
-import { api, mirroredPlan, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
-import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+import { api, billingTestFile, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
+import { uniq } from '../helpers/stack.ts'
 
-const sql = adminSql()
-const stripe = stripeFor(stackProfile)
-afterAll(async () => {
-  await sql.end()
-})
-
-let price: Stripe.Price
-beforeAll(async () => {
-  price = await mirroredPlan(sql, stripe, 2500)
-}, 90_000)
+const file = billingTestFile(2500, {}, 90_000)
+const { sql, stripe } = file
 
 /** Each test's own owner and organization, subscribed through Checkout: no test sees another's cancellation. */
 async function subscribed(): Promise<{ token: string; org: string; sub: Stripe.Subscription }> {
   const owner = await signUp('cancel')
-  const { orgId, customerId } = await subscribedOrg(sql, owner, price.id, uniq('Cancel Co'))
+  const { orgId, customerId } = await subscribedOrg(sql, owner, file.price.id, uniq('Cancel Co'))
   return { token: owner.token, org: orgId, sub: (await stripe.subscriptions.list({ customer: customerId })).data[0] }
 }
 

@@ -3,8 +3,9 @@
 // a Stripe customer). Each test makes its own with these, so no test depends on another's state.
 import type postgres from 'postgres'
 import type Stripe from 'stripe'
-import { expect } from 'vitest'
-import { functionsUrl, keys, supabaseClient, uniq } from './stack.ts'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { stripeFor } from '../../dev/stack/stripe.ts'
+import { adminSql, functionsUrl, keys, stackProfile, supabaseClient, uniq } from './stack.ts'
 
 export interface User { id: string; email: string; token: string }
 
@@ -60,9 +61,26 @@ export async function subscribedOrg(sql: postgres.Sql, owner: User, priceId: str
 }
 
 /** A monthly (or yearly) plan in Stripe, once the webhook and the sync have brought it to the mirror. */
-export async function mirroredPlan(sql: postgres.Sql, stripe: Stripe, amount: number, opts: { interval?: 'month' | 'year'; metadata?: Record<string, string> } = {}): Promise<Stripe.Price> {
+type PlanOptions = { interval?: 'month' | 'year'; metadata?: Record<string, string> }
+
+export async function mirroredPlan(sql: postgres.Sql, stripe: Stripe, amount: number, opts: PlanOptions = {}): Promise<Stripe.Price> {
   const product = await stripe.products.create({ name: uniq('Plan'), metadata: opts.metadata ?? {} })
   const price = await stripe.prices.create({ product: product.id, unit_amount: amount, currency: 'usd', recurring: { interval: opts.interval ?? 'month' } })
   await until('the plan in the mirror', async () => (await sql`select 1 from public.stripe_prices where id = ${price.id}`).length > 0)
   return price
+}
+
+/**
+ * What a billing test file starts from: a superuser connection (ended after its tests), the stack's
+ * Stripe client, and a plan made and mirrored before its tests (read it as `file.price` inside them).
+ */
+export function billingTestFile(amount: number, opts: PlanOptions = {}, timeoutMs = 60_000) {
+  const file = { sql: adminSql(), stripe: stripeFor(stackProfile), price: undefined as unknown as Stripe.Price }
+  beforeAll(async () => {
+    file.price = await mirroredPlan(file.sql, file.stripe, amount, opts)
+  }, timeoutMs)
+  afterAll(async () => {
+    await file.sql.end()
+  })
+  return file
 }
