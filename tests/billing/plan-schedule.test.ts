@@ -51,7 +51,7 @@ describe('a downgrade scheduled for the period end', () => {
     expect((await stripe.invoices.list({ subscription: sub.id })).data).toHaveLength(invoices)
   })
 
-  it('refuses another change while one is scheduled, saying to undo it first, and changes nothing', { timeout: 90_000 }, async () => {
+  it('refuses another change or a cancellation while one is scheduled, saying to undo it first, and changes nothing', { timeout: 90_000 }, async () => {
     const { token, org, sub } = await onPro()
     await scheduleDowngrade(token, org, basic)
     const before = (await stripe.subscriptions.retrieve(sub.id, { expand: ['schedule'] })).schedule as Stripe.SubscriptionSchedule
@@ -61,8 +61,13 @@ describe('a downgrade scheduled for the period end', () => {
       expect(r.body.error).toMatchObject({ code: 'change_scheduled', message: expect.stringContaining('Undo it first') })
       expect(r.body.error.message).toContain('on ')
     }
+    // Cancelling too: Stripe refuses it on a subscription its schedule manages; the app says to undo first.
+    const cancel = await api(token, 'POST', `/organizations/${org}/cancel`, { feedback: 'too_expensive' })
+    expect(cancel.status).toBe(409)
+    expect(cancel.body.error).toMatchObject({ code: 'change_scheduled', message: expect.stringContaining('Undo it first') })
     const after = (await stripe.subscriptions.retrieve(sub.id, { expand: ['schedule'] })).schedule as Stripe.SubscriptionSchedule
     expect(after.phases).toEqual(before.phases)
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(false)
     expect((await stripe.subscriptionSchedules.list({ customer: sub.customer as string })).data).toHaveLength(1)
   })
 

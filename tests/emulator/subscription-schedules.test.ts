@@ -108,6 +108,16 @@ describe('subscription schedules', () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('canceled')
   })
 
+  it('manages the subscription\'s cancellation: cancel_at_period_end is refused, and ending the subscription cancels the schedule', async () => {
+    const { sub } = await subscribed()
+    const schedule = await stripe.subscriptionSchedules.create({ from_subscription: sub.id })
+    const refused = await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true }).catch((e) => e)
+    expect(refused).toMatchObject({ statusCode: 400, param: 'cancel_at_period_end', message: expect.stringContaining('Please update the schedule instead') })
+    expect((await stripe.subscriptions.retrieve(sub.id)).cancel_at_period_end).toBe(false)
+    await stripe.subscriptions.cancel(sub.id)
+    expect(await stripe.subscriptionSchedules.retrieve(schedule.id)).toMatchObject({ status: 'canceled', current_phase: null })
+  })
+
   it('refuses a second schedule, a moved current phase, a gap between phases and a price of another interval', async () => {
     const { sub } = await subscribed()
     const schedule = await stripe.subscriptionSchedules.create({ from_subscription: sub.id })

@@ -6,6 +6,7 @@ import type { Emulator } from '../emulator.ts'
 import { previousAttributes } from '../resources/common.ts'
 import { addInterval, type Interval } from './periods.ts'
 import { applyPending, holdPending, pendingItemsOf } from './pending-update.ts'
+import { scheduleEnded } from './schedule-phases.ts'
 import { attemptPayment, buildInvoice, finalize, FINALIZE_AFTER_S, paymentMethodFor, voidInvoice, type LineInput } from './invoices.ts'
 
 export const LIVE = ['trialing', 'active', 'past_due', 'unpaid', 'incomplete', 'paused']
@@ -131,6 +132,7 @@ export function cancelNow(emu: Emulator, sub: Obj, reason: 'cancellation_request
   sub.cancel_at_period_end = sub.cancel_at_period_end && reason === 'cancellation_requested' ? sub.cancel_at_period_end : false
   sub.cancellation_details = { ...sub.cancellation_details, reason }
   emu.emit('customer.subscription.deleted', sub, undefined, sub.test_clock)
+  scheduleEnded(emu, sub)
 }
 
 /** The trial is over: charge for the first period, or pause / cancel when there is no card. */

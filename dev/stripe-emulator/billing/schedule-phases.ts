@@ -67,3 +67,14 @@ export function linkSchedule(emu: Emulator, sub: Obj, scheduleId: string | null)
   sub.schedule = scheduleId
   emu.emit('customer.subscription.updated', sub, { schedule: before }, sub.test_clock ?? null)
 }
+
+/** The subscription ended (canceled, by any path): a schedule still managing it is canceled with it. */
+export function scheduleEnded(emu: Emulator, sub: Obj): void {
+  const schedule = emu.find(sub.schedule)
+  if (!schedule || (schedule.status !== 'active' && schedule.status !== 'not_started')) return
+  changeSchedule(emu, schedule, 'canceled', (s) => {
+    s.status = 'canceled'
+    s.canceled_at = emu.now(s.test_clock ?? null)
+    s.current_phase = null
+  })
+}

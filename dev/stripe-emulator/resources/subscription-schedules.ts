@@ -11,7 +11,7 @@ import { bool, expand, expandPaths, int, page } from '../list.ts'
 import { mergeMetadata, oneOf, route, type Route } from './common.ts'
 import { cancelNow, changeSub, LIVE } from '../billing/lifecycle.ts'
 import { addInterval, type Interval } from '../billing/periods.ts'
-import { changeSchedule, linkSchedule, phaseOf, type PhaseItem } from '../billing/schedule-phases.ts'
+import { changeSchedule, linkSchedule, phaseOf, type PhaseItem, scheduleEnded } from '../billing/schedule-phases.ts'
 import { prorate } from '../billing/proration.ts'
 
 const PRORATION = ['always_invoice', 'create_prorations', 'none'] as const
@@ -140,13 +140,10 @@ function cancel(emu: Emulator, id: string, p: Record<string, any>): Obj {
   }
   bool(p.invoice_now, 'invoice_now')
   bool(p.prorate, 'prorate')
-  changeSchedule(emu, schedule, 'canceled', (s) => {
-    s.status = 'canceled'
-    s.canceled_at = emu.now(s.test_clock ?? null)
-    s.current_phase = null
-  })
+  // Canceling the subscription cancels the schedule with it (scheduleEnded); one without a live subscription directly.
   const sub = emu.find(schedule.subscription)
   if (sub && LIVE.includes(sub.status)) cancelNow(emu, sub, 'cancellation_requested')
+  else scheduleEnded(emu, { schedule: schedule.id })
   return schedule
 }
 

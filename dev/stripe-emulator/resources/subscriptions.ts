@@ -156,6 +156,7 @@ function updateSubscription(emu: Emulator, id: string, p: Record<string, any>): 
   const sub = emu.get('subscription', id, 'subscription')
   if (!LIVE.includes(sub.status)) throw invalid(`A canceled subscription can only update its cancellation_details and metadata.`, 'id', 'resource_missing')
   const now = emu.now(sub.test_clock)
+  if (sub.schedule && (p.cancel_at_period_end !== undefined || p.cancel_at !== undefined)) throw invalid(`The subscription is managed by the subscription schedule \`${sub.schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`, p.cancel_at === undefined ? 'cancel_at_period_end' : 'cancel_at')
   const cancelAtPeriodEnd = bool(p.cancel_at_period_end, 'cancel_at_period_end')
   const cancelAt = p.cancel_at === '' ? null : p.cancel_at === 'min_period_end' ? periodEnd(sub) : int(p.cancel_at, 'cancel_at')
   const pmId = p.default_payment_method === '' ? null : p.default_payment_method ? ownedBy(emu, p.default_payment_method, sub.customer, 'default_payment_method').id : undefined

@@ -8,6 +8,7 @@ import { asUser } from './as-user.ts'
 import type { Caller } from './caller.ts'
 import { adminsOnly } from './errors.ts'
 import type { CancelReason } from './inputs.ts'
+import { scheduleIdOf } from './scheduled-change.ts'
 
 /** The states a customer can still cancel or resume (a paused or incomplete one goes through the portal). */
 const CANCELLABLE = ['trialing', 'active', 'past_due']
@@ -53,6 +54,11 @@ export async function cancelAtPeriodEnd(deps: BillingDeps, caller: Caller, orgId
   const sub = await liveSubscription(deps, caller, orgId)
   if (sub.cancel_at_period_end || sub.cancel_at) {
     throw new HttpError(409, 'already_cancelling', 'This subscription is already set to end. Resume it to keep it.')
+  }
+  // Stripe refuses to change the cancellation of a subscription a schedule manages (a scheduled downgrade).
+  const [row] = await deps.sql<{ raw: unknown }[]>`select raw from public.stripe_subscriptions where id = ${sub.id}`
+  if (scheduleIdOf(row?.raw)) {
+    throw new HttpError(409, 'change_scheduled', 'A plan change is scheduled for the end of this period. Undo it first, then cancel.')
   }
   const ctx = deps.stripe()
   await call(`cancel ${sub.id} at period end`, () =>
