@@ -1,29 +1,24 @@
 // A downgrade from the app is scheduled for the period's end (a Stripe subscription schedule of two
 // phases): previewed at nothing now, shown on the overview from the mirror, blocking other changes
 // until undone, and undone by releasing the schedule. Nothing is charged and the plan stays until then.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
-import { stripeFor } from '../../dev/stack/stripe.ts'
-import { adminSql, stackProfile } from '../helpers/stack.ts'
-import { api, mirroredPlan, newOrg, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
+import { api, billingTestFile, mirroredPlan, newOrg, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
 
-const sql = adminSql()
-const stripe = stripeFor(stackProfile)
-afterAll(async () => {
-  await sql.end()
-})
+// The file's plan is the higher one (pro); the lower ones are made beside it.
+const file = billingTestFile(3000)
+const { sql, stripe } = file
 
 let basic: Stripe.Price
-let pro: Stripe.Price
 let team: Stripe.Price
 beforeAll(async () => {
-  ;[basic, pro, team] = await Promise.all([mirroredPlan(sql, stripe, 1000), mirroredPlan(sql, stripe, 3000), mirroredPlan(sql, stripe, 2000)])
+  ;[basic, team] = await Promise.all([mirroredPlan(sql, stripe, 1000), mirroredPlan(sql, stripe, 2000)])
 }, 60_000)
 
 /** Each test's own admin and organization, subscribed to `pro` through Checkout. */
 async function onPro() {
   const owner = await signUp('downgrade')
-  const { orgId, customerId } = await subscribedOrg(sql, owner, pro.id)
+  const { orgId, customerId } = await subscribedOrg(sql, owner, file.price.id)
   return { token: owner.token, org: orgId, sub: (await stripe.subscriptions.list({ customer: customerId })).data[0] }
 }
 
@@ -42,12 +37,12 @@ describe('a downgrade scheduled for the period end', () => {
     const { preview, overview } = await scheduleDowngrade(token, org, basic)
     const end = sub.items.data[0].current_period_end
     expect(preview).toMatchObject({ direction: 'downgrade', due_now: 0, next_invoice_amount: 1000, next_invoice_at: new Date(end * 1000).toISOString() })
-    expect(overview.subscription).toMatchObject({ price_id: pro.id, scheduled_change: { price_id: basic.id, quantity: 1, unit_amount: 1000, at: new Date(end * 1000).toISOString() } })
+    expect(overview.subscription).toMatchObject({ price_id: file.price.id, scheduled_change: { price_id: basic.id, quantity: 1, unit_amount: 1000, at: new Date(end * 1000).toISOString() } })
     const now = await stripe.subscriptions.retrieve(sub.id, { expand: ['schedule'] })
-    expect(now.items.data[0].price.id).toBe(pro.id)
+    expect(now.items.data[0].price.id).toBe(file.price.id)
     const schedule = now.schedule as Stripe.SubscriptionSchedule
     expect(schedule).toMatchObject({ status: 'active', end_behavior: 'release' })
-    expect(schedule.phases.map((ph) => [ph.start_date, ph.items[0].price])).toEqual([[sub.items.data[0].current_period_start, pro.id], [end, basic.id]])
+    expect(schedule.phases.map((ph) => [ph.start_date, ph.items[0].price])).toEqual([[sub.items.data[0].current_period_start, file.price.id], [end, basic.id]])
     expect((await stripe.invoices.list({ subscription: sub.id })).data).toHaveLength(invoices)
   })
 
@@ -76,7 +71,7 @@ describe('a downgrade scheduled for the period end', () => {
     await scheduleDowngrade(token, org, basic)
     const undo = await api(token, 'POST', `/organizations/${org}/plan-change/undo`)
     expect(undo.status, JSON.stringify(undo.body)).toBe(200)
-    expect(undo.body.overview.subscription).toMatchObject({ price_id: pro.id, scheduled_change: null })
+    expect(undo.body.overview.subscription).toMatchObject({ price_id: file.price.id, scheduled_change: null })
     const now = await stripe.subscriptions.retrieve(sub.id)
     expect(now.schedule).toBeNull()
     const [schedule] = (await stripe.subscriptionSchedules.list({ customer: sub.customer as string })).data
@@ -98,7 +93,7 @@ describe('a downgrade scheduled for the period end', () => {
       email: owner.email, test_clock: clock.id, metadata: { user_id: owner.id, organization_id: org },
       payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' },
     })
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: pro.id }] })
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: file.price.id }] })
     await until('the subscription in the mirror', async () => (await sql`select 1 from public.stripe_subscriptions where id = ${sub.id} and organization_id = ${org}`).length > 0)
     await scheduleDowngrade(owner.token, org, basic)
     const end = sub.items.data[0].current_period_end

@@ -1,28 +1,24 @@
 // Moving onto a per-seat price from the app: the preview and the change bill the organization's seats
 // in use (members and pending invitations) at once, priced by Stripe's preview; moving back to a flat
 // price is a downgrade to one unit, scheduled for the period's end like any other.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
-import { stripeFor } from '../../dev/stack/stripe.ts'
-import { api, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
-import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+import { api, billingTestFile, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
+import { uniq } from '../helpers/stack.ts'
 
-const sql = adminSql()
-const stripe = stripeFor(stackProfile)
-afterAll(async () => {
-  await sql.end()
-})
+// The file's plan is the flat one; the per-seat one (metadata per_seat) is made beside it.
+const file = billingTestFile(1000)
+const { sql, stripe } = file
 
-let flat: Stripe.Price
 let perSeat: Stripe.Price
 beforeAll(async () => {
-  ;[flat, perSeat] = await Promise.all([mirroredPlan(sql, stripe, 1000), mirroredPlan(sql, stripe, 500, { metadata: { per_seat: 'true' } })])
+  perSeat = await mirroredPlan(sql, stripe, 500, { metadata: { per_seat: 'true' } })
 }, 60_000)
 
 describe('plan change onto a per-seat price', () => {
   it('bills the seats in use (members and pending invitations) from the change on, as previewed', { timeout: 90_000 }, async () => {
     const owner = await signUp('seats')
-    const { orgId: org, customerId } = await subscribedOrg(sql, owner, flat.id)
+    const { orgId: org, customerId } = await subscribedOrg(sql, owner, file.price.id)
     for (const who of ['a', 'b']) {
       const r = await api(owner.token, 'POST', `/organizations/${org}/invitations`, { email: `${uniq(who)}@example.test`, role: 'member' })
       expect(r.status, JSON.stringify(r.body)).toBe(201)
@@ -42,9 +38,9 @@ describe('plan change onto a per-seat price', () => {
     expect(latest).toMatchObject({ billing_reason: 'subscription_update', amount_paid: p.body.due_now })
 
     // Back to the flat price: one unit, from the period's end.
-    const back = await api(owner.token, 'POST', `/organizations/${org}/plan-change/preview`, { price_id: flat.id })
+    const back = await api(owner.token, 'POST', `/organizations/${org}/plan-change/preview`, { price_id: file.price.id })
     expect(back.body).toMatchObject({ direction: 'downgrade', quantity: 1, due_now: 0, next_invoice_amount: 1000 })
-    const scheduled = await api(owner.token, 'POST', `/organizations/${org}/plan-change`, { price_id: flat.id, proration_date: back.body.proration_date })
-    expect(scheduled.body.overview.subscription).toMatchObject({ quantity: 3, scheduled_change: { price_id: flat.id, quantity: 1 } })
+    const scheduled = await api(owner.token, 'POST', `/organizations/${org}/plan-change`, { price_id: file.price.id, proration_date: back.body.proration_date })
+    expect(scheduled.body.overview.subscription).toMatchObject({ quantity: 3, scheduled_change: { price_id: file.price.id, quantity: 1 } })
   })
 })
