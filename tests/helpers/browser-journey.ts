@@ -5,9 +5,9 @@ import { mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import type postgres from 'postgres'
 import type Stripe from 'stripe'
-import { afterAll, beforeAll, expect } from 'vitest'
+import { afterAll, expect } from 'vitest'
 import { mailsTo, type Mail } from './mail.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from './product-clock.ts'
+import { holdProductClockForFile } from './product-clock.ts'
 import { adminSql, stackProfile, uniq } from './stack.ts'
 
 const APP = `http://127.0.0.1:${stackProfile.ports.web}`
@@ -20,15 +20,12 @@ const SHOTS = 'test-results/screenshots'
  */
 export function browserJourney(): { browser: Browser; sql: postgres.Sql } {
   const state = { sql: adminSql() } as { browser: Browser; sql: postgres.Sql }
-  let releaseClock: () => Promise<void>
-  beforeAll(async () => {
-    releaseClock = await holdProductClock()
+  holdProductClockForFile(async () => {
     mkdirSync(SHOTS, { recursive: true })
     state.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-  }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
+  }, 60_000)
   afterAll(async () => {
     await state.browser?.close()
-    await releaseClock?.()
     await state.sql.end()
   })
   return state

@@ -1,6 +1,7 @@
 // Whole customer lifecycles driven through the Stripe emulator, for property tests: a few customers
-// subscribe (good or failing card, trials), change plan and quantity after a preview (as the app does:
-// an upgrade billed now at the previewed proration, a downgrade without), redeem promotion codes, cancel
+// subscribe (good or failing card, trials), change plan and quantity after a preview (an upgrade billed
+// now at the previewed proration, as the app does; a downgrade at once without proration, where the app
+// now schedules it for the period's end: schedules are not in these stories), redeem promotion codes, cancel
 // at period end and resume, cancel now, swap cards, get refunds and get deleted, while a test clock
 // moves so renewals and dunning run. Each operation acts on a customer it can act on (the `who`-th of
 // them), and every story opens with a subscription, so that most stories reach every kind of fact. Every
@@ -220,10 +221,10 @@ export async function lifecycles(sql: postgres.Sql, limiterSql: postgres.Sql, op
   }
 
   /**
-   * The app's plan change on an active subscription not set to end: Stripe's preview with a fixed
-   * proration_date, then the same change (an upgrade billed now with always_invoice at that date, a
-   * downgrade without proration). Others (trialing, past due, ending) change as in Stripe's portal, with
-   * Stripe's default proration. Nothing to change: skipped.
+   * A plan change on an active subscription not set to end: Stripe's preview with a fixed proration_date,
+   * then the same change (an upgrade billed now with always_invoice at that date, as the app does; a
+   * downgrade at once without proration). Others (trialing, past due, ending) change as in Stripe's
+   * portal, with Stripe's default proration. Nothing to change: skipped.
    */
   async function changeWithPreview(run: Run, live: Obj, plan: number, quantity: number): Promise<void> {
     const item = live.items.data[0]
