@@ -38,8 +38,13 @@ async function paidInvoice(customerId: string): Promise<{ invoice: Stripe.Invoic
 describe('invoices, the card on file and refunds in a browser', () => {
   it('opens each invoice\'s hosted page and PDF in a new tab, shows the card with "Update card", and warns when it expires before the renewal', { timeout: 300_000 }, async () => {
     const { context, page, customerId } = await subscribedCustomer(journey.browser, stripe, journey.sql, 'Cardholder', 3900)
+    // A one-off invoice beside the subscription's, paid: two rows, each with its own links.
+    await stripe.invoiceItems.create({ customer: customerId, amount: 1500, currency: 'usd', description: 'Onboarding' })
+    const oneOff = await stripe.invoices.create({ customer: customerId, pending_invoice_items_behavior: 'include' })
+    await stripe.invoices.finalizeInvoice(oneOff.id)
+    await stripe.invoices.pay(oneOff.id)
     const rows = page.getByTestId('invoices').locator('tbody tr')
-    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThan(0)
+    await pageWhen(page, () => rows.count(), (n) => n === 2)
     await shot(page, 'refunds-1-invoices-and-card')
     for (let i = 0; i < (await rows.count()); i++) {
       const number = (await rows.nth(i).locator('th').textContent())!
