@@ -4,7 +4,7 @@
 // cancelled as the catalogue chose; the mirror, the organization and the overview follow.
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseTrialTerms } from '../../supabase/functions/_shared/billing/trial-days.ts'
-import { until } from '../helpers/billing-api.ts'
+import { api, until } from '../helpers/billing-api.ts'
 import { checkout, organization, overviewOf, plan, stripe, submitPage } from '../helpers/checkout.ts'
 import { adminSql } from '../helpers/stack.ts'
 
@@ -76,6 +76,31 @@ describe('trials without a card', () => {
       expect(n).toBe(1)
     })
   }
+
+  it('a paused trial resumes from the app only once a card is on file: then Stripe starts and charges a period', { timeout: 120_000 }, async () => {
+    const price = await plan(sql, { trial_days: '3', trial_without_card: 'true', trial_end_behavior: 'pause' })
+    const { token, org, clock, customer } = await organization(sql)
+    const { url } = await checkout(token, org, price)
+    expect((await submitPage(url, { card: 'none' })).status).toBe(303)
+    const [sub] = (await stripe.subscriptions.list({ customer: customer.id })).data
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: sub.trial_end! + DAY })
+    await until('the organization paused', async () => (await sql`select billing_status from public.organizations where id = ${org}`)[0].billing_status === 'paused')
+
+    const refused = await api(token, 'POST', `/organizations/${org}/resume`, {})
+    expect([refused.status, refused.body.error?.code]).toEqual([409, 'no_payment_method'])
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('paused')
+
+    const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id })
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } })
+    await until('the card on the page', async () => (await overviewOf(token, org)).payment_method)
+    const resumed = await api(token, 'POST', `/organizations/${org}/resume`, {})
+    expect(resumed.status, JSON.stringify(resumed.body)).toBe(200)
+    expect(resumed.body.overview.subscription.status).toBe('active')
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active')
+    const [latest] = (await stripe.invoices.list({ subscription: sub.id, limit: 1 })).data
+    expect([latest.status, latest.amount_paid]).toEqual(['paid', 1900])
+    await until('the organization active', async () => (await sql`select billing_status from public.organizations where id = ${org}`)[0].billing_status === 'active')
+  })
 
   it('a plan that requires a card keeps Checkout collecting one', { timeout: 60_000 }, async () => {
     const price = await plan(sql, { trial_days: '7', trial_end_behavior: 'cancel' })

@@ -1,6 +1,7 @@
 // In a real browser against the stack: a trial started without a card (the plan's catalogue metadata
 // allows it), the billing page saying the days left, "No" card and that the subscription will be paused,
-// then a card added through the portal; and a promotion code on the emulator's Checkout page, refused
+// then a card added through the portal; a trial that ended without one, paused and resumed once a card
+// is on file; and a promotion code on the emulator's Checkout page, refused
 // when unknown and then accepted, the billing page showing the discount. Screenshots go to
 // test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -91,7 +92,7 @@ describe('trials and promotion codes in a browser', () => {
     await shot(page, 'trial-3-card-added')
   })
 
-  it('a trial that ends without a card pauses: the email said so, and the page asks for a payment method', { timeout: 240_000 }, async () => {
+  it('a trial that ends without a card pauses (the email said so); with a card added it resumes from the page', { timeout: 240_000 }, async () => {
     const planName = uniq('Short trial').replace(/_/g, ' ')
     await plan(planName, { trial_days: '2', trial_without_card: 'true', trial_end_behavior: 'pause' })
     const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
@@ -114,6 +115,20 @@ describe('trials and promotion codes in a browser', () => {
     expect(await page.getByTestId('trial-ended-banner').textContent()).toContain('Your trial has ended — add a payment method to continue')
     expect(await page.getByTestId('trial-status').count()).toBe(0)
     await shot(page, 'trial-4-paused')
+
+    // A card through the portal, then "Resume subscription": Stripe starts a paid period now.
+    await page.getByTestId('trial-ended-banner').getByRole('button', { name: 'Add payment method' }).click()
+    await page.waitForURL(`${EMULATOR}/portal/**`)
+    await page.getByLabel(/4242/).check()
+    await page.getByRole('button', { name: 'Update payment method' }).click()
+    await page.getByText('Your payment method has been updated.').waitFor()
+    await page.goto(`${APP}/billing/${orgId}`)
+    const resume = page.getByTestId('trial-ended-banner').getByRole('button', { name: 'Resume subscription' })
+    await expect.poll(() => resume.isVisible(), { timeout: 30_000 }).toBe(true)
+    await resume.click()
+    await expect.poll(() => page.getByTestId('status-badge').textContent(), { timeout: 30_000 }).toBe('Active')
+    expect(await page.getByTestId('trial-ended-banner').count()).toBe(0)
+    await shot(page, 'trial-5-resumed')
   })
 
   it('refuses an unknown promotion code on Checkout, accepts a good one, and shows the discount', { timeout: 180_000 }, async () => {

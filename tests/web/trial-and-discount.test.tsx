@@ -86,6 +86,31 @@ describe('the discount on the billing page', () => {
   })
 })
 
+describe('a paused trial', () => {
+  const paused = (withCard: boolean): Overview => {
+    const base = cardless('pause')
+    return {
+      ...base,
+      organization: { ...base.organization, billing_status: 'paused' },
+      subscription: { ...base.subscription!, status: 'paused' },
+      payment_method: withCard ? active().payment_method : null,
+    }
+  }
+
+  it('without a card the banner asks for one; with a card it offers to resume, which calls onResume', async () => {
+    const handlers = page(paused(false))
+    const banner = () => within(screen.getByTestId('trial-ended-banner'))
+    await userEvent.click(banner().getByRole('button', { name: 'Add payment method' }))
+    expect(handlers.onManageBilling).toHaveBeenCalledOnce()
+    cleanup()
+    const onResume = vi.fn()
+    render(<BillingPage overview={paused(true)} locale='en-US' timeZone='UTC' onCheckout={vi.fn()} onManageBilling={vi.fn()} onExport={vi.fn()} onResume={onResume} />)
+    expect(banner().queryByRole('button', { name: 'Add payment method' })).toBeNull()
+    await userEvent.click(banner().getByRole('button', { name: 'Resume subscription' }))
+    expect(onResume).toHaveBeenCalledOnce()
+  })
+})
+
 describe('back from Checkout', () => {
   it('a trial that started says so, not that a payment was confirmed', async () => {
     window.history.replaceState(null, '', `/billing/${ORG_ID}?checkout=success`)

@@ -64,7 +64,7 @@ export function BillingPage({ overview, busy = null, actionError = null, exportL
       ) : null}
 
       {org.billing_status === 'paused' ? (
-        <TrialEndedBanner canManage={isAdmin} busy={busy !== null} onAddPaymentMethod={onManageBilling} />
+        <TrialEndedBanner canManage={isAdmin} busy={busy !== null} onAddPaymentMethod={onManageBilling} hasCard={overview.payment_method !== null} onResume={onResume} />
       ) : null}
 
       {actionError ? (

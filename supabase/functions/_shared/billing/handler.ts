@@ -7,6 +7,7 @@ import { type BillingDeps, exportLink, openPortal, startCheckout, syncNow } from
 import { type Caller, type JwtKeys, verifyCaller } from './caller.ts'
 import { notFound } from './errors.ts'
 import { cancelAtPeriodEnd, resume } from './cancel-resume.ts'
+import { resumePaused } from './resume-paused.ts'
 import { AcceptBody, CancelBody, CheckoutBody, CreateOrganizationBody, InviteBody, PlanChangeBody, PlanPreviewBody, RoleBody } from './inputs.ts'
 import { accept, changeRole, invite, leave, membersView, removeMember, resend, revoke } from './members.ts'
 import { changePlan, previewPlanChange } from './plan-change.ts'
@@ -68,7 +69,8 @@ const ROUTES: [method: string, path: string, run: (c: Ctx) => Promise<[number, u
     return [200, { overview: await overview(deps.sql, caller, org) }]
   }],
   ['POST', '/organizations/:org/resume', async ({ deps, caller, org }) => {
-    await resume(deps, caller, org)
+    // A paused subscription (a trial that ended without a card) resumes in Stripe; else the cancellation is withdrawn.
+    if (!(await resumePaused(deps, caller, org))) await resume(deps, caller, org)
     return [200, { overview: await overview(deps.sql, caller, org) }]
   }],
   ['POST', '/organizations/:org/plan-change/preview', async ({ req, deps, caller, org }) => {
