@@ -19,6 +19,13 @@ describe('billing workflows', () => {
     const link = /http:\/\/\S+export-download\?\S+/.exec(mail.text)![0]
     const exported = await (await fetch(link)).json()
     expect(exported.organization.id).toBe(org.id)
+    // The signed link is a bearer link: once mailed, neither the outbox nor the run's memoized steps keep it.
+    const [sent] = await sql`select status, run_id, to_jsonb(o)::text as whole from billing.email_outbox o where idempotency_key = ${`subscription_cancelled:${sub.id}`}`
+    expect(sent.status).toBe('sent')
+    expect(sent.whole).not.toContain('export-download')
+    const steps = await sql`select result::text as result from billing.workflow_steps where run_id = ${sent.run_id}`
+    expect(steps.length).toBeGreaterThan(2)
+    expect(steps.map((x) => x.result).join('\n')).not.toContain('export-download')
     await settle(sql, days(29))
     expect((await orgOf(sql, c.id)).billing_status).toBe('cancelled')
     await settle(sql, days(30.1))
