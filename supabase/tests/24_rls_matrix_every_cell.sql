@@ -114,16 +114,19 @@ select ok((select count(distinct rel) >= 20 and count(distinct who) = 6 and coun
   'the private-schema probes covered every client column, operation and private table');
 
 -- The tenancy functions as users of another organization, or of none: has_org_role says no for org A
--- (while the admin of B is an admin of B); plan_limits_for gives every signed-in user the plan's limits.
+-- (while the admin of B is an admin of B), and an admin holds the member role too; plan_limits_for gives
+-- every signed-in user the plan's limits.
 select is(
-  (select array_agg(format('%s: %s %s %s', r.who,
+  (select array_agg(format('%s: %s %s %s %s', r.who,
       tests.value_as(r.api_role, r.claims, $$public.has_org_role('1a000000-0000-0000-0000-000000000000')$$),
+      tests.value_as(r.api_role, r.claims, $$public.has_org_role('1a000000-0000-0000-0000-000000000000', 'member')$$),
       tests.value_as(r.api_role, r.claims, $$public.has_org_role('1a000000-0000-0000-0000-000000000000', 'admin')$$),
       tests.value_as(r.api_role, r.claims, $$public.has_org_role('1b000000-0000-0000-0000-000000000000', 'admin')$$)) order by r.position)
    from tests.matrix_roles r),
-  array['anon: denied denied denied', 'member of A: true false false', 'admin of A: true true false', 'member of B: false false false',
-    'service_role: false false false', 'admin of B: false false true', 'user in no organization: false false false'],
-  'has_org_role(A), has_org_role(A, admin) and has_org_role(B, admin) for each column of the matrix');
+  array['anon: denied denied denied denied', 'member of A: true true false false', 'admin of A: true true true false',
+    'member of B: false false false false', 'service_role: false false false false', 'admin of B: false false false true',
+    'user in no organization: false false false false'],
+  'has_org_role(A), has_org_role(A, member), has_org_role(A, admin) and has_org_role(B, admin) for each column of the matrix');
 select is(
   (select array_agg(format('%s: %s', r.who, tests.value_as(r.api_role, r.claims, $$public.plan_limits_for('price_mx')$$)) order by r.position)
    from tests.matrix_roles r),

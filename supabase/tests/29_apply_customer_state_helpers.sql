@@ -1,9 +1,10 @@
 -- billing.service_role_apply_customer_state through its per-object helpers: one call mirrors the
 -- customer, its subscription and its invoice, all carrying the customer's organization; an older fetch
--- changes none of them; and a client role cannot call a helper directly.
+-- changes none of them; an unknown user is none; a deleted organization stays deleted; and a client role
+-- cannot call a helper directly.
 begin;
 \ir _helpers.psql
-select plan(9);
+select plan(12);
 
 insert into public.organizations (id, name) values ('0d000000-0000-0000-0000-000000000000', 'Org D');
 
@@ -41,6 +42,20 @@ select is((select billing_status from public.organizations where id = '0d000000-
 select tests.apply_d('canceled', 1, now() - interval '10 minutes');
 select is((select status from public.stripe_subscriptions where id = 'sub_d'), 'active', 'an older fetch changes no subscription');
 select is((select amount_paid from public.stripe_invoices where id = 'in_d'), 1000::bigint, 'an older fetch changes no invoice');
+select billing.service_role_apply_customer_state('cus_d', '{"id": "cus_d", "email": "older@example.test", "name": "Older", "metadata": {}}',
+  '[]', '[]', now() - interval '15 minutes');
+select is((select (email, name)::text from public.stripe_customers where id = 'cus_d'), '(d@example.test,D)', 'an older fetch changes no customer');
+
+-- A metadata.user_id that names no Auth user (a typo in the Dashboard, a deleted user) is mirrored as none.
+select billing.service_role_apply_customer_state('cus_ghost',
+  '{"id": "cus_ghost", "email": "ghost@example.test", "metadata": {"user_id": "0e000000-0000-0000-0000-00000000dead"}}', '[]', '[]', now());
+select is((select user_id from public.stripe_customers where id = 'cus_ghost'), null, 'a metadata.user_id that is no Auth user is mirrored as no user');
+
+-- An organization whose data was deleted stays deleted, whatever Stripe later says of its subscription.
+select billing.service_role_delete_organization_data('0d000000-0000-0000-0000-000000000000');
+select tests.apply_d('active', 1000, now());
+select is((select billing_status from public.organizations where id = '0d000000-0000-0000-0000-000000000000'), 'deleted',
+  'a deleted organization stays deleted when a newer fetch shows an active subscription');
 
 select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p

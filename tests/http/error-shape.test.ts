@@ -59,6 +59,8 @@ describe('every error path answers {error: {code, message}}', () => {
     await shape(await handleStripeWebhook(new Request('http://local/stripe-webhook'), deps()), 405, 'method_not_allowed')
     await shape(await handleStripeWebhook(post(payload), deps()), 400, 'missing_signature')
     await shape(await handleStripeWebhook(post(payload, 'garbage'), deps()), 400, 'malformed_signature')
+    // A timestamp but no v1 signature (only a v0 one) can match no secret: malformed, not a mismatch.
+    await shape(await handleStripeWebhook(post(payload, `t=${Math.floor(Date.now() / 1000)},v0=${'0'.repeat(64)}`), deps()), 400, 'malformed_signature')
     // Flip the signature's first hex digit (replacing it with a fixed '0' left 1 in 16 signatures intact).
     const tampered = signed.replace(/v1=(\w)/, (_, c: string) => `v1=${c === '0' ? '1' : '0'}`)
     await shape(await handleStripeWebhook(post(payload, tampered), deps()), 400, 'signature_mismatch')
