@@ -44,6 +44,12 @@ describe('verifying the caller', () => {
     expect(await status(call(await hs({ role: 'anon' }), { secret: SECRET }))).toBe(401)
   })
 
+  it('refuses a signed token that is no user session (another role, even with a user id) or that never expires, with 401', async () => {
+    expect(await status(call(await hs({ ...claims, role: 'service_role' }), { secret: SECRET }))).toBe(401)
+    const noExpiry = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(SECRET))
+    await expect(call(noExpiry, { secret: SECRET })).rejects.toMatchObject({ status: 401, code: 'invalid_token' })
+  })
+
   it('accepts a session signed with the project\'s asymmetric key through its JWKS, and refuses other keys', async () => {
     expect((await call(await es(signing), { jwksUrl })).userId).toBe(USER)
     expect(await status(call(await es(stranger), { jwksUrl }))).toBe(401)
