@@ -1,23 +1,16 @@
 // The setup every workflow test file shares: the stack's environment, the product clock held for the
 // file's whole run (its tests run due work days ahead), one connection, and a subscribed customer.
 import type postgres from 'postgres'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll } from 'vitest'
 import { customerWithUser, handOver, settle, subscription, useStackEnv } from './billing.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from './product-clock.ts'
+import { holdProductClockForFile } from './product-clock.ts'
 import { adminSql } from './stack.ts'
 
 /** Registers the file's hooks; returns its connection (closed after the file). */
 export function workflowFile(): postgres.Sql {
   const sql = adminSql()
-  let releaseClock: (() => Promise<void>) | undefined
-  beforeAll(async () => {
-    useStackEnv()
-    releaseClock = await holdProductClock()
-  }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
-  afterAll(async () => {
-    await releaseClock?.()
-    await sql.end()
-  })
+  holdProductClockForFile(useStackEnv)
+  afterAll(() => sql.end())
   return sql
 }
 
