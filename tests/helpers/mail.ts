@@ -9,8 +9,11 @@ export interface Mail {
   headers: Record<string, string>
 }
 
-/** Mail delivered to an address so far (waits briefly for a message to arrive). */
-export async function mailsTo(address: string, { atLeast = 1, timeoutMs = 5000 } = {}): Promise<Mail[]> {
+/**
+ * Mail delivered to an address so far: waits until `atLeast` arrived (at most `timeoutMs`; maildev can
+ * take seconds to store a message on a loaded machine), then answers what is there.
+ */
+export async function mailsTo(address: string, { atLeast = 1, timeoutMs = 20_000 } = {}): Promise<Mail[]> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const res = await fetch(`http://127.0.0.1:${stackProfile.ports.mail}/api/email`)

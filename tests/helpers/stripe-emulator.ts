@@ -17,8 +17,11 @@ export interface EmulatedStripe {
   running: RunningEmulator
   /** A plain client for setting up state (no limiter, no retries; a 10 s timeout: a loaded machine stalls the first requests). */
   stripe: Stripe
-  /** The client as stripe-sync builds it (limitedStripe: the shared limiter, library retries), 1 s timeout. */
-  limited(sql: postgres.Sql, bucket: Bucket): Stripe
+  /**
+   * The client as stripe-sync builds it (limitedStripe: the shared limiter, library retries). Its timeout
+   * is generous (a loaded machine can stall a request for seconds); a test of timeouts passes its own.
+   */
+  limited(sql: postgres.Sql, bucket: Bucket, timeoutMs?: number): Stripe
   /** Every /v1 request so far, oldest first. */
   requests(): Promise<RequestLogEntry[]>
   chaos(config: ChaosConfig): Promise<void>
@@ -38,7 +41,7 @@ export async function startStripe(opts: StartOptions = {}): Promise<EmulatedStri
   return {
     running,
     stripe: emulatorClient(running.port, { key: 'sk_test_emulator', timeout: 10_000 }),
-    limited: (sql, bucket) => limitedStripe('sk_test_emulator', { sql, bucket }, { host: '127.0.0.1', port: running.port, protocol: 'http', timeout: 1000 }),
+    limited: (sql, bucket, timeoutMs = 30_000) => limitedStripe('sk_test_emulator', { sql, bucket }, { host: '127.0.0.1', port: running.port, protocol: 'http', timeout: timeoutMs }),
     requests: async () => (await control('/requests')).data,
     chaos: async (config) => void (await control('/chaos', config)),
     eventsOf: (customerId) => running.emu.all('event').filter((e) => routeEvent(e).customerId === customerId),

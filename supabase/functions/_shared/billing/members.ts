@@ -6,6 +6,7 @@ import postgres from 'postgres'
 import { inviteUrl } from '../app-urls.ts'
 import { HttpError } from '../errors.ts'
 import { enqueueEmail } from '../email/outbox.ts'
+import { invitationEmailKey } from '../email/withdrawn.ts'
 import type { Invitation, MembersView } from './api-types.ts'
 
 type Role = MembersView['role']
@@ -69,7 +70,7 @@ async function queueInvitationEmail(
     type: 'invitation',
     to: ctx.email,
     organizationId: orgId,
-    idempotencyKey: `invitation:${sent.id}:${sent.sent_count}`,
+    idempotencyKey: invitationEmailKey(sent.id, sent.sent_count),
     props: {
       organizationName: ctx.name,
       inviterName: ctx.inviter,

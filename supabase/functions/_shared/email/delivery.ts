@@ -11,6 +11,7 @@ import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { type RenderedEmail, renderEmail } from './render.ts'
 import type { EmailType } from './templates.ts'
 import { sendEmail, sendEmailBatch, transportLimits } from './transport.ts'
+import { withdrawnInvitations } from './withdrawn.ts'
 
 export interface DeliveryReport {
   sent: string[]
@@ -167,6 +168,8 @@ export async function deliverDueEmails(sql: postgres.Sql, opts: DeliveryOptions 
     if (claimed.length === 0) return report
     left -= claimed.length
     const ready: Ready[] = []
+    // A batch member may have gone out already (its answer lost): it goes again as it was, never skipped.
+    const withdrawn = await withdrawnInvitations(sql, claimed.filter((e) => e.email_type === 'invitation' && !e.batch_key).map((e) => e.id))
     for (const [i, e] of claimed.entries()) {
       // A batch already sent once goes again whole; a fresh email waits for the next run past the budget.
       if (ready.length > 0 && !e.batch_key && opts.budget?.spent()) {
@@ -176,6 +179,10 @@ export async function deliverDueEmails(sql: postgres.Sql, opts: DeliveryOptions 
       }
       if (!e.to_email) {
         await markSkipped(sql, e, ERASED)
+        continue
+      }
+      if (withdrawn.has(e.id)) {
+        await markSkipped(sql, e, withdrawn.get(e.id)!)
         continue
       }
       try {
