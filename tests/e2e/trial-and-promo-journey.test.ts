@@ -1,46 +1,29 @@
 // In a real browser against the stack: a trial started without a card (the plan's catalogue metadata
 // allows it), the billing page saying the days left, "No" card and that the subscription will be paused,
 // then a card added through the portal; a trial that ended without one, paused and resumed once a card
-// is on file; and a promotion code on the emulator's Checkout page, refused
-// when unknown and then accepted, the billing page showing the discount. Screenshots go to
-// test-results/screenshots/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+// is on file; and a promotion code on the emulator's Checkout page, refused when unknown and then
+// accepted, the billing page showing the discount. Screenshots go to test-results/screenshots/.
+import { afterAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import { stripeFor } from '../../dev/stack/stripe.ts'
+import { browserJourney, EMULATOR, shot, signUpWithOrganization } from '../helpers/browser-journey.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
-import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+import { stackProfile, uniq } from '../helpers/stack.ts'
 
 const APP = `http://127.0.0.1:${stackProfile.ports.web}`
-const EMULATOR = `http://127.0.0.1:${stackProfile.ports.stripe}`
-const SHOTS = 'test-results/screenshots'
-const sql = adminSql()
 const stripe = stripeFor(stackProfile)
-let browser: Browser
-
-// Days left are counted on the emulator's clock, which files that move it share: hold it as they do.
-let releaseClock: () => Promise<void>
-beforeAll(async () => {
-  releaseClock = await holdProductClock()
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-}, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
+// Days left are counted on the emulator's clock, which files that move it share: the journey holds it.
+const journey = browserJourney()
 afterAll(async () => {
   // The emulator's clock (moved by the paused-trial story) back to wall time for the files after this one.
   await fetch(`${EMULATOR}/_emulator/clock/reset`, { method: 'POST' }).catch(() => undefined)
-  await releaseClock?.()
-  await browser?.close()
-  await sql.end()
 })
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
 
 /** A plan of its own, once the mirror has it (so the page lists it). */
 async function plan(name: string, metadata: Record<string, string>): Promise<void> {
   const product = await stripe.products.create({ name, metadata })
   const price = await stripe.prices.create({ product: product.id, unit_amount: 2000, currency: 'usd', recurring: { interval: 'month' }, nickname: 'Monthly' })
-  for (let i = 0; (await sql`select 1 from public.stripe_prices where id = ${price.id}`).length === 0; i++) {
+  for (let i = 0; (await journey.sql`select 1 from public.stripe_prices where id = ${price.id}`).length === 0; i++) {
     if (i > 200) throw new Error('the plan never reached the mirror')
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -48,14 +31,7 @@ async function plan(name: string, metadata: Record<string, string>): Promise<voi
 
 /** Signs up (as `email`), creates an organization and opens Checkout for `planName`; the organization's id. */
 async function toCheckout(page: Page, planName: string, email = `${uniq('trialpromo')}@example.test`): Promise<string> {
-  await page.goto(APP)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill('correct horse battery staple')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.getByLabel('Organization name').fill(uniq('Trial Promo Co'))
-  await page.getByRole('button', { name: 'Create organization' }).click()
-  await page.waitForURL(/\/billing\/[0-9a-f-]{36}/)
-  const orgId = /\/billing\/([0-9a-f-]{36})/.exec(page.url())![1]
+  const orgId = await signUpWithOrganization(page, email, uniq('Trial Promo Co'))
   const choose = page.getByRole('button', { name: `Choose ${planName}` })
   await expect.poll(() => choose.isVisible(), { timeout: 20_000 }).toBe(true)
   await choose.click()
@@ -67,7 +43,7 @@ describe('trials and promotion codes in a browser', () => {
   it('starts a trial without a card, shows what happens at its end, and takes a card through the portal', { timeout: 180_000 }, async () => {
     const planName = uniq('Trial plan').replace(/_/g, ' ')
     await plan(planName, { trial_days: '14', trial_without_card: 'true', trial_end_behavior: 'pause' })
-    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
+    const page = await (await journey.browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
     const orgId = await toCheckout(page, planName)
     await page.getByLabel(/No card now/).check()
     await shot(page, 'trial-1-checkout-without-card')
@@ -95,7 +71,7 @@ describe('trials and promotion codes in a browser', () => {
   it('a trial that ends without a card pauses (the email said so); with a card added it resumes from the page', { timeout: 240_000 }, async () => {
     const planName = uniq('Short trial').replace(/_/g, ' ')
     await plan(planName, { trial_days: '2', trial_without_card: 'true', trial_end_behavior: 'pause' })
-    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
+    const page = await (await journey.browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
     const email = `${uniq('pausedtrial')}@example.test`
     const orgId = await toCheckout(page, planName, email)
     await page.getByLabel(/No card now/).check()
@@ -137,7 +113,7 @@ describe('trials and promotion codes in a browser', () => {
     const coupon = await stripe.coupons.create({ percent_off: 25, duration: 'repeating', duration_in_months: 3, name: 'Quarter off' })
     const code = uniq('SAVE').replace(/[^A-Za-z0-9]/g, '').toUpperCase()
     await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code })
-    const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
+    const page = await (await journey.browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage()
     const orgId = await toCheckout(page, planName)
 
     await page.getByLabel('Promotion code').fill('NOSUCHCODE')
