@@ -1,5 +1,6 @@
-// Change plan in a real browser against the stack (issue 17 item 2): the chooser previews an upgrade
-// (charged now, next invoice) and applies it, charged as previewed; a downgrade is previewed as from the
+// Change plan in a real browser against the stack (issue 17 item 2): a declined upgrade changes nothing
+// and says to update the card; the chooser previews an upgrade (charged now, next invoice) and applies
+// it, charged as previewed; a downgrade is previewed as from the
 // period's end, then shown as scheduled ("changes to X on <date>", after a reload too) while Stripe holds
 // it in a subscription schedule; Undo releases it. Screenshots go to test-results/screenshots/plan-change-*.
 import { describe, expect, it } from 'vitest'
@@ -26,6 +27,21 @@ describe('plan change in a browser', () => {
     const pro = await higherPlan(journey.sql, proName, 3000)
     const { context, page, customerId, planName } = await subscribedCustomer(journey.browser, stripe, journey.sql, 'Changer', 1000)
     const [sub] = (await stripe.subscriptions.list({ customer: customerId })).data
+
+    // A declined card: the plan stays, and the page says why and what to do.
+    const visa = sub.default_payment_method
+    const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customerId })
+    await stripe.subscriptions.update(sub.id, { default_payment_method: failing.id })
+    await page.getByRole('button', { name: `Switch to ${proName}` }).click()
+    await page.getByRole('button', { name: 'Confirm change' }).click()
+    const alert = page.getByRole('alert')
+    await alert.waitFor({ timeout: 60_000 })
+    expect(await alert.textContent()).toContain('Your card was declined, so your plan was not changed and nothing was charged. Update your card')
+    expect(await page.getByTestId('plan-name').textContent()).toBe(planName)
+    expect((await stripe.subscriptions.retrieve(sub.id)).items.data[0].price.id).not.toBe(pro.id)
+    await shot(page, 'plan-change-0-declined')
+    await stripe.subscriptions.update(sub.id, { default_payment_method: visa as string })
+    await page.getByRole('button', { name: 'Keep current plan' }).click()
 
     // Upgrade: the preview first, nothing changed until confirmed.
     await page.getByRole('button', { name: `Switch to ${proName}` }).click()
