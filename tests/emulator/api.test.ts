@@ -121,6 +121,9 @@ describe('resources', () => {
     expect((await stripe.prices.list({ lookup_keys: [monthly.lookup_key!] })).data.map((p) => p.id)).toEqual([monthly.id])
     await stripe.prices.update(yearly.id, { active: false })
     expect((await stripe.prices.list({ product: product.id, active: true })).data.map((p) => p.id)).toEqual([monthly.id])
+    // An inactive price takes no new subscription.
+    const buyer = await stripe.customers.create({ email: 'inactive@example.test', payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
+    await expect(stripe.subscriptions.create({ customer: buyer.id, items: [{ price: yearly.id }] })).rejects.toMatchObject({ statusCode: 400, param: 'items[0][price]', message: expect.stringContaining('inactive') })
     const renamed = await stripe.products.update(product.id, { name: 'Team plan' })
     expect(renamed.name).toBe('Team plan')
     await expect(stripe.products.del(product.id)).rejects.toMatchObject({ code: 'product_has_prices' })

@@ -31,6 +31,9 @@ describe('one-off invoices', () => {
     const paid = await stripe.invoices.pay(open.id)
     expect(paid).toMatchObject({ status: 'paid', amount_paid: 1500, amount_remaining: 0 })
     await expect(stripe.invoices.pay(open.id)).rejects.toMatchObject({ statusCode: 400 })
+    // Stripe's invoice_not_editable: a finalized invoice is not finalized again, nor a paid one voided.
+    await expect(stripe.invoices.finalizeInvoice(open.id)).rejects.toMatchObject({ statusCode: 400, code: 'invoice_not_editable' })
+    await expect(stripe.invoices.voidInvoice(open.id)).rejects.toMatchObject({ statusCode: 400, code: 'invoice_not_editable' })
 
     await stripe.invoiceItems.create({ customer: c.id, amount: 700, currency: 'usd' })
     const second = await stripe.invoices.finalizeInvoice((await stripe.invoices.create({ customer: c.id, pending_invoice_items_behavior: 'include' })).id)
