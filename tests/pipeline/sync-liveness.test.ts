@@ -88,7 +88,7 @@ describe('sync worker liveness', () => {
     }
   })
 
-  test("the drain job's stripe-sync call watches after answering and kicks a drain when read messages come back, not for fresh ones", { timeout: 30_000 }, async () => {
+  test("the drain job's stripe-sync call watches after answering and kicks a drain when read messages come back, not for fresh ones", { timeout: 60_000 }, async () => {
     const q = await queueOf(0)
     const kicks: Record<string, unknown>[] = []
     let watching: Promise<unknown> | undefined
@@ -96,7 +96,7 @@ describe('sync worker liveness', () => {
       sql, queue: q, workflows: [], stripe: () => { throw new Error('no Stripe calls expected') }, syncer: () => async () => undefined,
       kick: (r) => void kicks.push(r), background: (t) => void (watching = t), watchEveryMs: 200,
     }
-    const res = await handleSyncRequest(new Request('http://local/stripe-sync', { method: 'POST', body: '{"watchSeconds":4}', headers: { authorization: `Bearer ${keys.serviceRole}` } }), deps)
+    const res = await handleSyncRequest(new Request('http://local/stripe-sync', { method: 'POST', body: '{"watchSeconds":15}', headers: { authorization: `Bearer ${keys.serviceRole}` } }), deps)
     expect(res.status).toBe(200)
     expect(watching).toBeDefined()
     // A message nobody has read (the webhook kicked for it): no kick.
@@ -105,7 +105,8 @@ describe('sync worker liveness', () => {
     expect(kicks).toEqual([])
     // A worker reads it and dies: visible again after its 1 s timeout, and the watch kicks a drain.
     await sql`select * from pgmq.read(${q}, 1, 1)`
-    const until = Date.now() + 3000
+    // Most of the watch's 15 s: a loaded machine can be slow to read, and the message returns after 1 s.
+    const until = Date.now() + 12_000
     while (kicks.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100))
     expect(kicks[0]).toEqual({ trigger: 'returned' })
     await watching

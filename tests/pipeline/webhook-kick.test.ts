@@ -27,7 +27,7 @@ afterAll(async () => {
   process.env.SUPABASE_SERVICE_ROLE_KEY = saved.key
 })
 
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!ok()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${received.length} requests so far)`)
@@ -35,7 +35,7 @@ async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promi
   }
 }
 
-test('a burst makes one request; kicks during it make exactly one trailing request, at least 250 ms later', async () => {
+test('a burst makes one request; kicks during it make exactly one trailing request, at least 250 ms later', { timeout: 60_000 }, async () => {
   const sentAt = Date.now()
   for (let i = 0; i < 20; i++) kickSync()
   await until('the first kick', () => received.length >= 1)
@@ -56,7 +56,7 @@ test('a burst makes one request; kicks during it make exactly one trailing reque
   expect(received).toHaveLength(3)
 })
 
-test('a kick just after an answered one waits until 250 ms after the previous kick was sent', async () => {
+test('a kick just after an answered one waits until 250 ms after the previous kick was sent', { timeout: 60_000 }, async () => {
   await new Promise((r) => setTimeout(r, 300))
   const first = received.length
   const sentAt = Date.now()
