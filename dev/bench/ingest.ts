@@ -1,22 +1,33 @@
 // Ingest benchmark: signed Stripe events posted to stripe-webhook (through the gateway, as Stripe
-// would reach it) at a fixed concurrency. Reports events/s and latency percentiles. Runs on its own
-// `bench` profile with a fresh database. Target on a 2-core machine: >= 1,000 events/s, p99 < 50 ms.
+// would reach it) at a fixed concurrency, in interleaved pairs with the peer (dev/bench/peer.ts) on the
+// same events (ours, peer, ours, peer...), the load average read before each pair: on a shared machine
+// the ratio within a pair is the figure to compare, not the absolute rates. Our sync worker drains
+// what the pairs queue meanwhile (real customers in the emulator). Runs on its own profile (BENCH_PROFILE,
+// default `bench`) with a fresh database. Issue 15's target: ratio >= 2, p99 < 20 ms, no non-2xx.
 // Then a second phase: events at a steady 200/s (BENCH_RATE) for BENCH_PACED_SECONDS while the sync
 // worker is busy (the first phase's backlog, and three stripe-sync runs back to back, as pg_cron, the
 // kicks and an operator's drain can overlap): every answer must be 2xx, since a 503 there means the worker starved ingest.
+import os from 'node:os'
 import Stripe from 'stripe'
 import { apiKeys, profile } from '../stack/config.ts'
 import { superuser } from '../stack/postgres.ts'
 import { LOCAL_WEBHOOK_SECRET } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
 import { fakeEvent } from '../../tests/helpers/stripe-event-envelope.ts'
+import { benchCustomers, spreadEvents } from './events.ts'
 import { agent, closedLoop, pct, post } from './http-load.ts'
+import { startPeer } from './peer.ts'
+import { functionsHostPid, hostCpuMs } from './proc-stats.ts'
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const RATE = Number(process.env.BENCH_RATE ?? 200)
 const PACED_SECONDS = Number(process.env.BENCH_PACED_SECONDS ?? 20)
 const CUSTOMERS = 1000
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3)
+const PAIR_CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100)
+const load = () => os.loadavg().map((l) => Number(l.toFixed(2)))
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
 
 function body(i: number): string {
   const customer = `cus_bench_${i % CUSTOMERS}`
@@ -69,47 +80,45 @@ async function pacedWithWorkerBusy(port: number, path: string, keys: { serviceRo
 }
 
 const p = profile(process.env.BENCH_PROFILE ?? 'bench')
-console.log(`starting the bench stack (profile ${p.name}, API ${p.apiUrl})`)
+console.log(`starting the bench stack (profile ${p.name}, API ${p.apiUrl}), load average ${load().join(' ')}`)
 await up(p, { fresh: true })
+const peer = await startPeer(p).catch(async (err) => {
+  await down(p, { cluster: true })
+  throw err
+})
 try {
-  // Sign everything first: the benchmark measures the server, not the load generator's HMACs.
-  const signed = await Promise.all(
-    Array.from({ length: TOTAL + 200 }, async (_, i) => {
-      const payload = body(i)
-      return { payload, signature: await Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret: LOCAL_WEBHOOK_SECRET }) }
-    }),
-  )
   const [port, path] = [p.ports.api, '/functions/v1/stripe-webhook']
-  const warm = signed.splice(0, 200)
-  for (const w of warm) await post(port, w.payload, w.signature, path)
-
-  console.log(`posting ${signed.length} signed events at concurrency ${CONCURRENCY}`)
-  const { seconds, eventsPerSecond, p50ms, p99ms, maxMs, statuses } = await closedLoop(port, path, signed, CONCURRENCY)
+  const customers = await benchCustomers(p, PAIR_CUSTOMERS)
+  // Warm-up for each side (JIT, pools, the peer's prepared statements).
+  for (const w of await spreadEvents('warm', 200, customers)) await post(port, w.payload, w.signature, path)
+  for (const w of await spreadEvents('warmpeer', 200, customers)) await post(peer.port, w.payload, w.signature, peer.path)
+  const host = functionsHostPid(p)
+  const pairs = []
+  for (let i = 1; i <= PAIRS; i++) {
+    // Signed before the clock starts: the benchmark measures the servers, not the load generator's HMACs.
+    const events = await spreadEvents(`bench${i}_${Date.now().toString(36)}`, TOTAL, customers)
+    const loadAverage = load()
+    console.log(`pair ${i}/${PAIRS}: ${TOTAL} events at concurrency ${CONCURRENCY}, load average ${loadAverage.join(' ')}`)
+    const cpu0 = hostCpuMs(host)
+    const ours = await closedLoop(port, path, events, CONCURRENCY)
+    // The functions host's CPU while it acknowledged them, its sync worker draining meanwhile included.
+    const hostCpuMsPerEvent = Number(((hostCpuMs(host) - cpu0) / TOTAL).toFixed(3))
+    const theirs = await closedLoop(peer.port, peer.path, events, CONCURRENCY)
+    const ratio = Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2))
+    console.log(`  ours ${ours.eventsPerSecond}/s p99 ${ours.p99ms} ms (non-2xx ${ours.non2xx}), peer ${theirs.eventsPerSecond}/s p99 ${theirs.p99ms} ms: ratio ${ratio}`)
+    pairs.push({ pair: i, loadAverage, ours: { ...ours, hostCpuMsPerEvent }, peer: theirs, ratio })
+  }
   const paced = await pacedWithWorkerBusy(port, path, await apiKeys(p))
   const sql = superuser(p)
-  const [{ n }] = await sql`select count(*)::int as n from billing.stripe_events where id like 'evt_bench_%'`
   const [{ backlog }] = await sql`select queue_length::int as backlog from pgmq.metrics('stripe_events')`
   await sql.end()
-  console.log(
-    JSON.stringify(
-      {
-        benchmark: 'ingest',
-        pacedWithWorkerBusy: { ...paced, queueBacklogAtEnd: backlog },
-        events: signed.length,
-        concurrency: CONCURRENCY,
-        seconds,
-        eventsPerSecond,
-        p50ms,
-        p99ms,
-        maxMs,
-        statuses,
-        rowsInInbox: n,
-      },
-      null,
-      2,
-    ),
-  )
+  console.log(JSON.stringify({ benchmark: 'ingest', concurrency: CONCURRENCY, pairs, pacedWithWorkerBusy: { ...paced, queueBacklogAtEnd: backlog } }, null, 2))
+  console.log(`ingest_ratio_vs_peer=${median(pairs.map((x) => x.ratio))}`)
+  console.log(`ingest_p99_ms=${median(pairs.map((x) => x.ours.p99ms))}`)
+  console.log(`ingest_non2xx=${pairs.reduce((n, x) => n + x.ours.non2xx, 0) + paced.non2xx}`)
+  console.log(`ingest_host_cpu_ms_per_event=${median(pairs.map((x) => x.ours.hostCpuMsPerEvent))}`)
 } finally {
   agent.destroy()
+  await peer.close()
   await down(p, { cluster: true })
 }
