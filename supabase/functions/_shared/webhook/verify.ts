@@ -1,9 +1,12 @@
 // Verifies a Stripe webhook against every configured secret (several during a secret rotation), with
 // Stripe's 300 s tolerance, and says precisely why a request was refused.
-import Stripe from 'stripe'
+//
+// The check is Stripe's scheme (HMAC-SHA256 of `<t>.<raw body>`, hex, compared with each `v1` of the
+// header), done here rather than by the stripe SDK's verifyHeaderAsync: that one imports the secret as
+// a key on every call and was two thirds of the webhook's CPU per request. One key per secret, imported
+// once; one HMAC per secret tried.
 import { HttpError } from '../errors.ts'
 
-const crypto = Stripe.createSubtleCryptoProvider()
 const SIGNATURE_TOLERANCE_SECONDS = 300
 
 export interface Verified {
@@ -12,47 +15,69 @@ export interface Verified {
   verifiedBy: string
 }
 
+const encoder = new TextEncoder()
+const keys = new Map<string, Promise<CryptoKey>>()
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    keys.set(secret, key)
+  }
+  return key
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => HEX[b]).join('')
+
 // Computed once per secret: a digest per request was a third of the verification's cost.
 const fingerprints = new Map<string, Promise<string>>()
 function fingerprint(secret: string): Promise<string> {
   let fp = fingerprints.get(secret)
   if (!fp) {
-    fp = globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(secret))
-      .then((digest) => [...new Uint8Array(digest).slice(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(''))
+    fp = crypto.subtle.digest('SHA-256', encoder.encode(secret)).then((digest) => hex(digest.slice(0, 4)))
     fingerprints.set(secret, fp)
   }
   return fp
+}
+
+/** Constant time for equal lengths: how much of a guess matched must not show in the answer's timing. */
+function sameHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
 }
 
 // Stripe's documented header shape, `t=<unix seconds>,v1=<hex signature>[,...]`: a header without both
 // elements can match no secret, so it is refused as malformed before any is tried.
 const WELL_FORMED = /(^|,)t=\d+(,|$)/
 const HAS_V1 = /(^|,)v1=[^,]+/
-const isSignatureError = (err: unknown) => err instanceof Stripe.errors.StripeSignatureVerificationError
 const refuse = (code: string, message: string, cause?: unknown) => new HttpError(400, code, message, { cause })
 
-/** The secret that signed the body, or null; only Stripe's signature errors mean "not this one". */
-async function signedWith(rawBody: string, header: string, secret: string, tolerance: number): Promise<boolean> {
-  try {
-    // The signature alone, then our own parse: constructEvent refuses thin (v2) events after a
-    // signature that matched, which would read as a wrong secret. Tolerance 0 skips the age check.
-    await Stripe.webhooks.signature!.verifyHeaderAsync(rawBody, header, secret, tolerance, crypto)
-    return true
-  } catch (err) {
-    if (isSignatureError(err)) return false
-    throw err
+/** The header's timestamp and its v1 signatures (other schemes, such as Stripe's test-only v0, ignored). */
+function parseHeader(header: string): { t: number; v1: string[] } {
+  let t = NaN
+  const v1: string[] = []
+  for (const item of header.split(',')) {
+    const at = item.indexOf('=')
+    const [k, v] = [item.slice(0, at), item.slice(at + 1)]
+    if (k === 't') t = Number(v)
+    else if (k === 'v1') v1.push(v)
   }
+  return { t, v1 }
 }
 
 export async function verifyStripeRequest(rawBody: string, header: string | null, secrets: string[]): Promise<Verified> {
   if (!header) throw refuse('missing_signature', 'missing Stripe-Signature header')
   if (secrets.length === 0) throw new Error('STRIPE_WEBHOOK_SECRETS is empty')
   if (!WELL_FORMED.test(header) || !HAS_V1.test(header)) throw refuse('malformed_signature', 'malformed Stripe-Signature header')
+  const { t, v1 } = parseHeader(header)
+  const signed = encoder.encode(`${t}.${rawBody}`)
   for (const [i, secret] of secrets.entries()) {
-    // One HMAC for a fresh, matching signature (the usual case); only a refusal is checked again
-    // without the age limit, to tell an expired signature from another secret's.
-    if (!(await signedWith(rawBody, header, secret, SIGNATURE_TOLERANCE_SECONDS))) {
-      if (!(await signedWith(rawBody, header, secret, 0))) continue
+    const expected = hex(await crypto.subtle.sign('HMAC', await hmacKey(secret), signed))
+    if (!v1.some((s) => sameHex(s, expected))) continue
+    // Only a matching signature is checked for age: an expired one is told apart from another secret's.
+    if (Math.floor(Date.now() / 1000) - t > SIGNATURE_TOLERANCE_SECONDS) {
       throw refuse('signature_expired', `signature timestamp is outside the ${SIGNATURE_TOLERANCE_SECONDS} s tolerance`)
     }
     let event: unknown
