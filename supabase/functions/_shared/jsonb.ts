@@ -10,7 +10,7 @@
 import { NonRetriableError } from './errors.ts'
 
 /** Deeper than any Stripe object (and its event envelope), far below any stack limit. */
-const MAX_JSON_DEPTH = 100
+export const MAX_JSON_DEPTH = 100
 
 /** U+0000, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one. */
 // deno-lint-ignore no-control-regex -- U+0000 is what Postgres cannot store: matching it is the point.

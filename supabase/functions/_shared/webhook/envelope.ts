@@ -51,12 +51,17 @@ export interface RecordedEvent {
   objectId: string | null
   customerId: string | null
   payload: StripeEventEnvelope | ThinStripeEventEnvelope
+  /** The payload's JSON text when already known (the signed body, storable as it came): sent as is. */
+  payloadText?: string
   verifiedBy: string
 }
 
-/** The inbox row for an event; `verifiedBy` says how we know it is Stripe's (a secret, or the API). */
-export function toRecorded(event: StripeEventEnvelope, verifiedBy: string): RecordedEvent {
-  const e = jsonbSafe(event)
+/**
+ * The inbox row for an event; `verifiedBy` says how we know it is Stripe's (a secret, or the API).
+ * `bodyText`: the JSON text the event was parsed from, when fast-envelope.ts found it storable as is.
+ */
+export function toRecorded(event: StripeEventEnvelope, verifiedBy: string, bodyText?: string): RecordedEvent {
+  const e = bodyText === undefined ? jsonbSafe(event) : event
   return {
     id: e.id,
     type: e.type,
@@ -70,6 +75,7 @@ export function toRecorded(event: StripeEventEnvelope, verifiedBy: string): Reco
     // cannot read (every fetch would say "deleted"). Recorded and acknowledged, not synced.
     ...(e.account ? { customerId: null } : {}),
     payload: e,
+    payloadText: bodyText,
     verifiedBy,
   }
 }

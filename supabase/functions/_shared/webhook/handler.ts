@@ -5,7 +5,8 @@ import { HttpError, methodNotAllowed } from '../errors.ts'
 import { JsonTooDeepError } from '../jsonb.ts'
 import { errorResponse, json, readBodyLimited } from '../http.ts'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
-import { type RecordedEvent, StripeEvent, ThinStripeEvent, toRecorded, toRecordedThin } from './envelope.ts'
+import { type RecordedEvent, StripeEvent, type StripeEventEnvelope, ThinStripeEvent, toRecorded, toRecordedThin } from './envelope.ts'
+import { isPlainStripeEvent, storableAsIs } from './fast-envelope.ts'
 import { verifyStripeRequest } from './verify.ts'
 
 export type { RecordedEvent }
@@ -21,7 +22,9 @@ export interface WebhookDeps {
 }
 
 /** A snapshot event (v1) or a thin one (v2), as its inbox row; 400 for a signed body that is neither. */
-function toInboxRow(event: unknown, verifiedBy: string): RecordedEvent {
+function toInboxRow(event: unknown, verifiedBy: string, raw: string): RecordedEvent {
+  // The usual case, checked without copying the event: its text goes to the inbox as it came.
+  if (isPlainStripeEvent(event) && storableAsIs(raw)) return toRecorded(event as StripeEventEnvelope, verifiedBy, raw)
   try {
     const v1 = StripeEvent.safeParse(event)
     if (v1.success) return toRecorded(v1.data, verifiedBy)
@@ -41,7 +44,7 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
     if (req.method !== 'POST') throw methodNotAllowed('POST')
     const raw = await readBodyLimited(req, MAX_BODY_BYTES)
     const { event, verifiedBy } = await verifyStripeRequest(raw, req.headers.get('stripe-signature'), deps.secrets)
-    const recorded = toInboxRow(event, verifiedBy)
+    const recorded = toInboxRow(event, verifiedBy, raw)
     const e = recorded.payload
     let inserted: boolean
     try {
