@@ -1,17 +1,13 @@
 // Stripe's REST conventions and every supported resource operation, through the official client.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import Stripe from 'stripe'
-import { harness, client, type Harness } from './harness.ts'
+import { emulatorForFile, client, type Harness } from './harness.ts'
 import { knownFields } from '../../dev/stripe-emulator/shape.ts'
 
 let h: Harness
 let stripe: Stripe
-beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-})
-afterAll(() => h.close())
+emulatorForFile((started) => ({ h, stripe } = started))
 
 async function raw(path: string, init: RequestInit & { key?: string | null } = {}) {
   const headers = new Headers(init.headers)

@@ -1,17 +1,13 @@
 // A card's expiry changed through the API (API reference "Update a PaymentMethod": card[exp_month],
 // card[exp_year], as when a customer's bank renews the card): the card changes, payment_method.updated
 // says what it was, and an expiry already past is refused with Stripe's errors, changing nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { emulatorForFile, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
-beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-})
-afterAll(() => h.close())
+emulatorForFile((started) => ({ h, stripe } = started))
 
 describe('a card\'s expiry', () => {
   it('changes with card[exp_month] and card[exp_year], and payment_method.updated carries the old expiry', async () => {

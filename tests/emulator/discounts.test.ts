@@ -2,26 +2,19 @@
 // API reference "The Coupon object", "The Promotion Code object", "The Discount object"; the events
 // customer.discount.created / updated / deleted): discounted invoice amounts, how long each duration
 // lasts, the errors for unknown, inactive and used-up codes, and a code typed on the hosted Checkout page.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harnessWithPlan, type Harness } from './harness.ts'
+import { clockPerTest, emulatorForFile, harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
 let price: Stripe.Price
-let clock: Stripe.TestHelpers.TestClock
-const DAY = 86_400
 
-beforeAll(async () => {
-  ;({ h, stripe, price } = await harnessWithPlan())
-})
-afterAll(() => h.close())
-beforeEach(async () => {
-  clock = await stripe.testHelpers.testClocks.create({ frozen_time: Date.UTC(2026, 0, 15, 12) / 1000 })
-})
+emulatorForFile((started) => ({ h, stripe, price } = started), harnessWithPlan)
+const clock = clockPerTest(() => stripe)
 
-const customer = () => stripe.customers.create({ email: 'promo@example.test', test_clock: clock.id, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
-const advance = async (days: number) => (clock = await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + days * DAY }))
+const customer = () => stripe.customers.create({ email: 'promo@example.test', test_clock: clock.current.id, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
+const advance = (days: number) => clock.advance(days)
 const invoicesOf = async (sub: string) => (await stripe.invoices.list({ subscription: sub })).data.reverse()
 
 async function typesSince(run: () => Promise<unknown>): Promise<Stripe.Event[]> {

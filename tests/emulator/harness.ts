@@ -3,6 +3,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Stripe from 'stripe'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
 import { startEmulator, type RunningEmulator, type StartOptions } from '../../dev/stripe-emulator/server.ts'
 import { emulatorClient } from '../../dev/stack/stripe.ts'
 
@@ -82,4 +83,42 @@ export async function harnessWithPlan(productName = 'Pro'): Promise<{ h: Harness
   const product = await h.stripe.products.create({ name: productName })
   const price = await h.stripe.prices.create({ product: product.id, unit_amount: 2900, currency: 'usd', recurring: { interval: 'month' } })
   return { h, stripe: h.stripe, price }
+}
+
+/** An emulator started for the file: the harness and its client (with a plan when started by harnessWithPlan). */
+interface Started { h: Harness; stripe: Stripe }
+
+/**
+ * The file's emulator: started before its tests (by `start`, a bare harness unless told), handed to `use`
+ * so the file keeps it in its own variables, and closed after them.
+ */
+export function emulatorForFile<T extends Started>(use: (started: T) => void, start?: () => Promise<T>): void {
+  let started: T | undefined
+  beforeAll(async () => {
+    const ready = start ? await start() : await harness().then((h) => ({ h, stripe: h.stripe }) as T)
+    started = ready
+    use(ready)
+  })
+  afterAll(() => started?.h.close())
+}
+
+const DAY = 86_400
+
+/**
+ * A test clock frozen at 2026-01-15 12:00 UTC, made afresh before each test of the file (`current`);
+ * `advance(days)` moves it on.
+ */
+export function clockPerTest(stripe: () => Stripe): { readonly current: Stripe.TestHelpers.TestClock; advance(days: number): Promise<void> } {
+  let clock: Stripe.TestHelpers.TestClock
+  beforeEach(async () => {
+    clock = await stripe().testHelpers.testClocks.create({ frozen_time: Date.UTC(2026, 0, 15, 12) / 1000 })
+  })
+  return {
+    get current() {
+      return clock
+    },
+    async advance(days: number) {
+      clock = await stripe().testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + days * DAY })
+    },
+  }
 }

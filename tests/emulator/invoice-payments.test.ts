@@ -1,31 +1,22 @@
 // How an invoice collects money, as Stripe documents it: one PaymentIntent per invoice across automatic
 // retries and manual attempts ("Automate payment retries"; API reference "The InvoicePayment object"),
 // and `payment_settings.save_default_payment_method` (API reference "The Subscription object").
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harnessWithPlan, type Harness } from './harness.ts'
+import { clockPerTest, emulatorForFile, harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
 let price: Stripe.Price
-let clock: Stripe.TestHelpers.TestClock
-const DAY = 86_400
 
-beforeAll(async () => {
-  ;({ h, stripe, price } = await harnessWithPlan())
-})
-afterAll(() => h.close())
-beforeEach(async () => {
-  clock = await stripe.testHelpers.testClocks.create({ frozen_time: Date.UTC(2026, 0, 15, 12) / 1000 })
-})
+emulatorForFile((started) => ({ h, stripe, price } = started), harnessWithPlan)
+const clock = clockPerTest(() => stripe)
 
-async function advance(days: number) {
-  clock = await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + days * DAY })
-}
+const advance = (days: number) => clock.advance(days)
 
 /** A subscription paid by visa, whose card then fails: the first renewal and its first retry fail. */
 async function failingRenewal(save: 'off' | 'on_subscription' = 'off') {
-  const c = await stripe.customers.create({ email: 'pay@example.test', test_clock: clock.id, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
+  const c = await stripe.customers.create({ email: 'pay@example.test', test_clock: clock.current.id, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
   const sub = await stripe.subscriptions.create({ customer: c.id, items: [{ price: price.id }], payment_settings: { save_default_payment_method: save } })
   const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: c.id })
   await stripe.subscriptions.update(sub.id, { default_payment_method: failing.id })
@@ -61,7 +52,7 @@ describe('one PaymentIntent per invoice', () => {
     payments = await intentsOf(invoice.id)
     expect(payments).toHaveLength(1)
     expect(payments[0]).toMatchObject({ status: 'paid', amount_paid: 2900, payment: { type: 'payment_intent', payment_intent: intentId } })
-    expect(payments[0].status_transitions.paid_at).toBe(clock.frozen_time)
+    expect(payments[0].status_transitions.paid_at).toBe(clock.current.frozen_time)
     const intent = await stripe.paymentIntents.retrieve(intentId)
     expect(intent).toMatchObject({ status: 'succeeded', amount_received: 2900, last_payment_error: null })
     // Each attempt is its own Charge on the one intent: two failed retries, then the paid one.

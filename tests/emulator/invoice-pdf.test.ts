@@ -1,16 +1,12 @@
 // A finalized invoice has hosted_invoice_url and invoice_pdf (API reference "The Invoice object": both
 // null while the invoice is a draft); the emulator serves a real PDF at invoice_pdf.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harness, type Harness } from './harness.ts'
+import { emulatorForFile, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
-beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-})
-afterAll(() => h.close())
+emulatorForFile((started) => ({ h, stripe } = started))
 
 /** Checks the file's structure as a PDF reader does: header, every xref offset, startxref, stream length. */
 function assertValidPdf(pdf: Buffer): string {

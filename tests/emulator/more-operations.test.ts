@@ -1,21 +1,17 @@
 // The remaining operations through the official client: one-off invoices and invoice items, checkout
 // session listing and expiry, subscription items, test clock listing and deletion, pause and resume,
 // and the emulator's snapshot and reset.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Stripe from 'stripe'
-import { client, harness, type Harness } from './harness.ts'
+import { client, emulatorForFile, type Harness } from './harness.ts'
 import { startEmulator } from '../../dev/stripe-emulator/server.ts'
 
 let h: Harness
 let stripe: Stripe
-beforeAll(async () => {
-  h = await harness()
-  stripe = h.stripe
-})
-afterAll(() => h.close())
+emulatorForFile((started) => ({ h, stripe } = started))
 
 describe('one-off invoices', () => {
   it('bills pending invoice items, finalizes, pays, voids, marks uncollectible and deletes drafts', async () => {

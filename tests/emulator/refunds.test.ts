@@ -1,18 +1,15 @@
 // Refunds as Stripe documents them ("Refund and cancel payments"; API reference "Create a refund"):
 // partial and full, by PaymentIntent or Charge; the charge's amount_refunded and refunded; the events
 // refund.created, charge.refunded and refund.updated; and the errors for too much or a second refund.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harnessWithPlan, type Harness } from './harness.ts'
+import { emulatorForFile, harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
 let price: Stripe.Price
 
-beforeAll(async () => {
-  ;({ h, stripe, price } = await harnessWithPlan())
-})
-afterAll(() => h.close())
+emulatorForFile((started) => ({ h, stripe, price } = started), harnessWithPlan)
 
 /** A paid subscription invoice's PaymentIntent id and charge. */
 async function paidIntent() {

@@ -1,16 +1,13 @@
 // SetupIntents as Stripe documents them ("Set up future payments"; API reference "The SetupIntent
 // object", "Confirm a SetupIntent"), and the billing portal's "replace card", which goes through one.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Stripe from 'stripe'
-import { harnessWithPlan, type Harness } from './harness.ts'
+import { emulatorForFile, harnessWithPlan, type Harness } from './harness.ts'
 
 let h: Harness
 let stripe: Stripe
 let price: Stripe.Price
-beforeAll(async () => {
-  ;({ h, stripe, price } = await harnessWithPlan())
-})
-afterAll(() => h.close())
+emulatorForFile((started) => ({ h, stripe, price } = started), harnessWithPlan)
 
 async function since(run: () => Promise<unknown>): Promise<Stripe.Event[]> {
   await h.settle()
