@@ -97,6 +97,12 @@ describe('a paused trial', () => {
     }
   }
 
+  it('shows when the trial ended, not a next billing date (nothing bills until it is resumed)', () => {
+    page(paused(false))
+    expect(screen.queryByText('Next billing date')).toBeNull()
+    expect(screen.getByText('Trial ended').nextElementSibling?.textContent).toBe('December 1, 2026')
+  })
+
   it('without a card the banner asks for one; with a card it offers to resume, which calls onResume', async () => {
     const handlers = page(paused(false))
     const banner = () => within(screen.getByTestId('trial-ended-banner'))

@@ -17,6 +17,11 @@ function keyDate(overview: Overview, format: FormatOptions): { label: string; va
   const status = effectiveStatus(overview)
   // While a payment is due, the next period's date would read as if nothing were owed.
   if (failed) return { label: 'Payment due', value: `${formatMoney(failed.amount_remaining, failed.currency, format)} now` }
+  // A paused subscription bills nothing until it is resumed: its period's end is no billing date.
+  if (sub?.status === 'paused') {
+    const value = formatDate(sub.trial_end, format)
+    return value ? { label: 'Trial ended', value } : null
+  }
   if (sub?.cancel_at_period_end) {
     const value = formatDate(sub.cancel_at ?? sub.current_period_end, format)
     return value ? { label: 'Access until', value } : null
