@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { afterAll, describe, expect, test } from 'vitest'
 import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
-import { Budget } from '../../supabase/functions/_shared/sync/budget.ts'
+import { Budget, syncLimits } from '../../supabase/functions/_shared/sync/budget.ts'
 import type { Group } from '../../supabase/functions/_shared/sync/groups.ts'
 import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
 import { adminSql, keys, uniq } from '../helpers/stack.ts'
@@ -33,12 +33,13 @@ describe('sync worker liveness', () => {
     const syncs: string[] = []
     const report = await runWorker(sql, async (g: Group) => {
       syncs.push(g.key)
-      // Work three times as long as the visibility timeout, looking at the queue meanwhile.
+      // Work three times as long as the visibility timeout, looking at the queue meanwhile. Renewed every
+      // 2 s, 6 s leaves a loaded machine 4 s of slack per renewal (3 s left it 1 s).
       for (let i = 0; i < 9; i++) {
-        await new Promise((r) => setTimeout(r, 1000))
+        await new Promise((r) => setTimeout(r, 2000))
         seen.push(await visible(q))
       }
-    }, { queue: q, visibilitySeconds: 3, concurrency: 2 })
+    }, { queue: q, visibilitySeconds: 6, concurrency: 2 })
     expect(seen.every((n) => n === 0)).toBe(true)
     expect(syncs.sort()).toEqual(['customer:cus_live_0', 'customer:cus_live_1'])
     expect(report.synced).toHaveLength(2)
@@ -112,7 +113,7 @@ describe('sync worker liveness', () => {
     await watching
   })
 
-  test('a worker killed mid-batch: its messages are synced by the stack within 30 s', { timeout: 240_000 }, async () => {
+  test('a worker killed mid-batch: its lease ends within the visibility timeout, and the stack syncs its messages within a minute', { timeout: 300_000 }, async () => {
     // Other test files drain the same queue: an attempt whose event another worker took first is repeated.
     let held: string | undefined
     for (let attempt = 0; attempt < 3 && !held; attempt++) {
@@ -133,14 +134,20 @@ describe('sync worker liveness', () => {
     }
     expect(held, 'the worker never got to hold an event of its own').toBeDefined()
     const killedAt = Date.now()
+    // The lease the dead worker leaves: at most the visibility timeout from now (unless already synced).
+    const leases = await sql`select vt <= now() + make_interval(secs => ${syncLimits().visibilitySeconds}) as short
+      from pgmq.q_stripe_events where message ->> 'event_id' = ${held!}`
+    expect(leases.every((l) => l.short)).toBe(true)
+    // The rest is the stack's own pace (visible again, the drain job's watch kicks a drain: about 20 s
+    // idle); the bound leaves room for a loaded machine and still fails a lease of minutes.
     let processed = false
-    while (!processed && Date.now() - killedAt < 60_000) {
+    while (!processed && Date.now() - killedAt < 120_000) {
       await new Promise((r) => setTimeout(r, 250))
       processed = (await sql`select status from billing.stripe_events where id = ${held!}`)[0].status === 'processed'
     }
     const seconds = (Date.now() - killedAt) / 1000
     console.log(`killed worker's message processed ${seconds.toFixed(1)} s after the kill`)
     expect(processed).toBe(true)
-    expect(seconds).toBeLessThanOrEqual(30)
+    expect(seconds).toBeLessThanOrEqual(60)
   })
 })
