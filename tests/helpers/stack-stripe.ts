@@ -127,8 +127,9 @@ export async function emulatedCustomer(sql: postgres.Sql, opts: FlowOptions): Pr
     async settle(asOf) {
       // The product's clock never runs behind real time (a clock may start in the past).
       const productTime = () => asOf ?? new Date(Math.max(clock.frozen_time * 1000, Date.now()))
-      const deadline = Date.now() + 20_000
-      await control('/deliveries/wait', { timeout_ms: 10_000 })
+      // Generous: on a loaded machine the stack's workflows and deliveries take many seconds.
+      const deadline = Date.now() + 60_000
+      await control('/deliveries/wait', { timeout_ms: 30_000 })
       for (;;) {
         const at = productTime()
         await runDue(at)

@@ -17,7 +17,8 @@ beforeAll(async () => {
   ;({ monthly, thirtyDays } = await e2ePlans(tag))
 })
 
-describe('billing workflows driven by the Stripe emulator', () => {
+// Each test advances test clocks and settles the stack several times: a loaded machine needs more than 30 s.
+describe('billing workflows driven by the Stripe emulator', { timeout: 180_000 }, () => {
   test('cancelling at period end sends the export link when the period ends, and deletes the organization\'s data 30 days later', async () => {
     const periodEnd = now() - 60
     const flow = await emulatedCustomer(sql, { name: `Initrode ${tag}`, withOrganization: true, clockAt: periodEnd - 30 * DAY })

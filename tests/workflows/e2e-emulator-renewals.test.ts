@@ -17,7 +17,8 @@ beforeAll(async () => {
   ;({ thirtyDays, yen } = await e2ePlans(tag))
 })
 
-describe('billing workflows driven by the Stripe emulator', () => {
+// Each test advances test clocks and settles the stack several times: a loaded machine needs more than 30 s.
+describe('billing workflows driven by the Stripe emulator', { timeout: 180_000 }, () => {
   test('a renewal whose card fails sends one payment-failed email with the amount due, and paying with a new card before the retry cancels the reminder', async () => {
     const { flow, failAt } = await renewingNow(sql, thirtyDays, `Soylent ${tag}`)
     await flow.useCard('pm_card_chargeCustomerFail')

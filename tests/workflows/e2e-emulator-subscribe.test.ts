@@ -17,7 +17,8 @@ beforeAll(async () => {
   ;({ monthly } = await e2ePlans(tag))
 })
 
-describe('billing workflows driven by the Stripe emulator', () => {
+// Each test advances test clocks and settles the stack several times: a loaded machine needs more than 30 s.
+describe('billing workflows driven by the Stripe emulator', { timeout: 180_000 }, () => {
   test('a new card subscription of a signed-up user creates an active organization with the plan\'s limits and sends one welcome email', async () => {
     const flow = await emulatedCustomer(sql, { name: `Initech ${tag}` })
     const sub = await subscribe(flow, monthly)
