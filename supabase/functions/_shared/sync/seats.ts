@@ -5,6 +5,7 @@
 import type postgres from 'postgres'
 import { call, type StripeContext } from '../stripe/context.ts'
 import type { Group } from './groups.ts'
+import { activeSchedule, applyScheduleSeats } from './seat-schedule.ts'
 
 export const SEATS_MESSAGE = 'seats.quantity'
 
@@ -36,10 +37,14 @@ export async function applySeatQuantity(sql: postgres.Sql, ctx: StripeContext, o
   if (!s) return { called: false } // no longer per-seat, or no subscription: nothing to bill
   let called = false
   try {
-    const sub = await call('subscriptions.retrieve', () => ctx.stripe.subscriptions.retrieve(s.subscription_id))
+    const sub = await call('subscriptions.retrieve', () => ctx.stripe.subscriptions.retrieve(s.subscription_id, { expand: ['schedule'] }))
     const item = sub.items.data.find((i) => i.price.metadata?.per_seat === 'true') ?? (sub.items.data.length === 1 ? sub.items.data[0] : undefined)
     if (!item) throw new Error(`subscription ${s.subscription_id} has no per-seat item`)
-    if (item.quantity !== s.quantity && !['canceled', 'incomplete_expired'].includes(sub.status)) {
+    const schedule = activeSchedule(sub)
+    if (schedule) {
+      // A schedule manages the items: the count goes into its phases (see seat-schedule.ts).
+      called = await applyScheduleSeats(sql, ctx, schedule, s.quantity, s.proration_behavior, `seats-${org}-${s.change_seq}-${schedule.id}`)
+    } else if (item.quantity !== s.quantity && !['canceled', 'incomplete_expired'].includes(sub.status)) {
       called = true
       await call('subscriptions.update', () =>
         ctx.stripe.subscriptions.update(s.subscription_id, {
