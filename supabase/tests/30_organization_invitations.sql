@@ -15,20 +15,9 @@ insert into public.organization_members (organization_id, user_id, role) values
   ('2a000000-0000-0000-0000-000000000000', 'a2000000-0000-0000-0000-00000000000b', 'member');
 
 -- Refusals: each with its API code (the hint) and no invitation written.
-create function tests.refusal(p_user uuid, p_sql text) returns text language plpgsql as $$
-declare v_hint text;
-begin
-  perform tests.authenticate_as(p_user);
-  begin
-    execute p_sql;
-    perform tests.reset_role();
-    return 'ok';
-  exception when others then
-    get stacked diagnostics v_hint = pg_exception_hint;
-    perform tests.reset_role();
-    return sqlstate || ' ' || coalesce(nullif(v_hint, ''), sqlerrm);
-  end;
-end
+create function tests.refusal(p_user uuid, p_sql text) returns text language sql as $$
+  select case when ok then 'ok' else state || ' ' || coalesce(nullif(hint, ''), message) end
+  from tests.attempt_as(p_user, p_sql);
 $$;
 grant execute on function tests.refusal(uuid, text) to authenticated;
 

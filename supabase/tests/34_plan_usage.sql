@@ -37,34 +37,12 @@ begin
   return coalesce(v, 'none');
 end
 $$;
-create function tests.attempt(p_user uuid, p_statement text) returns text language plpgsql as $$
-declare v_hint text;
-begin
-  perform tests.authenticate_as(p_user);
-  begin
-    execute p_statement;
-    perform tests.reset_role();
-    return 'ok';
-  exception when others then
-    get stacked diagnostics v_hint = pg_exception_hint;
-    perform tests.reset_role();
-    return sqlstate || coalesce(' ' || nullif(v_hint, ''), '');
-  end;
-end
+create function tests.attempt(p_user uuid, p_statement text) returns text language sql as $$
+  select case when ok then 'ok' else state || coalesce(' ' || nullif(hint, ''), '') end
+  from tests.attempt_as(p_user, p_statement);
 $$;
-create function tests.refusal(p_user uuid, p_statement text) returns text language plpgsql as $$
-declare v_message text;
-begin
-  perform tests.authenticate_as(p_user);
-  begin
-    execute p_statement;
-    v_message := 'no refusal';
-  exception when others then
-    get stacked diagnostics v_message = message_text;
-  end;
-  perform tests.reset_role();
-  return v_message;
-end
+create function tests.refusal(p_user uuid, p_statement text) returns text language sql as $$
+  select case when ok then 'no refusal' else message end from tests.attempt_as(p_user, p_statement);
 $$;
 create function tests.rows_of_a() returns text language sql as $$
   select format('%s members, %s pending, %s projects',
