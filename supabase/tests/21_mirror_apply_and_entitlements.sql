@@ -5,9 +5,7 @@ begin;
 \ir _helpers.psql
 select plan(16);
 
-select tests.create_user('c0000000-0000-0000-0000-00000000000c', 'owner@example.test');
-insert into public.organizations (id, name) values ('0c000000-0000-0000-0000-000000000000', 'Org C');
-insert into public.organization_members values ('0c000000-0000-0000-0000-000000000000', 'c0000000-0000-0000-0000-00000000000c', 'admin', now());
+select tests.create_organization_with_admin('0c000000-0000-0000-0000-000000000000', 'Org C', 'c0000000-0000-0000-0000-00000000000c', 'owner@example.test');
 
 create function tests.sub(p_status text, p_price text, p_limits jsonb) returns jsonb language sql as $$
   select jsonb_build_array(jsonb_build_object('id', 'sub_c', 'status', p_status, 'created', 1700000000, 'cancel_at_period_end', false,

@@ -4,9 +4,7 @@ begin;
 \ir _helpers.psql
 select plan(5);
 
-select tests.create_user('d0000000-0000-0000-0000-00000000000d', 'paused@example.test');
-insert into public.organizations (id, name) values ('0d000000-0000-0000-0000-000000000000', 'Org D');
-insert into public.organization_members values ('0d000000-0000-0000-0000-000000000000', 'd0000000-0000-0000-0000-00000000000d', 'admin', now());
+select tests.create_organization_with_admin('0d000000-0000-0000-0000-000000000000', 'Org D', 'd0000000-0000-0000-0000-00000000000d', 'paused@example.test');
 
 create function tests.apply_d(p_status text, p_at timestamptz) returns void language sql as $$
   select billing.service_role_apply_customer_state('cus_d',
