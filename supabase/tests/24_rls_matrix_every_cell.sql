@@ -174,18 +174,18 @@ select is(tests.value_as('service_role', '{"role": "service_role"}', $$(select f
 
 -- Columns: an admin edits only the organization's name and billing email; its billing fields are the
 -- sync's (service_role) alone, whatever the row policy allows.
-select is(tests.probe(api_role, claims, $$update public.organizations set billing_email = 'billing@matrix.test' where id = '1a000000-0000-0000-0000-000000000000'$$),
-  'allowed', 'an admin of A can update the billing email') from tests.matrix_roles where who = 'admin of A';
-select is(tests.probe(api_role, claims, $$update public.organizations set billing_status = 'active' where id = '1a000000-0000-0000-0000-000000000000'$$),
-  'denied', 'an admin of A cannot write the billing status') from tests.matrix_roles where who = 'admin of A';
-select is(tests.probe(api_role, claims, $$update public.organizations set plan_limits = '{"seats": 999}' where id = '1a000000-0000-0000-0000-000000000000'$$),
-  'denied', 'an admin of A cannot write plan limits') from tests.matrix_roles where who = 'admin of A';
-select is(tests.probe(api_role, claims, $$update public.organizations set stripe_customer_id = 'cus_x' where id = '1a000000-0000-0000-0000-000000000000'$$),
-  'denied', 'an admin of A cannot write the Stripe customer id') from tests.matrix_roles where who = 'admin of A';
-select is(tests.probe(api_role, claims, $$update public.organizations set billing_status = 'active' where id = '1a000000-0000-0000-0000-000000000000'$$),
-  'denied', 'a member of A cannot write the billing status') from tests.matrix_roles where who = 'member of A';
-select is(tests.probe(api_role, claims, $$update public.organizations set billing_status = 'past_due' where id = '1a000000-0000-0000-0000-000000000000'$$),
-  'allowed', 'service_role writes the billing status') from tests.matrix_roles where who = 'service_role';
+select is(tests.probe(api_role, claims, format('update public.organizations set %s where id = %L', assignment, '1a000000-0000-0000-0000-000000000000')),
+  expected, description)
+from (values
+  (1, 'admin of A', $$billing_email = 'billing@matrix.test'$$, 'allowed', 'an admin of A can update the billing email'),
+  (2, 'admin of A', $$billing_status = 'active'$$, 'denied', 'an admin of A cannot write the billing status'),
+  (3, 'admin of A', $$plan_limits = '{"seats": 999}'$$, 'denied', 'an admin of A cannot write plan limits'),
+  (4, 'admin of A', $$stripe_customer_id = 'cus_x'$$, 'denied', 'an admin of A cannot write the Stripe customer id'),
+  (5, 'member of A', $$billing_status = 'active'$$, 'denied', 'a member of A cannot write the billing status'),
+  (6, 'service_role', $$billing_status = 'past_due'$$, 'allowed', 'service_role writes the billing status')
+) as cell(n, who, assignment, expected, description)
+join tests.matrix_roles using (who)
+order by n;
 select ok(tests.probe('service_role', '{"role": "service_role"}', 'select 1 from billing.stripe_events') in ('allowed', 'no rows'),
   'service_role reaches the billing schema');
 
