@@ -2,25 +2,15 @@
 // the stack: "Forgot password?" on sign-in, the emailed link (read from maildev) opens "Set a new
 // password" signed in, the new password works and the spent link says so; on the account page an email
 // change waits for the link sent to the new address. Screenshots go to test-results/screenshots/auth-*.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { APP, browserForFile, shot } from '../helpers/browser.ts'
 import { mailsTo } from '../helpers/mail.ts'
-import { stackProfile, uniq } from '../helpers/stack.ts'
+import { uniq } from '../helpers/stack.ts'
 
-const APP = `http://127.0.0.1:${stackProfile.ports.web}`
-const SHOTS = 'test-results/screenshots'
-let browser: Browser
+const file = browserForFile()
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-})
-afterAll(async () => {
-  await browser?.close()
-})
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/auth-${name}.png`, fullPage: true })
+const shotAs = (page: Page, name: string) => shot(page, `auth-${name}`)
 
 /** The link of the one mail with this subject that reached the address. */
 async function emailedLink(address: string, subject: string): Promise<string> {
@@ -44,7 +34,7 @@ async function signOut(page: Page) {
 
 describe('password reset and email change in a browser', () => {
   it('resets a forgotten password through the emailed link, once', async () => {
-    const page = await browser.newPage()
+    const page = await file.browser.newPage()
     const email = `${uniq('forgot')}@example.test`
     await signIn(page, email, 'correct horse battery staple', 'Sign up')
     await signOut(page)
@@ -53,18 +43,18 @@ describe('password reset and email change in a browser', () => {
     await page.getByLabel('Email').fill(email)
     await page.getByRole('button', { name: 'Send reset link' }).click()
     await expect.poll(() => page.getByRole('status').textContent()).toContain(`If an account uses ${email}`)
-    await shot(page, '1-reset-requested')
+    await shotAs(page, '1-reset-requested')
 
     const link = await emailedLink(email, 'Reset your password')
     await page.goto(link)
     await page.getByRole('heading', { name: 'Set a new password' }).waitFor({ timeout: 20_000 })
-    await shot(page, '2-set-new-password')
+    await shotAs(page, '2-set-new-password')
     await page.getByLabel('New password').fill('a brand new passphrase')
     await page.getByRole('button', { name: 'Save password' }).click()
     // Saved and still signed in: the app goes on to the user's landing page.
     await page.waitForURL((u) => u.pathname !== '/update-password', { timeout: 20_000 })
     await page.getByRole('button', { name: 'Sign out' }).waitFor()
-    await shot(page, '3-signed-in-after-reset')
+    await shotAs(page, '3-signed-in-after-reset')
 
     await signOut(page)
     await signIn(page, email, 'a brand new passphrase')
@@ -72,12 +62,12 @@ describe('password reset and email change in a browser', () => {
     // The link is spent: opening it again asks for a new one.
     await page.goto(link)
     await page.getByText('That link is invalid or has expired').waitFor({ timeout: 20_000 })
-    await shot(page, '4-link-used-twice')
+    await shotAs(page, '4-link-used-twice')
     await page.close()
   })
 
   it('changes the email only once the link sent to the new address is followed', async () => {
-    const page = await browser.newPage()
+    const page = await file.browser.newPage()
     const email = `${uniq('old')}@example.test`
     const next = `${uniq('new')}@example.test`
     await signIn(page, email, 'correct horse battery staple', 'Sign up')
@@ -87,13 +77,13 @@ describe('password reset and email change in a browser', () => {
     await page.getByRole('button', { name: 'Change email' }).click()
     await expect.poll(() => page.getByRole('status').textContent()).toContain(`We sent a confirmation link to ${next}`)
     expect(await page.getByTestId('account-email').textContent()).toBe(email)
-    await shot(page, '5-email-change-requested')
+    await shotAs(page, '5-email-change-requested')
     const toOld = await mailsTo(email, { timeoutMs: 1000 })
     expect(toOld.filter((m) => m.subject === 'Confirm your new email address')).toHaveLength(0)
 
     await page.goto(await emailedLink(next, 'Confirm your new email address'))
     await expect.poll(() => page.getByTestId('account-email').textContent(), { timeout: 20_000 }).toBe(next)
-    await shot(page, '6-email-changed')
+    await shotAs(page, '6-email-changed')
     await signOut(page)
     await signIn(page, next, 'correct horse battery staple')
     await page.close()

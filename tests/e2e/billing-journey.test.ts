@@ -6,16 +6,14 @@
 // emulator's, so the dates in the emails agree with Stripe's. Screenshots of each state go to
 // test-results/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { stripeFor } from '../../dev/stack/stripe.ts'
+import { APP, launchChromium, shot } from '../helpers/browser.ts'
+import { EMULATOR, mailWithSubject, signUpWithOrganization } from '../helpers/browser-journey.ts'
 import { mailsTo, type Mail } from '../helpers/mail.ts'
 import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
-const APP = `http://127.0.0.1:${stackProfile.ports.web}`
-const EMULATOR = `http://127.0.0.1:${stackProfile.ports.stripe}`
-const SHOTS = 'test-results/screenshots'
 const sql = adminSql()
 let browser: Browser
 
@@ -24,8 +22,7 @@ let browser: Browser
 let releaseClock: () => Promise<void>
 beforeAll(async () => {
   releaseClock = await holdProductClock()
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+  browser = await launchChromium()
 }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
 afterAll(async () => {
   // The emulator's own clock, which the product's follows, back to wall time for the files after this one.
@@ -35,34 +32,9 @@ afterAll(async () => {
   await sql.end()
 })
 
-async function signUpWithOrganization(page: Page, orgName: string, email = `${uniq('journey')}@example.test`): Promise<string> {
-  await page.goto(APP)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill('correct horse battery staple')
-  await page.getByRole('button', { name: 'Sign up' }).click()
-  await page.getByLabel('Organization name').fill(orgName)
-  await page.getByRole('button', { name: 'Create organization' }).click()
-  await page.waitForURL(/\/billing\/[0-9a-f-]{36}/)
-  return /\/billing\/([0-9a-f-]{36})/.exec(page.url())![1]
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
-
 const advanceEmulator = async (seconds: number) => {
   const res = await fetch(`${EMULATOR}/_emulator/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds }) })
   expect(res.status).toBe(200)
-}
-
-/** Waits until a mail with this subject reached the address (the sync and the outbox run on their own). */
-async function mailWithSubject(email: string, subject: string | RegExp): Promise<Mail> {
-  const matches = (m: Mail) => (typeof subject === 'string' ? m.subject === subject : subject.test(m.subject))
-  const deadline = Date.now() + 150_000
-  for (;;) {
-    const found = (await mailsTo(email, { atLeast: 1, timeoutMs: 1000 })).find(matches)
-    if (found) return found
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" reached ${email}`)
-    await new Promise((r) => setTimeout(r, 1000))
-  }
 }
 
 /** Every link of an email's HTML. */
@@ -99,7 +71,7 @@ describe('the billing page in a browser', () => {
     const page = await context.newPage()
     const orgName = uniq('Journey Co')
     const email = `${uniq('journey')}@example.test`
-    const orgId = await signUpWithOrganization(page, orgName, email)
+    const orgId = await signUpWithOrganization(page, email, orgName)
     const choose = page.getByRole('button', { name: `Choose ${planName}` })
     await expect.poll(() => choose.isVisible(), { timeout: 15_000 }).toBe(true)
     await shot(page, '1-no-plan')
@@ -186,7 +158,7 @@ describe('the billing page in a browser', () => {
     const other = await browser.newContext()
     const otherPage = await other.newPage()
     const otherOrgName = uniq('Other Co')
-    await signUpWithOrganization(otherPage, otherOrgName)
+    await signUpWithOrganization(otherPage, `${uniq('journey')}@example.test`, otherOrgName)
     await otherPage.goto(`${APP}/billing/${orgId}`)
     await otherPage.getByText(/not found|not a member/i).first().waitFor()
     expect(await otherPage.content()).not.toContain(orgName)

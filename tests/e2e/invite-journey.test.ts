@@ -2,36 +2,15 @@
 // invites an address on the members page, the email (sent through the outbox) reaches maildev, the
 // invitee opens its link signed out, signs up on the spot and lands in the organization; the spent link
 // then says so. Screenshots go to test-results/screenshots/invite-*.
-import { mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mailsTo, type Mail } from '../helpers/mail.ts'
-import { stackProfile, uniq } from '../helpers/stack.ts'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { APP, browserForFile, shot } from '../helpers/browser.ts'
+import { mailWithSubject } from '../helpers/browser-journey.ts'
+import { uniq } from '../helpers/stack.ts'
 
-const APP = `http://127.0.0.1:${stackProfile.ports.web}`
-const SHOTS = 'test-results/screenshots'
-let browser: Browser
+const file = browserForFile()
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
-})
-afterAll(async () => {
-  await browser?.close()
-})
-
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/invite-${name}.png`, fullPage: true })
-
-/** Waits until a mail with this subject reached the address (the outbox delivers on its own schedule). */
-async function mailWithSubject(email: string, subject: string): Promise<Mail> {
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const found = (await mailsTo(email, { atLeast: 1, timeoutMs: 1000 })).find((m) => m.subject === subject)
-    if (found) return found
-    if (Date.now() > deadline) throw new Error(`no mail "${subject}" reached ${email}`)
-    await new Promise((r) => setTimeout(r, 1000))
-  }
-}
+const shotAs = (page: Page, name: string) => shot(page, `invite-${name}`)
 
 async function signUp(page: Page, email: string) {
   await page.getByLabel('Email').fill(email)
@@ -41,7 +20,7 @@ async function signUp(page: Page, email: string) {
 
 describe('an invitation in a browser', () => {
   it('invite → email in maildev → a new user signs up from the link and joins; the link then says it was used', { timeout: 240_000 }, async () => {
-    const admin = await browser.newPage()
+    const admin = await file.browser.newPage()
     const orgName = uniq('Invite Journey')
     await admin.goto(APP)
     await signUp(admin, `${uniq('inv-admin')}@example.test`)
@@ -57,26 +36,26 @@ describe('an invitation in a browser', () => {
     await admin.getByRole('button', { name: 'Send invitation' }).click()
     await expect.poll(() => admin.getByRole('status').textContent()).toBe(`Invitation sent to ${invitee}.`)
     await admin.getByTestId('invitation').filter({ hasText: invitee }).waitFor()
-    await shot(admin, '1-invited')
+    await shotAs(admin, '1-invited')
 
     const mail = await mailWithSubject(invitee, `You are invited to join ${orgName}`)
     const link = [...mail.html.matchAll(/href="([^"]+)"/g)].map((x) => x[1].replace(/&amp;/g, '&')).find((l) => l.includes('/invite/'))!
     expect(link).toMatch(new RegExp(`^${APP}/invite/[0-9a-f]{64}$`))
 
-    const context = await browser.newContext()
+    const context = await file.browser.newContext()
     const guest = await context.newPage()
     await guest.goto(link)
     await guest.getByTestId('sign-in-notice').waitFor({ timeout: 20_000 })
-    await shot(guest, '2-signed-out')
+    await shotAs(guest, '2-signed-out')
     await signUp(guest, invitee)
     await guest.waitForURL(`${APP}/billing/${orgId}`, { timeout: 30_000 })
     await guest.getByRole('heading', { level: 1, name: orgName }).waitFor()
     await expect.poll(() => guest.getByTestId('members').textContent()).toContain(invitee)
-    await shot(guest, '3-joined')
+    await shotAs(guest, '3-joined')
 
     await guest.goto(link)
     await guest.getByRole('heading', { name: 'This invitation was already used' }).waitFor({ timeout: 20_000 })
-    await shot(guest, '4-used')
+    await shotAs(guest, '4-used')
 
     await admin.reload()
     await expect.poll(() => admin.getByTestId('members').textContent()).toContain(invitee)

@@ -1,18 +1,17 @@
 // Shared steps of the browser journeys (tests/e2e): Debian's Chromium driven by playwright-core, a user
 // who signs up and creates an organization, a plan made in the emulator, a subscription paid on the
 // emulator's Checkout page, and mail awaited in maildev. Screenshots go to test-results/screenshots/.
-import { mkdirSync } from 'node:fs'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type postgres from 'postgres'
 import type Stripe from 'stripe'
 import { afterAll, expect } from 'vitest'
 import { mailsTo, type Mail } from './mail.ts'
 import { holdProductClockForFile } from './product-clock.ts'
+import { APP, launchChromium } from './browser.ts'
 import { adminSql, stackProfile, uniq } from './stack.ts'
 
-const APP = `http://127.0.0.1:${stackProfile.ports.web}`
+export { shot } from './browser.ts'
 export const EMULATOR = `http://127.0.0.1:${stackProfile.ports.stripe}`
-const SHOTS = 'test-results/screenshots'
 
 /**
  * The file's hooks: a browser and a database connection, and the product clock's lock, which files that
@@ -21,8 +20,7 @@ const SHOTS = 'test-results/screenshots'
 export function browserJourney(): { browser: Browser; sql: postgres.Sql } {
   const state = { sql: adminSql() } as { browser: Browser; sql: postgres.Sql }
   holdProductClockForFile(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    state.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+    state.browser = await launchChromium()
   }, 60_000)
   afterAll(async () => {
     await state.browser?.close()
@@ -30,8 +28,6 @@ export function browserJourney(): { browser: Browser; sql: postgres.Sql } {
   })
   return state
 }
-
-export const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true })
 
 /** A monthly plan made in Stripe, once the sync has mirrored it (the page lists mirrored plans only). */
 async function monthlyPlan(stripe: Stripe, sql: postgres.Sql, name: string, unitAmount: number): Promise<Stripe.Price> {
