@@ -8,7 +8,8 @@ import { orgOf, subscribed, workflowFile } from '../helpers/workflow-file.ts'
 
 const sql = workflowFile()
 
-describe('billing workflows', () => {
+// Tests settle the stack (up to 45 s each, settle()) and often more than once: more than the 30 s default.
+describe('billing workflows', { timeout: 120_000 }, () => {
   test('a cancelled subscription sends the export link, and the organization\'s data is deleted 30 days later', async () => {
     const { c, sub } = await subscribed(sql)
     await handOver(sql, 'customer.subscription.deleted', { ...sub, status: 'canceled', ended_at: Math.floor(Date.now() / 1000) })

@@ -7,7 +7,8 @@ import { subscribed, workflowFile } from '../helpers/workflow-file.ts'
 
 const sql = workflowFile()
 
-describe('billing workflows', () => {
+// Tests settle the stack (up to 45 s each, settle()) and often more than once: more than the 30 s default.
+describe('billing workflows', { timeout: 120_000 }, () => {
   test('one payment seen as invoice.payment_succeeded and charge.succeeded is one metric', async () => {
     const { c, sub } = await subscribed(sql)
     const pi = `pi_${Date.now()}`

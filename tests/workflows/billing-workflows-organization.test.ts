@@ -8,7 +8,8 @@ import { orgOf, subscribed, workflowFile } from '../helpers/workflow-file.ts'
 
 const sql = workflowFile()
 
-describe('billing workflows', () => {
+// Tests settle the stack (up to 45 s each, settle()) and often more than once: more than the 30 s default.
+describe('billing workflows', { timeout: 120_000 }, () => {
   test('a new subscription creates the organization, makes the customer\'s user its admin and sends one confirmation', async () => {
     const { c, org } = await subscribed(sql, 'Initech')
     expect(org).toMatchObject({ name: 'Initech', billing_email: c.email })

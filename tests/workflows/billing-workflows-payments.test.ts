@@ -8,7 +8,8 @@ import { orgOf, subscribed, workflowFile } from '../helpers/workflow-file.ts'
 
 const sql = workflowFile()
 
-describe('billing workflows', () => {
+// Tests settle the stack (up to 45 s each, settle()) and often more than once: more than the 30 s default.
+describe('billing workflows', { timeout: 120_000 }, () => {
   test('the payment-failed email promises that a new card pays future invoices only when the subscription saves the paying card (issue 13 item 3)', async () => {
     for (const save of ['on_subscription', 'off']) {
       const c = await customerWithUser(sql)

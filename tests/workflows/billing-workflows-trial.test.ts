@@ -8,7 +8,8 @@ import { workflowFile } from '../helpers/workflow-file.ts'
 
 const sql = workflowFile()
 
-describe('billing workflows', () => {
+// Tests settle the stack (up to 45 s each, settle()) and often more than once: more than the 30 s default.
+describe('billing workflows', { timeout: 120_000 }, () => {
   test('a trialing subscription gets one trial-ending email 7 days before the trial ends, even when Stripe also says so', async () => {
     const c = await customerWithUser(sql)
     const trialEnd = Math.floor(days(10).getTime() / 1000)

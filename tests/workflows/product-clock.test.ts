@@ -37,7 +37,8 @@ async function entitled(organizationId: string): Promise<boolean> {
   })
 }
 
-describe('the product clock', () => {
+// Tests settle the stack (up to 45 s each, settle()) and often more than once: more than the 30 s default.
+describe('the product clock', { timeout: 120_000 }, () => {
   test('follows the emulator\'s own clock, forwards and back to wall time', async () => {
     expect(Math.abs((await productNow()).getTime() - Date.now())).toBeLessThan(5_000)
     await h.control('/clock/advance', { seconds: 40 * 86_400 })

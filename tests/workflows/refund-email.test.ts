@@ -29,7 +29,8 @@ const refundMails = async (email: string) => (await mailsTo(email)).filter((m) =
 const outboxRows = async (orgEmail: string) =>
   await sql`select idempotency_key from billing.email_outbox where email_type = 'refund_issued' and to_email = ${orgEmail} order by idempotency_key`
 
-describe('refund emails', () => {
+// Tests settle the stack (up to 45 s each, settle()) and often more than once: more than the 30 s default.
+describe('refund emails', { timeout: 120_000 }, () => {
   test('a partial and a full refund each send one email, however their events are duplicated or reordered', async () => {
     const { c, inv, refund } = await paidInvoice('Refundco')
     const [partial, rest] = [`re_p_${Date.now()}`, `re_r_${Date.now()}`]
