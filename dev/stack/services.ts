@@ -47,6 +47,9 @@ async function ok(url: string, init?: RequestInit): Promise<boolean> {
   return res.ok
 }
 
+/** The web app's address that links in emails lead to; tests' own runners render with the same one. */
+export const appUrlOf = (p: Profile): string => process.env.APP_URL ?? `http://127.0.0.1:${p.ports.web}`
+
 /** What every edge function sees: Supabase's variables plus the project's own (.env). */
 function functionEnv(p: Profile, keys: Keys): Record<string, string> {
   return {
@@ -63,7 +66,7 @@ function functionEnv(p: Profile, keys: Keys): Record<string, string> {
     STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY ?? LOCAL_STRIPE_KEY,
     STRIPE_WEBHOOK_SECRETS: process.env.STRIPE_WEBHOOK_SECRETS ?? LOCAL_WEBHOOK_SECRET,
     EXPORT_SIGNING_SECRET: process.env.EXPORT_SIGNING_SECRET ?? LOCAL_EXPORT_SECRET,
-    APP_URL: process.env.APP_URL ?? `http://127.0.0.1:${p.ports.web}`,
+    APP_URL: appUrlOf(p),
     // The product's clock follows the emulator's (supabase/functions/_shared/clock.ts); not with real Stripe.
     PRODUCT_CLOCK_URL: process.env.PRODUCT_CLOCK_URL ?? (process.env.STRIPE_API_BASE ? '' : `http://127.0.0.1:${p.ports.stripe}/_emulator/clock`),
   }

@@ -1,7 +1,7 @@
 // Test fixtures for the billing workflows: a Stripe customer and its mirror rows as the sync would have
 // written them, events handed over as the sync hands them over, and a runner that settles due work.
 import type postgres from 'postgres'
-import { LOCAL_EXPORT_SECRET } from '../../dev/stack/services.ts'
+import { appUrlOf, LOCAL_EXPORT_SECRET } from '../../dev/stack/services.ts'
 import { deliverDueEmails } from '../../supabase/functions/_shared/email/outbox.ts'
 import type { SyncedEvent } from '../../supabase/functions/_shared/sync/handoff.ts'
 import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.ts'
@@ -9,14 +9,21 @@ import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
 import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { apiUrl, stackProfile, uniq } from './stack.ts'
 
-/** The environment the workflows read, pointed at the test stack (as the functions host has it). */
+/** The web app's address in the stack's functions host, so emails link to it wherever a run was rendered. */
+export const stackAppUrl = appUrlOf(stackProfile)
+
+/**
+ * The environment the workflows read, pointed at the test stack exactly as the functions host has it: the
+ * stack's own worker (pg_cron, webhook kicks) may claim a run a test dispatched before the test's runner
+ * does, so both must render the same email (a different APP_URL put the web app's port in one test's link).
+ */
 export function useStackEnv(): void {
   process.env.SMTP_HOST = '127.0.0.1'
   process.env.SMTP_PORT = String(stackProfile.ports.smtp)
   process.env.EMAIL_TRANSPORT = 'smtp'
   process.env.SUPABASE_URL = apiUrl
   process.env.EXPORT_SIGNING_SECRET = LOCAL_EXPORT_SECRET
-  process.env.APP_URL = 'http://127.0.0.1:3000'
+  process.env.APP_URL = stackAppUrl
 }
 
 export interface Customer {

@@ -2,7 +2,7 @@
 // End to end from the sync's hand-off: the organization's state in Postgres and the emails in maildev, with
 // the clock moved forward for the timed steps.
 import { describe, expect, test } from 'vitest'
-import { customerWithUser, days, handOver, invoice, mirror, settle, subscription } from '../helpers/billing.ts'
+import { customerWithUser, days, handOver, invoice, mirror, settle, stackAppUrl, subscription } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
 import { orgOf, subscribed, workflowFile } from '../helpers/workflow-file.ts'
 
@@ -90,7 +90,7 @@ describe('billing workflows', { timeout: 120_000 }, () => {
     await settle(sql)
     const rows = await sql`select props from billing.email_outbox where organization_id = ${org.id} and email_type = 'cancellation_scheduled'`
     expect(rows).toHaveLength(1)
-    expect(rows[0].props).toMatchObject({ endsAt: new Date(endsAt * 1000).toISOString(), resumeUrl: `http://127.0.0.1:3000/billing/${org.id}` })
+    expect(rows[0].props).toMatchObject({ endsAt: new Date(endsAt * 1000).toISOString(), resumeUrl: `${stackAppUrl}/billing/${org.id}` })
     const [mail] = (await mailsTo(c.email, { atLeast: 2 })).filter((m) => m.subject.startsWith('Your subscription ends on'))
     expect(mail.text).toContain('Resume subscription')
   })
@@ -128,7 +128,7 @@ describe('billing workflows', { timeout: 120_000 }, () => {
     await settle(sql)
     const rows = await sql`select props from billing.email_outbox where organization_id = ${org.id} and email_type = 'subscription_resumed'`
     expect(rows).toHaveLength(1)
-    expect(rows[0].props).toMatchObject({ manageBillingUrl: `http://127.0.0.1:3000/billing/${org.id}` })
+    expect(rows[0].props).toMatchObject({ manageBillingUrl: `${stackAppUrl}/billing/${org.id}` })
     const [mail] = (await mailsTo(c.email, { atLeast: 2 })).filter((m) => m.subject === 'Your subscription continues')
     expect(mail.text).toContain('has been withdrawn')
     // A later request withdrawn again is a new fact: a second confirmation.
@@ -154,6 +154,6 @@ describe('billing workflows', { timeout: 120_000 }, () => {
     await settle(sql)
     const [row] = await sql`select subject, props from billing.email_outbox where organization_id = ${org.id} and email_type = 'subscription_cancelled'`
     expect(row.subject).toBe('Your subscription has ended: payment failed')
-    expect(row.props).toMatchObject({ reason: 'payment_failed', unpaidAmount: 4900, currency: 'usd', unpaidInvoiceUrl: 'http://127.0.0.1:12111/invoice/in_unpaid', resubscribeUrl: `http://127.0.0.1:3000/billing/${org.id}` })
+    expect(row.props).toMatchObject({ reason: 'payment_failed', unpaidAmount: 4900, currency: 'usd', unpaidInvoiceUrl: 'http://127.0.0.1:12111/invoice/in_unpaid', resubscribeUrl: `${stackAppUrl}/billing/${org.id}` })
   })
 })
