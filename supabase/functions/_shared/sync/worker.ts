@@ -37,7 +37,7 @@ const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   budgetMs: 50_000,
   // Scripts and tests in Node have no CPU limit; stripe-sync passes its own (syncLimits()).
   cpuBudgetMs: Number.POSITIVE_INFINITY,
-  concurrency: 4,
+  concurrency: 8,
   coalesce: true,
 }
 
