@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AccountPage } from '../../web/src/pages/account-page.tsx'
 import { ForgotPasswordPage } from '../../web/src/pages/forgot-password-page.tsx'
 import { UpdatePasswordPage } from '../../web/src/pages/update-password-page.tsx'
+import './dom-timeouts.ts'
 
 afterEach(cleanup)
 

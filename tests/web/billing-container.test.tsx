@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // BillingContainer with a fake API: returning from Checkout and the portal, polling, focus, errors
 // and the actions that leave for Stripe.
-import { act, cleanup, configure, render, screen, waitFor, within } from '@testing-library/react'
+import { act, cleanup, render, screen, waitFor, within } from '@testing-library/react'
 import { userEvent } from '@testing-library/user-event'
 import { StrictMode } from 'react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -9,9 +9,9 @@ import { ApiError } from '../../web/src/api.ts'
 import { BillingContainer, type BillingContainerProps } from '../../web/src/pages/billing-container.tsx'
 import { fakeApi, sleep, type FakeApi } from './fake-api.ts'
 import { active, cancelled, noPlan, ORG_ID, paymentFailed, subscription } from './fixtures.ts'
+import './dom-timeouts.ts'
 
 // npm test runs these beside the stack and a browser on two cores: give async assertions room.
-configure({ asyncUtilTimeout: 5000 })
 
 afterEach(() => {
   cleanup()

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // Cancel at period end with a reason and resume, on the billing page and through the container: the
 // page sends Stripe's feedback values and shows what the synced overview says, not the click.
-import { cleanup, configure, render, screen, waitFor } from '@testing-library/react'
+import { cleanup, render, screen, waitFor } from '@testing-library/react'
 import { userEvent } from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../../web/src/api.ts'
@@ -9,8 +9,8 @@ import { BillingContainer } from '../../web/src/pages/billing-container.tsx'
 import { BillingPage } from '../../web/src/pages/billing-page.tsx'
 import { fakeApi } from './fake-api.ts'
 import { active, asMember, ORG_ID, subscription } from './fixtures.ts'
+import './dom-timeouts.ts'
 
-configure({ asyncUtilTimeout: 5000 })
 afterEach(() => {
   cleanup()
   window.history.replaceState(null, '', '/')

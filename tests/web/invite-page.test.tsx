@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '../../web/src/api.ts'
 import { InvitePage } from '../../web/src/pages/invite-page.tsx'
 import { fakeApi } from './fake-api.ts'
+import './dom-timeouts.ts'
 
 afterEach(cleanup)
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Overview } from '../../supabase/functions/_shared/billing/api-types.ts'
 import { BillingPage } from '../../web/src/pages/billing-page.tsx'
 import { active, asMember, noPlan } from './fixtures.ts'
+import './dom-timeouts.ts'
 
 afterEach(cleanup)
 

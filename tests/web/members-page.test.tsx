@@ -8,6 +8,7 @@ import type { MembersView } from '../../supabase/functions/_shared/billing/api-t
 import { ApiError } from '../../web/src/api.ts'
 import { MembersPage } from '../../web/src/pages/members-page.tsx'
 import { fakeApi } from './fake-api.ts'
+import './dom-timeouts.ts'
 
 afterEach(cleanup)
 

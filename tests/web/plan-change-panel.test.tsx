@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // Changing plan on the billing page through the container: Stripe's preview (what is charged now and
 // on the next invoice) is shown before anything changes, and the confirmation sends its proration_date.
-import { cleanup, configure, render, screen, waitFor } from '@testing-library/react'
+import { cleanup, render, screen, waitFor } from '@testing-library/react'
 import { userEvent } from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PlanChangePreview } from '../../supabase/functions/_shared/billing/api-types.ts'
@@ -9,8 +9,8 @@ import { ApiError } from '../../web/src/api.ts'
 import { BillingContainer } from '../../web/src/pages/billing-container.tsx'
 import { fakeApi } from './fake-api.ts'
 import { active, ORG_ID, paymentFailed, subscription } from './fixtures.ts'
+import './dom-timeouts.ts'
 
-configure({ asyncUtilTimeout: 5000 })
 afterEach(() => {
   cleanup()
   window.history.replaceState(null, '', '/')

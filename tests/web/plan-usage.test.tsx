@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Overview, PlanUsage } from '../../supabase/functions/_shared/billing/api-types.ts'
 import { BillingPage } from '../../web/src/pages/billing-page.tsx'
 import { active, asMember, ORG_ID } from './fixtures.ts'
+import './dom-timeouts.ts'
 
 afterEach(cleanup)
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { minimumPasswordLength } from '../../dev/stack/services.ts'
 import { MIN_PASSWORD_LENGTH } from '../../web/src/lib/password.ts'
 import { SignInPage } from '../../web/src/pages/sign-in-page.tsx'
+import './dom-timeouts.ts'
 
 afterEach(cleanup)
 

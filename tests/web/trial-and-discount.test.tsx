@@ -10,6 +10,7 @@ import { BillingContainer } from '../../web/src/pages/billing-container.tsx'
 import { BillingPage } from '../../web/src/pages/billing-page.tsx'
 import { fakeApi } from './fake-api.ts'
 import { active, asMember, noPlan, ORG_ID, subscription, trialing } from './fixtures.ts'
+import './dom-timeouts.ts'
 
 afterEach(cleanup)
 
