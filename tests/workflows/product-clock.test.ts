@@ -1,28 +1,26 @@
 // The product's clock in the local stack follows the Stripe emulator's (PRODUCT_CLOCK_URL, read by
 // _shared/clock.ts): after the emulator moves 40 days on, due work runs as of that time without anyone
 // passing `asOf`, and putting the emulator's clock back puts the product's back.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, afterEach, describe, expect, test } from 'vitest'
 import { productNow, productNowInStep } from '../../supabase/functions/_shared/clock.ts'
 import { handOver, mirror, settle, subscription, customerWithUser, useStackEnv } from '../helpers/billing.ts'
-import { holdProductClock } from '../helpers/product-clock.ts'
+import { holdProductClockForFile } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
 import { harness, type Harness } from '../emulator/harness.ts'
 
 const DAY = 86_400_000
 const sql = adminSql()
 let h: Harness
-let releaseClock: () => Promise<void>
-beforeAll(async () => {
+// Due work 40 days on is every customer's in this database: hold the clock, as other such files do (with
+// the hook's timeout long enough for the wait; the release, after the hooks below, puts SQL's offset back).
+holdProductClockForFile(async () => {
   useStackEnv()
-  // Due work 40 days on is every customer's in this database: hold the clock, as other such files do.
-  releaseClock = await holdProductClock()
   h = await harness()
   process.env.PRODUCT_CLOCK_URL = `${h.emulator.url}/_emulator/clock`
 })
 afterAll(async () => {
   delete process.env.PRODUCT_CLOCK_URL
   await h?.close()
-  await releaseClock?.()
   await sql.end()
 })
 
