@@ -25,7 +25,11 @@ async function paidInvoice(name: string) {
   return { c, inv, pi, refund }
 }
 
-const refundMails = async (email: string) => (await mailsTo(email)).filter((m) => m.subject.startsWith('Refund of'))
+/** The refund mails, once maildev holds every email the outbox sent to the address (it stores a mail a moment after accepting it). */
+const refundMails = async (email: string) => {
+  const [{ sent }] = await sql<{ sent: number }[]>`select count(*)::int as sent from billing.email_outbox where to_email = ${email} and status = 'sent'`
+  return (await mailsTo(email, { atLeast: sent })).filter((m) => m.subject.startsWith('Refund of'))
+}
 const outboxRows = async (orgEmail: string) =>
   await sql`select idempotency_key from billing.email_outbox where email_type = 'refund_issued' and to_email = ${orgEmail} order by idempotency_key`
 
