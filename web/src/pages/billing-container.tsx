@@ -71,41 +71,25 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
   const onCheckout = (priceId: string) =>
     void perform(`checkout:${priceId}`, async () => redirect((await api.checkout(orgId, priceId)).url))
   const onManageBilling = () => void perform('portal', async () => redirect((await api.portal(orgId)).url))
-  const onExport = () =>
-    void perform('export', async () => {
-      setExportLink(await api.requestExport(orgId))
+  // An action answered in place (no redirect): the page takes the answer, then the buttons come back.
+  const answerInPlace = <T,>(action: BusyAction, call: () => Promise<T>, use: (answer: T) => void) =>
+    void perform(action, async () => {
+      use(await call())
       setBusy(null)
     })
+  const onExport = () => answerInPlace('export', () => api.requestExport(orgId), setExportLink)
 
   // Stripe is changed and synced before the answer: the page shows Stripe's state, not the click.
-  const onCancel = (reason: CancelReason) =>
-    void perform('cancel', async () => {
-      show(await api.cancel(orgId, reason))
-      setBusy(null)
-    })
-  const onResume = () =>
-    void perform('resume', async () => {
-      show(await api.resume(orgId))
-      setBusy(null)
-    })
+  const onCancel = (reason: CancelReason) => answerInPlace('cancel', () => api.cancel(orgId, reason), show)
+  const onResume = () => answerInPlace('resume', () => api.resume(orgId), show)
 
-  const onPreviewPlanChange = (priceId: string) =>
-    void perform('preview', async () => {
-      setPlanChange(await api.previewPlanChange(orgId, priceId))
-      setBusy(null)
-    })
+  const onPreviewPlanChange = (priceId: string) => answerInPlace('preview', () => api.previewPlanChange(orgId, priceId), setPlanChange)
   const onConfirmPlanChange = (preview: PlanChangePreview) =>
-    void perform('change', async () => {
-      show(await api.changePlan(orgId, preview.price_id, preview.proration_date))
+    answerInPlace('change', () => api.changePlan(orgId, preview.price_id, preview.proration_date), (overview) => {
+      show(overview)
       setPlanChange(null)
-      setBusy(null)
     })
-
-  const onUndoPlanChange = () =>
-    void perform('undo', async () => {
-      show(await api.undoPlanChange(orgId))
-      setBusy(null)
-    })
+  const onUndoPlanChange = () => answerInPlace('undo', () => api.undoPlanChange(orgId), show)
 
   const busyText = busy ? BUSY_TEXT[busy.split(':')[0]] : null
 
