@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from 'react'
 import type { CancelFeedback, CancelReason, Subscription } from '../api-types.ts'
 import { formatDate, type FormatOptions } from '../lib/format.ts'
+import { BusyButton } from './busy-button.tsx'
 
 /** Stripe's feedback values, in the customer's words. */
 const FEEDBACK_LABELS: Record<CancelFeedback, string> = {
@@ -35,9 +36,9 @@ export function CancelPanel({ subscription: sub, busy, onCancel, onResume, ...fo
         <h2 id="cancel-heading">Subscription ending</h2>
         <p data-testid="ending-note">Your subscription ends on {endsAt}. Resume it before then and nothing changes.</p>
         <div className="card-actions">
-          <button type="button" className="button button-primary" onClick={onResume} disabled={busy} aria-busy={busy || undefined}>
+          <BusyButton variant="primary" onClick={onResume} busy={busy}>
             Resume subscription
-          </button>
+          </BusyButton>
         </div>
       </section>
     )
@@ -72,9 +73,9 @@ export function CancelPanel({ subscription: sub, busy, onCancel, onResume, ...fo
             <input id="cancel-comment" maxLength={500} value={comment} onChange={(e) => setComment(e.target.value)} />
           </div>
           <div className="form-actions">
-            <button type="submit" className="button button-danger" disabled={busy} aria-busy={busy || undefined}>
+            <BusyButton type="submit" variant="danger" busy={busy}>
               Cancel at period end
-            </button>
+            </BusyButton>
             <button type="button" className="button button-secondary" onClick={() => setAsking(false)} disabled={busy}>
               Keep subscription
             </button>

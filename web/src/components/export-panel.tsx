@@ -2,6 +2,7 @@
 import { useEffect, useRef } from 'react'
 import type { ExportLink } from '../api-types.ts'
 import { formatDateTime, type FormatOptions } from '../lib/format.ts'
+import { BusyButton } from './busy-button.tsx'
 
 export interface ExportPanelProps extends FormatOptions {
   link: ExportLink | null
@@ -23,9 +24,9 @@ export function ExportPanel({ link, busy, onExport, ...format }: ExportPanelProp
         the emails we sent) before it is deleted.
       </p>
       <div className="card-actions">
-        <button type="button" className="button button-secondary" onClick={onExport} disabled={busy} aria-busy={busy || undefined}>
+        <BusyButton variant="secondary" onClick={onExport} busy={busy}>
           Download my data
-        </button>
+        </BusyButton>
         {link ? (
           <p className="export-ready">
             <a ref={linkRef} href={link.url} download data-testid="export-link">

@@ -4,6 +4,7 @@
 import type { Plan, PlanChangePreview, Subscription } from '../api-types.ts'
 import { formatDate, formatMoney, type FormatOptions } from '../lib/format.ts'
 import { ScheduledChangeNotice } from './scheduled-change-notice.tsx'
+import { BusyButton } from './busy-button.tsx'
 
 export interface PlanChangePanelProps extends FormatOptions {
   subscription: Subscription
@@ -54,9 +55,9 @@ export function PlanChangePanel({ subscription: sub, plans, preview, busy, onPre
             </div>
           </dl>
           <div className="form-actions">
-            <button type="button" className="button button-primary" onClick={() => onConfirm(preview)} disabled={busy} aria-busy={busy || undefined}>
+            <BusyButton variant="primary" onClick={() => onConfirm(preview)} busy={busy}>
               Confirm change
-            </button>
+            </BusyButton>
             <button type="button" className="button button-secondary" onClick={onDismiss} disabled={busy}>
               Keep current plan
             </button>

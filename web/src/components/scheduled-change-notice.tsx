@@ -2,6 +2,7 @@
 // which releases the schedule so the subscription stays on its plan.
 import type { ScheduledChange, Subscription } from '../api-types.ts'
 import { formatDate, formatMoney, type FormatOptions } from '../lib/format.ts'
+import { BusyButton } from './busy-button.tsx'
 
 export interface ScheduledChangeNoticeProps extends FormatOptions {
   subscription: Subscription
@@ -20,9 +21,9 @@ export function ScheduledChangeNotice({ subscription: sub, change, busy, onUndo,
         {price} on {formatDate(change.at, format)}. Until then you keep {sub.product_name ?? 'your current plan'}.
       </p>
       <div className="form-actions">
-        <button type="button" className="button button-secondary" onClick={onUndo} disabled={busy} aria-busy={busy || undefined}>
+        <BusyButton variant="secondary" onClick={onUndo} busy={busy}>
           Undo change
-        </button>
+        </BusyButton>
       </div>
     </div>
   )

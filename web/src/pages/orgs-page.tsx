@@ -8,6 +8,7 @@ import { StatusBadge } from '../components/status-badge.tsx'
 import { billingPath, navigate } from '../lib/router.ts'
 import { statusLabel } from '../lib/status.ts'
 import type { OrganizationsState } from '../lib/use-organizations.ts'
+import { BusyButton } from '../components/busy-button.tsx'
 
 export interface OrgsPageProps {
   api: BillingApi
@@ -92,9 +93,9 @@ function CreateOrganizationForm({ api, orgs, heading }: OrgsPageProps & { headin
           <label htmlFor="org-name">Organization name</label>
           <input id="org-name" name="name" required maxLength={100} autoComplete="organization" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
-        <button type="submit" className="button button-primary" disabled={busy} aria-busy={busy || undefined}>
+        <BusyButton type="submit" variant="primary" busy={busy}>
           Create organization
-        </button>
+        </BusyButton>
       </form>
       <div role="alert">{error ? <p className="callout callout-danger">{error}</p> : null}</div>
     </section>
