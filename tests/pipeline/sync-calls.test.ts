@@ -61,6 +61,16 @@ async function syncAll(s: EmulatedStripe, queue: string): Promise<string[]> {
   return (await s.requests()).slice(before).map((r) => `${r.method} ${r.path}`)
 }
 
+/** A subscribed customer whose subscription the mirror has (synced on `queue`), then canceled in Stripe. */
+async function mirroredThenCanceled(s: EmulatedStripe, price: Stripe.Price) {
+  const { customer, subs } = await subscribed(s, price)
+  const queue = await newQueue()
+  await queueEvents(sql, queue, [lastOf(s.eventsOf(customer.id), 'customer.subscription.created')])
+  await syncAll(s, queue)
+  await s.stripe.subscriptions.cancel(subs[0].id)
+  return { customer, subs, queue }
+}
+
 describe('Stripe calls per synced customer', () => {
   test('a mixed group (customer, subscription and latest-invoice events) costs one call per customer', async () => {
     const { s, price } = await emulator()
@@ -96,11 +106,7 @@ describe('Stripe calls per synced customer', () => {
 
   test('a canceled subscription an event names is fetched by itself, and its cancellation is mirrored', async () => {
     const { s, price } = await emulator()
-    const { customer, subs } = await subscribed(s, price)
-    const queue = await newQueue()
-    await queueEvents(sql, queue, [lastOf(s.eventsOf(customer.id), 'customer.subscription.created')])
-    await syncAll(s, queue)
-    await s.stripe.subscriptions.cancel(subs[0].id)
+    const { customer, subs, queue } = await mirroredThenCanceled(s, price)
     await queueEvents(sql, queue, [lastOf(s.eventsOf(customer.id), 'customer.subscription.deleted')])
     const calls = await syncAll(s, queue)
     expect(calls).toContain(`GET /v1/subscriptions/${subs[0].id}`)
@@ -110,11 +116,7 @@ describe('Stripe calls per synced customer', () => {
 
   test('a subscription the mirror has live that Stripe ended without an event reaching us is fetched and mirrored ended', async () => {
     const { s, price } = await emulator()
-    const { customer, subs } = await subscribed(s, price)
-    const queue = await newQueue()
-    await queueEvents(sql, queue, [lastOf(s.eventsOf(customer.id), 'customer.subscription.created')])
-    await syncAll(s, queue)
-    await s.stripe.subscriptions.cancel(subs[0].id)
+    const { customer, subs, queue } = await mirroredThenCanceled(s, price)
     await s.stripe.customers.update(customer.id, { name: 'After' })
     await queueEvents(sql, queue, [lastOf(s.eventsOf(customer.id), 'customer.updated')])
     const calls = await syncAll(s, queue)
