@@ -3,7 +3,7 @@
 // the lower plan bills the seats in use then, not the seats in use when the downgrade was chosen.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
-import { api, billingTestFile, mirroredPlan, newOrg, signUp, until } from '../helpers/billing-api.ts'
+import { api, billingTestFile, customerOnOwnClock, mirroredPlan, until } from '../helpers/billing-api.ts'
 import { uniq } from '../helpers/stack.ts'
 
 const PER_SEAT = { metadata: { per_seat: 'true' } }
@@ -24,14 +24,7 @@ const phaseSeats = async (subId: string) => {
 
 describe('a downgrade scheduled on a per-seat plan', () => {
   it('bills the seats in use at the period end: a member invited after scheduling is in the renewal', { timeout: 150_000 }, async () => {
-    // A customer on a test clock of its own, so its period can end now without moving anyone else's time.
-    const owner = await signUp('sched-seats')
-    const org = await newOrg(owner)
-    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) })
-    const customer = await stripe.customers.create({
-      email: owner.email, test_clock: clock.id, metadata: { user_id: owner.id, organization_id: org },
-      payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' },
-    })
+    const { owner, org, clock, customer } = await customerOnOwnClock(stripe, 'sched-seats')
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: file.price.id, quantity: 1 }] })
     await until('the organization on its per-seat subscription', async () =>
       (await sql`select 1 from public.organizations where id = ${org} and stripe_subscription_id = ${sub.id} and price_id = ${file.price.id}`).length > 0, 60_000)

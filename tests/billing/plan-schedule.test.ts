@@ -3,7 +3,7 @@
 // until undone, and undone by releasing the schedule. Nothing is charged and the plan stays until then.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
-import { api, billingTestFile, mirroredPlan, newOrg, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
+import { api, billingTestFile, customerOnOwnClock, mirroredPlan, signUp, subscribedOrg, until } from '../helpers/billing-api.ts'
 
 // The file's plan is the higher one (pro); the lower ones are made beside it.
 const file = billingTestFile(3000)
@@ -85,14 +85,7 @@ describe('a downgrade scheduled for the period end', () => {
   })
 
   it('takes effect at the period end: the renewal bills the lower price, and the mirror follows with no change left scheduled', { timeout: 120_000 }, async () => {
-    // A customer on a test clock of its own, so its period can end now without moving anyone else's time.
-    const owner = await signUp('boundary')
-    const org = await newOrg(owner)
-    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) })
-    const customer = await stripe.customers.create({
-      email: owner.email, test_clock: clock.id, metadata: { user_id: owner.id, organization_id: org },
-      payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' },
-    })
+    const { owner, org, clock, customer } = await customerOnOwnClock(stripe, 'boundary')
     const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: file.price.id }] })
     await until('the subscription in the mirror', async () => (await sql`select 1 from public.stripe_subscriptions where id = ${sub.id} and organization_id = ${org}`).length > 0)
     await scheduleDowngrade(owner.token, org, basic)

@@ -45,6 +45,21 @@ export async function newOrg(owner: User, name = uniq('Org')): Promise<string> {
 }
 
 /** Pays a Checkout session's hosted page with a card; Stripe redirects (303) back to the app. */
+/**
+ * A new admin and organization whose Stripe customer (visa by default) is on a test clock of its own, so
+ * its period can end now without moving anyone else's time.
+ */
+export async function customerOnOwnClock(stripe: Stripe, prefix: string) {
+  const owner = await signUp(prefix)
+  const org = await newOrg(owner)
+  const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) })
+  const customer = await stripe.customers.create({
+    email: owner.email, test_clock: clock.id, metadata: { user_id: owner.id, organization_id: org },
+    payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' },
+  })
+  return { owner, org, clock, customer }
+}
+
 export async function payCheckout(url: string, card = 'pm_card_visa'): Promise<Response> {
   return fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `card=${card}` })
 }
