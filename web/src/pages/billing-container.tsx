@@ -91,6 +91,11 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
     })
   const onUndoPlanChange = () => answerInPlace('undo', () => api.undoPlanChange(orgId), show)
 
+  const actions = {
+    onCheckout, onManageBilling, onExport, onCancel, onResume,
+    onPreviewPlanChange, onConfirmPlanChange, onDismissPlanChange: () => setPlanChange(null), onUndoPlanChange,
+  }
+
   const busyText = busy ? BUSY_TEXT[busy.split(':')[0]] : null
 
   return (
@@ -116,16 +121,8 @@ function BillingView({ api, orgId, redirect = leaveFor, pollIntervalMs, pollTime
           actionError={actionError}
           exportLink={exportLink}
           confirmingCheckout={confirmingCheckout}
-          onCheckout={onCheckout}
-          onManageBilling={onManageBilling}
-          onExport={onExport}
-          onCancel={onCancel}
-          onResume={onResume}
           planChange={planChange}
-          onPreviewPlanChange={onPreviewPlanChange}
-          onConfirmPlanChange={onConfirmPlanChange}
-          onDismissPlanChange={() => setPlanChange(null)}
-          onUndoPlanChange={onUndoPlanChange}
+          {...actions}
           {...format}
         />
       ) : loadError && loadErrorStatus === 404 ? (
