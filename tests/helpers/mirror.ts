@@ -12,6 +12,12 @@ const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => (
 const rank = (status: string) => (['active', 'trialing'].includes(status) ? 0 : ['past_due', 'unpaid', 'paused'].includes(status) ? 1 : status === 'incomplete' ? 2 : 3)
 const ORG_STATUS: Record<string, string> = { trialing: 'trialing', active: 'active', past_due: 'past_due', unpaid: 'past_due', paused: 'past_due', canceled: 'cancelled', incomplete_expired: 'cancelled' }
 
+/** A schedule's id, status and phases (price, quantity, start) as compared; a bare id is a mismatch. */
+const scheduleOf = (s: Obj | string | null) => typeof s === 'string' ? { unexpanded: s } : s && {
+  id: s.id, status: s.status, current: s.current_phase?.start_date ?? null,
+  phases: s.phases.map((ph: Obj) => [ph.start_date, ph.items.map((i: Obj) => [typeof i.price === 'string' ? i.price : i.price.id, i.quantity])]),
+}
+
 export async function expectMirrorEqualsStripe(sql: postgres.Sql, emu: Emulator, customerId: string, orgId: string): Promise<void> {
   const subs = emu.all('subscription').filter((s) => s.customer === customerId)
   const mirroredSubs = await sql`select id, status, price_id, quantity, current_period_end, cancel_at_period_end, trial_end
@@ -20,6 +26,12 @@ export async function expectMirrorEqualsStripe(sql: postgres.Sql, emu: Emulator,
     id: s.id, status: s.status, price_id: s.items.data[0].price.id, quantity: s.items.data[0].quantity,
     current_period_end: at(s.items.data[0].current_period_end), cancel_at_period_end: s.cancel_at_period_end, trial_end: at(s.trial_end),
   }))))
+
+  // The change a schedule will make (a downgrade at the period's end), as the mirrored raw subscription has it.
+  const mirroredSchedules = await sql<{ id: string; schedule: Obj | string | null }[]>`select id, raw -> 'schedule' as schedule
+    from public.stripe_subscriptions where customer_id = ${customerId}`
+  expect(byId(mirroredSchedules.map((m) => ({ id: m.id, schedule: scheduleOf(m.schedule) }))), `schedules of ${customerId}`)
+    .toEqual(byId(subs.map((s) => ({ id: s.id, schedule: scheduleOf(emu.find(s.schedule) ?? null) }))))
 
   const invoices = emu.all('invoice').filter((i) => i.customer === customerId)
   const mirroredInvoices = await sql`select id, status, amount_due::int, amount_paid::int, amount_remaining::int, subscription_id

@@ -9,14 +9,16 @@
 // email per withdrawn request (surely for the last one when nothing changed since), and a refund email
 // per refund that succeeded, never twice. The stories change plans after a preview (an upgrade's
 // invoice is what its preview said), redeem promotion codes (the mirror keeps each subscription's
-// discounts) and refund in full and in part; the default run must have covered each of them.
+// discounts), refund in full and in part, and schedule downgrades for the period's end, undo some and
+// renew onto others; the default run must have covered each of them.
 // Timed emails (trial reminders, payment reminders) are left out: they depend on the product's clock.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Obj } from '../../dev/stripe-emulator/shape.ts'
 import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.ts'
 import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { settle, useStackEnv } from '../helpers/billing.ts'
-import { lifecycles, type Lifecycles, type Run } from '../helpers/lifecycle.ts'
+import { lifecycles, type Lifecycles } from '../helpers/lifecycle.ts'
+import type { Run } from '../helpers/lifecycle-story.ts'
 import { holdProductClock, PRODUCT_CLOCK_HOOK_TIMEOUT_MS } from '../helpers/product-clock.ts'
 import { adminSql } from '../helpers/stack.ts'
 
@@ -40,7 +42,7 @@ const STARTED = ['active', 'trialing']
 const GOING = ['active', 'trialing', 'past_due']
 
 /** What the stories covered, so a generator that stops producing a case fails the default run. */
-const covered = { partialRefundEmails: 0, fullRefundEmails: 0, promotions: 0, upgradesWithPreview: 0, resumedEmails: 0 }
+const covered = { partialRefundEmails: 0, fullRefundEmails: 0, promotions: 0, upgradesWithPreview: 0, resumedEmails: 0, scheduledDowngrades: 0, undoneDowngrades: 0, scheduledRenewals: 0 }
 
 /**
  * The "continues" emails Stripe's history calls for: one may go per withdrawn cancellation request (keyed
@@ -169,6 +171,13 @@ describe('emails through chaotic delivery', () => {
       for (const p of run.previews.filter((x) => x.invoice)) {
         expect(run.s.running.emu.find(p.invoice!)!.amount_due, `the invoice of the upgrade of ${p.subscription}`).toBe(p.amountDue)
         covered.upgradesWithPreview++
+      }
+      // Downgrades scheduled, undone, and reached at the period end (the renewal on the next phase).
+      for (const { schedule } of run.schedules) {
+        const sched = run.s.running.emu.find(schedule)!
+        covered.scheduledDowngrades++
+        if (sched.status === 'released') covered.undoneDowngrades++
+        if (sched.status === 'completed' || (sched.status === 'active' && sched.current_phase?.start_date === sched.phases[1]?.start_date)) covered.scheduledRenewals++
       }
       covered.promotions += run.promotions.filter((p) => run.s.running.emu.find(p.subscription)?.discounts.length > 0).length
     }, 10)
