@@ -7,9 +7,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { handleBilling } from '../../supabase/functions/_shared/billing/handler.ts'
 import type { BillingDeps } from '../../supabase/functions/_shared/billing/actions.ts'
 import { deliverDueEmails } from '../../supabase/functions/_shared/email/outbox.ts'
-import { useStackEnv } from '../helpers/billing.ts'
+import { stackAppUrl, useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 useStackEnv()
 const sql = adminSql()
@@ -27,7 +31,7 @@ async function user(prefix: string): Promise<User> {
 
 const deps = {
   sql, stripe: () => { throw new Error('no Stripe call expected') }, syncer: () => async () => undefined,
-  appUrl: 'http://127.0.0.1:3000', apiUrl: 'http://127.0.0.1:54321', exportSecret: 'not-used-here', jwt: { secret: stackProfile.jwtSecret },
+  appUrl: stackAppUrl, apiUrl: 'http://127.0.0.1:54321', exportSecret: 'not-used-here', jwt: { secret: stackProfile.jwtSecret },
 } as unknown as BillingDeps & { jwt: { secret: string } }
 
 async function call(who: User, method: string, path: string, body?: unknown) {
@@ -73,7 +77,7 @@ describe('invitations through the billing API', () => {
     expect(mails[0].to_email).toBe(res.body.invitation.email)
     const token = await tokenMailed(res.body.invitation.id)
     const [mail] = await mailsTo(mails[0].to_email)
-    expect(mail.text).toContain(`http://127.0.0.1:3000/invite/${token}`)
+    expect(mail.text).toContain(`${stackAppUrl}/invite/${token}`)
     expect(JSON.stringify(res.body)).not.toContain(token)
   })
 
@@ -82,7 +86,7 @@ describe('invitations through the billing API', () => {
     const [queued] = await sql`select status, props, secret_props from billing.email_outbox where idempotency_key = ${`invitation:${res.body.invitation.id}:1`}`
     expect(JSON.stringify(queued.props)).not.toMatch(/invite\//)
     // Pending (unless the stack's drain job sent it meanwhile), the link waits in secret_props alone.
-    if (queued.status === 'pending') expect(queued.secret_props.acceptUrl).toMatch(/^http:\/\/127\.0\.0\.1:3000\/invite\/[0-9a-f]{64}$/)
+    if (queued.status === 'pending') expect(queued.secret_props.acceptUrl).toMatch(new RegExp(`^${stackAppUrl}/invite/[0-9a-f]{64}$`))
     const token = await tokenMailed(res.body.invitation.id)
     const [row] = await sql`select status, to_jsonb(o)::text as whole from billing.email_outbox o where idempotency_key = ${`invitation:${res.body.invitation.id}:1`}`
     expect(row.status).toBe('sent')

@@ -4,6 +4,10 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { overview, plans } from '../../supabase/functions/_shared/billing/overview.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 const sql = adminSql()
 afterAll(() => sql.end())

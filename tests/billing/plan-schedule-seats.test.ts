@@ -5,6 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import { api, billingTestFile, customerOnOwnClock, mirroredPlan, until } from '../helpers/billing-api.ts'
 import { uniq } from '../helpers/stack.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 const PER_SEAT = { metadata: { per_seat: 'true' } }
 // The file's plan is the higher per-seat one; the lower per-seat one is made beside it.

@@ -5,6 +5,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type Stripe from 'stripe'
 import { api, billingTestFile, mirroredPlan, signUp, subscribedOrg } from '../helpers/billing-api.ts'
 import { uniq } from '../helpers/stack.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 // The file's plan is the flat one; the per-seat one (metadata per_seat) is made beside it.
 const file = billingTestFile(1000)

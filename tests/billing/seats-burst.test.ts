@@ -7,6 +7,10 @@ import type Stripe from 'stripe'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import { api, newOrg, payCheckout, signUp, until } from '../helpers/billing-api.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 const sql = adminSql()
 const stripe = stripeFor(stackProfile)

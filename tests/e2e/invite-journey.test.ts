@@ -7,6 +7,10 @@ import { describe, expect, it } from 'vitest'
 import { APP, browserForFile, shot } from '../helpers/browser.ts'
 import { mailWithSubject } from '../helpers/browser-journey.ts'
 import { uniq } from '../helpers/stack.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 const file = browserForFile()
 

@@ -8,6 +8,10 @@ import { invitationEmailKey } from '../../supabase/functions/_shared/email/withd
 import { useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 const sql = adminSql()
 afterAll(() => sql.end())

@@ -5,6 +5,9 @@
 // lock is released (after the file's tests, failed or not) and checked when it is taken (a run that was
 // killed never released it): the stack emulator's own clock, and SQL's billing.product_now() offset, which
 // a test's runner following an emulator of its own writes and the stack's worker never rewrites.
+// Files that only read it, but whose outcome depends on it staying at wall time while they run (an
+// invitation's expiry, read on the product's clock), share the lock instead: many readers run at once,
+// and no mover runs beside them.
 import postgres from 'postgres'
 import { afterAll, beforeAll } from 'vitest'
 import { stackProfile } from './stack.ts'
@@ -63,10 +66,12 @@ export async function startAtWallTime(session: postgres.Sql): Promise<void> {
  * message, not a hook timeout), with the product's clock at wall time; the returned function puts the
  * clock back to wall time and releases the lock.
  */
-export async function holdProductClock(waitMs = PRODUCT_CLOCK_WAIT_MS): Promise<() => Promise<void>> {
+export async function holdProductClock(waitMs = PRODUCT_CLOCK_WAIT_MS, mode: 'move' | 'read' = 'move'): Promise<() => Promise<void>> {
   const session = postgres(stackProfile.dbUrl, { max: 1, onnotice: () => {} })
+  const take = () =>
+    mode === 'move' ? session<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_KEY}) as ok` : session<{ ok: boolean }[]>`select pg_try_advisory_lock_shared(${LOCK_KEY}) as ok`
   const deadline = Date.now() + waitMs
-  while (!(await session<{ ok: boolean }[]>`select pg_try_advisory_lock(${LOCK_KEY}) as ok`)[0].ok) {
+  while (!(await take())[0].ok) {
     if (Date.now() > deadline) {
       await session.end()
       throw new Error(`another test file held the product clock for more than ${waitMs / 1000} s`)
@@ -81,7 +86,8 @@ export async function holdProductClock(waitMs = PRODUCT_CLOCK_WAIT_MS): Promise<
   }
   return async () => {
     try {
-      await backToWallTime(session)
+      // A reader moved nothing (no mover ran beside it); ending the session releases its share.
+      if (mode === 'move') await backToWallTime(session)
     } finally {
       await session.end()
     }
@@ -98,6 +104,20 @@ export function holdProductClockForFile(setUp?: () => Promise<unknown> | void, s
     release = await holdProductClock()
     await setUp?.()
   }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS + setUpMs)
+  afterAll(async () => {
+    await release?.()
+  })
+}
+
+/**
+ * For a file that reads the product's clock and needs it at wall time for its whole run (invitations
+ * expire on it): shares the lock, so files that move the clock wait until it is done.
+ */
+export function shareProductClockForFile(): void {
+  let release: (() => Promise<void>) | undefined
+  beforeAll(async () => {
+    release = await holdProductClock(PRODUCT_CLOCK_WAIT_MS, 'read')
+  }, PRODUCT_CLOCK_HOOK_TIMEOUT_MS)
   afterAll(async () => {
     await release?.()
   })

@@ -11,6 +11,10 @@ import { runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
 import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 import { ownBucket, startStripe, type EmulatedStripe } from '../helpers/stripe-emulator.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
+
+// Invitations expire, and seats count pending ones, on the product's clock: no file moves it meanwhile.
+shareProductClockForFile()
 
 const sql = adminSql()
 const limiterSql = adminSql()

@@ -1,6 +1,7 @@
 // The product clock's lock (tests/helpers/product-clock.ts) leaves the shared clocks at wall time: a file
 // that moved them and released the lock, failed or not, leaves nothing for the next holder (nor pgTAP's
 // grace-period check) to find; and a leftover of a killed run is put back, and said, when the lock is taken.
+// Files that read the clock share the lock: they run together, and a file that moves it waits for them.
 import { afterAll, describe, expect, test, vi } from 'vitest'
 import { holdProductClock, startAtWallTime } from '../helpers/product-clock.ts'
 import { adminSql, stackProfile } from '../helpers/stack.ts'
@@ -56,5 +57,21 @@ describe('the product clock lock', () => {
       warn.mockRestore()
       await release()
     }
+  })
+
+  test('readers share it: two at once, and a mover waits until both are done', { timeout: 20 * 60_000 }, async () => {
+    const first = await holdProductClock(undefined, 'read')
+    let second: (() => Promise<void>) | undefined
+    try {
+      second = await holdProductClock(5_000, 'read')
+      await expect(holdProductClock(1_000), 'a mover took the clock while files that read it were running').rejects.toThrow(/held the product clock/)
+      await first()
+      await expect(holdProductClock(1_000), 'a mover took the clock while a reader was still running').rejects.toThrow(/held the product clock/)
+    } finally {
+      await first().catch(() => {})
+      await second?.()
+    }
+    const mover = await holdProductClock()
+    await mover()
   })
 })
