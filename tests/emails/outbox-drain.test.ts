@@ -40,7 +40,10 @@ describe('draining the outbox at the transport\'s limit', () => {
     expect(mine.map((c) => c.to.length).sort((a, b) => b - a)).toEqual([100, 50])
     expect(new Set(mine.map((c) => c.key)).size).toBe(2)
     expect(mine.every((c) => c.key.startsWith('batch:'))).toBe(true)
-    expect(mine[1].at - mine[0].at).toBeGreaterThanOrEqual(240) // 4 requests/s: 250 ms apart (timer slack)
+    // 4 requests/s: the calls start 250 ms apart. Measured at the fake provider, the first call's own
+    // lease of its rows (before its request) can shorten the gap by some ms on a busy machine (238 seen);
+    // without pacing it is a few ms, so 200 still tells the two apart.
+    expect(mine[1].at - mine[0].at).toBeGreaterThanOrEqual(200)
     const rows = await sql`select status, provider_message_id, batch_key from billing.email_outbox where id = any(${ids}::uuid[])`
     expect(rows.every((r) => r.status === 'sent' && r.provider_message_id?.startsWith('msg_') && r.batch_key)).toBe(true)
     expect(to.every((t) => api.delivered.get(t) === 1)).toBe(true)
