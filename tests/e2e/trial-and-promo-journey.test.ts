@@ -3,7 +3,7 @@
 // then a card added through the portal; a trial that ended without one, paused and resumed once a card
 // is on file; and a promotion code on the emulator's Checkout page, refused when unknown and then
 // accepted, the billing page showing the discount. Screenshots go to test-results/screenshots/.
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { stripeFor } from '../../dev/stack/stripe.ts'
 import { browserJourney, EMULATOR, shot, signUpWithOrganization } from '../helpers/browser-journey.ts'
@@ -14,9 +14,12 @@ const APP = `http://127.0.0.1:${stackProfile.ports.web}`
 const stripe = stripeFor(stackProfile)
 // Days left are counted on the emulator's clock, which files that move it share: the journey holds it.
 const journey = browserJourney()
-afterAll(async () => {
-  // The emulator's clock (moved by the paused-trial story) back to wall time for the files after this one.
+afterEach(async () => {
+  // The emulator's clock (moved by the paused-trial story) back to wall time for the next test, in any
+  // order (a shuffled run started the trial 3 days on and saw 17 days left), and past the functions
+  // host's one-second cache of it; the lock's release does the same for the files after this one.
   await fetch(`${EMULATOR}/_emulator/clock/reset`, { method: 'POST' }).catch(() => undefined)
+  await new Promise((r) => setTimeout(r, 1_500))
 })
 
 /** A plan of its own, once the mirror has it (so the page lists it). */
