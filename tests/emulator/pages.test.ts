@@ -61,6 +61,28 @@ describe('checkout', () => {
     expect((await stripe.checkout.sessions.listLineItems(session.id)).data[0]).toMatchObject({ amount_total: 2900, quantity: 1 })
   })
 
+  it('expires a session 24 hours on, on the clock it was made on: a test-clock customer\'s, not the emulator\'s own', async () => {
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) })
+    const customer = await stripe.customers.create({ email: 'clocked@example.test', test_clock: clock.id })
+    const open = () => stripe.checkout.sessions.create({ mode: 'subscription', customer: customer.id, line_items: [{ price: price.id }], success_url: 'http://app.test/ok' })
+    const session = await open()
+    expect(session.expires_at).toBe(clock.frozen_time + 86_400)
+    // The emulator's own clock moves two days while the person is on the page (the stack's clock-moving
+    // tests do this beside Checkout tests): the session lives on its customer's clock and still completes.
+    await h.control('/clock/advance', { seconds: 2 * 86_400 })
+    try {
+      expect((await post(session.url!, { card: 'pm_card_visa' })).status).toBe(303)
+    } finally {
+      await h.control('/clock/reset', {})
+    }
+    // Two days on the customer's own clock: that session has expired.
+    const late = await open()
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time + 2 * 86_400 })
+    const res = await post(late.url!, { card: 'pm_card_visa' })
+    expect(res.status).toBe(400)
+    expect(res.html).toContain('This Checkout Session has expired.')
+  })
+
   it('rejects a one-time price in subscription mode', async () => {
     const once = await stripe.prices.create({ product: price.product as string, unit_amount: 100, currency: 'usd' })
     await expect(stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: once.id }], success_url: 'http://app.test/ok' })).rejects.toMatchObject({ statusCode: 400, param: 'line_items[0][price]' })

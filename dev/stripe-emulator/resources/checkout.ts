@@ -131,7 +131,9 @@ export function cardOptional(emu: Emulator, session: Obj): boolean {
 /** What the hosted page (or `payment_pages/:id/confirm`) does when the person pays; `card` null: none given. */
 export function completeCheckout(emu: Emulator, session: Obj, card: string | null, email: string | null): Obj {
   if (session.status !== 'open') throw invalid(`This Checkout Session is no longer active (status: ${session.status}).`, 'checkout_session', 'checkout_session_not_open')
-  if (emu.now() > session.expires_at) throw invalid('This Checkout Session has expired.', 'checkout_session', 'checkout_session_expired')
+  // On the clock the session was made on (its customer's test clock, if any): the emulator's own clock,
+  // which tests move for the whole stack, says nothing about a session living on a test clock.
+  if (emu.now(emu.clockOfCustomer(session.customer)) > session.expires_at) throw invalid('This Checkout Session has expired.', 'checkout_session', 'checkout_session_expired')
   const meta = emu.metaOf(session.id)
   const trial = session.mode === 'subscription' ? meta.subscription_data.trial_period_days : undefined
   if (card === null && !cardOptional(emu, session)) throw required('payment_method')
