@@ -7,6 +7,7 @@ import { apiKeys, ROOT, type Profile } from './config.ts'
 import { installExtensions } from './extensions.ts'
 import { ensureStripeContract, STRIPE_MOCK_VERSION } from './stripe-contract.ts'
 import { migrate, seedVault } from './migrate.ts'
+import { claimPorts, releasePorts } from './port-claims.ts'
 import { assertPortFree } from './ports.ts'
 import { initCluster, destroyCluster, runSqlFile, startCluster, stopCluster, waitForDb } from './postgres.ts'
 import { ensureSystemPackages } from './prereqs.ts'
@@ -83,6 +84,8 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<Stack> {
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   try {
+    // Claimed before they are checked: another profile given the same ports is refused from here on.
+    claimPorts({ ...p.ports }, { profile: p.name, pidFile: p.pidFile, pid: process.pid })
     for (const s of specs) for (const port of s.ports) await assertPortFree(port, s.name)
     log('checking system packages')
     await ensureSystemPackages(undefined, log)
@@ -161,4 +164,5 @@ export async function down(p: Profile, opts: { cluster?: boolean } = {}): Promis
   await Promise.all(late.map((pid) => stopPid(pid)))
   if (pids.postgres || opts.cluster) await stopCluster(p)
   rmSync(p.pidFile, { force: true })
+  releasePorts(Object.values(p.ports), p.pidFile)
 }

@@ -13,8 +13,8 @@ export const functionsUrl = `${apiUrl}/functions/v1`
  * A throwaway stack profile for a test that starts stacks of its own, named after the running test stack
  * (TEST_PROFILE / STACK_PROFILE), so two suites running at once never share one.
  */
-export function probeProfile(what: string): Profile {
-  return profile(`${stackProfile.name}-probe-${what}`)
+export function probeProfile(what: string, root?: string): Profile {
+  return profile(`${stackProfile.name}-probe-${what}`, root)
 }
 
 /** A superuser connection to the test database; close it in afterAll. */

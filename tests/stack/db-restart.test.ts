@@ -4,16 +4,17 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { apiKeys, profile } from '../../dev/stack/config.ts'
+import { apiKeys } from '../../dev/stack/config.ts'
 import { startCluster, stopCluster, superuser } from '../../dev/stack/postgres.ts'
 import { down, up } from '../../dev/stack/stack.ts'
+import { probeProfile } from '../helpers/stack.ts'
 import { fakeEvent, postSigned } from '../helpers/stripe-events.ts'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('the functions host across a Postgres restart', () => {
   test('after a Postgres restart under load and backends ended by an administrator, every webhook and worker run succeeds', { timeout: 300_000 }, async () => {
-    const p = profile('probe-pgrestart')
+    const p = probeProfile('pgrestart')
     await up(p, { fresh: true })
     try {
       const webhook = `${p.apiUrl}/functions/v1/stripe-webhook`

@@ -8,6 +8,7 @@ import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { profile, reachableByOthers, ROOT } from '../../dev/stack/config.ts'
 import { destroyCluster, initCluster, isRunning, startCluster, stopCluster, superuser, waitForDb } from '../../dev/stack/postgres.ts'
+import { probeProfile } from '../helpers/stack.ts'
 
 describe('a checkout under a 0700 folder', () => {
   test('reachableByOthers sees a 0700 folder anywhere above', () => {
@@ -23,7 +24,7 @@ describe('a checkout under a 0700 folder', () => {
 
   test('its Postgres cluster initialises, starts, answers and is removed', { timeout: 120_000 }, async () => {
     const top = mkdtempSync(path.join(tmpdir(), 'private-')) // 0700, like /root
-    const p = profile('probe-private', path.join(top, 'repo'))
+    const p = probeProfile('private', path.join(top, 'repo'))
     try {
       if (process.getuid?.() === 0) expect(p.pgdata.startsWith(top), 'as root the cluster is outside the unreachable checkout').toBe(false)
       expect(await initCluster(p)).toBe(true)
@@ -49,7 +50,7 @@ describe('a clone under a 0700 folder', () => {
   test('stack:reset brings its whole stack up (cluster, migrations, every service) and down', { timeout: 600_000 }, async () => {
     const top = mkdtempSync(path.join(tmpdir(), 'private-clone-')) // 0700
     const repo = path.join(top, 'repo')
-    const name = 'probe-clone'
+    const name = probeProfile('clone', repo).name
     try {
       execFileSync('git', ['clone', '-q', '--no-hardlinks', ROOT, repo])
       symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules')) // the same packages, not a second install

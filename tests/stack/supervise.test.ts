@@ -6,15 +6,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { expect, test } from 'vitest'
-import { apiKeys, profile, ROOT } from '../../dev/stack/config.ts'
+import { apiKeys, ROOT } from '../../dev/stack/config.ts'
 import { portFree } from '../../dev/stack/ports.ts'
 import { isRunning } from '../../dev/stack/postgres.ts'
 import { isAlive, sleep } from '../../dev/stack/proc.ts'
+import { probeProfile } from '../helpers/stack.ts'
 
 const RECOVERY_BOUND_MS = 60_000
 
 test('a killed functions host is reported and restarted, and the API answers again', { timeout: 240_000 }, async () => {
-  const p = profile('probe-supervise')
+  const p = probeProfile('supervise')
   const keys = await apiKeys(p)
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/stack/start.ts')], { cwd: ROOT, env: { ...process.env, STACK_PROFILE: p.name } })
   let out = ''
@@ -64,7 +65,7 @@ test('a killed functions host is reported and restarted, and the API answers aga
 })
 
 test('a catalogue that cannot be applied fails the start and leaves nothing running', { timeout: 240_000 }, async () => {
-  const p = profile('probe-bad-catalog')
+  const p = probeProfile('bad-catalog')
   const dir = mkdtempSync(path.join(tmpdir(), 'catalog-'))
   const file = path.join(dir, 'catalog.json')
   writeFileSync(file, JSON.stringify({ products: [{ key: 'x', name: 'X', prices: [{ lookup_key: 'x', nickname: 'X', unit_amount: 1, currency: 'dollars', interval: 'month' }] }] }))
