@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
+import { blockFor } from './port-claims.ts'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const PG_BIN = '/usr/lib/postgresql/15/bin'
@@ -46,17 +47,21 @@ export interface Profile {
   jwtSecret: string
 }
 
+/** How many blocks from its own a named profile tries when others hold the first ones. */
+const BLOCKS_TRIED = 20
+
 /**
  * Ports for a profile; names other than dev/test get a block derived from their name (20000–29999):
  * below Linux's ephemeral range (32768–60999), where an outgoing connection's local port can hold a
- * port in TIME-WAIT and make it look taken.
+ * port in TIME-WAIT and make it look taken. Two names can hash to one block: the block its running
+ * stack claimed (port-claims.ts), else the first from its own that no other running profile holds.
  */
-function portsFor(name: string): Ports {
+function portsFor(name: string, pidFile: string): Ports {
   const fixed = PROFILE_PORTS[name]
   if (fixed) return fixed
   let h = 0
   for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0
-  const base = 20000 + (h % 1000) * 10
+  const base = blockFor(Array.from({ length: BLOCKS_TRIED }, (_, i) => 20000 + ((h + i) % 1000) * 10), pidFile)
   return {
     api: base, db: base + 1, auth: base + 2, smtp: base + 3, mail: base + 4, stripe: base + 5, web: base + 6,
   }
@@ -86,7 +91,8 @@ export function profile(name = process.env.STACK_PROFILE ?? 'dev', root = ROOT):
   loadDotEnv()
   const dir = path.join(root, '.local', name)
   const clusterDir = clusterDirFor(root, dir, name)
-  const ports = portsFor(name)
+  const pidFile = path.join(dir, 'pids.json')
+  const ports = portsFor(name, pidFile)
   return {
     name,
     dir,
@@ -94,7 +100,7 @@ export function profile(name = process.env.STACK_PROFILE ?? 'dev', root = ROOT):
     pgdata: path.join(clusterDir, 'pgdata'),
     socketDir: path.join(clusterDir, 'run'),
     pgLog: path.join(clusterDir === dir ? path.join(dir, 'logs') : clusterDir, 'postgres.log'),
-    pidFile: path.join(dir, 'pids.json'),
+    pidFile,
     logDir: path.join(dir, 'logs'),
     ports,
     dbUrl: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,

@@ -2,7 +2,8 @@
 // get ports derived from their name, so two profiles (of one checkout or of two clones) can be given
 // the same ones; a check that a port is free passes for both while neither has bound it yet (a stack
 // binds its last ports minutes after its first check), and one of them then dies on a taken port. A
-// claim is a file per port, created atomically: the second profile is refused at once, by name.
+// claim is a file per port, created atomically: the second profile is refused at once, by name, and a
+// profile whose block another holds is given the next free one (config.ts asks blockFor).
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -89,6 +90,18 @@ function claimOne(dir: string, port: number, service: string, owner: ClaimOwner)
   } finally {
     rmSync(mine, { force: true })
   }
+}
+
+/**
+ * Of a named profile's candidate blocks (by first port), the one its running stack claimed, else the
+ * first no other running profile holds (the first when all are held: its start is then refused by name).
+ */
+export function blockFor(bases: number[], pidFile: string, dir = CLAIMS_DIR): number {
+  const holders = bases.map((base) => readClaim(path.join(dir, String(base))))
+  const own = holders.findIndex((h) => h?.pidFile === pidFile)
+  if (own >= 0) return bases[own]
+  const free = holders.findIndex((h) => !h || !held(h))
+  return bases[Math.max(free, 0)]
 }
 
 /** Claims every port, or none: on a refusal the ports claimed so far are released and the error thrown. */

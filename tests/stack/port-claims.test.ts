@@ -1,6 +1,7 @@
 // Two profiles given the same ports (derived from their names, in one checkout or in two clones) cannot
 // both start: the first claims them from the start of `up` until `down`, and the second is refused at
-// once, naming the holder, instead of dying minutes later on a port bound under it.
+// once, naming the holder, instead of dying minutes later on a port bound under it; and a named profile
+// is given the next free block when its own is held.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -45,6 +46,27 @@ describe('port claims', () => {
     writeFileSync(running.pidFile, JSON.stringify({ postgres: true, services: { auth: process.pid } }))
     claimPorts({ db: 41012 }, running, dir)
     expect(() => claimPorts({ db: 41012 }, owner('taker'), dir)).toThrow(/claimed by profile running/)
+  })
+
+  test('a named profile whose block another running profile holds is given the next free one, and keeps it while it holds it', () => {
+    const first = probeProfile('moved')
+    const other: ClaimOwner = { profile: 'someone-else', pidFile: path.join(dir, 'someone-else', 'pids.json'), pid: process.pid }
+    claimPorts({ ...first.ports }, other)
+    let mine: number[] = []
+    try {
+      const moved = probeProfile('moved')
+      expect(moved.ports.api).not.toBe(first.ports.api)
+      expect(Object.values(moved.ports).filter((port) => Object.values(first.ports).includes(port))).toEqual([])
+      expect(moved.dbUrl).toContain(`:${moved.ports.db}/`)
+      mine = Object.values(moved.ports)
+      claimPorts({ ...moved.ports }, { profile: moved.name, pidFile: moved.pidFile, pid: process.pid })
+      releasePorts(Object.values(first.ports), other.pidFile)
+      expect(probeProfile('moved').ports, 'its running stack keeps its block when its own frees up').toEqual(moved.ports)
+    } finally {
+      releasePorts(Object.values(first.ports), other.pidFile)
+      releasePorts(mine, first.pidFile)
+    }
+    expect(probeProfile('moved').ports).toEqual(first.ports)
   })
 
   test('up() refuses a profile whose ports another profile holds before starting anything', { timeout: 60_000 }, async () => {
