@@ -1,5 +1,6 @@
 // Delivery through the outbox: SMTP into the stack's maildev, retries through a transport outage with one
-// delivery once it recovers, and the outbox's bookkeeping (leases, failed for good, skipped types).
+// delivery once it recovers, a delivery scoped to given ids (how test files deliver only their own rows),
+// and the outbox's bookkeeping (leases, failed for good, skipped types).
 import http from 'node:http'
 import { afterAll, describe, expect, test } from 'vitest'
 import { deliverDueEmails, enqueueEmail, MAX_EMAIL_ATTEMPTS } from '../../supabase/functions/_shared/email/outbox.ts'
@@ -48,6 +49,20 @@ describe('SMTP transport and the outbox', () => {
     expect(up).toEqual({ sent: [id], retrying: [], failed: [], stoppedBy: 'empty' })
     expect(await deliverDueEmails(sql, { now: later, ids: [id] })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
     expect(await mailsTo(to)).toHaveLength(1)
+  })
+
+  test('a delivery given ids takes only those emails: another due email is left pending as it was', async () => {
+    process.env.EMAIL_TRANSPORT = 'smtp'
+    process.env.SMTP_HOST = '127.0.0.1'
+    process.env.SMTP_PORT = String(stackProfile.ports.smtp)
+    const props = { organizationName: 'Acme', paymentUrl: 'http://x.test/pay', updatePaymentUrl: 'http://x.test/billing' }
+    const mine = await ownEmail(sql, { type: 'payment_reminder', to: `${uniq('mine')}@example.test`, idempotencyKey: uniq('mine'), props })
+    const other = await ownEmail(sql, { type: 'payment_reminder', to: `${uniq('other')}@example.test`, idempotencyKey: uniq('other'), props })
+    // Both are due at at(1); the other one was due first, so without the ids it would be taken first.
+    await sql`update billing.email_outbox set next_attempt_at = ${at(0.5)} where id = ${other.id}`
+    expect(await deliverDueEmails(sql, { ids: [mine.id], now: at(1) })).toEqual({ sent: [mine.id], retrying: [], failed: [], stoppedBy: 'empty' })
+    const [left] = await sql`select status, attempts, lease_until from billing.email_outbox where id = ${other.id}`
+    expect(left).toEqual({ status: 'pending', attempts: 0, lease_until: null })
   })
 })
 
