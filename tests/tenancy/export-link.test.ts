@@ -3,7 +3,13 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { LOCAL_EXPORT_SECRET } from '../../dev/stack/services.ts'
 import { signExportLink, verifyExportLink } from '../../supabase/functions/_shared/exports/link.ts'
+import { shareProductClockForFile } from '../helpers/product-clock.ts'
 import { adminSql, apiUrl, uniq } from '../helpers/stack.ts'
+
+// export-download reads a link's expiry on the product's clock (the stack emulator's): a file moving it
+// days on meanwhile (a browser journey, the clock lock's own test) turned this file's hour-long links
+// expired. Shared like every file that needs that clock at wall time: movers wait until it is done.
+shareProductClockForFile()
 
 const sql = adminSql()
 afterAll(() => sql.end())
