@@ -2,21 +2,18 @@
 // address and props) is skipped with the reason recorded, not rendered into a permanent failure
 // ("organizationName ... undefined"), and the other due emails of the round still go.
 import { afterAll, describe, expect, test } from 'vitest'
-import { deliverDueEmails, enqueueEmail, type EmailRequest } from '../../supabase/functions/_shared/email/outbox.ts'
+import { deliverDueEmails, type EmailRequest } from '../../supabase/functions/_shared/email/outbox.ts'
 import { useStackEnv } from '../helpers/billing.ts'
 import { mailsTo } from '../helpers/mail.ts'
+import { at, ownEmail as enqueueOwn } from '../helpers/outbox.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
 afterAll(() => sql.end())
 
-// Due only in the year 3000, so the stack's own worker never delivers these before the test does.
-const FAR = new Date('3000-01-01T00:00:00Z')
-async function ownEmail(req: EmailRequest) {
-  const row = await enqueueEmail(sql, req)
-  await sql`update billing.email_outbox set next_attempt_at = ${FAR} where id = ${row.id}`
-  return row.id
-}
+// Due only in the year 3000 (at(0)) from the moment they are queued (one transaction), so the stack's own
+// worker never delivers one before the test does (queued due now and moved after, one was open to it meanwhile).
+const ownEmail = async (req: EmailRequest) => (await enqueueOwn(sql, req)).id
 
 const props = { organizationName: 'Erased Co', paymentUrl: 'http://x.test/pay', updatePaymentUrl: 'http://x.test/billing' }
 
@@ -31,12 +28,12 @@ describe('emails of an organization whose data was deleted', () => {
     const [{ deleted }] = await sql`select billing.service_role_delete_organization_data(${gone}::uuid) as deleted`
     expect(deleted).toBe(true)
 
-    const report = await deliverDueEmails(sql, { ids: [erased, other], now: FAR })
+    const report = await deliverDueEmails(sql, { ids: [erased, other], now: at(0) })
     expect(report).toEqual({ sent: [other], retrying: [], failed: [], stoppedBy: 'empty' })
     const [row] = await sql`select status, last_error, to_email, props from billing.email_outbox where id = ${erased}`
     expect(row).toEqual({ status: 'skipped', last_error: expect.stringMatching(/erased with the organization's personal data/), to_email: null, props: {} })
     expect(await mailsTo(to)).toHaveLength(1)
     // Skipped is final: a later round leaves it alone.
-    expect(await deliverDueEmails(sql, { ids: [erased], now: FAR })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
+    expect(await deliverDueEmails(sql, { ids: [erased], now: at(0) })).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
   })
 })
