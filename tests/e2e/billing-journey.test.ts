@@ -93,6 +93,10 @@ describe('the billing page in a browser', () => {
     await page.getByRole('button', { name: 'Update payment method' }).click()
     await page.getByText('Your payment method has been updated.').waitFor()
     await advanceEmulator(31 * 86_400 + 7200)
+    // The advance renews every subscription on the emulator's own clock, other files' too, and this one's
+    // events come after theirs (11 s after 60 others were seen); the page polls only while the product
+    // knows of a pending sync, so it is opened once the product has recorded the failed renewal.
+    await expect.poll(async () => (await sql`select billing_status from public.organizations where id = ${orgId}`)[0]?.billing_status, { timeout: 90_000, interval: 500 }).toBe('payment_failed')
     await page.goto(`${APP}/billing/${orgId}`)
     const banner = page.getByTestId('payment-failed-banner')
     await expect.poll(async () => (await banner.isVisible()) && (await banner.textContent()), { timeout: 20_000 }).toContain('$29.00')
