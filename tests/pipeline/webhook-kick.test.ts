@@ -1,5 +1,6 @@
-// The webhook's kick of the sync worker: a burst of events makes one request, kicks that arrive while it
-// is in flight earn exactly one trailing request, and requests are at least KICK_INTERVAL_MS apart.
+// The webhook's kick of the sync worker: a burst of events makes one request, a kick while one is in flight
+// makes a second (it drains what arrives while the first runs its workflows), kicks while two are in
+// flight earn exactly one trailing request, and requests are at least KICK_INTERVAL_MS apart.
 // stripe-sync is played by a local server that holds each request until the test lets it answer.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -35,27 +36,34 @@ async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promi
   }
 }
 
-test('a burst makes one request; kicks during it make exactly one trailing request, at least 250 ms later', { timeout: 60_000 }, async () => {
+test('a burst makes one request; a kick during it a second; kicks while two are in flight exactly one trailing request', { timeout: 60_000 }, async () => {
   // Counted from this test's first request: the other test may have run first (any order passes).
   const n = received.length
   const sentAt = Date.now()
   for (let i = 0; i < 20; i++) kickSync()
   await until('the first kick', () => received.length >= n + 1)
-  // Twenty more events while the first kick is still unanswered, after the interval has passed.
+  // Twenty more events while the first kick is still unanswered, after the interval has passed: a second.
   await new Promise((r) => setTimeout(r, 300))
   for (let i = 0; i < 20; i++) kickSync()
-  received[n].answer()
-  await until('the trailing kick', () => received.length >= n + 2)
+  await until('the second kick', () => received.length >= n + 2)
   expect(received[n + 1].at - sentAt).toBeGreaterThanOrEqual(250)
-  // While the trailing kick is in flight nothing else is pending: once it is answered the kicker is idle,
-  // and a new kick after the interval is sent at once as the third request.
-  received[n + 1].answer()
+  // Two in flight: twenty more make no third request until one of them is answered, then exactly one.
+  await new Promise((r) => setTimeout(r, 300))
+  for (let i = 0; i < 20; i++) kickSync()
   await new Promise((r) => setTimeout(r, 300))
   expect(received).toHaveLength(n + 2)
-  kickSync()
-  await until('a fresh kick', () => received.length >= n + 3)
+  received[n].answer()
+  await until('the trailing kick', () => received.length >= n + 3)
+  // Nothing else is pending: once all are answered the kicker is idle, and a new kick after the
+  // interval is sent at once.
+  received[n + 1].answer()
   received[n + 2].answer()
+  await new Promise((r) => setTimeout(r, 300))
   expect(received).toHaveLength(n + 3)
+  kickSync()
+  await until('a fresh kick', () => received.length >= n + 4)
+  received[n + 3].answer()
+  expect(received).toHaveLength(n + 4)
 })
 
 test('a kick just after an answered one waits until 250 ms after the previous kick was sent', { timeout: 60_000 }, async () => {

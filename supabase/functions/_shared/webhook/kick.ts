@@ -1,14 +1,20 @@
 // Wakes the sync worker without making the caller wait: stripe-webhook after an event commits, and
 // stripe-sync itself when it stopped at its CPU or wall budget with work left. A worker drains the whole
-// queue, so one kick per burst is enough: per request body, at most one kick is in flight per function
-// instance and kicks are at least KICK_INTERVAL_MS apart; a kick asked for meanwhile earns one trailing
-// kick. pg_cron's drain job is the safety net if a kick is lost.
+// queue, so one kick per burst is enough: per request body, at most MAX_IN_FLIGHT kicks are in flight per
+// function instance and kicks are at least KICK_INTERVAL_MS apart; a kick asked for while they are all in
+// flight earns one trailing kick. pg_cron's drain job is the safety net if a kick is lost.
 import { required } from '../config.ts'
 
 const KICK_INTERVAL_MS = 250
+/**
+ * Two: after draining, an invocation runs the due workflows and sends their emails (a second or more
+ * under load) before it answers; a second invocation drains what arrives meanwhile instead of leaving it
+ * until the first answers. Concurrent workers are safe by design (visibility timeouts, per-customer locks).
+ */
+const MAX_IN_FLIGHT = 2
 
 interface KickState {
-  inFlight: boolean
+  inFlight: number
   pending: boolean
   lastKick: number
   timer?: ReturnType<typeof setTimeout>
@@ -18,7 +24,7 @@ const states = new Map<string, KickState>()
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined
 
 function send(body: string, s: KickState): void {
-  s.inFlight = true
+  s.inFlight++
   s.pending = false
   s.lastKick = Date.now()
   const done = fetch(`${required('SUPABASE_URL')}/functions/v1/stripe-sync`, {
@@ -32,7 +38,7 @@ function send(body: string, s: KickState): void {
     })
     .catch((err) => console.warn(`stripe-sync kick ${body} failed:`, err))
     .finally(() => {
-      s.inFlight = false
+      s.inFlight--
       if (s.pending) kick(body)
     })
   // On Supabase's edge runtime, keep the instance alive until the kick is sent.
@@ -41,15 +47,15 @@ function send(body: string, s: KickState): void {
 
 function kick(body: string): void {
   let s = states.get(body)
-  if (!s) states.set(body, s = { inFlight: false, pending: false, lastKick: 0 })
+  if (!s) states.set(body, s = { inFlight: 0, pending: false, lastKick: 0 })
   s.pending = true
-  if (s.inFlight || s.timer) return
+  if (s.inFlight >= MAX_IN_FLIGHT || s.timer) return
   const wait = s.lastKick + KICK_INTERVAL_MS - Date.now()
   if (wait <= 0) return send(body, s)
   const state = s
   s.timer = setTimeout(() => {
     state.timer = undefined
-    if (state.pending && !state.inFlight) send(body, state)
+    if (state.pending && state.inFlight < MAX_IN_FLIGHT) send(body, state)
   }, wait)
 }
 
