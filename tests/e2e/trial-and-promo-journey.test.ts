@@ -89,6 +89,9 @@ describe('trials and promotion codes in a browser', () => {
 
     const res = await fetch(`${EMULATOR}/_emulator/clock/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 3 * 86_400 }) })
     expect(res.status).toBe(200)
+    // Opened once the product has recorded the pause: the advance runs other files' due work on the
+    // emulator's own clock too, whose events can come first, and the page polls only while a sync is pending.
+    await expect.poll(async () => (await journey.sql`select billing_status from public.organizations where id = ${orgId}`)[0]?.billing_status, { timeout: 90_000, interval: 500 }).toBe('paused')
     await page.goto(`${APP}/billing/${orgId}`)
     await expect.poll(() => page.getByTestId('trial-ended-banner').isVisible(), { timeout: 60_000 }).toBe(true)
     expect(await page.getByTestId('trial-ended-banner').textContent()).toContain('Your trial has ended — add a payment method to continue')
