@@ -89,8 +89,8 @@ export async function drainBench(p: Profile, opts: { events: number; customers: 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const p = profile('bench')
-  console.log(`starting the bench stack (profile bench); ${EVENTS} events across ${CUSTOMERS} customers, Stripe limited to ${RATE} req/s`)
+  const p = profile(process.env.BENCH_PROFILE ?? 'bench')
+  console.log(`starting the bench stack (profile ${p.name}); ${EVENTS} events across ${CUSTOMERS} customers, Stripe limited to ${RATE} req/s`)
   await up(p, { fresh: true })
   try {
     const { results } = await drainBench(p, { events: EVENTS, customers: CUSTOMERS, uncoalesced: true })

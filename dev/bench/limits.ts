@@ -26,11 +26,11 @@ const EVENTS = Number(process.env.BENCH_LIMIT_EVENTS ?? 2000)
 const CUSTOMERS = Number(process.env.BENCH_LIMIT_CUSTOMERS ?? 200)
 const KILLS = Number(process.env.BENCH_LIMIT_KILLS ?? 3)
 
-const p = profile('bench')
+const p = profile(process.env.BENCH_PROFILE ?? 'bench')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0
 
-console.log(`starting the bench stack (profile bench); ${EVENTS} events across ${CUSTOMERS} customers`)
+console.log(`starting the bench stack (profile ${p.name}); ${EVENTS} events across ${CUSTOMERS} customers`)
 await up(p, { fresh: true })
 const sql = superuser(p)
 const host = functionsHostPid(p)
