@@ -1,6 +1,6 @@
 // stripe-sync's HTTP contract: service-role key only, POST only, validated options, a JSON report.
 import { beforeAll, describe, expect, test } from 'vitest'
-import { handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
+import { DRAIN_EMAIL_SLICE_MS, handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
 import { defineWorkflow } from '../../supabase/functions/_shared/workflows/define.ts'
 import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
@@ -73,5 +73,30 @@ describe('stripe-sync requests', () => {
     expect(body).toMatchObject({ mode: 'run-due', workflows: { completed: [run.id], failed: [] } })
     expect(body.sync).toBeUndefined()
     expect(finished).toBe(1)
+  })
+
+  test('a drain sends emails for its slice only and kicks a fresh invocation for the rest; run-due keeps the whole budget', async () => {
+    // A queue of the test's own, empty: the drain finds nothing and goes on to the emails.
+    const queue = uniq('q').replace(/[^a-z0-9_]/g, '_')
+    await sql`select pgmq.create(${queue})`
+    try {
+      const asked: { budgetMs?: number }[] = []
+      const kicks: Record<string, unknown>[] = []
+      const withEmails: SyncDeps = {
+        ...deps(),
+        queue,
+        // Like deliverDueEmails with more due than the slice allows: it stops on its budget.
+        deliverEmails: async (_sql, opts) => (asked.push({ budgetMs: opts.budgetMs }), { stoppedBy: 'budget' }),
+        kick: (request) => void kicks.push(request),
+      }
+      const drain = await (await handleSyncRequest(post(JSON.stringify({ mode: 'drain', trigger: 'webhook' }), keys.serviceRole), withEmails)).json()
+      expect(asked[0].budgetMs).toBe(DRAIN_EMAIL_SLICE_MS)
+      expect(drain.rekicked).toBe(true)
+      expect(kicks).toEqual([{ trigger: 'self' }])
+      await handleSyncRequest(post(JSON.stringify({ mode: 'run-due', work: 'trial-reminders' }), keys.serviceRole), withEmails)
+      expect(asked[1].budgetMs).toBeUndefined()
+    } finally {
+      await sql`select pgmq.drop_queue(${queue})`
+    }
   })
 })

@@ -26,7 +26,7 @@ export interface SyncDeps {
   syncer: (opts: { coalesce: boolean }) => GroupSyncer
   workflows: Workflow[]
   /** Sends due emails from the outbox (after the workflows queued them). */
-  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date; limit?: number; budget?: Budget }) => Promise<{ stoppedBy: string }>
+  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date; limit?: number; budget?: Budget; budgetMs?: number }) => Promise<{ stoppedBy: string }>
   /** The queue to drain (default stripe_events; tests use their own). */
   queue?: string
   /** Starts another stripe-sync invocation with this body (webhook/kick.ts), to carry on past the budget. */
@@ -36,6 +36,13 @@ export interface SyncDeps {
   /** How often a watch looks for returned messages (default 5000 ms). */
   watchEveryMs?: number
 }
+
+/**
+ * A drain sends due emails for at most this long, then leaves the rest to the fresh invocation it kicks:
+ * the webhook keeps few drains in flight (webhook/kick.ts), and one sending a backlog of emails for half a
+ * minute would leave the events that arrive meanwhile unsynced.
+ */
+export const DRAIN_EMAIL_SLICE_MS = 2_000
 
 async function parse(req: Request): Promise<SyncRequest> {
   const text = await req.text()
@@ -86,9 +93,10 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     // The drain runs what events started; a timed job only its own kind (scope.ts).
     const work = r.mode === 'drain' ? 'immediate' : ((r.work as TimedWork | undefined) ?? 'all')
     const workflows = await runDue(deps.sql, deps.workflows, { asOf, work, budget })
-    // Every due email, at the transport's pace, until the budget is spent (rendering is the costliest CPU
-    // per item); past it already, a few only. The next invocation sends the rest.
-    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf, budget, ...(budget.spent() ? { limit: 5 } : {}) }) : undefined
+    // Every due email, at the transport's pace, until the budget (a drain: its slice) is spent (rendering is
+    // the costliest CPU per item); past it already, a few only. The next invocation sends the rest.
+    const slice = r.mode === 'drain' && !asOf ? { budgetMs: DRAIN_EMAIL_SLICE_MS } : {}
+    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf, budget, ...slice, ...(budget.spent() ? { limit: 5 } : {}) }) : undefined
     const more = [sync?.stoppedBy, workflows.stoppedBy, emails?.stoppedBy].some((s) => s === 'cpu' || s === 'budget')
     const rekicked = more && !asOf && !!deps.kick
     if (rekicked) deps.kick!({ trigger: 'self', ...(r.mode === 'drain' ? {} : { mode: r.mode }), ...(r.work ? { work: r.work } : {}) })
