@@ -16,12 +16,20 @@ const MAX_NETWORK_RETRIES = 2
  * `sql` (a pool of its own, db.ts limiterDb). `options` points it elsewhere (the emulator) or tunes it.
  */
 export function limitedStripe(key: string, limiter: { sql: postgres.Sql; bucket: Bucket }, options: Partial<Stripe.StripeConfig> = {}): Stripe {
-  return new Stripe(key, {
-    apiVersion: STRIPE_API_VERSION,
-    maxNetworkRetries: MAX_NETWORK_RETRIES,
-    ...options,
-    httpClient: new LimitedHttpClient(limiter.sql, limiter.bucket),
-  })
+  const httpClient = new LimitedHttpClient(limiter.sql, limiter.bucket)
+  const stripe = new Stripe(key, { apiVersion: STRIPE_API_VERSION, maxNetworkRetries: MAX_NETWORK_RETRIES, ...options, httpClient })
+  limitedClients.set(stripe, httpClient)
+  return stripe
+}
+
+const limitedClients = new WeakMap<Stripe, LimitedHttpClient>()
+
+/**
+ * Starts taking the token of a request about to be sent with `stripe` (LimitedHttpClient.reserve); a
+ * client not built by limitedStripe takes its tokens as it sends.
+ */
+export function reserveToken(stripe: Stripe): void {
+  limitedClients.get(stripe)?.reserve()
 }
 
 /**

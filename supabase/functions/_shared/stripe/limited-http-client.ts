@@ -17,8 +17,23 @@ export function retryAfterMs(headers: Record<string, unknown> | undefined): numb
 }
 
 export class LimitedHttpClient extends Stripe.HttpClient {
+  /** Tokens being taken ahead of the requests that will use them (reserve), oldest first. */
+  private readonly ahead: Promise<void>[] = []
+
   constructor(private readonly sql: postgres.Sql, private readonly bucket: Bucket, private readonly inner: Inner = Stripe.createFetchHttpClient()) {
     super()
+  }
+
+  /**
+   * Starts taking a token for a request the caller is about to send, so that the wait overlaps its other
+   * work (the sync's lock and peek). Tokens are alike: the next request of this client uses it, and one
+   * that no request ever uses is simply not spent (the bucket errs on the slow side). Its failure (no
+   * token within takeToken's wait) is that request's.
+   */
+  reserve(): void {
+    const token = takeToken(this.sql, this.bucket)
+    token.catch(() => {})
+    this.ahead.push(token)
   }
 
   override getClientName(): string {
@@ -30,7 +45,7 @@ export class LimitedHttpClient extends Stripe.HttpClient {
    * it for a network fault (retried, then a StripeConnectionError whose `detail` call() unwraps).
    */
   override async makeRequest(...args: Parameters<Inner['makeRequest']>): ReturnType<Inner['makeRequest']> {
-    await takeToken(this.sql, this.bucket)
+    await (this.ahead.shift() ?? takeToken(this.sql, this.bucket))
     stripeCalls.count++
     const res = await this.inner.makeRequest(...args)
     if (res.getStatusCode() === 429) {

@@ -5,6 +5,7 @@
 import type postgres from 'postgres'
 import { jsonbSafe } from '../jsonb.ts'
 import type { StripeContext } from '../stripe/context.ts'
+import { reserveToken } from '../stripe/client.ts'
 import { fetchCustomer } from '../stripe/customers.ts'
 import { fetchInvoicesById } from '../stripe/invoices.ts'
 import { fetchPrice, fetchProduct } from '../stripe/products.ts'
@@ -130,6 +131,9 @@ export function createGroupSyncer(deps: SyncerDeps): GroupSyncer {
     for (const org of seatOrganizations(g)) await applySeatQuantity(deps.sql, deps.stripe, org)
     const target = g.target
     if (target.kind === 'customer') {
+      // Its first call (the customer) is certain: its token is taken while the transaction begins and the
+      // lock and peek run, not after them.
+      reserveToken(deps.stripe.stripe)
       await deps.sql.begin(async (tx) => {
         const events = await syncCustomer(tx, deps, g, target.customerId)
         if (deps.onSynced) await deps.onSynced(tx, events)
