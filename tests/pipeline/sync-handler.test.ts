@@ -75,6 +75,37 @@ describe('stripe-sync requests', () => {
     expect(finished).toBe(1)
   })
 
+  test('a drain whose sync stops at its budget kicks the next invocation before it runs the workflows and emails, once', async () => {
+    const queue = uniq('q').replace(/[^a-z0-9_]/g, '_')
+    await sql`select pgmq.create(${queue})`
+    try {
+      for (const c of ['cus_a', 'cus_b']) await sql`select pgmq.send(${queue}, billing.sync_queue_message('customer.updated', ${c}, ${c}, null), 0)`
+      const kicks: Record<string, unknown>[] = []
+      const kicksWhenEmailing: number[] = []
+      const slow: SyncDeps = {
+        ...deps(),
+        queue,
+        // One group takes past the 1 s budget: the other is left for the next invocation.
+        syncer: () => async () => void (await new Promise((r) => setTimeout(r, 1100))),
+        deliverEmails: async () => (kicksWhenEmailing.push(kicks.length), { stoppedBy: 'budget' }),
+        kick: (request) => void kicks.push(request),
+      }
+      const body = JSON.stringify({ mode: 'drain', trigger: 'webhook', budgetMs: 1000, concurrency: 1, batchSize: 2 })
+      const drain = await (await handleSyncRequest(post(body, keys.serviceRole), slow)).json()
+      expect(drain.sync.stoppedBy).toBe('budget')
+      expect(drain.sync.synced).toHaveLength(1)
+      expect(kicksWhenEmailing).toEqual([1])
+      // The emails stopped on their budget too: still the one kick.
+      expect(kicks).toEqual([{ trigger: 'self' }])
+      expect(drain.rekicked).toBe(true)
+      // The group left undone is visible again at once, for the invocation just kicked.
+      const [{ visible }] = await sql.unsafe(`select count(*)::int as visible from pgmq.q_${queue} where vt <= now()`)
+      expect(visible).toBe(1)
+    } finally {
+      await sql`select pgmq.drop_queue(${queue})`
+    }
+  })
+
   test('a drain sends emails for its slice only and kicks a fresh invocation for the rest; run-due keeps the whole budget', async () => {
     // A queue of the test's own, empty: the drain finds nothing and goes on to the emails.
     const queue = uniq('q').replace(/[^a-z0-9_]/g, '_')

@@ -134,6 +134,24 @@ describe('sync worker', () => {
     expect(visible.length).toBe(6 - report.synced.length)
   })
 
+  test('the groups left when the budget runs out go back to the queue in one statement', async () => {
+    const a = ids(6, uniq('budgetone'))
+    const q = await queueWith(a.map((id, i) => ({ id, customer: `cus_budgetone_${i}` })))
+    // Counts the visibility changes the worker sends (the renewals come every 10 s: none in this test).
+    let setVt = 0
+    const counting = new Proxy(sql, {
+      apply(target, self, args) {
+        if (Array.isArray(args[0]) && args[0].join('').includes('pgmq.set_vt')) setVt++
+        return Reflect.apply(target, self, args)
+      },
+    })
+    const report = await runWorker(counting, () => new Promise((r) => setTimeout(r, 60)), { queue: q, budgetMs: 100, concurrency: 2, visibilitySeconds: 30 })
+    expect(report.stoppedBy).toBe('budget')
+    expect(report.synced.length).toBeLessThan(5)
+    expect(setVt).toBe(1)
+    expect((await sql`select msg_id from pgmq.read(${q}, 30, 10)`).length).toBe(6 - report.synced.length)
+  })
+
   test('backoff grows with each read, honours Retry-After and stays under ten minutes', () => {
     const b1 = backoffSeconds(1, new Error('x'))
     const b5 = backoffSeconds(5, new Error('x'))

@@ -90,6 +90,15 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
       })
       : undefined
     const asOf = r.asOf ? new Date(r.asOf) : undefined
+    // Past its budget with events left, the sync hands them to a fresh invocation at once: it drains them
+    // while this one runs the workflows and sends the emails (seconds under load), not after.
+    let rekicked = false
+    const rekick = () => {
+      if (rekicked || asOf || !deps.kick) return
+      rekicked = true
+      deps.kick({ trigger: 'self', ...(r.mode === 'drain' ? {} : { mode: r.mode }), ...(r.work ? { work: r.work } : {}) })
+    }
+    if (sync?.stoppedBy === 'cpu' || sync?.stoppedBy === 'budget') rekick()
     // The drain runs what events started; a timed job only its own kind (scope.ts).
     const work = r.mode === 'drain' ? 'immediate' : ((r.work as TimedWork | undefined) ?? 'all')
     const workflows = await runDue(deps.sql, deps.workflows, { asOf, work, budget })
@@ -97,9 +106,7 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     // the costliest CPU per item); past it already, a few only. The next invocation sends the rest.
     const slice = r.mode === 'drain' && !asOf ? { budgetMs: DRAIN_EMAIL_SLICE_MS } : {}
     const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf, budget, ...slice, ...(budget.spent() ? { limit: 5 } : {}) }) : undefined
-    const more = [sync?.stoppedBy, workflows.stoppedBy, emails?.stoppedBy].some((s) => s === 'cpu' || s === 'budget')
-    const rekicked = more && !asOf && !!deps.kick
-    if (rekicked) deps.kick!({ trigger: 'self', ...(r.mode === 'drain' ? {} : { mode: r.mode }), ...(r.work ? { work: r.work } : {}) })
+    if ([workflows.stoppedBy, emails?.stoppedBy].some((s) => s === 'cpu' || s === 'budget')) rekick()
     if (sync && (sync.dead.length > 0 || sync.retried.length > 0)) {
       console.warn(`stripe-sync (${r.trigger ?? 'unknown'}): ${sync.synced.length} synced, ${sync.retried.length} retrying, ${sync.dead.length} dead`)
     }

@@ -123,12 +123,11 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
         for (const m of invalid) report.dead.push({ key: `message:${m.msgId}`, events: [], error: 'message is not a queued event' })
         console.error(`stripe-sync: archived ${invalid.length} malformed message(s): ${invalid.map((m) => m.msgId).join(', ')}`)
       }
+      // Past the budget, the groups not started go back to the queue together, visible at once.
+      const left: string[] = []
       await eachLimited(groupMessages(batch.filter((m) => m.body), opts.coalesce), opts.concurrency, async (g) => {
         const ids = g.messages.map((m) => m.msgId)
-        if (overBudget()) {
-          await hold.release(ids)
-          return void (await retryLater(sql, opts.queue, ids, 0))
-        }
+        if (overBudget()) return void left.push(...ids)
         let done: Awaited<ReturnType<GroupSyncer>>
         try {
           done = await syncGroup(g)
@@ -139,6 +138,10 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
         if (!done?.messagesDeleted) await deleteMessages(sql, opts.queue, ids)
         report.synced.push({ key: g.key, events: g.eventIds.length })
       })
+      if (left.length > 0) {
+        await hold.release(left)
+        await retryLater(sql, opts.queue, left, 0)
+      }
     }
   }
 
