@@ -104,6 +104,27 @@ describe('Stripe calls per synced customer', () => {
     expect(n).toBe(1)
   })
 
+  test('an invoice that is no subscription\'s latest (a one-off) is fetched by itself, current, and mirrored', async () => {
+    const { s, price } = await emulator()
+    const { customer, subs } = await subscribed(s, price)
+    await s.stripe.invoiceItems.create({ customer: customer.id, amount: 700, currency: 'usd', description: 'Setup' })
+    const draft = await s.stripe.invoices.create({ customer: customer.id, pending_invoice_items_behavior: 'include' })
+    const oneOff = await s.stripe.invoices.pay((await s.stripe.invoices.finalizeInvoice(draft.id!)).id!)
+    expect(oneOff.status).toBe('paid')
+    const queue = await newQueue()
+    const events = s.eventsOf(customer.id).filter((e) => e.type === 'invoice.paid')
+    expect(events).toHaveLength(2)
+    await queueEvents(sql, queue, events)
+    const calls = await syncAll(s, queue)
+    // The customer brings the subscription's latest invoice; the one-off costs a retrieve of its own.
+    expect(calls.filter((c) => !c.startsWith('GET /v1/products/'))).toEqual([`GET /v1/customers/${customer.id}`, `GET /v1/invoices/${oneOff.id}`])
+    const rows = await sql`select id, status, amount_paid from public.stripe_invoices where customer_id = ${customer.id} order by amount_paid`
+    expect(rows.map((r) => ({ ...r }))).toEqual([
+      { id: oneOff.id, status: 'paid', amount_paid: '700' },
+      { id: subs[0].latest_invoice as string, status: 'paid', amount_paid: '900' },
+    ])
+  })
+
   test('a canceled subscription an event names is fetched by itself, and its cancellation is mirrored', async () => {
     const { s, price } = await emulator()
     const { customer, subs, queue } = await mirroredThenCanceled(s, price)
