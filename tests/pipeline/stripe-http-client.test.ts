@@ -1,7 +1,7 @@
 // The Stripe client's HTTP layer takes a token from the shared bucket for every request it sends: each
 // page of the library's auto-pagination and each of its own retries, and a 429 pauses the bucket.
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest'
-import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
+import { type Bucket, takeToken } from '../../supabase/functions/_shared/stripe/limiter.ts'
 import { call } from '../../supabase/functions/_shared/stripe/context.ts'
 import { RetryAfterError } from '../../supabase/functions/_shared/errors.ts'
 import { adminSql } from '../helpers/stack.ts'
@@ -81,4 +81,22 @@ test('a bucket that grants no token in time sends nothing and the call becomes a
   expect(err).toBeInstanceOf(RetryAfterError)
   expect(err.message).toMatch(/no token within/)
   expect(await requestsSince(before)).toEqual([])
+})
+
+test('callers waiting for tokens ask the bucket once each and still leave at its rate', { timeout: 30_000 }, async () => {
+  // Empty, 10 tokens a second: five callers at once reserve the next five tokens, 0.1 s apart.
+  await sql`update billing.stripe_rate_limits set requests_per_second = 10, burst = 10, tokens = 0, refilled_at = clock_timestamp() where bucket = ${bucket}`
+  let asks = 0
+  const counting = new Proxy(limiterSql, {
+    apply(target, self, args) {
+      if (Array.isArray(args[0]) && args[0].join('').includes('stripe_token')) asks++
+      return Reflect.apply(target, self, args)
+    },
+  })
+  const t0 = performance.now()
+  const done: number[] = []
+  await Promise.all(Array.from({ length: 5 }, () => takeToken(counting, bucket).then(() => done.push(performance.now() - t0))))
+  expect(asks).toBe(5)
+  // The fifth token comes half a second after the bucket was empty (a lower bound: the machine may be slow).
+  expect(Math.max(...done)).toBeGreaterThanOrEqual(450)
 })

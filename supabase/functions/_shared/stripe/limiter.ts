@@ -10,15 +10,20 @@ export function bucketFor(secretKey: string): Bucket {
   return /^(sk|rk)_live_/.test(secretKey) ? 'live' : 'test'
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
-/** Waits until the shared bucket grants a token, or throws once `maxWaitMs` would be exceeded. */
+/**
+ * Reserves the shared bucket's next token and waits until it is due: one round trip, however many callers
+ * wait (billing.service_role_reserve_stripe_token). Throws once the wait would pass `maxWaitMs`; asks
+ * again only while the bucket is paused after a 429.
+ */
 export async function takeToken(sql: postgres.Sql, bucket: Bucket, maxWaitMs = 20_000): Promise<void> {
   const deadline = Date.now() + maxWaitMs
   for (;;) {
-    const [{ wait }] = await sql<{ wait: number }[]>`select billing.service_role_take_stripe_token(${bucket}) as wait`
-    if (wait === 0) return
-    if (Date.now() + wait > deadline) throw new RetryAfterError(`Stripe rate limit: no token within ${maxWaitMs} ms`, wait)
-    await sleep(Math.min(wait, 1000))
+    const left = Math.max(0, deadline - Date.now())
+    const [{ wait }] = await sql<{ wait: number }[]>`select billing.service_role_reserve_stripe_token(${bucket}, ${left}) as wait`
+    if (wait >= 0) return wait > 0 ? await sleep(wait) : undefined
+    if (Date.now() - wait > deadline) throw new RetryAfterError(`Stripe rate limit: no token within ${maxWaitMs} ms`, -wait)
+    await sleep(Math.min(-wait, 1000))
   }
 }
