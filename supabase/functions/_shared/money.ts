@@ -15,6 +15,15 @@ function minorUnitExponent(currency: string): number {
   return ZERO_DECIMAL.has(c) ? 0 : THREE_DECIMAL.has(c) ? 3 : 2
 }
 
+/** Intl formatters are costly to build (a receipt formats several amounts): one per set of options. */
+const formatters = new Map<string, Intl.NumberFormat>()
+function numberFormat(locale: string | undefined, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale ?? ''}|${JSON.stringify(options)}`
+  let f = formatters.get(key)
+  if (!f) formatters.set(key, f = new Intl.NumberFormat(locale, options))
+  return f
+}
+
 /**
  * Formats a Stripe amount (minor units) in its currency: 2000 usd → "$20.00", 2000 jpy → "¥2,000",
  * 1500 kwd → "KWD 1.500", 12300 isk → "ISK 123". Decimals the currency does not show (ISK, HUF) appear
@@ -23,10 +32,10 @@ function minorUnitExponent(currency: string): number {
 export function formatMoney(minorUnits: number, currency: string, locale?: string): string {
   const exponent = minorUnitExponent(currency)
   const code = currency.toUpperCase()
-  const shown = new Intl.NumberFormat(locale, { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? exponent
+  const shown = numberFormat(locale, { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? exponent
   // A currency shown without decimals keeps them off for whole amounts, and shows all of them otherwise.
   const whole = minorUnits % 10 ** exponent === 0
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'currency',
     currency: code,
     minimumFractionDigits: whole ? Math.min(shown, exponent) : exponent,

@@ -10,8 +10,13 @@ export function formatMoney(minorUnits: number, currency: string, locale = 'en-U
 
 /** A date as "November 22, 2026" in the given time zone (UTC unless told otherwise). */
 export function formatDate(value: string | number | Date, locale = 'en-US', timeZone = 'UTC'): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(new Date(value))
+  const key = `${locale}|${timeZone}`
+  let f = dateFormats.get(key)
+  if (!f) dateFormats.set(key, f = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }))
+  return f.format(new Date(value))
 }
+/** Built once per locale and time zone: an Intl formatter costs far more to build than to use. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
 
 /**
  * A price's billing cycle for the confirmation email: `month` / `year` (the template says monthly /
