@@ -1,5 +1,5 @@
 // stripe-sync's HTTP contract: service-role key only, POST only, validated options, a JSON report.
-import { beforeAll, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
 import { DRAIN_EMAIL_SLICE_MS, handleSyncRequest, type SyncDeps } from '../../supabase/functions/_shared/pipeline/handler.ts'
 import { defineWorkflow } from '../../supabase/functions/_shared/workflows/define.ts'
 import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
@@ -91,7 +91,12 @@ describe('stripe-sync requests', () => {
         kick: (request) => void kicks.push(request),
       }
       const body = JSON.stringify({ mode: 'drain', trigger: 'webhook', budgetMs: 1000, concurrency: 1, batchSize: 2 })
+      const logged = vi.spyOn(console, 'log')
       const drain = await (await handleSyncRequest(post(body, keys.serviceRole), slow)).json()
+      const usage = logged.mock.calls.map(([l]) => String(l)).find((l) => l.startsWith('stripe-sync usage '))
+      logged.mockRestore()
+      // The usage line says how much of the invocation's wall time the sync took.
+      expect(JSON.parse(usage!.slice('stripe-sync usage '.length)).syncMs).toBeGreaterThanOrEqual(1000)
       expect(drain.sync.stoppedBy).toBe('budget')
       expect(drain.sync.synced).toHaveLength(1)
       expect(kicksWhenEmailing).toEqual([1])
