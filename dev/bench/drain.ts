@@ -17,7 +17,7 @@ const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 1_000)
 const RATE = 100
 
 /** The drain runs on a running stack's database; returns each run and the Stripe calls' start times (ms). */
-export async function drainBench(p: Profile, opts: { events: number; customers: number; uncoalesced: boolean }) {
+export async function drainBench(p: Profile, opts: { events: number; customers: number; uncoalesced: boolean; tag?: string }) {
   const sql = postgres(p.dbUrl, { max: 12, onnotice: () => {} })
   const limiterSql = postgres(p.dbUrl, { max: 2, onnotice: () => {} })
   const s = await startStripe()
@@ -44,7 +44,7 @@ export async function drainBench(p: Profile, opts: { events: number; customers: 
   }
 
   async function run(label: string, coalesce: boolean, events: number, customerCount: number) {
-    const queue = `drain_${label}`
+    const queue = `drain_${label}${opts.tag ?? ''}`
     await sql`select pgmq.create(${queue})`
     const ids = await customers(customerCount)
     await sql`update billing.stripe_rate_limits set requests_per_second = ${RATE}, burst = ${RATE}, tokens = ${RATE}, paused_until = null where bucket = 'test'`
@@ -52,11 +52,11 @@ export async function drainBench(p: Profile, opts: { events: number; customers: 
     await sql.begin(async (tx) => {
       await tx`set local session_replication_role = replica`
       await tx`insert into billing.stripe_events (id, type, livemode, created, customer_id, payload, verified_by)
-        select 'evt_drain_' || ${label} || '_' || g, 'customer.subscription.updated', false, now(), (${ids}::text[])[g % ${customerCount} + 1], '{}', 'bench'
+        select 'evt_' || ${queue} || '_' || g, 'customer.subscription.updated', false, now(), (${ids}::text[])[g % ${customerCount} + 1], '{}', 'bench'
         from generate_series(1, ${events}) g`
       await tx`select pgmq.send_batch(${queue}, array(
         select billing.sync_queue_message('customer.subscription.updated', (${ids}::text[])[g % ${customerCount} + 1], null,
-          'evt_drain_' || ${label} || '_' || g)
+          'evt_' || ${queue} || '_' || g)
         from generate_series(1, ${events}) g))`
     })
     // The emulator's log is bounded: count by time, not by position.

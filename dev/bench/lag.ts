@@ -8,6 +8,7 @@ import type { Profile } from '../stack/config.ts'
 import type { Signed } from './events.ts'
 import { pct, post } from './http-load.ts'
 import { functionsHostPid, hostCpuMs } from './proc-stats.ts'
+import { quiet } from './quiet.ts'
 
 const WEBHOOK = '/functions/v1/stripe-webhook'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -21,14 +22,26 @@ export interface LagResult {
   p99ms: number
   /** Events processed per second, from the first receipt to the last processing. */
   processedPerSecond: number
-  /** The functions host's CPU (webhook, sync, workflows, emails) per event, ms. */
+  /**
+   * The functions host's whole CPU (webhook, sync, workflows, emails, and whatever else it ran meanwhile)
+   * per event, ms, from the first post until the stack was quiet again (`untilQuiet`) or the events were
+   * processed.
+   */
   cpuMsPerEvent: number
+  /** The span that CPU was read over (s): the first post to quiet (or to processed). */
+  cpuWindowSeconds: number
+  /** When the first event was received (ISO): series' 0, to line the lags up with pg_cron's minute ticks. */
+  firstReceivedAt: string | null
   /** [arrival s, lag ms] per event, null when it was not processed in time. */
   series: [number, number | null][]
 }
 
-/** Posts `signed` at `rate`/s, waits up to `settleMs` for them to be processed, and measures. */
-export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], rate: number, settleMs = 180_000): Promise<LagResult> {
+/**
+ * Posts `signed` at `rate`/s, waits up to `settleMs` for them to be processed, and measures. With
+ * `untilQuiet`, the CPU is read once the stack has also run those events' workflows and sent their emails.
+ */
+export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], rate: number, opts: { settleMs?: number; untilQuiet?: boolean } = {}): Promise<LagResult> {
+  const settleMs = opts.settleMs ?? 180_000
   const host = functionsHostPid(p)
   const cpu0 = hostCpuMs(host)
   const t0 = performance.now()
@@ -42,9 +55,11 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
     const [{ open }] = await sql`select count(*)::int as open from billing.stripe_events where id = any(${ids}) and status not in ('processed', 'dead')`
     if (open === 0) break
   }
+  if (opts.untilQuiet) await quiet(sql, 'lag: workflows and emails')
   const cpuMsPerEvent = (hostCpuMs(host) - cpu0) / signed.length
-  const rows = await sql<{ at: number; lag: number | null; span: number | null }[]>`
-    select extract(epoch from received_at - min(received_at) over ())::float8 as at, (extract(epoch from processed_at - received_at) * 1000)::float8 as lag,
+  const cpuWindowSeconds = Number(((performance.now() - t0) / 1000).toFixed(1))
+  const rows = await sql<{ at: number; lag: number | null; span: number | null; first: Date }[]>`
+    select extract(epoch from received_at - min(received_at) over ())::float8 as at, min(received_at) over () as first, (extract(epoch from processed_at - received_at) * 1000)::float8 as lag,
       extract(epoch from max(processed_at) over () - min(received_at) over ())::float8 as span
     from billing.stripe_events where id = any(${ids}) order by received_at`
   const lags = rows.filter((r) => r.lag !== null).map((r) => r.lag!).sort((a, b) => a - b)
@@ -53,7 +68,8 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
     rate, events: signed.length, processed: lags.length, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
     p50ms: Math.round(pct(lags, 50) ?? NaN), p99ms: Math.round(pct(lags, 99) ?? NaN),
     processedPerSecond: span ? Number((lags.length / span).toFixed(1)) : 0,
-    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)),
+    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), cpuWindowSeconds,
+    firstReceivedAt: rows[0]?.first.toISOString() ?? null,
     series: rows.map((r) => [Number(r.at.toFixed(3)), r.lag === null ? null : Math.round(r.lag)]),
   }
 }

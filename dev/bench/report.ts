@@ -4,7 +4,10 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { LoadResult } from './http-load.ts'
 import type { LagResult } from './lag.ts'
+import { perSecond } from './stripe-calls.ts'
+import type { SustainResult } from './sustain.ts'
 import { bars, lines, page } from './svg.ts'
+import type { PhaseUsage } from './usage.ts'
 
 export const TARGET_NAMES = ['ingest_ratio_vs_peer', 'ingest_p99_ms', 'stripe_calls_per_customer', 'customers_per_s_at_100rps', 'lag_p50_ms', 'lag_p99_ms', 'cpu_ms_per_event', 'drain_ratio_to_floor'] as const
 type Targets = Record<(typeof TARGET_NAMES)[number], number>
@@ -13,37 +16,51 @@ export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
   sizes: { customers: number; eventsPerSide: number; pairs: number; concurrency: number }
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult; peer: LoadResult; ratio: number }[]
-  lag: Omit<LagResult, 'cpuMsPerEvent'> & { burst: number; seconds: number }
+  lag: Omit<LagResult, 'cpuMsPerEvent' | 'cpuWindowSeconds'> & { burst: number; seconds: number }
+  /** The functions host's CPU per lag event, ms (the target): ack, sync, workflows, emails and background. */
   cpuMsPerEvent: number
-  /** One distinct customer per event at 90% of the bucket, at 25 and 100 req/s. */
-  sustain: (LagResult & { rps: number; seconds: number; loadAverage: [number, number, number] })[]
+  /** That figure's parts: the window it was read over, the host's idle CPU on a quiet stack, and the rest. */
+  cpu: { msPerEvent: number; windowSeconds: number; idleMsPerSecond: number; idleSeconds: number; idleMsPerEvent: number; netOfIdleMsPerEvent: number }
+  /** The step search and confirmation run at 25 and 100 req/s. */
+  sustain: SustainResult[]
+  /** What the functions logged of their usage, and the host's peak RSS, per phase on the stack. */
+  usage: Record<string, PhaseUsage>
+  /** How long each phase waited for the stack to be quiet before it began (s). */
+  quietSeconds: Record<string, number>
   drain: { rateLimit: number; results: { run: string; customers: number; events: number; seconds: number; stripeCalls: number; callsPerCustomer: number; ratioToFloor: number }[]; callStarts: number[] }
   targets: Targets
-}
-
-/** Calls started in each whole second of the drain. */
-function perSecond(starts: number[]): [number, number][] {
-  const counts = new Map<number, number>()
-  for (const s of starts) counts.set(Math.floor(s / 1000), (counts.get(Math.floor(s / 1000)) ?? 0) + 1)
-  const last = Math.max(0, ...counts.keys())
-  return Array.from({ length: last + 1 }, (_, s) => [s, counts.get(s) ?? 0])
+  /** customers_per_s_at_100rps's run: the rate offered, its length, and whether its lag p99 stayed under 3 s. */
+  at100rps: { offered: number; seconds: number; lagP99ms: number; keptUp: boolean }
 }
 
 function table(r: BenchResult): string {
-  const row = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(i === 0 ? 8 : 16)).join('')
+  const row = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(i === 0 ? 12 : 16)).join('')
   const out = [row(['pair', 'load avg (1m)', 'ours acks/s', 'peer acks/s', 'ratio', 'ours p99 ms', 'peer p99 ms', 'non-2xx o/p'])]
   for (const x of r.pairs) out.push(row([x.pair, x.loadAverage[0], x.ours.eventsPerSecond, x.peer.eventsPerSecond, x.ratio, x.ours.p99ms, x.peer.p99ms, `${x.ours.non2xx}/${x.peer.non2xx}`]))
   const d = r.drain.results[0]
   out.push('', `drain: ${d.events} events of ${d.customers} customers in ${d.seconds} s, ${d.stripeCalls} Stripe calls at ${r.drain.rateLimit} req/s`)
-  out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx), host CPU ${r.cpuMsPerEvent} ms/event`)
-  for (const x of r.sustain) {
-    out.push(`sustain at ${x.rps} req/s (load ${x.loadAverage[0]}): ${x.rate} customers/s offered for ${x.seconds} s, ${x.processedPerSecond}/s processed, lag p50 ${x.p50ms} ms, p99 ${x.p99ms} ms (${x.processed}/${x.events} processed, ${x.non2xx} non-2xx)`)
+  out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx)`)
+  const c = r.cpu
+  out.push(`cpu: functions host ${c.msPerEvent} ms/event over ${c.windowSeconds} s (first post to quiet); idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it; ${c.netOfIdleMsPerEvent} ms/event above idle`)
+  for (const s of r.sustain) {
+    out.push(`sustain at ${s.rps} req/s: steps ${s.steps.map((x) => `${x.rate}/s ${x.keptUp ? 'ok' : `behind (p99 ${x.p99ms} ms, ${x.processed}/${x.events})`}`).join(', ')}`)
+    for (const x of s.confirmations) {
+      out.push(`  ${x.rate} customers/s for ${x.seconds} s (load ${x.loadAverage[0]}): ${x.processedPerSecond}/s processed, lag p50 ${x.p50ms} ms, p99 ${x.p99ms} ms, ${x.processed}/${x.events} processed, ${x.non2xx} non-2xx, Stripe ${x.stripeCalls.mean} calls/s (max ${x.stripeCalls.max}) of ${s.rps}: ${x.keptUp ? 'kept up' : 'fell behind'}`)
+    }
   }
+  out.push('', row(['phase', 'function', 'usage lines', 'heap p50 MB', 'heap max MB', 'stopped by', 'host peak RSS MB']))
+  for (const [phase, u] of Object.entries(r.usage)) {
+    const fns = Object.entries(u.functions)
+    if (fns.length === 0) out.push(row([phase, '(none logged)', '', '', '', '', u.hostPeakRssMb]))
+    for (const [name, f] of fns) out.push(row([phase, name, f.lines, f.heapPeakMb.p50 ?? '-', f.heapPeakMb.max ?? '-', Object.entries(f.stoppedBy).map(([k, v]) => `${k} ${v}`).join(' '), u.hostPeakRssMb]))
+  }
+  out.push(`waited for quiet (s): ${Object.entries(r.quietSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}`)
   return out.join('\n')
 }
 
 function html(r: BenchResult): string {
   const labels = r.pairs.map((x) => `pair ${x.pair} (load ${x.loadAverage[0]})`)
+  const confirmed = r.sustain.map((s) => ({ s, x: s.confirmed }))
   return page(`Bench ${r.date}`, [
     `<p>${r.quick ? 'Quick (smoke) run: sizes too small for the figures to mean anything. ' : ''}${r.cpus} CPUs; ${r.sizes.eventsPerSide} events per side per pair, concurrency ${r.sizes.concurrency}, ${r.sizes.customers} customers.</p>`,
     bars('Webhook acks/s per pair', labels, [{ name: 'ours', values: r.pairs.map((x) => x.ours.eventsPerSecond) }, { name: 'peer', values: r.pairs.map((x) => x.peer.eventsPerSecond) }]),
@@ -53,12 +70,19 @@ function html(r: BenchResult): string {
     ]),
     lines(`Lag (receipt → processed, ms) by arrival time (s), ${r.lag.rate} events/s in bursts of ${r.lag.burst}`, [{ name: 'lag', points: r.lag.series.filter((s): s is [number, number] => s[1] !== null) }], { dots: true }),
     lines(
-      `Lag (ms) by arrival time (s), one distinct customer per event at 90% of the Stripe limit`,
-      r.sustain.map((x) => ({ name: `${x.rate}/s at ${x.rps} req/s`, points: x.series.filter((s): s is [number, number] => s[1] !== null) })),
+      `Lag (ms) by arrival time (s), one distinct customer per event, the confirmed sustained rates`,
+      confirmed.map(({ s, x }) => ({ name: `${x.rate}/s at ${s.rps} req/s`, points: x.series.filter((p): p is [number, number] => p[1] !== null) })),
       { dots: true },
     ),
+    lines(
+      'Stripe calls per second in the confirmed sustained runs, against their buckets',
+      confirmed.flatMap(({ s, x }) => [
+        { name: `calls/s at ${s.rps}`, points: x.stripeCalls.series },
+        { name: `bucket ${s.rps}`, points: [[0, s.rps], [Math.max(1, x.stripeCalls.series.length - 1), s.rps]] as [number, number][] },
+      ]),
+    ),
     lines(`Stripe calls per second in the drain against the bucket (${r.drain.rateLimit} req/s)`, [{ name: 'calls/s', points: perSecond(r.drain.callStarts) }, { name: 'bucket', points: [[0, r.drain.rateLimit], [Math.max(1, perSecond(r.drain.callStarts).length - 1), r.drain.rateLimit]] }]),
-    `<h2>Pairs, drain, lag</h2><pre>${table(r).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre>`,
+    `<h2>Pairs, drain, lag, CPU, sustained rates, memory</h2><pre>${table(r).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</pre>`,
     `<h2>Targets (medians of the pairs)</h2><pre>${TARGET_NAMES.map((n) => `${n}=${r.targets[n]}`).join('\n')}</pre>`,
   ])
 }

@@ -1,5 +1,8 @@
 // `npm test`'s check of `npm run bench -- --quick`: it runs on a profile of its own and ends with the
-// eight target lines, in order, each a finite number. Its shape, not its speed.
+// eight target lines, in order, each a finite number; and the JSON it wrote has the figures the README
+// describes (CPU and its idle part, the sustained step search and confirmation, memory per phase). Its
+// shape, not its speed.
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT } from '../stack/config.ts'
 import { run } from '../stack/proc.ts'
@@ -15,10 +18,41 @@ export function closingProblems(stdout: string): string[] {
   })
 }
 
+const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v)
+const numOrNull = (v: unknown) => v === null || num(v)
+
+/** The problems with a bench result's JSON (none: the shape is right). */
+export function resultProblems(r: any): string[] {
+  const out: string[] = []
+  const need = (ok: boolean, what: string) => void (ok || out.push(what))
+  for (const k of ['msPerEvent', 'windowSeconds', 'idleMsPerSecond', 'idleMsPerEvent', 'netOfIdleMsPerEvent']) need(num(r?.cpu?.[k]), `cpu.${k} is not a number`)
+  need(JSON.stringify((r?.sustain ?? []).map((s: any) => s?.rps)) === '[25,100]', 'sustain is not one entry at 25 and one at 100 req/s')
+  for (const s of r?.sustain ?? []) {
+    need(Array.isArray(s?.steps) && s.steps.length > 0 && s.steps.every((x: any) => num(x?.rate) && typeof x?.keptUp === 'boolean'), `sustain ${s?.rps}: steps without a rate and keptUp`)
+    need(Array.isArray(s?.confirmations) && s.confirmations.length >= 1 && s.confirmations.length <= 2, `sustain ${s?.rps}: not one or two confirmation runs`)
+    const c = s?.confirmed
+    need(num(c?.processedPerSecond) && num(c?.p99ms) && num(c?.seconds) && typeof c?.keptUp === 'boolean', `sustain ${s?.rps}: the confirmed run lacks its rate, lag, length or keptUp`)
+    need(num(c?.stripeCalls?.calls) && num(c?.stripeCalls?.mean) && Array.isArray(c?.stripeCalls?.series), `sustain ${s?.rps}: the confirmed run lacks its Stripe calls`)
+  }
+  need(typeof r?.at100rps?.keptUp === 'boolean' && num(r?.at100rps?.lagP99ms), 'at100rps lacks keptUp or lagP99ms')
+  for (const phase of ['lag', 'sustain 25', 'sustain 100', 'ingest']) {
+    const u = r?.usage?.[phase]
+    need(num(u?.hostPeakRssMb), `usage.${phase}.hostPeakRssMb is not a number`)
+    for (const [name, f] of Object.entries<any>(u?.functions ?? {})) {
+      need(num(f?.lines) && numOrNull(f?.heapPeakMb?.p50) && numOrNull(f?.heapPeakMb?.max), `usage.${phase}.${name}: lines or heapPeakMb p50/max missing`)
+    }
+  }
+  need(r?.usage?.lag?.functions?.['stripe-sync'] !== undefined, 'usage.lag has no stripe-sync usage lines')
+  return out
+}
+
 export async function benchSmoke(profileName: string): Promise<{ passed: number; failed: number }> {
   const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/bench/run.ts'), '--quick'], { cwd: ROOT, env: { ...process.env, BENCH_PROFILE: profileName } })
   process.stdout.write(r.stdout.split('\n').slice(-20).join('\n') + '\n')
-  const problems = r.code === 0 ? closingProblems(r.stdout) : [`exited ${r.code}: ${r.stderr.slice(-2000)}`]
+  const json = /wrote (\S+)\.json and \.html/.exec(r.stdout)?.[1]
+  const problems = r.code !== 0
+    ? [`exited ${r.code}: ${r.stderr.slice(-2000)}`]
+    : [...closingProblems(r.stdout), ...(json ? resultProblems(JSON.parse(readFileSync(path.resolve(ROOT, `${json}.json`), 'utf8'))) : ['no "wrote <file>.json" line'])]
   for (const p of problems) process.stdout.write(`bench smoke: ${p}\n`)
   return problems.length === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }
 }

@@ -1,0 +1,66 @@
+// The check `npm test` applies to the JSON `npm run bench -- --quick` writes (CPU and its idle part, the
+// sustained step search and confirmation, memory per phase), and how the bench reads the functions'
+// usage lines. (The smoke step runs the quick bench; this pins what the check accepts and refuses.)
+import { describe, expect, it } from 'vitest'
+import { resultProblems } from '../../dev/bench/smoke.ts'
+import { summarizeUsage } from '../../dev/bench/usage.ts'
+
+const run = (rate: number, keptUp: boolean) => ({ rate, seconds: 20, processedPerSecond: rate, p99ms: keptUp ? 900 : 5000, keptUp, stripeCalls: { calls: 10, customers: 8, mean: 1.2, max: 3, series: [[0, 1]] } })
+const phase = () => ({ functions: { 'stripe-sync': { lines: 3, heapPeakMb: { p50: 40.1, max: 52 }, cpuMs: { p50: 80, max: 300 }, stoppedBy: { empty: 3 }, triggers: { webhook: 3 } } }, hostPeakRssMb: 250, hostPeakRssPerPhase: true })
+const good = () => ({
+  cpu: { msPerEvent: 4, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95 },
+  sustain: [25, 100].map((rps) => ({ rps, steps: [run(rps * 0.4, true), run(rps * 0.55, false)], confirmations: [run(rps * 0.4, true)], confirmed: run(rps * 0.4, true) })),
+  at100rps: { offered: 40, seconds: 120, lagP99ms: 900, keptUp: true },
+  usage: { lag: phase(), 'sustain 25': phase(), 'sustain 100': phase(), ingest: { functions: {}, hostPeakRssMb: 260, hostPeakRssPerPhase: false } },
+})
+
+describe('bench result shape', () => {
+  it('accepts a result with every figure', () => {
+    expect(resultProblems(good())).toEqual([])
+  })
+
+  it('names what is missing or malformed', () => {
+    const r: any = good()
+    delete r.cpu.idleMsPerSecond
+    r.sustain[1].confirmed.keptUp = 'yes'
+    r.usage.lag.functions['stripe-sync'].heapPeakMb.max = 'big'
+    delete r.usage.ingest
+    expect(resultProblems(r)).toEqual([
+      'cpu.idleMsPerSecond is not a number',
+      'sustain 100: the confirmed run lacks its rate, lag, length or keptUp',
+      'usage.lag.stripe-sync: lines or heapPeakMb p50/max missing',
+      'usage.ingest.hostPeakRssMb is not a number',
+    ])
+  })
+
+  it('refuses sustained runs at other limits, no steps, no Stripe calls, and a lag phase without stripe-sync', () => {
+    const r: any = good()
+    r.sustain[0].rps = 50
+    r.sustain[1].steps = []
+    delete r.sustain[1].confirmed.stripeCalls
+    r.usage.lag.functions = {}
+    expect(resultProblems(r)).toEqual([
+      'sustain is not one entry at 25 and one at 100 req/s',
+      'sustain 100: steps without a rate and keptUp',
+      'sustain 100: the confirmed run lacks its Stripe calls',
+      'usage.lag has no stripe-sync usage lines',
+    ])
+  })
+})
+
+describe('functions usage lines', () => {
+  it('summarizes each function\'s usage lines (heap p50 and max, stop reasons) and skips the rest', () => {
+    const log = [
+      'stripe-sync usage {"trigger":"webhook","mode":"drain","stoppedBy":"empty","cpuMs":100,"heapPeakMb":40}',
+      'workflows: run 1 (invoice-paid) will retry',
+      'stripe-sync usage {"trigger":"self","mode":"drain","stoppedBy":"cpu","cpuMs":900,"heapPeakMb":60.5}',
+      'stripe-sync usage {"trigger":"webhook","mode":"drain","stoppedBy":"empty","cpuMs":50,"heapPeakMb":null}',
+      'stripe-webhook usage {"requests":500,"heapPeakMb":30}',
+      'stripe-sync usage {not json',
+    ].join('\n')
+    expect(summarizeUsage(log)).toEqual({
+      'stripe-sync': { lines: 3, heapPeakMb: { p50: 60.5, max: 60.5 }, cpuMs: { p50: 100, max: 900 }, stoppedBy: { empty: 2, cpu: 1 }, triggers: { webhook: 2, self: 1 } },
+      'stripe-webhook': { lines: 1, heapPeakMb: { p50: 30, max: 30 }, cpuMs: { p50: null, max: null }, stoppedBy: {}, triggers: {} },
+    })
+  })
+})
