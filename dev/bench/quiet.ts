@@ -17,7 +17,7 @@ export interface Busy {
   emails: number
 }
 
-export async function busy(sql: postgres.Sql): Promise<Busy> {
+export async function busy(sql: postgres.Sql | postgres.TransactionSql): Promise<Busy> {
   const [r] = await sql<Busy[]>`select
     (select count(*)::int from billing.stripe_events where status not in ('processed', 'dead')) as events,
     (select queue_length::int from pgmq.metrics('stripe_events')) as queued,

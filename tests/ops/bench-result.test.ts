@@ -3,6 +3,7 @@
 // usage lines. (The smoke step runs the quick bench; this pins what the check accepts and refuses.)
 import { describe, expect, it } from 'vitest'
 import { resultProblems } from '../../dev/bench/smoke.ts'
+import { keptUp } from '../../dev/bench/sustain.ts'
 import { summarizeUsage } from '../../dev/bench/usage.ts'
 
 const run = (rate: number, keptUp: boolean) => ({ rate, seconds: 20, processedPerSecond: rate, p99ms: keptUp ? 900 : 5000, keptUp, stripeCalls: { calls: 10, customers: 8, mean: 1.2, max: 3, series: [[0, 1]] } })
@@ -62,5 +63,15 @@ describe('functions usage lines', () => {
       'stripe-sync': { lines: 3, heapPeakMb: { p50: 60.5, max: 60.5 }, cpuMs: { p50: 100, max: 900 }, stoppedBy: { empty: 2, cpu: 1 }, triggers: { webhook: 2, self: 1 } },
       'stripe-webhook': { lines: 1, heapPeakMb: { p50: 30, max: 30 }, cpuMs: { p50: null, max: null }, stoppedBy: {}, triggers: {} },
     })
+  })
+})
+
+describe('a sustained rate kept up with', () => {
+  const r = { events: 100, processed: 100, non2xx: 0, p99ms: 2_999 } as Parameters<typeof keptUp>[0]
+  it('is every event processed, none refused, lag p99 under 3 s', () => {
+    expect(keptUp(r)).toBe(true)
+    expect(keptUp({ ...r, p99ms: 3_000 })).toBe(false)
+    expect(keptUp({ ...r, processed: 99 })).toBe(false)
+    expect(keptUp({ ...r, non2xx: 1 })).toBe(false)
   })
 })
