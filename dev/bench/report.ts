@@ -48,11 +48,11 @@ function table(r: BenchResult): string {
       out.push(`  ${x.rate} customers/s for ${x.seconds} s (load ${x.loadAverage[0]}): ${x.processedPerSecond}/s processed, lag p50 ${x.p50ms} ms, p99 ${x.p99ms} ms, ${x.processed}/${x.events} processed, ${x.non2xx} non-2xx, Stripe ${x.stripeCalls.mean} calls/s (max ${x.stripeCalls.max}) of ${s.rps}: ${x.keptUp ? 'kept up' : 'fell behind'}`)
     }
   }
-  out.push('', row(['phase', 'function', 'usage lines', 'heap p50 MB', 'heap max MB', 'stopped by', 'host peak RSS MB']))
+  out.push('', row(['phase', 'function', 'usage lines', 'heap p50 MB', 'heap max MB', 'host peak RSS MB', 'stopped by']))
   for (const [phase, u] of Object.entries(r.usage)) {
     const fns = Object.entries(u.functions)
-    if (fns.length === 0) out.push(row([phase, '(none logged)', '', '', '', '', u.hostPeakRssMb]))
-    for (const [name, f] of fns) out.push(row([phase, name, f.lines, f.heapPeakMb.p50 ?? '-', f.heapPeakMb.max ?? '-', Object.entries(f.stoppedBy).map(([k, v]) => `${k} ${v}`).join(' '), u.hostPeakRssMb]))
+    if (fns.length === 0) out.push(row([phase, '(none logged)', '', '', '', u.hostPeakRssMb, '']))
+    for (const [name, f] of fns) out.push(row([phase, name, f.lines, f.heapPeakMb.p50 ?? '-', f.heapPeakMb.max ?? '-', u.hostPeakRssMb, Object.entries(f.stoppedBy).map(([k, v]) => `${k} ${v}`).join(' ')]))
   }
   out.push(`waited for quiet (s): ${Object.entries(r.quietSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}`)
   return out.join('\n')

@@ -16,7 +16,7 @@ import { type CallsPerSecond, stripeCallMeter } from './stripe-calls.ts'
 /** Lag p99 a rate must stay under to count as kept up with (ms). */
 const KEPT_UP_P99_MS = 3_000
 /** The step search's rates, as shares of the bucket's requests/s, rising. */
-const LADDER = [0.4, 0.55, 0.7, 0.8, 0.9, 1]
+const LADDER = [0.4, 0.55, 0.7, 0.85, 1]
 
 const load = () => os.loadavg().map((l) => Number(l.toFixed(2))) as [number, number, number]
 

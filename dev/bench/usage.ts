@@ -28,6 +28,8 @@ export interface PhaseUsage {
   hostPeakRssMb: number
   /** False when the kernel refused a fresh peak count: hostPeakRssMb is then the peak since the host started. */
   hostPeakRssPerPhase: boolean
+  /** The phase's bytes of the functions log ([from, to)), to read its lines again. */
+  logBytes: [number, number]
 }
 
 type Line = { heapPeakMb?: number | null; cpuMs?: number; stoppedBy?: string; trigger?: string | null }
@@ -72,8 +74,9 @@ export function usageMeter(p: Profile): { done(): PhaseUsage } {
   const perPhase = resetPeakRss(host)
   return {
     done() {
-      const log = readFileSync(file).subarray(from).toString('utf8')
-      return { functions: summarizeUsage(log), hostPeakRssMb: Math.round(hostPeakRssMb(host)), hostPeakRssPerPhase: perPhase }
+      const bytes = readFileSync(file)
+      const log = bytes.subarray(from).toString('utf8')
+      return { functions: summarizeUsage(log), hostPeakRssMb: Math.round(hostPeakRssMb(host)), hostPeakRssPerPhase: perPhase, logBytes: [from, bytes.length] }
     },
   }
 }
