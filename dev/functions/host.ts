@@ -1,9 +1,15 @@
-// Development only: the local API gateway and edge runtime in one Deno process, standing in for
-// Supabase's. Every supabase/functions/<name>/index.ts calls Deno.serve(handler) as it would when
-// deployed; the host captures that handler instead of opening a port, and gateway.ts routes
-// /functions/v1/<name>/... to it in-process (and /auth/v1/... to Auth). Run with
+// Development only: the local API gateway and edge runtime, standing in for Supabase's. Every
+// supabase/functions/<name>/index.ts runs in a Deno Worker of its own (isolate.ts, function-worker.ts):
+// its own V8 isolate, heap, event loop and thread, as the edge runtime runs each function in a user
+// worker of its own, so one function's CPU bursts never stall another's requests and its thread's CPU
+// time is its own (the clock the edge runtime limits by; stripe-sync's budget reads it). The gateway
+// (gateway.ts) stays on this thread, routes /functions/v1/<name>/... to the function and /auth/v1/...
+// to Auth. Not reproduced: the edge runtime's per-worker limits (256 MB of memory, 2 s of CPU per
+// request), which functions respect by their own budgets. Run with
 // `deno run -A --config supabase/functions/deno.json dev/functions/host.ts`.
 import { createGateway } from './gateway.ts'
+import { loadInProcess, serve } from './in-process.ts'
+import { startFunction } from './isolate.ts'
 
 type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>
 
@@ -13,18 +19,13 @@ const functionsDir = `${root}/supabase/functions`
 
 const handlers = new Map<string, Handler>()
 const failures = new Map<string, string>()
-let loading: string | undefined
 
-// Capture instead of listen: the function module registers its handler under the name being loaded.
-const captureServe = (a: unknown, b?: unknown) => {
-  const handler = (typeof a === 'function' ? a : typeof b === 'function' ? b : (a as { handler?: Handler }).handler) as Handler
-  if (!loading || !handler) throw new Error('Deno.serve called outside a function module load')
-  handlers.set(loading, handler)
-  return { finished: new Promise<void>(() => {}), shutdown: async () => {}, ref() {}, unref() {}, addr: { hostname: '127.0.0.1', port, transport: 'tcp' } }
-}
-const realServe = Deno.serve.bind(Deno)
-;(Deno as unknown as { serve: unknown }).serve = captureServe
+// The webhook's acknowledgement is the hot path (issue 15): a message hop to a worker of its own doubled
+// its CPU per request, so it shares the gateway's isolate (no other function's code runs there, so its
+// event loop still waits on no other function). FUNCTIONS_IN_GATEWAY (comma-separated) overrides the list.
+const inGateway = new Set((Deno.env.get('FUNCTIONS_IN_GATEWAY') ?? 'stripe-webhook').split(',').filter(Boolean))
 
+const starting: Promise<void>[] = []
 for await (const entry of Deno.readDir(functionsDir)) {
   if (!entry.isDirectory || entry.name.startsWith('_') || entry.name.startsWith('.') || entry.name === 'node_modules') continue
   const file = `${functionsDir}/${entry.name}/index.ts`
@@ -33,16 +34,20 @@ for await (const entry of Deno.readDir(functionsDir)) {
   } catch {
     continue
   }
-  loading = entry.name
-  try {
-    await import(`file://${file}`)
-    if (!handlers.has(entry.name)) failures.set(entry.name, 'index.ts never called Deno.serve')
-  } catch (err) {
-    failures.set(entry.name, err instanceof Error ? err.stack ?? err.message : String(err))
-    console.error(`functions: ${entry.name} failed to load:`, err)
+  // A function that fails to load is reported by the gateway (500). Workers load side by side.
+  if (inGateway.has(entry.name)) {
+    const { handler, failure } = await loadInProcess(entry.name, file)
+    if (handler) handlers.set(entry.name, handler)
+    else failures.set(entry.name, failure!)
+    continue
   }
+  const fn = startFunction(entry.name, file)
+  starting.push(fn.ready.then((failure) => {
+    if (failure) failures.set(entry.name, failure)
+    else handlers.set(entry.name, fn.handler)
+  }))
 }
-loading = undefined
+await Promise.all(starting)
 
 const gateway = createGateway({
   root,
@@ -53,17 +58,16 @@ const gateway = createGateway({
   failures,
 })
 
-realServe({ port, hostname: '127.0.0.1', onListen: () => console.log(`gateway and functions on 127.0.0.1:${port}: ${[...handlers.keys()].join(', ')}`) }, gateway)
+serve({ port, hostname: '127.0.0.1', onListen: () => console.log(`gateway and functions on 127.0.0.1:${port}: ${[...handlers.keys()].sort().join(', ')}`) }, gateway)
 
-// An error thrown outside any request (seen from postgres.js while the database restarts) must not take
-// the whole local runtime down: Supabase's edge runtime would restart just that worker. Log and go on.
+// The gateway's own errors outside a request must not take the local runtime down either.
 globalThis.addEventListener('error', (e) => {
   e.preventDefault()
-  console.error('functions: uncaught error outside a request (kept running):', e.error ?? e.message)
+  console.error('functions: uncaught error outside a request in the gateway (kept running):', e.error ?? e.message)
 })
 globalThis.addEventListener('unhandledrejection', (e) => {
   e.preventDefault()
-  console.error('functions: unhandled rejection (kept running):', e.reason)
+  console.error('functions: unhandled rejection in the gateway (kept running):', e.reason)
 })
 
 // Functions may hold database pools open; end promptly when the stack stops.

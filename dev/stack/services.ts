@@ -99,8 +99,8 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       healthy: () => ok(`http://127.0.0.1:${p.ports.auth}/health`),
     },
     {
-      // The gateway and the edge functions in one Deno process, as Supabase's edge runtime routes
-      // requests to function workers itself.
+      // The gateway and the edge functions in one Deno process, each function in a Deno Worker of its
+      // own, as Supabase's edge runtime routes requests to a user worker per function.
       name: 'functions',
       ports: [p.ports.api],
       cmd: DENO,

@@ -1,7 +1,8 @@
 // postgres.js pools on the database URL Supabase gives every function, one per function (named by its
 // caller) and a small one for the Stripe rate limiter. On hosted Supabase each function runs in its own
-// isolate, so it only ever opens its own pool; the local functions host runs them all in one process,
-// where one shared pool let the sync worker's long transactions starve webhook ingest (503s).
+// isolate, so it only ever opens its own pool, as in the local functions host (a worker per function);
+// when the host ran them all in one isolate, one shared pool let the sync worker's long transactions
+// starve webhook ingest (503s).
 //
 // Reconnecting: when Postgres restarts or an administrator ends backends, every pooled connection is
 // dead, and postgres.js finds that out one query at a time (a dead connection answered a webhook

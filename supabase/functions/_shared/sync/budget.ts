@@ -2,11 +2,15 @@
 // invocation: hosted edge functions are killed past 2 s of CPU per request and a wall-clock limit
 // (150 s free, 400 s paid), so the worker stops well inside both, whatever the backlog.
 //
-// CPU time is read with `process.cpuUsage()` (Deno 2 and Node; user + system time of the whole process).
-// It counts every request the process serves at the same moment, so it can only over-count this
-// invocation's share: the budget then trips early, never late. Where the runtime cannot read CPU time
-// the clock says so (`clock: 'wall'`) and the CPU budget is applied to wall time instead, which is
-// stricter still (CPU time never exceeds wall time for a single-threaded isolate).
+// CPU time is read from the isolate's own thread where Linux shows it (/proc/thread-self/schedstat: the
+// thread's time on CPU in ns, the clock CLOCK_THREAD_CPUTIME_ID reads). That is the clock Supabase's
+// edge runtime limits a worker by (its supervisor adds up the worker thread's CPU time while the isolate
+// runs; V8's background threads are not counted there either), and it counts everything else this
+// thread runs too, so it can only over-count this invocation's share. Elsewhere (no /proc, or no read
+// permission, as in a hosted sandbox) `process.cpuUsage()` is read: the whole process, an over-count
+// too. Either way the budget trips early, never late. Where the runtime cannot read CPU time the clock
+// says so (`clock: 'wall'`) and the CPU budget is applied to wall time instead, which is stricter still
+// (CPU time never exceeds wall time for a single-threaded isolate).
 import { config } from '../config.ts'
 
 export interface SyncLimits {
@@ -29,7 +33,19 @@ export function syncLimits(): SyncLimits {
 
 type CpuUsage = () => { user: number; system: number }
 
-function readCpuMs(): number | null {
+/** The calling thread's CPU time in ms (Linux, Deno), or null where it cannot be read. */
+function readThreadCpuMs(): number | null {
+  try {
+    const deno = (globalThis as { Deno?: { readTextFileSync(path: string): string } }).Deno
+    const ms = Number(deno!.readTextFileSync('/proc/thread-self/schedstat').split(' ')[0]) / 1e6
+    return Number.isFinite(ms) && ms > 0 ? ms : null
+  } catch {
+    // Not Linux, not Deno, or no permission to read /proc.
+    return null
+  }
+}
+
+function readProcessCpuMs(): number | null {
   try {
     const proc = (globalThis as { process?: { cpuUsage?: CpuUsage } }).process
     if (typeof proc?.cpuUsage !== 'function') return null
@@ -64,12 +80,16 @@ export interface Usage {
 /** One invocation's spending, against its CPU and wall budgets. */
 export class Budget {
   readonly clock: 'cpu' | 'wall'
+  /** The CPU clock of this invocation, chosen once: its readings must compare with each other. */
+  private readonly readCpuMs: () => number | null
   private readonly cpu0: number
   private readonly wall0 = performance.now()
   private heapPeak: number | null = null
 
   constructor(readonly cpuBudgetMs: number, readonly wallBudgetMs: number) {
-    const cpu = readCpuMs()
+    let cpu = readThreadCpuMs()
+    this.readCpuMs = cpu === null ? readProcessCpuMs : readThreadCpuMs
+    cpu ??= readProcessCpuMs()
     this.clock = cpu === null ? 'wall' : 'cpu'
     this.cpu0 = cpu ?? 0
     this.sampleHeap()
@@ -80,7 +100,10 @@ export class Budget {
   }
 
   cpuMs(): number {
-    return this.clock === 'cpu' ? (readCpuMs() ?? this.cpu0) - this.cpu0 : this.wallMs()
+    if (this.clock === 'wall') return this.wallMs()
+    // A clock that stops answering mid-invocation: wall time, never less than this thread's CPU time.
+    const cpu = this.readCpuMs()
+    return cpu === null ? this.wallMs() : cpu - this.cpu0
   }
 
   sampleHeap(): void {
