@@ -10,7 +10,6 @@ type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise
 const worker = self as unknown as {
   postMessage(m: ToHost, transfer?: Transferable[]): void
   addEventListener(type: string, listener: (e: Event) => void): void
-  onmessage: ((e: MessageEvent<FromHost>) => void) | null
 }
 const post = (m: ToHost, transfer: Transferable[] = []) => worker.postMessage(m, transfer)
 
@@ -69,8 +68,12 @@ async function serve(m: RequestMessage): Promise<void> {
   }
 }
 
-worker.onmessage = (e) => {
-  const m = e.data
+// The host's messages are for this file alone: a library that listens on a worker's global scope
+// (Prism, under react-email, takes every message for a highlighting job) must not see them, as no such
+// channel exists in the edge runtime. This listener is registered before the function loads, so first.
+worker.addEventListener('message', (e) => {
+  e.stopImmediatePropagation()
+  const m = (e as MessageEvent<FromHost>).data
   if (m.type === 'load') void load(m.name, m.file)
   else void serve(m)
-}
+})

@@ -117,6 +117,8 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
       ],
       env: {
         ...base,
+        // The inspector sees the main thread's isolate: with it open, every function runs there.
+        ...(process.env.FUNCTIONS_INSPECT ? { FUNCTIONS_IN_GATEWAY: '*' } : {}),
         ...(process.env as Record<string, string>),
         ...fnEnv,
         GATEWAY_PORT: String(p.ports.api),

@@ -30,6 +30,10 @@ const FUNCTIONS: Record<string, string> = {
   })`,
   echo: `Deno.serve(async (req) => new Response(JSON.stringify({ path: new URL(req.url).pathname, body: await req.text() }),
     { status: 201, headers: { 'x-echo': req.headers.get('x-in') ?? '', 'set-cookie': 'a=1' } }))`,
+  // Listens on its worker's global scope, as Prism does under react-email: the host's messages are not for it.
+  listener: `let seen = 0
+  self.addEventListener('message', () => seen++)
+  Deno.serve(() => Response.json({ seen }))`,
   broken: `throw new Error('fixture failed at load')`,
   throws: `Deno.serve(() => { throw new Error('fixture threw in a request') })`,
   // Answers, then throws outside any request.
@@ -106,6 +110,11 @@ describe('functions host', () => {
     expect(res.headers.get('x-echo')).toBe('v')
     expect(res.headers.get('set-cookie')).toBe('a=1')
     expect(await res.json()).toEqual({ path: '/echo/sub/path', body: 'héllo' })
+  })
+
+  test("the host's messages to a function's worker do not reach the function's own listeners", async () => {
+    await get('listener')
+    expect(await (await get('listener')).json()).toEqual({ seen: 0 })
   })
 
   test('a function that fails to load answers 500 BOOT_ERROR with why; the others run', async () => {
