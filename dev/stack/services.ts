@@ -69,6 +69,8 @@ function functionEnv(p: Profile, keys: Keys): Record<string, string> {
     APP_URL: appUrlOf(p),
     // The product's clock follows the emulator's (supabase/functions/_shared/clock.ts); not with real Stripe.
     PRODUCT_CLOCK_URL: process.env.PRODUCT_CLOCK_URL ?? (process.env.STRIPE_API_BASE ? '' : `http://127.0.0.1:${p.ports.stripe}/_emulator/clock`),
+    // React's production build for the emails, as hosted functions get with the secret (.env.example).
+    NODE_ENV: process.env.NODE_ENV ?? 'production',
   }
 }
 
