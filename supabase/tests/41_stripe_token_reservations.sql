@@ -3,13 +3,15 @@
 begin;
 select plan(8);
 
-update billing.stripe_rate_limits set requests_per_second = 10, burst = 2, tokens = 2, refilled_at = clock_timestamp(), paused_until = null
+-- One token per 100 s: the seconds a loaded machine takes between these statements do not move the
+-- waits out of their bounds (at 10 req/s a 30 ms stall turned 100 ms into 70).
+update billing.stripe_rate_limits set requests_per_second = 0.01, burst = 2, tokens = 2, refilled_at = clock_timestamp(), paused_until = null
 where bucket = 'test';
 
-select is(billing.service_role_reserve_stripe_token('test', 1000), 0, 'a token of the burst is sent at once');
-select is(billing.service_role_reserve_stripe_token('test', 1000), 0, 'the second too');
-select ok((select w between 80 and 100 from billing.service_role_reserve_stripe_token('test', 1000) w), 'the next is reserved, a tenth of a second on');
-select ok((select w between 180 and 200 from billing.service_role_reserve_stripe_token('test', 1000) w), 'the one after that, a tenth later');
+select is(billing.service_role_reserve_stripe_token('test', 1000000), 0, 'a token of the burst is sent at once');
+select is(billing.service_role_reserve_stripe_token('test', 1000000), 0, 'the second too');
+select ok((select w between 90000 and 100000 from billing.service_role_reserve_stripe_token('test', 1000000) w), 'the next is reserved, a token''s interval (100 s) on');
+select ok((select w between 190000 and 200000 from billing.service_role_reserve_stripe_token('test', 1000000) w), 'the one after that, an interval later');
 select cmp_ok(billing.service_role_reserve_stripe_token('test', 150), '<', -250, 'a wait past the caller''s limit is answered negative');
 select cmp_ok((select tokens from billing.stripe_rate_limits where bucket = 'test'), '>', -2.1::numeric, 'and reserves nothing');
 
