@@ -5,7 +5,10 @@
 // 5 (dev/bench/lag.ts) and waits until settled again. Over each window (setup, lag) it reads the host's
 // CPU from /proc and, unless PROFILE_SAMPLE=0, takes a V8 CPU profile: written to
 // .local/<profile>/cpu-<window>.cpuprofile (open in Chrome DevTools) and summarised as the top self
-// times by function and by source (package or file). Development only.
+// times by function and by source (package or file). The inspector sees the gateway's isolate only, not
+// the functions' own workers (dev/functions/isolate.ts): start the stack with FUNCTIONS_IN_GATEWAY='*'
+// too for a profile of every function; the /proc figure covers the whole process either way.
+// Development only.
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { profile } from '../stack/config.ts'
