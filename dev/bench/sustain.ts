@@ -32,8 +32,8 @@ interface SustainRun extends LagResult {
 export interface SustainResult {
   /** The Stripe bucket's requests/s. */
   rps: number
-  /** The step search: each rate tried (without its lag series). */
-  steps: Omit<SustainRun, 'series' | 'stripeCalls'>[]
+  /** The step search: each rate tried (without its lag series; its Stripe calls as their mean per second). */
+  steps: (Omit<SustainRun, 'series' | 'stripeCalls'> & { stripeCallsPerSecond: number })[]
   /** Every confirmation run (one, or two when the first failed and the rate stepped down once). */
   confirmations: Omit<SustainRun, 'series'>[]
   /** The last confirmation run: its processed rate is the sustained customers/s. */
@@ -60,8 +60,8 @@ export async function sustainSearch(p: Profile, sql: postgres.Sql, customers: Cu
   let best = -1
   for (const [i, rate] of rates.entries()) {
     // A step that falls behind has shown it: the next quiet() waits for its backlog.
-    const { series: _, stripeCalls: __, ...step } = await run(rate, opts.stepSeconds, 10_000)
-    steps.push(step)
+    const { series: _, stripeCalls, ...step } = await run(rate, opts.stepSeconds, 10_000)
+    steps.push({ ...step, stripeCallsPerSecond: stripeCalls.mean })
     if (!step.keptUp) break
     best = i
   }
