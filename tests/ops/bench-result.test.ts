@@ -34,7 +34,7 @@ describe('bench result shape', () => {
     ])
   })
 
-  it('refuses sustained runs at other limits, no steps, no Stripe calls, and a lag phase without stripe-sync', () => {
+  it('refuses sustained runs at other limits, no steps, no Stripe calls, and no phase with stripe-sync lines', () => {
     const r: any = good()
     r.sustain[0].rps = 50
     r.sustain[1].steps = []
@@ -44,7 +44,13 @@ describe('bench result shape', () => {
       'sustain is not one entry at 25 and one at 100 req/s',
       'sustain 100: steps without a rate and keptUp',
       'sustain 100: the confirmed run lacks its Stripe calls',
-      'usage.lag has no stripe-sync usage lines',
+    ])
+    for (const u of Object.values<any>(r.usage)) u.functions = {}
+    expect(resultProblems(r)).toEqual([
+      'sustain is not one entry at 25 and one at 100 req/s',
+      'sustain 100: steps without a rate and keptUp',
+      'sustain 100: the confirmed run lacks its Stripe calls',
+      'no phase has stripe-sync usage lines',
     ])
   })
 })
