@@ -31,6 +31,19 @@ describe('config', () => {
     }
   })
 
+  test('parsed once while the environment stays the same, and again as soon as a value changes', () => {
+    process.env.SYNC_VISIBILITY_SECONDS = '30'
+    const first = config()
+    expect(config()).toBe(first)
+    expect(Object.isFrozen(first) && Object.isFrozen(first.EMAILS_DISABLED)).toBe(true)
+    process.env.SYNC_VISIBILITY_SECONDS = '31'
+    expect(config().SYNC_VISIBILITY_SECONDS).toBe(31)
+    process.env.SYNC_VISIBILITY_SECONDS = '500'
+    expect(() => config()).toThrow(/^wrong environment variable SYNC_VISIBILITY_SECONDS: /)
+    process.env.SYNC_VISIBILITY_SECONDS = '30'
+    expect(config()).toMatchObject({ SYNC_VISIBILITY_SECONDS: 30 })
+  })
+
   test('a setting a code path needs, when unset, is refused naming it', () => {
     delete process.env.RESEND_API_KEY
     expect(() => required('RESEND_API_KEY')).toThrow('missing environment variable RESEND_API_KEY (see .env.example)')

@@ -1,6 +1,7 @@
 // The functions' configuration: every environment variable they read, typed, with its default, parsed
 // with zod in this one place (documented in .env.example). Each entry point parses it at start, so a
-// wrong value stops the function naming the variable; reads parse again, so tests may change the env.
+// wrong value stops the function naming the variable; a read parses again only when a value
+// changed, so tests may change the env.
 import { z } from 'zod'
 
 const deno = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno
@@ -60,11 +61,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** The last parse, keyed by the raw values it came from: parsing is pure, so equal values parse equal. */
+let last: { key: string; config: Config } | undefined
+
 /** The configuration from the environment (Deno's, or Node's under vitest); an empty value is unset. */
 export function config(): Config {
-  const raw = Object.fromEntries(CONFIG_NAMES.map((name) => [name, (deno ? deno.env.get(name) : process.env[name]) || undefined]))
-  const parsed = Config.safeParse(raw)
-  if (parsed.success) return parsed.data
+  const values = CONFIG_NAMES.map((name) => (deno ? deno.env.get(name) : process.env[name]) || undefined)
+  // Reading the variables is cheap, parsing them is not (zod, per call on the hot path): parse again
+  // only when a value changed (tests change the env between calls).
+  const key = JSON.stringify(values)
+  if (last?.key === key) return last.config
+  const parsed = Config.safeParse(Object.fromEntries(CONFIG_NAMES.map((name, i) => [name, values[i]])))
+  if (parsed.success) {
+    // Shared by every caller from now on: frozen, so that none can change another's.
+    for (const v of Object.values(parsed.data)) if (Array.isArray(v)) Object.freeze(v)
+    last = { key, config: Object.freeze(parsed.data) as Config }
+    return last.config
+  }
   // Names and rules only: a value may be a secret.
   const wrong = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
   throw new ConfigError(`wrong environment variable ${wrong.join('; ')} (see .env.example)`, { cause: parsed.error })

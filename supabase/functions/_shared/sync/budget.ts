@@ -77,22 +77,35 @@ export interface Usage {
   heapPeakMb: number | null
 }
 
+/** A CPU clock in ms; `perThread`: it counts only the calling thread, so it never runs faster than wall time. */
+type CpuClock = { readCpuMs: () => number | null; perThread: boolean }
+
+/** Heap samples closer together than this add cost (an op per read), not information. */
+const HEAP_SAMPLE_EVERY_MS = 20
+
 /** One invocation's spending, against its CPU and wall budgets. */
 export class Budget {
   readonly clock: 'cpu' | 'wall'
   /** The CPU clock of this invocation, chosen once: its readings must compare with each other. */
   private readonly readCpuMs: () => number | null
+  private readonly perThread: boolean
   private readonly cpu0: number
   private readonly wall0 = performance.now()
+  /** The last CPU reading (since cpu0) and the wall time it was taken at. */
+  private lastCpu = 0
+  private lastCpuAt = 0
   private heapPeak: number | null = null
+  private heapAt = Number.NEGATIVE_INFINITY
 
-  constructor(readonly cpuBudgetMs: number, readonly wallBudgetMs: number) {
-    let cpu = readThreadCpuMs()
-    this.readCpuMs = cpu === null ? readProcessCpuMs : readThreadCpuMs
-    cpu ??= readProcessCpuMs()
+  /** `clock`: tests only; by default the thread's clock, else the process's, else none (wall). */
+  constructor(readonly cpuBudgetMs: number, readonly wallBudgetMs: number, clock?: CpuClock) {
+    let cpu = clock ? clock.readCpuMs() : readThreadCpuMs()
+    this.perThread = clock ? clock.perThread : cpu !== null
+    this.readCpuMs = clock ? clock.readCpuMs : cpu === null ? readProcessCpuMs : readThreadCpuMs
+    if (!clock) cpu ??= readProcessCpuMs()
     this.clock = cpu === null ? 'wall' : 'cpu'
     this.cpu0 = cpu ?? 0
-    this.sampleHeap()
+    this.sampleHeap(true)
   }
 
   wallMs(): number {
@@ -101,26 +114,41 @@ export class Budget {
 
   cpuMs(): number {
     if (this.clock === 'wall') return this.wallMs()
+    // Wall time first: spent()'s bound counts from it, so it must not be later than the reading.
+    const wall = this.wallMs()
     // A clock that stops answering mid-invocation: wall time, never less than this thread's CPU time.
     const cpu = this.readCpuMs()
-    return cpu === null ? this.wallMs() : cpu - this.cpu0
+    this.lastCpu = cpu === null ? wall : cpu - this.cpu0
+    this.lastCpuAt = wall
+    return this.lastCpu
   }
 
-  sampleHeap(): void {
+  /** `force`: sample now, however recent the last sample. */
+  sampleHeap(force = false): void {
+    const now = performance.now()
+    if (!force && now - this.heapAt < HEAP_SAMPLE_EVERY_MS) return
+    this.heapAt = now
     const h = heapUsedBytes()
     if (h !== null) this.heapPeak = Math.max(this.heapPeak ?? 0, h)
   }
 
-  /** Which budget is spent, if any: the caller stops taking new work. */
+  /**
+   * Which budget is spent, if any: the caller stops taking new work. Called per group on the hot path,
+   * so a thread's clock is read only when it could have crossed the budget: a thread spends at most
+   * the wall time passed since the last reading, so below that bound the budget cannot be spent yet
+   * (still early, never late). A process's clock (several threads) is read on every call.
+   */
   spent(): 'cpu' | 'budget' | null {
     this.sampleHeap()
-    if (this.wallMs() > this.wallBudgetMs) return 'budget'
+    const wall = this.wallMs()
+    if (wall > this.wallBudgetMs) return 'budget'
+    if (this.perThread && this.clock === 'cpu' && this.lastCpu + (wall - this.lastCpuAt) <= this.cpuBudgetMs) return null
     if (this.cpuMs() > this.cpuBudgetMs) return 'cpu'
     return null
   }
 
   usage(): Usage {
-    this.sampleHeap()
+    this.sampleHeap(true)
     const mb = this.heapPeak === null ? null : Math.round((this.heapPeak / 1048576) * 10) / 10
     return { clock: this.clock, cpuMs: Math.round(this.cpuMs()), wallMs: Math.round(this.wallMs()), heapPeakMb: mb }
   }
