@@ -5,6 +5,7 @@
 // read its seat count still has a count to bring to Stripe. Each step shares its round trip with another.
 import type postgres from 'postgres'
 import { jsonbSafe } from '../jsonb.ts'
+import { storableAsIs } from '../webhook/fast-envelope.ts'
 import { type Coverage, covers } from './needs.ts'
 import { SEATS_MESSAGE } from './seats.ts'
 
@@ -67,7 +68,12 @@ export async function applyAndLockQueued(
        from ${queueTable(queue)}
        where message ->> 'customer_id' = $1 and enqueued_at <= $5 and vt <= now() and message ->> 'type' is distinct from $6
        for update skip locked`
-  const json = (v: unknown) => (v === null ? null : JSON.stringify(jsonbSafe(v)))
+  const json = (v: unknown) => {
+    if (v === null) return null
+    // Usually storable as it is: then jsonbSafe's copy (and its garbage) would change nothing.
+    const text = JSON.stringify(v)
+    return storableAsIs(text) ? text : JSON.stringify(jsonbSafe(v))
+  }
   const [row] = await tx.unsafe<{ queued: Queued[] | null }[]>(
     `with candidates as (${candidates})
      select billing.service_role_apply_customer_state($1, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, $5) as applied,
