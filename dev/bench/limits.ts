@@ -8,7 +8,9 @@
 //    recorded, no kick), so the host's CPU over them is the webhook's alone.
 // 3. Crash recovery: a worker process holding a batch of the product's queue is killed (SIGKILL);
 //    the time until the stack has synced its message, BENCH_LIMIT_KILLS times.
-// CPU readings are process-wide (see supabase/functions/_shared/sync/budget.ts): upper bounds.
+// The host's CPU (/proc) is the whole process's: every function's thread. stripe-sync's own usage lines
+// read its worker thread's clock (supabase/functions/_shared/sync/budget.ts), so overlapping invocations
+// in that worker count the same CPU more than once: their sums are upper bounds.
 import { spawn } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -125,8 +127,8 @@ try {
       clock: drains[0]?.clock,
       invocations: drains.length,
       stoppedBy: Object.fromEntries(['empty', 'cpu', 'budget'].map((s) => [s, drains.filter((r) => r.stoppedBy === s).length])),
-      // Each invocation reads the whole process's CPU over its own span: overlapping invocations (and
-      // the cron jobs meanwhile) count the same CPU more than once, so these are upper bounds.
+      // Each invocation reads its worker thread's CPU over its own span: overlapping invocations in that
+      // worker count the same CPU more than once, so these are upper bounds.
       cpuMsPerInvocation: { p50: pct(cpu, 0.5), max: Math.max(...cpu), hostAverage: Math.round(hostCpuDrain / drains.length) },
       wallMsPerInvocation: { p50: pct(drains.map((r) => r.wallMs), 0.5), max: Math.max(...drains.map((r) => r.wallMs)) },
       heapPeakMb: Math.max(...drains.map((r) => r.heapPeakMb ?? 0)),

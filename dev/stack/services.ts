@@ -113,7 +113,7 @@ export function serviceSpecs(p: Profile, keys: Keys, watch = false): ServiceSpec
         // needs a restart of npm start.
         ...(watch ? ['--watch'] : []),
         // Development only: FUNCTIONS_INSPECT=127.0.0.1:9339 opens V8's inspector on the functions host,
-        // to take a CPU profile of it under load (dev/bin/cpu-profile.ts).
+        // to take a CPU profile of it under load (`npm run profile:cpu`, dev/profile/cpu.ts).
         ...(process.env.FUNCTIONS_INSPECT ? [`--inspect=${process.env.FUNCTIONS_INSPECT}`] : []),
         path.join(ROOT, 'dev/functions/host.ts'),
       ],
