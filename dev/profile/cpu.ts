@@ -1,8 +1,8 @@
 // `npm run profile:cpu`: where the functions host's CPU goes under the lag workload (issue 15), on a
 // running stack started with FUNCTIONS_INSPECT=<host:port> (dev/stack/services.ts opens V8's inspector
-// there). Creates PROFILE_CUSTOMERS subscribed customers, waits until the stack is settled (inbox,
-// queue, workflow runs and emails), then posts PROFILE_SECONDS of 50 events/s in per-customer bursts of
-// 5 (dev/bench/lag.ts) and waits until settled again. Over each window (setup, lag) it reads the host's
+// there). Creates PROFILE_CUSTOMERS subscribed customers, waits until the stack is quiet (dev/bench/quiet.ts:
+// inbox, queue, workflow runs and emails, as every bench phase), then posts PROFILE_SECONDS of 50 events/s in per-customer bursts of
+// 5 (dev/bench/lag.ts) and waits until quiet again. Over each window (setup, lag) it reads the host's
 // CPU from /proc and, unless PROFILE_SAMPLE=0, takes a V8 CPU profile: written to
 // .local/<profile>/cpu-<window>.cpuprofile (open in Chrome DevTools) and summarised as the top self
 // times by function and by source (package or file). The inspector sees the gateway's isolate only, not
@@ -17,6 +17,7 @@ import { benchCustomers, burstEvents } from '../bench/events.ts'
 import { agent } from '../bench/http-load.ts'
 import { lagRun } from '../bench/lag.ts'
 import { functionsHostPid, hostCpuMs } from '../bench/proc-stats.ts'
+import { quiet } from '../bench/quiet.ts'
 import { connectInspector, summarise } from './inspector.ts'
 
 const p = profile()
@@ -25,19 +26,6 @@ const SECONDS = Number(process.env.PROFILE_SECONDS ?? 20)
 const SAMPLE = process.env.PROFILE_SAMPLE !== '0'
 const TOP = Number(process.env.PROFILE_TOP ?? 25)
 const sql = superuser(p)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** Waits until no event received, workflow run started or email queued since `since` is left to do. */
-async function settled(label: string, since: Date, timeoutMs = 600_000) {
-  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(500)) {
-    const [r] = await sql`select
-      (select count(*)::int from billing.stripe_events where received_at >= ${since} and status not in ('processed', 'dead')) as events,
-      (select count(*)::int from billing.workflow_runs where created_at >= ${since} and status in ('queued', 'running')) as runs,
-      (select count(*)::int from billing.email_outbox where created_at >= ${since} and status in ('pending', 'sending') and next_attempt_at <= now()) as emails`
-    if (r.events + r.runs + r.emails === 0) return
-  }
-  throw new Error(`${label}: the stack did not settle`)
-}
 
 async function window(label: string, work: (since: Date) => Promise<number>) {
   const pid = functionsHostPid(p)
@@ -47,7 +35,7 @@ async function window(label: string, work: (since: Date) => Promise<number>) {
   const t0 = Date.now()
   const since = new Date(Date.now() - 1000)
   const events = await work(since)
-  await settled(label, since)
+  await quiet(sql, label)
   const cpu = hostCpuMs(pid) - cpu0
   const [{ emails }] = await sql`select count(*)::int as emails from billing.email_outbox where sent_at >= ${new Date(t0)}`
   console.log(`${label}: ${events} events, ${emails} emails, host CPU ${cpu.toFixed(0)} ms = ${(cpu / events).toFixed(2)} ms/event over ${((Date.now() - t0) / 1000).toFixed(1)} s`)
@@ -62,7 +50,7 @@ try {
   let customers: Awaited<ReturnType<typeof benchCustomers>> = []
   await window('setup', async (since) => {
     customers = await benchCustomers(p, CUSTOMERS)
-    await settled('setup', since)
+    await quiet(sql, 'setup')
     const [{ n }] = await sql`select count(*)::int as n from billing.stripe_events where received_at >= ${since}`
     return n
   })
