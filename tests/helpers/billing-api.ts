@@ -72,6 +72,11 @@ export async function subscribedOrg(sql: postgres.Sql, owner: User, priceId: str
   expect((await payCheckout(r.body.url)).status).toBe(303)
   await until('the subscription in the mirror', async () => (await sql`select 1 from public.stripe_subscriptions where organization_id = ${orgId} and status = 'active'`).length > 0)
   const [{ stripe_customer_id: customerId }] = await sql`select stripe_customer_id from public.organizations where id = ${orgId}`
+  // The mirror shows the subscription after the first of the Checkout's events is synced; the rest (its
+  // invoice, the subscription's updates) may still be syncing. A test that then sets the mirror's state by
+  // hand would see that sync write Stripe's state over it (plan-change's past_due, seen in a CI run).
+  await until('the Checkout events of the customer synced', async () =>
+    (await sql`select count(*)::int as n from billing.stripe_events where customer_id = ${customerId} and status not in ('processed', 'dead')`)[0].n === 0)
   return { orgId, customerId }
 }
 
