@@ -22,6 +22,8 @@ const Config = z.object({
   /** The legacy HS256 secret; unset, users' JWTs are checked against the project's JWKS. */
   JWT_SECRET: optional,
   DB_POOL_SIZE: int(1, 100, 10),
+  /** Named prepared statements: unset, on unless SUPABASE_DB_URL is a transaction-mode pooler (db-options.ts). */
+  DB_PREPARE: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   SYNC_CPU_BUDGET_MS: int(100, 1800, 1000),
   SYNC_WALL_BUDGET_MS: int(1000, 140_000, 50_000),
   SYNC_VISIBILITY_SECONDS: int(3, 120, 10),

@@ -12,6 +12,7 @@
 // an open pool otherwise keeps a Deno process alive.
 import postgres from 'postgres'
 import { config, required } from './config.ts'
+import { connectionUrl, preparesStatements } from './db-options.ts'
 
 const pools = new Map<string, postgres.Sql>()
 let generation = 0
@@ -31,12 +32,14 @@ function retire(pool: postgres.Sql): void {
 
 function open(name: string, max: number): postgres.Sql {
   // postgres.js connects on the first query, so `pool` is set before `onclose` can run.
-  const pool: postgres.Sql = postgres(required('SUPABASE_DB_URL'), {
+  const url = required('SUPABASE_DB_URL')
+  const pool: postgres.Sql = postgres(connectionUrl(url), {
     max,
     // A short connect timeout: when the database is down, callers answer 503 quickly instead of hanging.
     connect_timeout: 5,
     onnotice: () => {},
-    prepare: false,
+    // Named prepared statements, except behind a transaction-mode pooler (db-options.ts).
+    prepare: preparesStatements(url),
     // A connection closes on an error, a restart, or at the end of its lifetime: renew the pools then.
     onclose: () => retire(pool),
   })
