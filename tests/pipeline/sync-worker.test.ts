@@ -14,11 +14,20 @@ afterAll(async () => {
   await sql.end()
 })
 
-/** A queue holding one message per event, and inbox rows for them (inserted without the enqueue trigger). */
-async function queueWith(events: { id: string; customer: string | null; type?: string }[]): Promise<string> {
+/**
+ * A queue holding one message per event, and inbox rows for them (inserted without the enqueue trigger).
+ * The messages have waited a minute already (past any settle window), unless `fresh`.
+ */
+async function queueWith(events: { id: string; customer: string | null; type?: string }[], opts: { fresh?: boolean } = {}): Promise<string> {
   const q = uniq('sync')
   queues.push(q)
   await sql`select pgmq.create(${q})`
+  await send(q, events)
+  if (!opts.fresh) await sql.unsafe(`update pgmq.q_${q} set enqueued_at = now() - interval '1 minute'`)
+  return q
+}
+
+async function send(q: string, events: { id: string; customer: string | null; type?: string }[]): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`set local session_replication_role = replica`
     for (const e of events) {
@@ -29,7 +38,6 @@ async function queueWith(events: { id: string; customer: string | null; type?: s
   for (const e of events) {
     await sql`select pgmq.send(${q}, billing.sync_queue_message(${e.type ?? 'invoice.paid'}, ${e.customer}, 'in_x', ${e.id}), 0)`
   }
-  return q
 }
 
 const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `evt_${prefix}_${i}`)
@@ -150,6 +158,50 @@ describe('sync worker', () => {
     expect(report.synced.length).toBeLessThan(5)
     expect(setVt).toBe(1)
     expect((await sql`select msg_id from pgmq.read(${q}, 30, 10)`).length).toBe(6 - report.synced.length)
+  })
+
+  test("a busy customer's burst waits in the queue until the customer is quiet, then goes as one group", { timeout: 60_000 }, async () => {
+    const [old] = ids(1, uniq('quiet'))
+    const burst = ids(4, uniq('burst'))
+    const q = await queueWith([{ id: old, customer: 'cus_Q' }])
+    await send(q, burst.slice(0, 2).map((id) => ({ id, customer: 'cus_S' })))
+    const groups: Group[] = []
+    const report = await runWorker(sql, async (g) => {
+      groups.push(g)
+      // The rest of cus_S's burst arrives after the worker's first read (which took cus_Q's old event).
+      if (g.key === 'customer:cus_Q') await send(q, burst.slice(2).map((id) => ({ id, customer: 'cus_S' })))
+    }, { queue: q, settleMs: 3000, maxSettleMs: 30_000 })
+    expect(groups.map((g) => [g.key, g.eventIds.length])).toEqual([['customer:cus_Q', 1], ['customer:cus_S', 4]])
+    expect(report.stoppedBy).toBe('empty')
+    expect(await queueLength(q)).toBe(0)
+  })
+
+  test('a drain waits for the busy customers it found at its first read, not for those that come later (their own kicks do)', { timeout: 60_000 }, async () => {
+    const [old, lone, late] = ids(3, uniq('since'))
+    const q = await queueWith([{ id: old, customer: 'cus_O' }])
+    await send(q, [{ id: lone, customer: 'cus_L' }])
+    const groups: Group[] = []
+    const report = await runWorker(sql, async (g) => {
+      groups.push(g)
+      // cus_T's first event comes after the first read, late enough to be busy still when cus_L is taken.
+      if (g.key !== 'customer:cus_O') return
+      await new Promise((r) => setTimeout(r, 500))
+      await send(q, [{ id: late, customer: 'cus_T' }])
+    }, { queue: q, settleMs: 1500, maxSettleMs: 30_000 })
+    expect(groups.map((g) => g.key)).toEqual(['customer:cus_O', 'customer:cus_L'])
+    expect(report.stoppedBy).toBe('empty')
+    // cus_T's message is still queued, never read.
+    expect(await sql.unsafe(`select read_ct, message ->> 'event_id' as id from pgmq.q_${q}`)).toEqual([{ read_ct: 0, id: late }])
+  })
+
+  test('a customer that never goes quiet is synced once its oldest message has waited maxSettleMs', { timeout: 30_000 }, async () => {
+    const [waited, fresh] = ids(2, uniq('busy'))
+    const q = await queueWith([{ id: waited, customer: 'cus_B' }])
+    await send(q, [{ id: fresh, customer: 'cus_B' }])
+    const groups: Group[] = []
+    // Settling alone would hold cus_B for a minute, past the test's timeout.
+    await runWorker(sql, async (g) => void groups.push(g), { queue: q, settleMs: 60_000, maxSettleMs: 1000 })
+    expect(groups.map((g) => [g.key, g.eventIds.length])).toEqual([['customer:cus_B', 2]])
   })
 
   test('backoff grows with each read, honours Retry-After and stays under ten minutes', () => {

@@ -1,11 +1,12 @@
 // The webhook's kick of the sync worker: a burst of events makes one request, a kick while one is in flight
 // makes a second (it drains what arrives while the first runs its workflows), kicks while two are in
-// flight earn exactly one trailing request, and requests are at least KICK_INTERVAL_MS apart.
+// flight earn exactly one trailing request, requests are at least KICK_INTERVAL_MS apart, and the first kick
+// after a quiet spell waits SETTLE_MS (the rest of the burst is queued by then).
 // stripe-sync is played by a local server that holds each request until the test lets it answer.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { kickSync } from '../../supabase/functions/_shared/webhook/kick.ts'
+import { kickSync, SETTLE_MS } from '../../supabase/functions/_shared/webhook/kick.ts'
 
 interface Received { at: number; answer: () => void }
 const received: Received[] = []
@@ -77,4 +78,16 @@ test('a kick just after an answered one waits until 250 ms after the previous ki
   await until('the next kick', () => received.length >= first + 2)
   received[first + 1].answer()
   expect(received[first + 1].at - sentAt).toBeGreaterThanOrEqual(250)
+})
+
+test('the first kick after a quiet spell waits SETTLE_MS, so one drain finds the burst queued together', { timeout: 60_000 }, async () => {
+  // Quiet: every earlier request answered and the interval passed.
+  for (const r of received) r.answer()
+  await new Promise((r) => setTimeout(r, 300))
+  const first = received.length
+  const kickedAt = Date.now()
+  kickSync()
+  await until('the kick', () => received.length >= first + 1)
+  received[first].answer()
+  expect(received[first].at - kickedAt).toBeGreaterThanOrEqual(SETTLE_MS)
 })

@@ -119,6 +119,8 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
           mode: r.mode,
           work: r.work ?? null,
           synced: sync?.synced.reduce((n, g) => n + g.events, 0) ?? 0,
+          // Groups synced: one Stripe call and one transaction each (events per group: coalescing's yield).
+          groups: sync?.synced.length ?? 0,
           // Of wallMs, the part the sync took (the rest: due workflows and emails).
           syncMs: sync?.durationMs ?? 0,
           stoppedBy: sync?.stoppedBy ?? workflows.stoppedBy,

@@ -1,4 +1,5 @@
-// The stripe_events queue as the sync worker uses it, through pgmq functions hosted pgmq 1.4 also has.
+// The stripe_events queue as the sync worker uses it, through pgmq functions hosted pgmq 1.4 also has, and
+// one read of its own (pgmq.read's statement with a settle window) on the queue table those versions share.
 import type postgres from 'postgres'
 import { z } from 'zod'
 
@@ -23,13 +24,88 @@ export interface Message {
   raw: unknown
 }
 
-export async function readBatch(sql: postgres.Sql, queue: string, qty: number, visibilitySeconds: number): Promise<Message[]> {
-  const rows = await sql<{ msg_id: string; read_ct: number; message: unknown }[]>`
-    select msg_id::text, read_ct, message from pgmq.read(${queue}, ${visibilitySeconds}, ${qty})`
-  return rows.map((r) => {
+/** A batch read with a settle window (see readBatch). */
+export interface Read {
+  messages: Message[]
+  /** The database's clock at the read: a worker's first read marks what it answers for (`since`). */
+  at: Date
+  /**
+   * Ms until the first held-back message read before `since` can be taken; null when none is held back.
+   * Messages enqueued later have kicks of their own (webhook/kick.ts).
+   */
+  waitMs: number | null
+}
+
+export interface Settle {
+  /** A customer's (or object's) messages are taken once none of them is younger than this. */
+  settleMs: number
+  /** ...or once one of them has waited this long, however busy the customer. */
+  maxWaitMs: number
+  /** Held-back messages enqueued before this time are the reader's to wait for (null: the read's own time). */
+  since: Date | null
+}
+
+/** The last messages of the queue looked at to find busy customers: a settle window's worth at any sane rate. */
+const TAIL = 256
+
+/** Message key: what the sync fetches (groups.ts coalesces on the same). */
+const KEY = `coalesce(message->>'customer_id', message->>'object_id')`
+
+/**
+ * pgmq.read's statement (one update of the claimed rows, `for update skip locked`, read_ct + 1, vt
+ * moved), except that it leaves a busy customer's messages in the queue, untouched, until the customer
+ * has been quiet for `settleMs`: a burst of events (a checkout gives ~8 in a second or two) becomes one
+ * group, one Stripe call and one transaction instead of one per read that cuts it. The last row of the
+ * answer (msg_id null) carries the read's time and how long until a held message the reader answers
+ * for can be taken.
+ */
+function settledReadSql(queue: string): string {
+  if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
+  const q = `pgmq.q_${queue}`
+  return `
+    with clock as (select clock_timestamp() as t),
+    busy as (
+      select k, max(enqueued_at) as newest, min(enqueued_at) filter (where visible) as oldest, bool_or(visible and enqueued_at < coalesce($5, t)) as mine
+      from (select ${KEY} as k, enqueued_at, vt <= (select t from clock) as visible from ${q} order by msg_id desc limit ${TAIL}) tail, clock
+      where k is not null
+      group by k, t
+      having max(enqueued_at) > t - make_interval(secs => $3 / 1000.0)
+        and coalesce(min(enqueued_at) filter (where visible), t) > t - make_interval(secs => $4 / 1000.0)),
+    picked as (
+      select msg_id from ${q}, clock
+      where vt <= t and (enqueued_at <= t - make_interval(secs => $4 / 1000.0) or ${KEY} is null or ${KEY} not in (select k from busy))
+      order by msg_id limit $2 for update skip locked),
+    claimed as (
+      update ${q} m set vt = (select t from clock) + make_interval(secs => $1), read_ct = m.read_ct + 1
+      from picked where m.msg_id = picked.msg_id
+      returning m.msg_id, m.read_ct, m.message)
+    select msg_id::text, read_ct, message, null::timestamptz as at, null::float8 as wait_ms from claimed
+    union all
+    select null, null, null, t, (select extract(epoch from min(least(newest + make_interval(secs => $3 / 1000.0), oldest + make_interval(secs => $4 / 1000.0))) - t) * 1000
+      from busy where mine) from clock`
+}
+
+/** Claims up to `qty` visible messages for `visibilitySeconds`, holding back busy customers' (`settle`). */
+export async function readBatch(sql: postgres.Sql, queue: string, qty: number, visibilitySeconds: number, settle: Settle): Promise<Read> {
+  const rows = await sql.unsafe<{ msg_id: string | null; read_ct: number; message: unknown; at: Date | null; wait_ms: number | null }[]>(
+    settledReadSql(queue),
+    [visibilitySeconds, qty, settle.settleMs, settle.maxWaitMs, settle.since],
+    // Named and reused where the connection prepares statements (db-options.ts), like every tagged query.
+    { prepare: true },
+  )
+  const read: Read = { messages: [], at: new Date(), waitMs: null }
+  for (const r of rows) {
+    if (r.msg_id === null) {
+      read.at = r.at!
+      read.waitMs = r.wait_ms === null ? null : Math.max(0, r.wait_ms)
+      continue
+    }
     const parsed = QueuedEvent.safeParse(r.message)
-    return { msgId: r.msg_id, readCount: r.read_ct, body: parsed.success ? parsed.data : undefined, raw: r.message }
-  })
+    read.messages.push({ msgId: r.msg_id, readCount: r.read_ct, body: parsed.success ? parsed.data : undefined, raw: r.message })
+  }
+  // Oldest first, as pgmq.read answers.
+  read.messages.sort((a, b) => a.msgId.length - b.msgId.length || (a.msgId < b.msgId ? -1 : 1))
+  return read
 }
 
 /**

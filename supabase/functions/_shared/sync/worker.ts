@@ -7,9 +7,10 @@ import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { stripeCalls } from '../stripe/limited-http-client.ts'
 import { Budget, DEFAULT_VISIBILITY_SECONDS } from './budget.ts'
 import { markFailed } from './events.ts'
-import { type Group, groupMessages } from './groups.ts'
+import { SETTLE_MS } from '../webhook/kick.ts'
+import { type Group, groupMessages, MAX_SETTLE_MS } from './groups.ts'
 import { holdMessages } from './hold.ts'
-import { archiveMessages, deleteMessages, QUEUE, readBatch, retryLater } from './queue.ts'
+import { archiveMessages, deleteMessages, type Message, QUEUE, readBatch, retryLater } from './queue.ts'
 
 export interface WorkerOptions {
   queue: string
@@ -27,6 +28,10 @@ export interface WorkerOptions {
   /** Groups synced at once (each holds one database connection while it runs). */
   concurrency: number
   coalesce: boolean
+  /** A busy customer's events wait until it has been quiet this long, then go as one group (groups.ts). */
+  settleMs: number
+  /** ...or until one of them has waited this long. */
+  maxSettleMs: number
 }
 
 const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -39,6 +44,8 @@ const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   cpuBudgetMs: Number.POSITIVE_INFINITY,
   concurrency: 8,
   coalesce: true,
+  settleMs: SETTLE_MS,
+  maxSettleMs: MAX_SETTLE_MS,
 }
 
 export interface SyncReport {
@@ -69,6 +76,11 @@ function describe(err: unknown): string {
   const e = err as { name?: string; message?: string; statusCode?: number }
   return `${e?.name ?? 'Error'}${e?.statusCode ? ` (${e.statusCode})` : ''}: ${e?.message ?? String(err)}`
 }
+
+/** A worker waiting for a busy customer reads again no sooner than this (the read answers in ms). */
+const MIN_SETTLE_WAIT_MS = 10
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0
@@ -110,38 +122,57 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
     console.warn(`stripe-sync: ${g.key} failed (read ${reads}), retry in ${Math.round(delay)}s (events ${g.eventIds.join(', ') || 'none'}): ${error}`)
   }
 
+  const work = async (batch: Message[]) => {
+    hold.add(batch.map((m) => m.msgId))
+    report.batches++
+    const invalid = batch.filter((m) => !m.body)
+    if (invalid.length > 0) {
+      await hold.release(invalid.map((m) => m.msgId))
+      await archiveMessages(sql, opts.queue, invalid.map((m) => m.msgId))
+      for (const m of invalid) report.dead.push({ key: `message:${m.msgId}`, events: [], error: 'message is not a queued event' })
+      console.error(`stripe-sync: archived ${invalid.length} malformed message(s): ${invalid.map((m) => m.msgId).join(', ')}`)
+    }
+    // Past the budget, the groups not started go back to the queue together, visible at once.
+    const left: string[] = []
+    await eachLimited(groupMessages(batch.filter((m) => m.body), opts.coalesce), opts.concurrency, async (g) => {
+      const ids = g.messages.map((m) => m.msgId)
+      if (overBudget()) return void left.push(...ids)
+      let done: Awaited<ReturnType<GroupSyncer>>
+      try {
+        done = await syncGroup(g)
+      } catch (err) {
+        return void (await fail(g, err))
+      }
+      await hold.release(ids)
+      if (!done?.messagesDeleted) await deleteMessages(sql, opts.queue, ids)
+      report.synced.push({ key: g.key, events: g.eventIds.length })
+    })
+    if (left.length > 0) {
+      await hold.release(left)
+      await retryLater(sql, opts.queue, left, 0)
+    }
+  }
+
+  // The first read's time: the messages enqueued before it are this worker's to take (their kicks may
+  // have started it); later ones have kicks of their own.
+  let since: Date | null = null
+  const settle = { settleMs: opts.coalesce ? opts.settleMs : 0, maxWaitMs: opts.maxSettleMs }
   const drain = async () => {
     while (!overBudget()) {
-      const batch = await readBatch(sql, opts.queue, opts.batchSize, opts.visibilitySeconds)
-      if (batch.length === 0) return void (report.stoppedBy = 'empty')
-      hold.add(batch.map((m) => m.msgId))
-      report.batches++
-      const invalid = batch.filter((m) => !m.body)
-      if (invalid.length > 0) {
-        await hold.release(invalid.map((m) => m.msgId))
-        await archiveMessages(sql, opts.queue, invalid.map((m) => m.msgId))
-        for (const m of invalid) report.dead.push({ key: `message:${m.msgId}`, events: [], error: 'message is not a queued event' })
-        console.error(`stripe-sync: archived ${invalid.length} malformed message(s): ${invalid.map((m) => m.msgId).join(', ')}`)
+      const read = await readBatch(sql, opts.queue, opts.batchSize, opts.visibilitySeconds, { ...settle, since })
+      const readAt = performance.now()
+      since ??= read.at
+      const batch = read.messages
+      if (batch.length > 0) await work(batch)
+      // A full batch: more may be waiting. A short one took all there was, but for busy customers' messages:
+      // those this worker answers for it waits for; none, it is done (no second read to find the queue empty).
+      if (batch.length >= opts.batchSize) continue
+      if (read.waitMs === null) {
+        // Groups left to the budget went back to the queue: stoppedBy says so, for a fresh invocation.
+        if (!overBudget()) report.stoppedBy = 'empty'
+        return
       }
-      // Past the budget, the groups not started go back to the queue together, visible at once.
-      const left: string[] = []
-      await eachLimited(groupMessages(batch.filter((m) => m.body), opts.coalesce), opts.concurrency, async (g) => {
-        const ids = g.messages.map((m) => m.msgId)
-        if (overBudget()) return void left.push(...ids)
-        let done: Awaited<ReturnType<GroupSyncer>>
-        try {
-          done = await syncGroup(g)
-        } catch (err) {
-          return void (await fail(g, err))
-        }
-        await hold.release(ids)
-        if (!done?.messagesDeleted) await deleteMessages(sql, opts.queue, ids)
-        report.synced.push({ key: g.key, events: g.eventIds.length })
-      })
-      if (left.length > 0) {
-        await hold.release(left)
-        await retryLater(sql, opts.queue, left, 0)
-      }
+      await sleep(Math.max(MIN_SETTLE_WAIT_MS, read.waitMs - (performance.now() - readAt)))
     }
   }
 
