@@ -5,7 +5,8 @@
 import postgres from 'postgres'
 import { afterAll, describe, expect, test } from 'vitest'
 import { defineWorkflow, type WorkflowEvent } from '../../supabase/functions/_shared/workflows/define.ts'
-import { dispatch } from '../../supabase/functions/_shared/workflows/dispatch.ts'
+import { dispatch, dispatchAll } from '../../supabase/functions/_shared/workflows/dispatch.ts'
+import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
 import { enqueueEmail } from '../../supabase/functions/_shared/email/outbox.ts'
 import { stackProfile, uniq } from '../helpers/stack.ts'
@@ -74,6 +75,72 @@ describe('dispatching one event', () => {
     const [r, n] = await counted(() => dispatch(sql, [wf], ev(`${id}.unrelated`)))
     expect(n).toBe(0)
     expect(r.started).toEqual([])
+  })
+})
+
+describe('dispatching a synced group of events', () => {
+  // A customer's events as the sync hands them over: a failed payment, then its invoice paid (which
+  // cancels the dunning the failure started), the same invoice's second paid-type event (the same run),
+  // and a second failure; a workflow whose key the failures lack leaves an unstartable row for each.
+  // The hand-off puts the Stripe object under data.object; dispatchAll's callers here pass it as data.
+  const d = (e: WorkflowEvent) => (e.data.object ?? e.data) as { inv: string; sub: string }
+  const workflows = (ns: string) => [
+    defineWorkflow({
+      id: `${ns}-dunning`,
+      triggers: [`${ns}.failed`],
+      key: (e) => `inv:${d(e).inv}`,
+      cancelKey: (e) => `sub:${d(e).sub}`,
+      cancelOn: [{ event: `${ns}.paid`, key: (e) => `sub:${d(e).sub}` }],
+    }, async () => null),
+    defineWorkflow({ id: `${ns}-receipt`, triggers: [`${ns}.paid`, `${ns}.succeeded`], key: (e) => `inv:${d(e).inv}` }, async () => null),
+    defineWorkflow({ id: `${ns}-keyless`, triggers: [`${ns}.failed`], key: () => null }, async () => null),
+  ]
+  const group = (ns: string): WorkflowEvent[] =>
+    ([['failed', 'in_1'], ['paid', 'in_1'], ['succeeded', 'in_1'], ['failed', 'in_2']] as const).map(([name, inv], i) => ({
+      name: `${ns}.${name}`,
+      id: `${ns}-evt${i}`,
+      data: { inv, sub: 'sub_1' },
+      ts: Date.now(),
+    }))
+  const scheduleUnderKey = (ns: string) =>
+    sql`insert into billing.workflow_events (name, key, data, deliver_at, cancel_keys)
+      values (${`${ns}.failed`}, ${`${ns}:scheduled`}, '{}', now() + interval '1 day', array['sub:sub_1']::text[])`
+  const state = async (ns: string) => {
+    const runs = await sql<{ workflow_id: string; trigger_key: string; status: string; event_name: string; cancel_key: string | null; max_attempts: number; failed_step: string | null; last_error: string | null; event: WorkflowEvent }[]>`
+      select workflow_id, trigger_key, status, event_name, cancel_key, max_attempts, failed_step, last_error, event
+      from billing.workflow_runs where workflow_id like ${`${ns}-%`} order by workflow_id, trigger_key`
+    const [scheduled] = await sql`select cancelled_at is not null as cancelled from billing.workflow_events where key = ${`${ns}:scheduled`}`
+    return JSON.parse(JSON.stringify({ runs, scheduled }).replaceAll(ns, 'NS').replace(/"ts":\d+/g, '"ts":0'))
+  }
+
+  test('in one statement, with the effects of dispatching each in turn', async () => {
+    const [one, all] = [uniq('wf'), uniq('wf')]
+    await scheduleUnderKey(one)
+    await scheduleUnderKey(all)
+    for (const e of group(one)) await dispatch(sql, workflows(one), e)
+    const [r, n] = await counted(() => dispatchAll(sql, workflows(all), group(all)))
+    expect(n).toBe(1)
+    const expected = await state(one)
+    expect(await state(all)).toEqual(expected)
+    expect(expected.scheduled).toEqual({ cancelled: true })
+    expect(expected.runs.map((x: { workflow_id: string; trigger_key: string; status: string }) => [x.workflow_id, x.trigger_key, x.status])).toEqual([
+      ['NS-dunning', 'inv:in_1', 'cancelled'],
+      ['NS-dunning', 'inv:in_2', 'queued'],
+      ['NS-keyless', 'unstartable:NS-evt0', 'failed'],
+      ['NS-keyless', 'unstartable:NS-evt3', 'failed'],
+      ['NS-receipt', 'inv:in_1', 'queued'],
+    ])
+    expect(r).toMatchObject({ cancelledRuns: 1, cancelledEvents: 1 })
+    expect(r.started.map((s) => s.workflowId)).toEqual([`${all}-receipt`, `${all}-dunning`])
+    expect(r.unstartable.map((u) => u.workflowId)).toEqual([`${all}-keyless`, `${all}-keyless`])
+  })
+
+  test("the sync's hand-off sends a group's events in one statement", async () => {
+    const ns = uniq('wf')
+    const synced = group(ns).map((e) => ({ id: e.id, type: e.name, created: new Date(), customerId: 'cus_1', objectId: null, payload: { data: { object: e.data } } }))
+    const [, n] = await counted(() => sql.begin((tx) => dispatchSyncedEvents(workflows(ns))(tx, synced as never)))
+    expect(n).toBe(3) // begin, the dispatch, commit
+    expect((await state(ns)).runs).toHaveLength(5)
   })
 })
 

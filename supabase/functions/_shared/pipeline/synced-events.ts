@@ -5,7 +5,7 @@
 import type postgres from 'postgres'
 import type { SyncedEvent, SyncedEventsHandler } from '../sync/handoff.ts'
 import type { Workflow, WorkflowEvent } from '../workflows/define.ts'
-import { dispatch } from '../workflows/dispatch.ts'
+import { dispatchAll } from '../workflows/dispatch.ts'
 
 function asObject(value: unknown): Record<string, unknown> | null {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null
@@ -23,9 +23,12 @@ export function toWorkflowEvent(e: SyncedEvent): WorkflowEvent {
   }
 }
 
-/** The hand-off handler: dispatch every synced event to the workflows, in the sync's transaction. */
+/**
+ * The hand-off handler: dispatch the synced events to the workflows, oldest first, in the sync's
+ * transaction: one statement for all of them (none when no workflow starts or cancels on any).
+ */
 export function dispatchSyncedEvents(workflows: Workflow[]): SyncedEventsHandler {
   return async (tx: postgres.TransactionSql, events: SyncedEvent[]) => {
-    for (const e of events) await dispatch(tx, workflows, toWorkflowEvent(e))
+    if (events.length > 0) await dispatchAll(tx, workflows, events.map(toWorkflowEvent))
   }
 }
