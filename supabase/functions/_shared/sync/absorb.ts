@@ -1,40 +1,19 @@
-// Coalescing across batches: a customer's other visible messages, queued before the fetch began, are
-// finished in the sync's transaction instead of causing another fetch, when the fetch covers what they
-// need (needs.ts). So that it does, the sync first peeks at them and widens its fetch to their needs.
-// Locked rows (another worker has them) are skipped, and so are seat changes: one queued after this group
-// read its seat count still has a count to bring to Stripe. Each step shares its round trip with another.
+// Coalescing across batches: a customer's other visible messages are finished in the sync's transaction
+// instead of causing another fetch, when the fetch covers what they need (needs.ts). So that it does, the
+// sync first locks them (with the customer's lock, before the fetch begins) and widens its fetch to
+// their needs. Rows another worker has locked are skipped, and so are seat changes: one queued after
+// this group read its seat count still has a count to bring to Stripe. Each step shares its round trip
+// with another: the lock with the peek, the write of the state with the end of the group.
 import type postgres from 'postgres'
 import { jsonbSafe } from '../jsonb.ts'
 import { storableAsIs } from '../webhook/fast-envelope.ts'
+import type { SyncedEvent } from './handoff.ts'
 import { type Coverage, covers } from './needs.ts'
 import { SEATS_MESSAGE } from './seats.ts'
 
-export function queueTable(queue: string): string {
+function queueTable(queue: string): string {
   if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
   return `pgmq.q_${queue}`
-}
-
-export interface Peeked {
-  /** Type and object of the customer's other visible messages: a hint for the fetch only. */
-  queued: { type: string; object_id: string | null }[]
-  /** The subscriptions the mirror has live for the customer. */
-  live: string[]
-}
-
-/**
- * Takes the customer's transaction advisory lock (one writer per customer, DESIGN rule 2) and, in the same
- * round trip, reads what the fetch must cover: its other visible messages on `queue` (none when null) and
- * its live subscriptions in the mirror.
- */
-export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, queue: string | null, customerId: string): Promise<Peeked> {
-  const queued = queue === null ? `null::jsonb` : `(select jsonb_agg(jsonb_build_object('type', message ->> 'type', 'object_id', message ->> 'object_id'))
-        from ${queueTable(queue)} where message ->> 'customer_id' = $2 and vt <= now() and message ->> 'type' is distinct from $3)`
-  const [row] = await tx.unsafe<{ queued: Peeked['queued'] | null; live: string[] }[]>(
-    `select pg_advisory_xact_lock(hashtextextended($1, 0)) as locked, ${queued} as queued,
-       array(select id from public.stripe_subscriptions where customer_id = $2 and status not in ('canceled', 'incomplete_expired')) as live`,
-    queue === null ? [lockKey, customerId] : [lockKey, customerId, SEATS_MESSAGE],
-  )
-  return { queued: (row.queued ?? []).map((m) => ({ type: m.type ?? '', object_id: m.object_id })), live: row.live }
 }
 
 export interface Queued {
@@ -44,43 +23,87 @@ export interface Queued {
   object_id: string | null
 }
 
+export interface Peeked {
+  /** The customer's other visible messages, locked until the sync commits: absorbed if the fetch covers them. */
+  queued: Queued[]
+  /** The subscriptions the mirror has live for the customer. */
+  live: string[]
+}
+
+/**
+ * Takes the customer's transaction advisory lock (one writer per customer, DESIGN rule 2) and, in the same
+ * round trip, locks its other visible messages on `queue` (none when null; each queued before the fetch
+ * begins) and reads its live subscriptions in the mirror.
+ */
+export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, queue: string | null, customerId: string): Promise<Peeked> {
+  // After the advisory lock (the select list is evaluated in order), so that a message another sync of
+  // this customer finished while this one waited is gone: a deleted row is not locked.
+  const queued = queue === null ? `null::jsonb` : `(select jsonb_agg(jsonb_build_object('msg_id', msg_id::text, 'event_id', message ->> 'event_id',
+          'type', message ->> 'type', 'object_id', message ->> 'object_id'))
+        from (select msg_id, message from ${queueTable(queue)}
+          where message ->> 'customer_id' = $2 and vt <= now() and message ->> 'type' is distinct from $3 for update skip locked) q)`
+  const [row] = await tx.unsafe<{ queued: Queued[] | null; live: string[] }[]>(
+    `select pg_advisory_xact_lock(hashtextextended($1, 0)) as locked, ${queued} as queued,
+       array(select id from public.stripe_subscriptions where customer_id = $2 and status not in ('canceled', 'incomplete_expired')) as live`,
+    queue === null ? [lockKey, customerId] : [lockKey, customerId, SEATS_MESSAGE],
+  )
+  return { queued: row.queued ?? [], live: row.live }
+}
+
 export interface FetchedState {
   customer: object | null
   subscriptions: unknown[]
   invoices: unknown[]
 }
 
+/** JSON text Postgres can store: as JSON.stringify wrote it when it already is (usually), else jsonbSafe's copy. */
+function storable(v: unknown): string | null {
+  if (v === null) return null
+  const text = JSON.stringify(v)
+  return storableAsIs(text) ? text : JSON.stringify(jsonbSafe(v))
+}
+
 /**
- * Writes the fetched state (one SQL function that never overwrites newer data with older, DESIGN rule 4)
- * and, in the same round trip, locks the customer's visible messages queued before `fetchedAt` (none when
- * `queue` is null), for absorbing.
+ * The end of a customer group, in one round trip: writes the fetched state (one SQL function that never
+ * overwrites newer data with older, DESIGN rule 4), deletes the messages (its own and those it absorbed:
+ * they commit with the work they stand for) and marks the events processed, returning them oldest first
+ * for the workflows (with their payloads only when `withPayloads`).
  */
-export async function applyAndLockQueued(
+export async function applyAndFinish(
   tx: postgres.TransactionSql,
-  queue: string | null,
+  queue: string,
   customerId: string,
   fetchedAt: Date,
   state: FetchedState,
-): Promise<Queued[]> {
-  const candidates = queue === null
-    ? `select null::text as msg_id, null::text as event_id, null::text as type, null::text as object_id where false`
-    : `select msg_id::text, message ->> 'event_id' as event_id, message ->> 'type' as type, message ->> 'object_id' as object_id
-       from ${queueTable(queue)}
-       where message ->> 'customer_id' = $1 and enqueued_at <= $5 and vt <= now() and message ->> 'type' is distinct from $6
-       for update skip locked`
-  const json = (v: unknown) => {
-    if (v === null) return null
-    // Usually storable as it is: then jsonbSafe's copy (and its garbage) would change nothing.
-    const text = JSON.stringify(v)
-    return storableAsIs(text) ? text : JSON.stringify(jsonbSafe(v))
-  }
-  const [row] = await tx.unsafe<{ queued: Queued[] | null }[]>(
-    `with candidates as (${candidates})
-     select billing.service_role_apply_customer_state($1, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, $5) as applied,
-       (select jsonb_agg(to_jsonb(c)) from candidates c) as queued`,
-    [customerId, json(state.customer), json(state.subscriptions), json(state.invoices), fetchedAt, ...(queue === null ? [] : [SEATS_MESSAGE])],
+  finished: { msgIds: string[]; eventIds: string[]; withPayloads: boolean },
+): Promise<SyncedEvent[]> {
+  // The apply's row is the outer side of the join: it runs once, whether or not there are events.
+  const rows = await tx.unsafe<
+    { id: string | null; type: string; created: Date; customer_id: string | null; object_id: string | null; payload: SyncedEvent['payload'] }[]
+  >(
+    `with gone as (delete from ${queueTable(queue)} where msg_id = any($6::bigint[])),
+     done as (
+       update billing.stripe_events
+       set status = 'processed', processed_at = now(), attempts = attempts + 1, last_error = null
+       where id = any($7::text[])
+       returning id, type, created, received_at, customer_id, object_id, case when $8 then payload end as payload),
+     applied as (select billing.service_role_apply_customer_state($1, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, $5) as ok)
+     select d.id, d.type, d.created, d.customer_id, d.object_id, d.payload
+     from applied left join done d on true order by d.created, d.received_at`,
+    [
+      customerId,
+      storable(state.customer),
+      storable(state.subscriptions),
+      storable(state.invoices),
+      fetchedAt,
+      finished.msgIds,
+      finished.eventIds,
+      finished.withPayloads,
+    ],
   )
-  return row.queued ?? []
+  return rows.flatMap((r) =>
+    r.id === null ? [] : [{ id: r.id, type: r.type, created: r.created, customerId: r.customer_id, objectId: r.object_id, payload: r.payload }]
+  )
 }
 
 /** The queued messages a fetch that brought `coverage` covers. */

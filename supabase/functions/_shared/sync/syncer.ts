@@ -1,7 +1,8 @@
 // Syncs one group: under a transaction advisory lock on the Stripe object (one writer per customer,
 // DESIGN rule 2), fetch its current state from Stripe (rule 1; as much as the events need, needs.ts),
-// write it through one SQL function that never overwrites newer data with older (rule 4), mark the events processed and hand them to the
-// workflows, all in one transaction. Messages are deleted by the worker after this commits.
+// write it through one SQL function that never overwrites newer data with older (rule 4), mark the events
+// processed and hand them to the workflows, all in one transaction (a customer's deletes its messages
+// too; others' are deleted by the worker after it commits).
 import type postgres from 'postgres'
 import { jsonbSafe } from '../jsonb.ts'
 import type { StripeContext } from '../stripe/context.ts'
@@ -11,11 +12,11 @@ import { fetchInvoicesById } from '../stripe/invoices.ts'
 import { fetchPrice, fetchProduct } from '../stripe/products.ts'
 import { fetchSubscriptionsById } from '../stripe/subscriptions.ts'
 import { fetchCustomerState } from './customer-fetch.ts'
-import { finishGroup, markProcessed } from './events.ts'
+import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEvent, type SyncedEventsHandler } from './handoff.ts'
 import { type Coverage, type Needs, needsOf } from './needs.ts'
-import { applyAndLockQueued, coveredBy, type FetchedState, lockAndPeek, queueTable } from './absorb.ts'
+import { applyAndFinish, coveredBy, type FetchedState, lockAndPeek } from './absorb.ts'
 import { QUEUE } from './queue.ts'
 import { applySeatQuantity, seatOrganizations } from './seats.ts'
 import type { GroupSyncer } from './worker.ts'
@@ -97,20 +98,19 @@ async function fetchState(
   }
 }
 
-/** A customer's group: lock and peek, fetch, write and absorb, finish; the messages go with the commit. */
+/** A customer's group: lock and peek, fetch, then write, absorb and finish; the messages go with the commit. */
 async function syncCustomer(tx: postgres.TransactionSql, deps: SyncerDeps, g: Group, customerId: string): Promise<SyncedEvent[]> {
   const queue = deps.queue ?? QUEUE
-  const absorbing = deps.coalesce === false ? null : queue
   // The customer's other queued messages widen the fetch, so that it covers them too (absorb.ts).
-  const peeked = await lockAndPeek(tx, lockKey(g), absorbing, customerId)
-  const needs = needsOf([...g.messages.map((m) => m.body!), ...peeked.queued])
+  const peeked = await lockAndPeek(tx, lockKey(g), deps.coalesce === false ? null : queue, customerId)
+  const needs = needsOf([...g.messages.map((m) => m.body!), ...peeked.queued.map((q) => ({ type: q.type ?? '', object_id: q.object_id }))])
   // Stamped before the first call: the data is at least this fresh.
   const fetchedAt = new Date()
   const state = await fetchState(tx, deps.stripe, customerId, needs, peeked.live)
-  const absorbed = coveredBy(state.coverage, await applyAndLockQueued(tx, absorbing, customerId, fetchedAt, state))
+  const absorbed = coveredBy(state.coverage, peeked.queued)
   const msgIds = [...g.messages.map((m) => m.msgId), ...absorbed.map((r) => r.msg_id)]
   const eventIds = [...new Set([...g.eventIds, ...absorbed.map((r) => r.event_id).filter((id): id is string => !!id)])]
-  return await finishGroup(tx, queueTable(queue), msgIds, eventIds, !!deps.onSynced)
+  return await applyAndFinish(tx, queue, customerId, fetchedAt, state, { msgIds, eventIds, withPayloads: !!deps.onSynced })
 }
 
 async function writeCatalog(tx: postgres.TransactionSql, ctx: StripeContext, g: Group): Promise<void> {

@@ -1,0 +1,101 @@
+// A customer group's statements are a large share of stripe-sync's CPU per group (issue 15: each one is a
+// socket write and a parse): its transaction is the lock with the peek, then the write of the fetched
+// state with the end of the group (messages deleted, events marked, their rows returned), the hand-off,
+// and nothing more. The messages it absorbs are locked from the peek on: another worker reading the queue
+// while this one fetches does not get them. Own emulator, queue and bucket.
+import postgres from 'postgres'
+import type Stripe from 'stripe'
+import { afterAll, beforeAll, expect, test } from 'vitest'
+import type { SyncedEvent } from '../../supabase/functions/_shared/sync/handoff.ts'
+import { readBatch } from '../../supabase/functions/_shared/sync/queue.ts'
+import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
+import { groupMessages } from '../../supabase/functions/_shared/sync/groups.ts'
+import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
+import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+import { type EmulatedStripe, ownBucket, queueEvents, startStripe } from '../helpers/stripe-emulator.ts'
+
+const texts: string[] = []
+const sql = postgres(stackProfile.dbUrl, { max: 2, onnotice: () => {}, debug: (_c, query) => void texts.push(query) })
+const other = adminSql()
+const limiterSql = adminSql()
+const queues: string[] = []
+let s: EmulatedStripe
+let bucket: Bucket
+let dropBucket: () => Promise<void>
+beforeAll(async () => {
+  ;({ bucket, drop: dropBucket } = await ownBucket(other))
+  s = await startStripe()
+  await sql`select 1` // the client's first query on a connection reads the array types first
+})
+afterAll(async () => {
+  for (const q of queues) await other`select pgmq.drop_queue(${q})`
+  await s?.close()
+  await dropBucket?.()
+  for (const c of [limiterSql, other, sql]) await c.end()
+})
+
+/** A customer with a subscription, its customer.* and customer.subscription.* events on a queue of its own. */
+async function queuedCustomer(): Promise<{ customer: Stripe.Customer; queue: string; events: string[] }> {
+  const queue = uniq('stmtq')
+  queues.push(queue)
+  await other`select pgmq.create(${queue})`
+  const customer = await s.stripe.customers.create({ email: `${uniq('stmt')}@example.test`, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
+  const product = await s.stripe.products.create({ name: 'Statements' })
+  const price = await s.stripe.prices.create({ product: product.id, unit_amount: 500, currency: 'usd', recurring: { interval: 'month' } })
+  await s.stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] })
+  const events = await queueEvents(other, queue, s.eventsOf(customer.id).filter((e) => /^customer\.(created|updated|subscription\.)/.test(e.type as string)))
+  return { customer, queue, events }
+}
+
+test('a group that absorbs the customer\'s other messages costs begin, the peek, the write and end, and commit', async () => {
+  const { customer, queue, events } = await queuedCustomer()
+  expect(events.length).toBeGreaterThanOrEqual(2)
+  const handed: SyncedEvent[][] = []
+  const syncer = createGroupSyncer({ sql, queue, stripe: { stripe: s.limited(limiterSql, bucket) }, onSynced: async (_tx, e) => void handed.push(e) })
+  // The first message is the group; the others stay visible on the queue, for the sync to absorb.
+  const [group] = groupMessages(await readBatch(other, queue, 1, 30))
+  const from = texts.length
+  await syncer(group)
+  // A product the mirror lacks is looked up once per function instance: not the group's cost.
+  const sent = texts.slice(from).filter((q) => !/from public\.stripe_products/.test(q))
+  expect(sent, sent.join('\n---\n')).toHaveLength(4)
+  expect(sent[0]).toMatch(/^begin/)
+  expect(sent[1]).toMatch(/pg_advisory_xact_lock/)
+  expect(sent[2]).toMatch(/service_role_apply_customer_state/)
+  expect(sent[3]).toMatch(/^commit/)
+  // Every message went with the commit, and the events were handed over oldest first.
+  const [{ n }] = await other`select queue_length::int as n from pgmq.metrics(${queue})`
+  expect(n).toBe(0)
+  expect(handed).toHaveLength(1)
+  expect(handed[0].map((e) => e.id)).toEqual(events)
+  const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
+  expect(statuses.map((r) => r.status)).toEqual(['processed'])
+  const [mirrored] = await other`select id from public.stripe_customers where id = ${customer.id}`
+  expect(mirrored?.id).toBe(customer.id)
+})
+
+test('the messages a sync will absorb are locked from its peek: a worker reading the queue meanwhile does not get them', async () => {
+  const { queue, events } = await queuedCustomer()
+  const readDuringFetch: string[] = []
+  const limited = s.limited(limiterSql, bucket)
+  const stripe = new Proxy(limited, {
+    get(target, prop, receiver) {
+      if (prop !== 'customers') return Reflect.get(target, prop, receiver)
+      return {
+        retrieve: async (...args: Parameters<Stripe['customers']['retrieve']>) => {
+          const read = await readBatch(other, queue, 10, 30)
+          readDuringFetch.push(...read.map((m) => m.body!.event_id!))
+          return target.customers.retrieve(...args)
+        },
+      }
+    },
+  }) as Stripe
+  const syncer = createGroupSyncer({ sql, queue, stripe: { stripe } })
+  const [group] = groupMessages(await readBatch(other, queue, 1, 30))
+  await syncer(group)
+  expect(readDuringFetch).toEqual([])
+  const [{ n }] = await other`select queue_length::int as n from pgmq.metrics(${queue})`
+  expect(n).toBe(0)
+  const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
+  expect(statuses.map((r) => r.status)).toEqual(['processed'])
+})
