@@ -55,9 +55,9 @@ describe('absorbing queued messages of the customer being synced', () => {
     const during = uniq('evt_during')
     await sql`select pgmq.send(${q}::text, billing.sync_queue_message('customer.updated', ${customer.id}, ${customer.id}, ${before}), 0)`
     await new Promise((r) => setTimeout(r, 50))
-    // The customer is retrieved after the sync stamped its fetch time: a message sent now was not covered
-    // by the fetch. Its visibility time is in the past, so only the enqueued_at guard keeps it out (the
-    // `vt <= now()` condition alone would let it through).
+    // The customer is retrieved after the sync peeked at (and locked) the messages its fetch covers: a
+    // message sent now was not covered by the fetch. Its visibility time is in the past, so only the peek's
+    // choice keeps it out (a `vt <= now()` condition at the write would let it through).
     const stripe = new Proxy(s.limited(limiterSql, bucket), {
       get(target, prop, receiver) {
         if (prop !== 'customers') return Reflect.get(target, prop, receiver)
