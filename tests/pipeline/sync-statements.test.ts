@@ -34,6 +34,9 @@ afterAll(async () => {
   for (const c of [limiterSql, other, sql]) await c.end()
 })
 
+/** Reads without a settle window (queue.ts): the test's messages are all there already. */
+const NOW = { settleMs: 0, maxWaitMs: 0, since: null }
+
 /** A customer with a subscription, its customer.* and customer.subscription.* events on a queue of its own. */
 async function queuedCustomer(): Promise<{ customer: Stripe.Customer; queue: string; events: string[] }> {
   const queue = uniq('stmtq')
@@ -53,7 +56,7 @@ test('a group that absorbs the customer\'s other messages costs begin, the peek,
   const handed: SyncedEvent[][] = []
   const syncer = createGroupSyncer({ sql, queue, stripe: { stripe: s.limited(limiterSql, bucket) }, onSynced: async (_tx, e) => void handed.push(e) })
   // The first message is the group; the others stay visible on the queue, for the sync to absorb.
-  const [group] = groupMessages(await readBatch(other, queue, 1, 30))
+  const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
   const from = texts.length
   await syncer(group)
   // A product the mirror lacks is looked up once per function instance: not the group's cost.
@@ -83,7 +86,7 @@ test('the messages a sync will absorb are locked from its peek: a worker reading
       if (prop !== 'customers') return Reflect.get(target, prop, receiver)
       return {
         retrieve: async (...args: Parameters<Stripe['customers']['retrieve']>) => {
-          const read = await readBatch(other, queue, 10, 30)
+          const read = (await readBatch(other, queue, 10, 30, NOW)).messages
           readDuringFetch.push(...read.map((m) => m.body!.event_id!))
           return target.customers.retrieve(...args)
         },
@@ -91,7 +94,7 @@ test('the messages a sync will absorb are locked from its peek: a worker reading
     },
   }) as Stripe
   const syncer = createGroupSyncer({ sql, queue, stripe: { stripe } })
-  const [group] = groupMessages(await readBatch(other, queue, 1, 30))
+  const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
   await syncer(group)
   expect(readDuringFetch).toEqual([])
   const [{ n }] = await other`select queue_length::int as n from pgmq.metrics(${queue})`

@@ -46,6 +46,8 @@ export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, 
     `select pg_advisory_xact_lock(hashtextextended($1, 0)) as locked, ${queued} as queued,
        array(select id from public.stripe_subscriptions where customer_id = $2 and status not in ('canceled', 'incomplete_expired')) as live`,
     queue === null ? [lockKey, customerId] : [lockKey, customerId, SEATS_MESSAGE],
+    // Named and reused where the connection prepares statements (db-options.ts): its text is fixed per queue.
+    { prepare: true },
   )
   return { queued: row.queued ?? [], live: row.live }
 }
@@ -100,6 +102,7 @@ export async function applyAndFinish(
       finished.eventIds,
       finished.withPayloads,
     ],
+    { prepare: true },
   )
   return rows.flatMap((r) =>
     r.id === null ? [] : [{ id: r.id, type: r.type, created: r.created, customerId: r.customer_id, objectId: r.object_id, payload: r.payload }]
