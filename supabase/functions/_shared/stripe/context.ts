@@ -23,7 +23,7 @@ export function isMissing(err: unknown): boolean {
  */
 export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await fn()
+    return await withoutCallSite(fn)
   } catch (err) {
     const e = err as { statusCode?: number; message?: string; headers?: Record<string, unknown>; detail?: unknown }
     if (e?.detail instanceof RetryAfterError) throw e.detail
@@ -33,6 +33,22 @@ export async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     }
     if (e?.statusCode === 400 && !isMissing(err)) throw new NonRetriableError(`${what}: ${e.message}`, { cause: err })
     throw err
+  }
+}
+
+/**
+ * Runs `fn`'s synchronous part (where the client builds and sends its request) without stack traces: the
+ * client records its caller's stack on every request (`new Error().stack`, for the errors it may raise
+ * later), and formatting one costs ~0.1 ms of CPU under Deno, once per Stripe call of each synced group.
+ * Our errors say what was called (`what`); the error's own stack is taken as usual.
+ */
+function withoutCallSite<T>(fn: () => Promise<T>): Promise<T> {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return fn()
+  } finally {
+    Error.stackTraceLimit = limit
   }
 }
 
