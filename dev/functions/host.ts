@@ -7,17 +7,15 @@
 // to Auth. Not reproduced: the edge runtime's per-worker limits (256 MB of memory, 2 s of CPU per
 // request), which functions respect by their own budgets. Run with
 // `deno run -A --config supabase/functions/deno.json dev/functions/host.ts`.
-import { createGateway } from './gateway.ts'
+import { createGateway, type FunctionHandler } from './gateway.ts'
 import { loadInProcess, serve } from './in-process.ts'
 import { startFunction } from './isolate.ts'
-
-type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Response | Promise<Response>
 
 const root = Deno.env.get('PROJECT_ROOT') ?? Deno.cwd()
 const port = Number(Deno.env.get('GATEWAY_PORT') ?? 54321)
 const functionsDir = `${root}/supabase/functions`
 
-const handlers = new Map<string, Handler>()
+const handlers = new Map<string, FunctionHandler>()
 const failures = new Map<string, string>()
 
 // The webhook's acknowledgement is the hot path (issue 15): a message hop to a worker of its own doubled

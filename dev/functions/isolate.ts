@@ -4,17 +4,17 @@
 // (per worker thread). The local host does the same with one Deno Worker per function: the webhook's
 // acknowledgements no longer wait behind the sync worker's event loop. Requests and responses cross as
 // messages; a worker that dies is started again, its requests in flight answered with an error.
+import type { FunctionHandler } from './gateway.ts'
 import type { FromHost, RequestMessage, ToHost } from './protocol.ts'
 
 type Answer = { resolve: (res: Response) => void; reject: (err: Error) => void }
-type Handler = (req: Request, info: Deno.ServeHandlerInfo) => Promise<Response>
 
 const WORKER_URL = new URL('./function-worker.ts', import.meta.url)
 
 export interface FunctionIsolate {
   /** Resolves once the function has loaded: undefined, or why it failed to (then it serves nothing). */
   ready: Promise<string | undefined>
-  handler: Handler
+  handler: FunctionHandler
 }
 
 /** Starts `name`'s worker, loading `file` (its index.ts) in it. */
@@ -58,15 +58,17 @@ export function startFunction(name: string, file: string): FunctionIsolate {
 
   let current = spawn()
 
-  const handler: Handler = async (req, info) => {
+  const handler: FunctionHandler = async (req, url, info) => {
     const failure = await current
     if (failure) throw new Error(`${name} is not running: ${failure}`)
-    const body = req.body && req.method !== 'GET' && req.method !== 'HEAD' ? await req.arrayBuffer() : null
+    // Read whole (Deno's native path; req.body would build a stream first); an empty body crosses as none.
+    const bytes = req.method !== 'GET' && req.method !== 'HEAD' ? await req.arrayBuffer() : null
+    const body = bytes?.byteLength ? bytes : null
     const id = nextId++
     const message: RequestMessage = {
       type: 'request',
       id,
-      url: req.url,
+      url,
       method: req.method,
       headers: [...req.headers],
       body,

@@ -12,6 +12,8 @@ import { ROOT } from '../../dev/stack/config.ts'
 import { DENO } from '../../dev/stack/services.ts'
 
 const budgetUrl = `file://${path.join(ROOT, 'supabase/functions/_shared/sync/budget.ts')}`
+const ECHO = `Deno.serve(async (req) => new Response(JSON.stringify({ method: req.method, url: req.url, cloned: req.clone().url, body: await req.text() }),
+    { status: 201, headers: { 'x-echo': req.headers.get('x-in') ?? '', 'set-cookie': 'a=1' } }))`
 const FUNCTIONS: Record<string, string> = {
   // Spends ?ms= milliseconds of its thread's CPU time (however loaded the machine), then answers.
   busy: `const cpu = () => Number(Deno.readTextFileSync('/proc/thread-self/schedstat').split(' ')[0]) / 1e6
@@ -28,8 +30,9 @@ const FUNCTIONS: Record<string, string> = {
     if (new URL(req.url).searchParams.has('start')) budget = new Budget(1000, 60_000)
     return Response.json({ clock: budget.clock, cpuMs: budget.cpuMs() })
   })`,
-  echo: `Deno.serve(async (req) => new Response(JSON.stringify({ path: new URL(req.url).pathname, body: await req.text() }),
-    { status: 201, headers: { 'x-echo': req.headers.get('x-in') ?? '', 'set-cookie': 'a=1' } }))`,
+  echo: ECHO,
+  // The same, run in the gateway's own isolate (FUNCTIONS_IN_GATEWAY below), as stripe-webhook is.
+  here: ECHO,
   // Listens on its worker's global scope, as Prism does under react-email: the host's messages are not for it.
   listener: `let seen = 0
   self.addEventListener('message', () => seen++)
@@ -65,7 +68,7 @@ beforeAll(async () => {
   const port = await freePort()
   base = `http://127.0.0.1:${port}/functions/v1`
   host = spawn(DENO, ['run', '-A', '--quiet', '--config', path.join(ROOT, 'supabase/functions/deno.json'), path.join(ROOT, 'dev/functions/host.ts')], {
-    env: { ...process.env, PROJECT_ROOT: dir, GATEWAY_PORT: String(port), NO_COLOR: '1', FUNCTIONS_IN_GATEWAY: 'fast' },
+    env: { ...process.env, PROJECT_ROOT: dir, GATEWAY_PORT: String(port), NO_COLOR: '1', FUNCTIONS_IN_GATEWAY: 'fast,here' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   host.stdout!.on('data', (d) => log += d)
@@ -104,12 +107,17 @@ describe('functions host', () => {
     expect(cpuMs).toBeLessThan(500)
   })
 
-  test('requests and answers cross intact: path, body, status, headers', async () => {
-    const res = await fetch(`${base}/echo/sub/path?q=1`, { method: 'POST', body: 'héllo', headers: { 'x-in': 'v' } })
+  test.each(['echo', 'here'])('requests and answers cross intact: path, query, method, body, status, headers (%s)', async (name) => {
+    const res = await fetch(`${base}/${name}/sub/path?q=1`, { method: 'PUT', body: 'héllo', headers: { 'x-in': 'v' } })
     expect(res.status).toBe(201)
     expect(res.headers.get('x-echo')).toBe('v')
     expect(res.headers.get('set-cookie')).toBe('a=1')
-    expect(await res.json()).toEqual({ path: '/echo/sub/path', body: 'héllo' })
+    const { url, cloned, ...rest } = await res.json()
+    expect(new URL(url).pathname + new URL(url).search).toBe(`/${name}/sub/path?q=1`)
+    expect(cloned).toBe(url)
+    expect(rest).toEqual({ method: 'PUT', body: 'héllo' })
+    // No body crosses as none.
+    expect(await (await fetch(`${base}/${name}`)).json()).toMatchObject({ method: 'GET', body: '' })
   })
 
   test("the host's messages to a function's worker do not reach the function's own listeners", async () => {

@@ -50,9 +50,17 @@ const errorBody = (code: string, message: string): ApiErrorBody => ({ error: { c
 
 /** Reads a request body as text, refusing more than `limit` bytes (413) without buffering past it. */
 export async function readBodyLimited(req: Request, limit: number): Promise<string> {
-  const declared = Number(req.headers.get('content-length') ?? '0')
-  if (declared > limit) throw new HttpError(413, 'body_too_large', `body larger than ${limit} bytes`)
+  const length = req.headers.get('content-length')
+  const tooLarge = () => new HttpError(413, 'body_too_large', `body larger than ${limit} bytes`)
+  if (Number(length ?? '0') > limit) throw tooLarge()
   if (!req.body) return ''
+  // A declared length is what the HTTP server reads and no more (it frames the body): read whole, in one
+  // native read instead of a promise per chunk. Still checked, for a Request built with a wrong header.
+  if (length !== null) {
+    const bytes = await req.arrayBuffer()
+    if (bytes.byteLength > limit) throw tooLarge()
+    return decoder.decode(bytes)
+  }
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -62,7 +70,7 @@ export async function readBodyLimited(req: Request, limit: number): Promise<stri
     size += value.byteLength
     if (size > limit) {
       await reader.cancel()
-      throw new HttpError(413, 'body_too_large', `body larger than ${limit} bytes`)
+      throw tooLarge()
     }
     chunks.push(value)
   }
@@ -72,5 +80,7 @@ export async function readBodyLimited(req: Request, limit: number): Promise<stri
     all.set(c, at)
     at += c.byteLength
   }
-  return new TextDecoder().decode(all)
+  return decoder.decode(all)
 }
+
+const decoder = new TextDecoder()
