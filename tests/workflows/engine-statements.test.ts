@@ -1,7 +1,8 @@
 // The engine's statements are a large share of the functions host's CPU per event (issue 15: each one is
 // a socket write and a parse): dispatching an event (inside the sync's transaction, once per synced event)
 // sends its cancels and starts as one statement; a claimed run comes with its finished steps; recording an
-// email is one statement. Each with the same effects as the statements it replaced.
+// email is one statement; a drain with no workflow work due is one statement. Each with the same effects
+// as the statements it replaced.
 import postgres from 'postgres'
 import { afterAll, describe, expect, test } from 'vitest'
 import { defineWorkflow, type WorkflowEvent } from '../../supabase/functions/_shared/workflows/define.ts'
@@ -176,5 +177,22 @@ describe('running a claimed run', () => {
     expect(run.result).toEqual({ first: { n: 1 }, email: { id: email.id, status: 'skipped' } })
     const [{ n }] = await sql`select count(*)::int as n from billing.workflow_steps s join billing.workflow_runs r on r.id = s.run_id where r.workflow_id = ${id}`
     expect(n).toBe(2)
+  })
+})
+
+describe('a drain with no workflow work due', () => {
+  test('costs one statement: the claim, which also says whether scheduled events are due', async () => {
+    const id = uniq('wf')
+    const wf = defineWorkflow({ id, triggers: [id] }, async () => 'ran')
+    // The first call reads the timed kinds (then kept a minute). asOf: the product's clock is not asked.
+    await runDue(sql, [wf], { work: 'immediate', asOf: new Date() })
+    const [idle, n] = await counted(() => runDue(sql, [wf], { work: 'immediate', asOf: new Date() }))
+    expect(n).toBe(1)
+    expect(idle).toMatchObject({ delivered: 0, completed: [], stoppedBy: 'done' })
+    // A scheduled event due now is delivered by the same call, and the run it starts is run by it too.
+    await sql`insert into billing.workflow_events (name, key, data, deliver_at) values (${id}, ${uniq('key')}, '{}', now() - interval '1 second')`
+    const due = await runDue(sql, [wf], { work: 'immediate', asOf: new Date() })
+    expect(due.delivered).toBe(1)
+    expect(due.completed).toHaveLength(1)
   })
 })

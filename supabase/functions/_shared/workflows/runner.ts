@@ -66,24 +66,38 @@ async function deliverDueEvents(sql: postgres.Sql, workflows: Workflow[], names:
 
 /**
  * Claims runnable runs of the workflows in scope (another deploy's workflows wait for theirs), each with
- * the results of its finished steps: one statement for the batch instead of one more per run.
+ * the results of its finished steps: one statement for the batch instead of one more per run. It also
+ * says whether scheduled events in scope are due, so that a call with nothing due (most drains) is this
+ * one statement, not a transaction to find no events besides.
  */
-async function claimRuns(sql: postgres.Sql, workflowIds: string[], scope: ScopeFilter, asOf: Date, limit: number, leaseSeconds: number): Promise<RunRow[]> {
+async function claimRuns(
+  sql: postgres.Sql,
+  workflowIds: string[],
+  scope: ScopeFilter,
+  asOf: Date,
+  limit: number,
+  leaseSeconds: number,
+): Promise<{ runs: RunRow[]; eventsDue: boolean }> {
   const claimQueued = scope.queued !== null
   const only = scope.queued?.only ?? null
   const except = scope.queued?.except ?? []
-  return await sql<RunRow[]>`
+  const [row] = await sql<{ runs: RunRow[]; events_due: boolean }[]>`
     with claimed as (
       select id, status as prev_status from billing.workflow_runs
       where workflow_id = any(${workflowIds})
         and ((status = 'sleeping' and wake_at <= ${asOf} and workflow_id = any(${scope.sleeping}::text[]))
           or (${claimQueued} and (${only === null} or event_name = any(${only ?? []}::text[])) and event_name <> all(${except}::text[])
             and ((status = 'queued' and wake_at <= ${asOf}) or (status = 'running' and lease_until < now()))))
-      order by wake_at limit ${limit} for update skip locked)
-    update billing.workflow_runs r set status = 'running', lease_until = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
-    from claimed c where r.id = c.id
-    returning r.id, r.workflow_id, r.event, r.attempts, r.max_attempts, c.prev_status,
-      (select coalesce(jsonb_object_agg(s.step_id, s.result), '{}') from billing.workflow_steps s where s.run_id = r.id) as steps`
+      order by wake_at limit ${limit} for update skip locked),
+    runs as (
+      update billing.workflow_runs r set status = 'running', lease_until = now() + make_interval(secs => ${leaseSeconds}), updated_at = now()
+      from claimed c where r.id = c.id
+      returning r.id, r.workflow_id, r.event, r.attempts, r.max_attempts, c.prev_status,
+        (select coalesce(jsonb_object_agg(s.step_id, s.result), '{}') from billing.workflow_steps s where s.run_id = r.id) as steps)
+    select coalesce((select jsonb_agg(runs) from runs), '[]') as runs,
+      exists (select 1 from billing.workflow_events where delivered_at is null and cancelled_at is null and deliver_at <= ${asOf}
+        and name = any(${scope.deliver}::text[])) as events_due`
+  return { runs: row.runs, eventsDue: row.events_due }
 }
 
 /** Gives claimed runs back as they were (an abandoned lease becomes queued): the budget ran out first. */
@@ -139,9 +153,7 @@ export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: Run
     return s !== null
   }
   while (!spent()) {
-    const delivered = await deliverDueEvents(sql, workflows, scope.deliver, now(), limit)
-    report.delivered += delivered
-    const runs = await claimRuns(sql, workflows.map((w) => w.id), scope, now(), limit, opts.leaseSeconds ?? 300)
+    const { runs, eventsDue } = await claimRuns(sql, workflows.map((w) => w.id), scope, now(), limit, opts.leaseSeconds ?? 300)
     for (const [i, run] of runs.entries()) {
       if (spent()) {
         await release(sql, runs.slice(i))
@@ -149,6 +161,9 @@ export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: Run
       }
       await execute(sql, workflows, run, now, report)
     }
+    // The runs the delivered events start are claimed by the next round.
+    const delivered = eventsDue && !spent() ? await deliverDueEvents(sql, workflows, scope.deliver, now(), limit) : 0
+    report.delivered += delivered
     if (delivered === 0 && runs.length === 0) break
   }
   return report
