@@ -194,17 +194,6 @@ describe('sync worker', () => {
     expect(await sql.unsafe(`select read_ct, message ->> 'event_id' as id from pgmq.q_${q}`)).toEqual([{ read_ct: 0, id: late }])
   })
 
-  test('busy customers found at the first read are taken together by one more read, once the last of them is quiet', { timeout: 60_000 }, async () => {
-    const [a, b] = ids(2, uniq('two'))
-    const q = await queueWith([{ id: a, customer: 'cus_A' }], { fresh: true })
-    await new Promise((r) => setTimeout(r, 300))
-    await send(q, [{ id: b, customer: 'cus_B' }])
-    const groups: Group[] = []
-    const report = await runWorker(sql, async (g) => void groups.push(g), { queue: q, settleMs: 1500, maxSettleMs: 30_000 })
-    expect(groups.map((g) => g.key).sort()).toEqual(['customer:cus_A', 'customer:cus_B'])
-    expect(report.batches).toBe(1)
-  })
-
   test('a customer that never goes quiet is synced once its oldest message has waited maxSettleMs', { timeout: 30_000 }, async () => {
     const [waited, fresh] = ids(2, uniq('busy'))
     const q = await queueWith([{ id: waited, customer: 'cus_B' }])

@@ -6,7 +6,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { kickSync, SETTLE_MS } from '../../supabase/functions/_shared/webhook/kick.ts'
+import { kickDelay, kickSync, SETTLE_MS } from '../../supabase/functions/_shared/webhook/kick.ts'
 
 interface Received { at: number; answer: () => void }
 const received: Received[] = []
@@ -90,4 +90,14 @@ test('the first kick after a quiet spell waits SETTLE_MS, so one drain finds the
   await until('the kick', () => received.length >= first + 1)
   received[first].answer()
   expect(received[first].at - kickedAt).toBeGreaterThanOrEqual(SETTLE_MS)
+})
+
+test('a kick waits SETTLE_MS from when it was first asked for, not from when a slot frees, and the interval from the last kick', () => {
+  const t = 1_000_000
+  // The first event of a quiet spell: the burst's settle window.
+  expect(kickDelay(0, t, t)).toBe(SETTLE_MS)
+  // A trailing kick asked for 200 ms ago while two were in flight, the last sent 300 ms ago: at once.
+  expect(kickDelay(t - 300, t - 200, t)).toBe(0)
+  // The last kick 100 ms ago: the interval's remaining 150 ms.
+  expect(kickDelay(t - 100, t - 200, t)).toBe(150)
 })

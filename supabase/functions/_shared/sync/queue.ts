@@ -30,8 +30,8 @@ export interface Read {
   /** The database's clock at the read: a worker's first read marks what it answers for (`since`). */
   at: Date
   /**
-   * Ms until every held-back message enqueued before `since` can be taken (one read then takes them all,
-   * not one read per busy customer); null when none is held back.
+   * Ms until the first held-back message enqueued before `since` can be taken; null when none is held
+   * back. (Waiting for the last of them instead saved 6 reads in 250 on the lag load, for more lag.)
    * Messages enqueued later have kicks of their own (webhook/kick.ts).
    */
   waitMs: number | null
@@ -82,7 +82,7 @@ function settledReadSql(queue: string): string {
       returning m.msg_id, m.read_ct, m.message)
     select msg_id::text, read_ct, message, null::timestamptz as at, null::float8 as wait_ms from claimed
     union all
-    select null, null, null, t, (select extract(epoch from max(least(newest + make_interval(secs => $3 / 1000.0), oldest + make_interval(secs => $4 / 1000.0))) - t) * 1000
+    select null, null, null, t, (select extract(epoch from min(least(newest + make_interval(secs => $3 / 1000.0), oldest + make_interval(secs => $4 / 1000.0))) - t) * 1000
       from busy where mine) from clock`
 }
 

@@ -30,6 +30,8 @@ interface KickState {
   inFlight: number
   pending: boolean
   lastKick: number
+  /** When the pending kick was first asked for (the first event of a burst, or of a wait for a slot). */
+  pendingSince: number
   timer?: ReturnType<typeof setTimeout>
 }
 const states = new Map<string, KickState>()
@@ -58,12 +60,23 @@ function send(body: string, s: KickState): void {
   if (typeof EdgeRuntime !== 'undefined') EdgeRuntime.waitUntil(done)
 }
 
+/**
+ * How long a kick first asked for at `pendingSince` still waits at `now`: SETTLE_MS from that first ask
+ * (not from now: a kick that waited for a free slot already let its burst settle) and KICK_INTERVAL_MS
+ * from the last kick.
+ */
+export function kickDelay(lastKick: number, pendingSince: number, now: number): number {
+  return Math.max(0, pendingSince + SETTLE_MS - now, lastKick + KICK_INTERVAL_MS - now)
+}
+
 function kick(body: string): void {
   let s = states.get(body)
-  if (!s) states.set(body, s = { inFlight: 0, pending: false, lastKick: 0 })
+  if (!s) states.set(body, s = { inFlight: 0, pending: false, lastKick: 0, pendingSince: 0 })
+  if (!s.pending) s.pendingSince = Date.now()
   s.pending = true
   if (s.inFlight >= MAX_IN_FLIGHT || s.timer) return
-  const wait = Math.max(SETTLE_MS, s.lastKick + KICK_INTERVAL_MS - Date.now())
+  const wait = kickDelay(s.lastKick, s.pendingSince, Date.now())
+  if (wait <= 0) return send(body, s)
   const state = s
   s.timer = setTimeout(() => {
     state.timer = undefined
