@@ -101,3 +101,23 @@ test('a kick waits SETTLE_MS from when it was first asked for, not from when a s
   // The last kick 100 ms ago: the interval's remaining 150 ms.
   expect(kickDelay(t - 100, t - 200, t)).toBe(150)
 })
+
+test('a waiting kick keeps the edge runtime instance alive until it is sent (EdgeRuntime.waitUntil at once)', { timeout: 60_000 }, async () => {
+  for (const r of received) r.answer()
+  await new Promise((r) => setTimeout(r, 300))
+  const kept: Promise<unknown>[] = []
+  const g = globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }
+  g.EdgeRuntime = { waitUntil: (p) => void kept.push(p) }
+  try {
+    const first = received.length
+    kickSync()
+    // The kick waits SETTLE_MS: the instance must be kept from the ask, not only once the request starts.
+    expect(kept.length).toBeGreaterThanOrEqual(1)
+    await kept[0]
+    await until('the kick', () => received.length >= first + 1)
+    received[first].answer()
+    await Promise.all(kept)
+  } finally {
+    delete g.EdgeRuntime
+  }
+})

@@ -78,10 +78,16 @@ function kick(body: string): void {
   const wait = kickDelay(s.lastKick, s.pendingSince, Date.now())
   if (wait <= 0) return send(body, s)
   const state = s
+  let fired = () => {}
+  const sent = new Promise<void>((resolve) => fired = resolve)
   s.timer = setTimeout(() => {
     state.timer = undefined
     if (state.pending && state.inFlight < MAX_IN_FLIGHT) send(body, state)
+    fired()
   }, wait)
+  // On Supabase's edge runtime, keep the instance alive until the waiting kick is sent too (the answer
+  // that asked for it may be gone by then); send's own waitUntil then covers the request.
+  if (typeof EdgeRuntime !== 'undefined') EdgeRuntime.waitUntil(sent)
 }
 
 /** Asks for a stripe-sync run with this request body (default: a drain, as the webhook asks). */
