@@ -7,7 +7,8 @@
 // the first post until the stack is quiet again, so ack, sync, workflows and emails); the sustained
 // customers/s at a 25 and a 100 req/s bucket (sustain.ts: a step search, then a confirmation run); then
 // ingest in interleaved pairs (ours, peer, ...) on the same signed events, the load average read before
-// each pair, while our sync drains what the earlier pairs queued. Each phase on the stack also reports
+// each pair, each side from a quiet stack (our sync drains what our run queues, meanwhile; the peer runs
+// without our sync's tail). Each phase on the stack also reports
 // what the functions logged of their usage (usage.ts: stripe-sync's peak heap per invocation) and the
 // host's peak RSS. Writes bench-results/<date>.json and .html; ends with one `name=value` line per target
 // (medians of the pairs). `--quick`: small sizes, under a minute, for `npm test` (shape, not speed).
@@ -119,7 +120,11 @@ try {
     const events: Signed[] = await spreadEvents(`pair${i}_${Date.now().toString(36)}`, EVENTS, customers)
     const loadAverage = load()
     console.log(`pair ${i}/${PAIRS}: ${EVENTS} events at concurrency ${CONCURRENCY}, load average ${loadAverage.join(' ')}`)
+    // Each side starts from a quiet stack: ours with its sync draining only what its own run queues,
+    // the peer's without our sync's tail (the previous pair's, or this pair's) taking CPU from it.
+    await settle(`ingest pair ${i} ours`)
     const ours = await closedLoop(p.ports.api, WEBHOOK, events, CONCURRENCY)
+    await settle(`ingest pair ${i} peer`)
     const theirs = await closedLoop(peer.port, peer.path, events, CONCURRENCY)
     pairs.push({ pair: i, loadAverage, ours, peer: theirs, ratio: Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2)) })
   }
