@@ -102,3 +102,19 @@ test('the messages a sync will absorb are locked from its peek: a worker reading
   const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
   expect(statuses.map((r) => r.status)).toEqual(['processed'])
 })
+
+test('the peek is planned on each call (not a prepared statement whose plan was made on an empty queue); the write is prepared', async () => {
+  const { queue } = await queuedCustomer()
+  // One connection, preparing as the functions' pools do on a direct URL: its prepared statements are seen from it.
+  const one = postgres(stackProfile.dbUrl, { max: 1, prepare: true, onnotice: () => {} })
+  try {
+    const syncer = createGroupSyncer({ sql: one, queue, stripe: { stripe: s.limited(limiterSql, bucket) } })
+    const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
+    await syncer(group)
+    const prepared = (await one`select statement from pg_prepared_statements`).map((r) => r.statement as string)
+    expect(prepared.some((q) => /service_role_apply_customer_state/.test(q)), prepared.join('\n---\n')).toBe(true)
+    expect(prepared.filter((q) => /pg_advisory_xact_lock/.test(q))).toEqual([])
+  } finally {
+    await one.end()
+  }
+})

@@ -46,8 +46,10 @@ export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, 
     `select pg_advisory_xact_lock(hashtextextended($1, 0)) as locked, ${queued} as queued,
        array(select id from public.stripe_subscriptions where customer_id = $2 and status not in ('canceled', 'incomplete_expired')) as live`,
     queue === null ? [lockKey, customerId] : [lockKey, customerId, SEATS_MESSAGE],
-    // Named and reused where the connection prepares statements (db-options.ts): its text is fixed per queue.
-    { prepare: true },
+    // Planned on each call, not prepared: a prepared statement's generic plan, made while the queue was
+    // empty, scans the whole queue until an analyze replaces it, also once a burst has queued thousands of
+    // messages; planned with the customer in hand it takes the queue's customer index (20261202130000).
+    { prepare: false },
   )
   return { queued: row.queued ?? [], live: row.live }
 }
