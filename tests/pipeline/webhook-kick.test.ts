@@ -6,7 +6,8 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { kickDelay, kickSync, SETTLE_MS } from '../../supabase/functions/_shared/webhook/kick.ts'
+import { SETTLE_MS } from '../../supabase/functions/_shared/settle-window.ts'
+import { kickDelay, kickSync } from '../../supabase/functions/_shared/webhook/kick.ts'
 
 interface Received { at: number; answer: () => void }
 const received: Received[] = []

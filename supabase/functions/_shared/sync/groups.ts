@@ -2,12 +2,6 @@
 // cause one fetch of that customer. Events without a customer (products, prices) group by object.
 import type { Message } from './queue.ts'
 
-/**
- * A busy customer's messages wait in the queue until it has been quiet for SETTLE_MS (webhook/kick.ts says
- * why), so a burst becomes one group; this bounds the wait of a customer that never goes quiet.
- */
-export const MAX_SETTLE_MS = 500
-
 type SyncTarget =
   | { kind: 'customer'; customerId: string }
   | { kind: 'product'; productId: string }

@@ -7,9 +7,9 @@ import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { stripeCalls } from '../stripe/limited-http-client.ts'
 import { Budget, DEFAULT_VISIBILITY_SECONDS } from './budget.ts'
 import { markFailed } from './events.ts'
-import { SETTLE_MS } from '../webhook/kick.ts'
-import { type Group, groupMessages, MAX_SETTLE_MS } from './groups.ts'
+import { type Group, groupMessages } from './groups.ts'
 import { holdMessages } from './hold.ts'
+import { MAX_SETTLE_MS, SETTLE_MS } from '../settle-window.ts'
 import { archiveMessages, deleteMessages, type Message, QUEUE, readBatch, retryLater } from './queue.ts'
 
 export interface WorkerOptions {
