@@ -7,7 +7,10 @@
 // Then a second phase: events at a steady 200/s (BENCH_RATE) for BENCH_PACED_SECONDS while the sync
 // worker is busy (the first phase's backlog, and three stripe-sync runs back to back, as pg_cron, the
 // kicks and an operator's drain can overlap): every answer must be 2xx, since a 503 there means the worker starved ingest.
+import { readFileSync, statSync } from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
+import type postgres from 'postgres'
 import Stripe from 'stripe'
 import { apiKeys, profile } from '../stack/config.ts'
 import { superuser } from '../stack/postgres.ts'
@@ -17,7 +20,10 @@ import { fakeEvent } from '../../tests/helpers/stripe-event-envelope.ts'
 import { benchCustomers, spreadEvents } from './events.ts'
 import { agent, closedLoop, pct, post } from './http-load.ts'
 import { startPeer } from './peer.ts'
+import { autovacuumSampler, clusterCpuMs, tableStats } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs } from './proc-stats.ts'
+import { quiet } from './quiet.ts'
+import { summarizeSyncLog } from './usage.ts'
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -34,6 +40,9 @@ function body(i: number): string {
   const object = { id: `sub_bench_${i % CUSTOMERS}`, object: 'subscription', customer, status: 'active' }
   return JSON.stringify(fakeEvent('customer.subscription.updated', object, `evt_bench_${Date.now().toString(36)}_${i}`))
 }
+
+const processedCount = async (sql: postgres.Sql) =>
+  (await sql<{ n: number }[]>`select count(*)::int as n from billing.stripe_events where status = 'processed'`)[0].n
 
 /** RATE events/s for PACED_SECONDS, open loop (each sent on time, not after the previous answer), while stripe-sync runs back to back. */
 async function pacedWithWorkerBusy(port: number, path: string, keys: { serviceRole: string }) {
@@ -87,31 +96,61 @@ const peer = await startPeer(p).catch(async (err) => {
   throw err
 })
 try {
-  const [port, path] = [p.ports.api, '/functions/v1/stripe-webhook']
+  const [port, webhook] = [p.ports.api, '/functions/v1/stripe-webhook']
   const customers = await benchCustomers(p, PAIR_CUSTOMERS)
   // Warm-up for each side (JIT, pools, the peer's prepared statements).
-  for (const w of await spreadEvents('warm', 200, customers)) await post(port, w.payload, w.signature, path)
+  for (const w of await spreadEvents('warm', 200, customers)) await post(port, w.payload, w.signature, webhook)
   for (const w of await spreadEvents('warmpeer', 200, customers)) await post(peer.port, w.payload, w.signature, peer.path)
   const host = functionsHostPid(p)
+  const sql = superuser(p)
+  const sampler = superuser(p)
+  // The bucket run.ts sets for its ingest pairs (Stripe's live limit): the sync drains at its real pace.
+  await sql`update billing.stripe_rate_limits set requests_per_second = 100, burst = 100, tokens = 100, paused_until = null where bucket = 'test'`
+  const log = path.join(p.logDir, 'functions.log')
   const pairs = []
   for (let i = 1; i <= PAIRS; i++) {
     // Signed before the clock starts: the benchmark measures the servers, not the load generator's HMACs.
     const events = await spreadEvents(`bench${i}_${Date.now().toString(36)}`, TOTAL, customers)
     const loadAverage = load()
     console.log(`pair ${i}/${PAIRS}: ${TOTAL} events at concurrency ${CONCURRENCY}, load average ${loadAverage.join(' ')}`)
-    const cpu0 = hostCpuMs(host)
-    const ours = await closedLoop(port, path, events, CONCURRENCY)
+    // Each side from a quiet stack, as in run.ts: ours with its sync draining only what its own run
+    // queues, the peer's without our sync's tail of the pair before.
+    const quietOurs = await quiet(sql, `pair ${i} ours`)
+    const tablesBefore = await tableStats(sql)
+    const [cpu0, db0, log0] = [hostCpuMs(host), clusterCpuMs(p), statSync(log).size]
+    const processed0 = await processedCount(sql)
+    const vacuums = autovacuumSampler(sampler)
+    const oursAt = new Date().toISOString()
+    const ours = await closedLoop(port, webhook, events, CONCURRENCY)
+    const autovacuumDuringOurs = await vacuums.stop()
+    // Events the sync finished while ours ran (DB side: an invocation logs its usage only when it ends).
+    const syncedDuringOurs = (await processedCount(sql)) - processed0
     // The functions host's CPU while it acknowledged them, its sync worker draining meanwhile included.
     const hostCpuMsPerEvent = Number(((hostCpuMs(host) - cpu0) / TOTAL).toFixed(3))
+    const dbCpuMsPerEvent = Number(((clusterCpuMs(p) - db0) / TOTAL).toFixed(3))
+    // The sync's invocations that ended while ours ran (each logs its CPU and groups).
+    const syncDuringOurs = summarizeSyncLog(readFileSync(log).subarray(log0).toString('utf8'))
+    const quietPeer = await quiet(sql, `pair ${i} peer`)
+    const peerVacuums = autovacuumSampler(sampler)
+    const peerAt = new Date().toISOString()
     const theirs = await closedLoop(peer.port, peer.path, events, CONCURRENCY)
+    const autovacuumDuringPeer = await peerVacuums.stop()
     const ratio = Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2))
     console.log(`  ours ${ours.eventsPerSecond}/s p99 ${ours.p99ms} ms (non-2xx ${ours.non2xx}), peer ${theirs.eventsPerSecond}/s p99 ${theirs.p99ms} ms: ratio ${ratio}`)
-    pairs.push({ pair: i, loadAverage, ours: { ...ours, hostCpuMsPerEvent }, peer: theirs, ratio })
+    console.log(`  ours from ${oursAt}, peer from ${peerAt}; quiet ${quietOurs} s / ${quietPeer} s; host ${hostCpuMsPerEvent} ms/event, db ${dbCpuMsPerEvent} ms/event; synced meanwhile ${syncedDuringOurs}, sync log ${JSON.stringify(syncDuringOurs)}`)
+    console.log(`  autovacuum during ours ${JSON.stringify(autovacuumDuringOurs)}, during peer ${JSON.stringify(autovacuumDuringPeer)}`)
+    console.log(`  tables before ours: ${tablesBefore.map((t) => `${t.table} live ${t.live} dead ${t.dead} av ${t.autovacuums} aa ${t.autoanalyzes} ${t.mb} MB`).join('; ')}`)
+    pairs.push({
+      pair: i, loadAverage, ours: { ...ours, hostCpuMsPerEvent, dbCpuMsPerEvent, syncedDuringOurs, syncDuringOurs, autovacuumDuringOurs }, peer: { ...theirs, autovacuumDuringPeer }, ratio,
+      startedAt: { ours: oursAt, peer: peerAt }, quietSeconds: { ours: quietOurs, peer: quietPeer }, tablesBefore,
+    })
   }
-  const paced = await pacedWithWorkerBusy(port, path, await apiKeys(p))
-  const sql = superuser(p)
-  const [{ backlog }] = await sql`select queue_length::int as backlog from pgmq.metrics('stripe_events')`
-  await sql.end()
+  await Promise.all([sql.end(), sampler.end()])
+  // BENCH_PACED_SECONDS=0 skips the paced phase (to look at the pairs alone).
+  const paced = PACED_SECONDS > 0 ? await pacedWithWorkerBusy(port, webhook, await apiKeys(p)) : { non2xx: 0 }
+  const end = superuser(p)
+  const [{ backlog }] = await end`select queue_length::int as backlog from pgmq.metrics('stripe_events')`
+  await end.end()
   console.log(JSON.stringify({ benchmark: 'ingest', concurrency: CONCURRENCY, pairs, pacedWithWorkerBusy: { ...paced, queueBacklogAtEnd: backlog } }, null, 2))
   console.log(`ingest_ratio_vs_peer=${median(pairs.map((x) => x.ratio))}`)
   console.log(`ingest_p99_ms=${median(pairs.map((x) => x.ours.p99ms))}`)

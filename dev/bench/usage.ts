@@ -80,3 +80,20 @@ export function usageMeter(p: Profile): { done(): PhaseUsage } {
     },
   }
 }
+
+/** stripe-sync's invocations in a stretch of the functions log: how many, their groups and events, their CPU summed. */
+export function summarizeSyncLog(log: string): { invocations: number; groups: number; events: number; cpuMs: number; cpuMsPerGroup: number | null } {
+  const lines = log.split('\n').flatMap((l) => {
+    const m = /^stripe-sync usage (\{.*\})\s*$/.exec(l)
+    if (!m) return []
+    try {
+      return [JSON.parse(m[1]) as { groups?: number; synced?: number; cpuMs?: number }]
+    } catch {
+      return []
+    }
+  })
+  const sum = (f: (x: (typeof lines)[number]) => number | undefined) => lines.reduce((n, x) => n + (f(x) ?? 0), 0)
+  const groups = sum((x) => x.groups)
+  const cpuMs = sum((x) => x.cpuMs)
+  return { invocations: lines.length, groups, events: sum((x) => x.synced), cpuMs, cpuMsPerGroup: groups ? Number((cpuMs / groups).toFixed(2)) : null }
+}

@@ -1,0 +1,76 @@
+// Diagnostics for the ingest pairs (read, never tuned): the state of the inbox and the queue before each
+// side runs (rows, dead rows, vacuums so far, size), and the cluster's own CPU over a run, so a change in
+// acks/s from one pair to the next can be told apart from a table that grew or a vacuum that ran.
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import type postgres from 'postgres'
+import type { Profile } from '../stack/config.ts'
+
+export interface TableStat {
+  table: string
+  live: number
+  dead: number
+  autovacuums: number
+  autoanalyzes: number
+  mb: number
+}
+
+/** The inbox, the queue and its archive as pg_stat_user_tables sees them now. */
+export async function tableStats(sql: postgres.Sql): Promise<TableStat[]> {
+  return await sql<TableStat[]>`
+    select schemaname || '.' || relname as table, n_live_tup::int as live, n_dead_tup::int as dead,
+      autovacuum_count::int as autovacuums, autoanalyze_count::int as autoanalyzes,
+      round(pg_total_relation_size(relid) / 1048576.0, 1)::float8 as mb
+    from pg_stat_user_tables
+    where (schemaname, relname) in (('billing', 'stripe_events'), ('pgmq', 'q_stripe_events'), ('pgmq', 'a_stripe_events'))
+    order by 1`
+}
+
+const ticks = (stat: string, fields: number[]) => {
+  const f = stat.split(') ')[1].split(' ')
+  return fields.reduce((n, i) => n + Number(f[i]), 0)
+}
+
+/**
+ * CPU (ms) of the profile's Postgres cluster so far: the postmaster with its reaped children (autovacuum
+ * workers, ended backends) plus every live child.
+ */
+export function clusterCpuMs(p: Profile): number {
+  const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
+  // utime, stime, cutime, cstime are fields 14-17 of /proc/<pid>/stat (11-14 after the command).
+  let total = ticks(readFileSync(`/proc/${postmaster}/stat`, 'utf8'), [11, 12, 13, 14])
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      if (Number(stat.split(') ')[1].split(' ')[1]) === postmaster) total += ticks(stat, [11, 12])
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return (total * 1000) / 100
+}
+
+/**
+ * Samples the cluster's autovacuum workers (every database's, the peer's included) every 200 ms until
+ * `stop()`: which tables were vacuumed or analyzed while a run went on, and in how many samples.
+ */
+export function autovacuumSampler(sql: postgres.Sql): { stop(): Promise<Record<string, number>> } {
+  const seen: Record<string, number> = {}
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const rows = await sql<{ what: string }[]>`
+        select datname || ': ' || regexp_replace(query, '^autovacuum: ', '') as what
+        from pg_stat_activity where backend_type = 'autovacuum worker' and query <> ''`
+      for (const r of rows) seen[r.what] = (seen[r.what] ?? 0) + 1
+      await new Promise((res) => setTimeout(res, 200))
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      return seen
+    },
+  }
+}
