@@ -2,8 +2,11 @@
 // would reach it) at a fixed concurrency, in interleaved pairs with the peer (dev/bench/peer.ts) on the
 // same events (ours, peer, ours, peer...), the load average read before each pair: on a shared machine
 // the ratio within a pair is the figure to compare, not the absolute rates. Our sync worker drains
-// what the pairs queue meanwhile (real customers in the emulator). Runs on its own profile (BENCH_PROFILE,
-// default `bench`) with a fresh database. Issue 15's target: ratio >= 2, p99 < 20 ms, no non-2xx.
+// what the pairs queue meanwhile (real customers in the emulator) at the 100 req/s bucket run.ts sets; each
+// side starts from a quiet stack (quiet.ts), as in run.ts. Each pair also prints diagnostics: the inbox's and
+// the queue's rows, dead rows and vacuums before ours, the functions host's and the cluster's CPU per event,
+// the events synced meanwhile, and the autovacuums seen during each side (db-stats.ts). Runs on its own
+// profile (BENCH_PROFILE, default `bench`) with a fresh database. Issue 15's target: ratio >= 2, p99 < 20 ms, no non-2xx.
 // Then a second phase: events at a steady 200/s (BENCH_RATE) for BENCH_PACED_SECONDS while the sync
 // worker is busy (the first phase's backlog, and three stripe-sync runs back to back, as pg_cron, the
 // kicks and an operator's drain can overlap): every answer must be 2xx, since a 503 there means the worker starved ingest.
