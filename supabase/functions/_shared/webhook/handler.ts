@@ -43,7 +43,7 @@ export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Prom
   try {
     if (req.method !== 'POST') throw methodNotAllowed('POST')
     const raw = await readBodyLimited(req, MAX_BODY_BYTES)
-    const { event, verifiedBy } = await verifyStripeRequest(raw, req.headers.get('stripe-signature'), deps.secrets)
+    const { event, verifiedBy } = verifyStripeRequest(raw, req.headers.get('stripe-signature'), deps.secrets)
     const recorded = toInboxRow(event, verifiedBy, raw)
     const e = recorded.payload
     let inserted: boolean
