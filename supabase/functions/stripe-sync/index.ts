@@ -10,13 +10,15 @@ import { createGroupSyncer } from '../_shared/sync/syncer.ts'
 import { kickSync } from '../_shared/webhook/kick.ts'
 import { WORKFLOWS } from '../_shared/workflows/registry.ts'
 import { dispatchSyncedEvents } from '../_shared/pipeline/synced-events.ts'
+import { stripePerPool } from '../_shared/pipeline/isolate-stripe.ts'
 
 declare const EdgeRuntime: { waitUntil(p: Promise<unknown>): void } | undefined
 
 config()
 
-// Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb).
-const stripe = () => ({ stripe: stripeClient(limiterDb()) })
+// Stripe calls take their rate-limit tokens through a pool of their own (see limiterDb); one client per
+// isolate (while that pool lives), not one per invocation.
+const stripe = stripePerPool(limiterDb, stripeClient)
 
 // A run is driven by the queue and leases, so one that met a dead connection may simply run again.
 Deno.serve(reconnecting((req) =>
