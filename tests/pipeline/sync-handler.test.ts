@@ -135,4 +135,20 @@ describe('stripe-sync requests', () => {
       await sql`select pgmq.drop_queue(${queue})`
     }
   })
+  test('delivery is told when the workflow claim found no email due, and only then', async () => {
+    const asked: (boolean | undefined)[] = []
+    const spy: SyncDeps = { ...deps(), deliverEmails: async (_sql, opts) => (asked.push(opts.noneDue), { stoppedBy: 'empty' }) }
+    const runDueAsOf = (asOf: Date) => handleSyncRequest(post(JSON.stringify({ mode: 'run-due', asOf: asOf.toISOString() }), keys.serviceRole), spy)
+    // Due in a day; no recipient, so a worker that claims it meanwhile only marks it skipped.
+    const key = uniq('due-in-a-day')
+    const inADay = new Date(Date.now() + 86_400_000)
+    await sql`insert into billing.email_outbox (idempotency_key, email_type, status, next_attempt_at) values (${key}, 'receipt', 'pending', ${inADay})`
+    try {
+      expect((await runDueAsOf(new Date('2000-01-01T00:00:00Z'))).status).toBe(200)
+      expect((await runDueAsOf(new Date(inADay.getTime() + 60_000))).status).toBe(200)
+      expect(asked).toEqual([true, false])
+    } finally {
+      await sql`delete from billing.email_outbox where idempotency_key = ${key}`
+    }
+  })
 })

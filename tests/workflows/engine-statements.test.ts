@@ -9,7 +9,7 @@ import { defineWorkflow, type WorkflowEvent } from '../../supabase/functions/_sh
 import { dispatch, dispatchAll } from '../../supabase/functions/_shared/workflows/dispatch.ts'
 import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
-import { enqueueEmail } from '../../supabase/functions/_shared/email/outbox.ts'
+import { deliverDueEmails, enqueueEmail } from '../../supabase/functions/_shared/email/outbox.ts'
 import { stackProfile, uniq } from '../helpers/stack.ts'
 
 let statements = 0
@@ -194,5 +194,52 @@ describe('a drain with no workflow work due', () => {
     const due = await runDue(sql, [wf], { work: 'immediate', asOf: new Date() })
     expect(due.delivered).toBe(1)
     expect(due.completed).toHaveLength(1)
+  })
+})
+
+describe('a drain with no email due', () => {
+  test('learns it from the workflow claim, and its delivery then costs no statement', async () => {
+    const id = uniq('wf')
+    const wf = defineWorkflow({ id, triggers: [id] }, async () => 'ran')
+    // Due in a day; no recipient, so a worker that claims it meanwhile only marks it skipped.
+    const key = uniq('due-in-a-day')
+    const inADay = new Date(Date.now() + 86_400_000)
+    await sql`insert into billing.email_outbox (idempotency_key, email_type, status, next_attempt_at) values (${key}, 'receipt', 'pending', ${inADay})`
+    try {
+      await runDue(sql, [wf], { work: 'immediate', asOf: new Date() })
+      // Long before any email was due: none, and the claim that says so is still the only statement.
+      const [before, n] = await counted(() => runDue(sql, [wf], { work: 'immediate', asOf: new Date('2000-01-01T00:00:00Z') }))
+      expect(n).toBe(1)
+      expect(before.emailsDue).toBe(false)
+      const after = await runDue(sql, [wf], { work: 'immediate', asOf: new Date(inADay.getTime() + 60_000) })
+      expect(after.emailsDue).toBe(true)
+      // A call that stopped before claiming (its budget spent) knows nothing: the drain's delivery looks itself.
+      const spent = await runDue(sql, [wf], { work: 'immediate', asOf: new Date(), budget: { spent: () => 'cpu' } })
+      expect(spent.emailsDue).toBeUndefined()
+      const [skipped, m] = await counted(() => deliverDueEmails(sql, { now: new Date(inADay.getTime() + 60_000), noneDue: true }))
+      expect(m).toBe(0)
+      expect(skipped).toEqual({ sent: [], retrying: [], failed: [], stoppedBy: 'empty' })
+    } finally {
+      await sql`delete from billing.email_outbox where idempotency_key = ${key}`
+    }
+  })
+
+  test('a run that queues an email is followed by a claim that finds it due', async () => {
+    const id = uniq('wf')
+    const key = uniq('queued-by-run')
+    // Due in a day, as of which the runner runs: only this test's calls see it due.
+    const inADay = new Date(Date.now() + 86_400_000)
+    const wf = defineWorkflow({ id, triggers: [id] }, async ({ sql: tx }) => {
+      await tx`insert into billing.email_outbox (idempotency_key, email_type, status, next_attempt_at) values (${key}, 'receipt', 'pending', ${inADay})`
+      return 'queued'
+    })
+    try {
+      await dispatch(sql, [wf], ev(id))
+      const report = await runDue(sql, [wf], { asOf: new Date(inADay.getTime() + 60_000) })
+      expect(report.completed).toHaveLength(1)
+      expect(report.emailsDue).toBe(true)
+    } finally {
+      await sql`delete from billing.email_outbox where idempotency_key = ${key}`
+    }
   })
 })

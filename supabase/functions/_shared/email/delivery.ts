@@ -31,6 +31,11 @@ export interface DeliveryOptions {
   limit?: number
   /** Only these rows (tests deliver their own emails only; the shared outbox is not theirs). */
   ids?: string[]
+  /**
+   * The caller has just seen that no email is due (the workflow runner's last claim asks, workflows/runner.ts):
+   * nothing is claimed, so a drain with no email due spends no statement here.
+   */
+  noneDue?: boolean
 }
 
 export const MAX_EMAIL_ATTEMPTS = 10
@@ -155,6 +160,7 @@ async function release(sql: postgres.Sql, emails: Claimed[]) {
 
 /** Sends due emails until none is due, or the budget or `limit` is reached. */
 export async function deliverDueEmails(sql: postgres.Sql, opts: DeliveryOptions = {}): Promise<DeliveryReport> {
+  if (opts.noneDue) return { sent: [], retrying: [], failed: [], stoppedBy: 'empty' }
   const now = opts.now ?? (await productNow())
   const deadline = Date.now() + (opts.budgetMs ?? DELIVERY_BUDGET_MS)
   const limits = transportLimits()

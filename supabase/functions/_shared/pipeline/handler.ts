@@ -26,7 +26,10 @@ export interface SyncDeps {
   syncer: (opts: { coalesce: boolean }) => GroupSyncer
   workflows: Workflow[]
   /** Sends due emails from the outbox (after the workflows queued them). */
-  deliverEmails?: (sql: postgres.Sql, opts: { now?: Date; limit?: number; budget?: Budget; budgetMs?: number }) => Promise<{ stoppedBy: string }>
+  deliverEmails?: (
+    sql: postgres.Sql,
+    opts: { now?: Date; limit?: number; budget?: Budget; budgetMs?: number; noneDue?: boolean },
+  ) => Promise<{ stoppedBy: string }>
   /** The queue to drain (default stripe_events; tests use their own). */
   queue?: string
   /** Starts another stripe-sync invocation with this body (webhook/kick.ts), to carry on past the budget. */
@@ -104,8 +107,11 @@ export async function handleSyncRequest(req: Request, deps: SyncDeps): Promise<R
     const workflows = await runDue(deps.sql, deps.workflows, { asOf, work, budget })
     // Every due email, at the transport's pace, until the budget (a drain: its slice) is spent (rendering is
     // the costliest CPU per item); past it already, a few only. The next invocation sends the rest.
+    // The runner's last claim says whether any email is due: none, delivery makes no claim of its own.
     const slice = r.mode === 'drain' && !asOf ? { budgetMs: DRAIN_EMAIL_SLICE_MS } : {}
-    const emails = deps.deliverEmails ? await deps.deliverEmails(deps.sql, { now: asOf, budget, ...slice, ...(budget.spent() ? { limit: 5 } : {}) }) : undefined
+    const emails = deps.deliverEmails
+      ? await deps.deliverEmails(deps.sql, { now: asOf, budget, ...slice, ...(budget.spent() ? { limit: 5 } : {}), noneDue: workflows.emailsDue === false })
+      : undefined
     if ([workflows.stoppedBy, emails?.stoppedBy].some((s) => s === 'cpu' || s === 'budget')) rekick()
     if (sync && (sync.dead.length > 0 || sync.retried.length > 0)) {
       console.warn(`stripe-sync (${r.trigger ?? 'unknown'}): ${sync.synced.length} synced, ${sync.retried.length} retrying, ${sync.dead.length} dead`)

@@ -30,6 +30,11 @@ export interface RunnerReport {
   failed: { runId: string; step?: string; error: string }[]
   /** `cpu` / `budget`: stopped with work possibly left, for the next invocation. */
   stoppedBy: 'done' | 'budget' | 'cpu'
+  /**
+   * Whether the email outbox had an email due (or a lapsed lease) at the last claim, when nothing ran after
+   * that claim (the runs queue emails); absent otherwise. stripe-sync skips delivery when it is false.
+   */
+  emailsDue?: boolean
 }
 
 interface RunRow {
@@ -68,7 +73,9 @@ async function deliverDueEvents(sql: postgres.Sql, workflows: Workflow[], names:
  * Claims runnable runs of the workflows in scope (another deploy's workflows wait for theirs), each with
  * the results of its finished steps: one statement for the batch instead of one more per run. It also
  * says whether scheduled events in scope are due, so that a call with nothing due (most drains) is this
- * one statement, not a transaction to find no events besides.
+ * one statement, not a transaction to find no events besides; and whether an email is due in the outbox
+ * (email/delivery.ts's claim, as of the same time), so that the drain's delivery costs no statement of
+ * its own when none is.
  */
 async function claimRuns(
   sql: postgres.Sql,
@@ -77,11 +84,11 @@ async function claimRuns(
   asOf: Date,
   limit: number,
   leaseSeconds: number,
-): Promise<{ runs: RunRow[]; eventsDue: boolean }> {
+): Promise<{ runs: RunRow[]; eventsDue: boolean; emailsDue: boolean }> {
   const claimQueued = scope.queued !== null
   const only = scope.queued?.only ?? null
   const except = scope.queued?.except ?? []
-  const [row] = await sql<{ runs: RunRow[]; events_due: boolean }[]>`
+  const [row] = await sql<{ runs: RunRow[]; events_due: boolean; emails_due: boolean }[]>`
     with claimed as (
       select id, status as prev_status from billing.workflow_runs
       where workflow_id = any(${workflowIds})
@@ -96,8 +103,10 @@ async function claimRuns(
         (select coalesce(jsonb_object_agg(s.step_id, s.result), '{}') from billing.workflow_steps s where s.run_id = r.id) as steps)
     select coalesce((select jsonb_agg(runs) from runs), '[]') as runs,
       exists (select 1 from billing.workflow_events where delivered_at is null and cancelled_at is null and deliver_at <= ${asOf}
-        and name = any(${scope.deliver}::text[])) as events_due`
-  return { runs: row.runs, eventsDue: row.events_due }
+        and name = any(${scope.deliver}::text[])) as events_due,
+      exists (select 1 from billing.email_outbox where (status = 'pending' and next_attempt_at <= ${asOf})
+        or (status = 'sending' and lease_until < now())) as emails_due`
+  return { runs: row.runs, eventsDue: row.events_due, emailsDue: row.emails_due }
 }
 
 /** Gives claimed runs back as they were (an abandoned lease becomes queued): the budget ran out first. */
@@ -153,7 +162,9 @@ export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: Run
     return s !== null
   }
   while (!spent()) {
-    const { runs, eventsDue } = await claimRuns(sql, workflows.map((w) => w.id), scope, now(), limit, opts.leaseSeconds ?? 300)
+    const { runs, eventsDue, emailsDue } = await claimRuns(sql, workflows.map((w) => w.id), scope, now(), limit, opts.leaseSeconds ?? 300)
+    // Known only while nothing has run since this claim (a run may queue an email).
+    report.emailsDue = runs.length === 0 && !eventsDue ? emailsDue : undefined
     for (const [i, run] of runs.entries()) {
       if (spent()) {
         await release(sql, runs.slice(i))
