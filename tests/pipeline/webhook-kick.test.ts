@@ -7,7 +7,10 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { SETTLE_MS } from '../../supabase/functions/_shared/settle-window.ts'
-import { kickDelay, kickSync } from '../../supabase/functions/_shared/webhook/kick.ts'
+import { KICK_INTERVAL_MS, kickDelay, kickSync } from '../../supabase/functions/_shared/webhook/kick.ts'
+
+/** A wait just past the kick interval. */
+const PAST_INTERVAL = KICK_INTERVAL_MS + 50
 
 interface Received { at: number; answer: () => void }
 const received: Received[] = []
@@ -45,14 +48,14 @@ test('a burst makes one request; a kick during it a second; kicks while two are 
   for (let i = 0; i < 20; i++) kickSync()
   await until('the first kick', () => received.length >= n + 1)
   // Twenty more events while the first kick is still unanswered, after the interval has passed: a second.
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((r) => setTimeout(r, PAST_INTERVAL))
   for (let i = 0; i < 20; i++) kickSync()
   await until('the second kick', () => received.length >= n + 2)
-  expect(received[n + 1].at - sentAt).toBeGreaterThanOrEqual(250)
+  expect(received[n + 1].at - sentAt).toBeGreaterThanOrEqual(KICK_INTERVAL_MS)
   // Two in flight: twenty more make no third request until one of them is answered, then exactly one.
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((r) => setTimeout(r, PAST_INTERVAL))
   for (let i = 0; i < 20; i++) kickSync()
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((r) => setTimeout(r, PAST_INTERVAL))
   expect(received).toHaveLength(n + 2)
   received[n].answer()
   await until('the trailing kick', () => received.length >= n + 3)
@@ -60,7 +63,7 @@ test('a burst makes one request; a kick during it a second; kicks while two are 
   // interval is sent at once.
   received[n + 1].answer()
   received[n + 2].answer()
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((r) => setTimeout(r, PAST_INTERVAL))
   expect(received).toHaveLength(n + 3)
   kickSync()
   await until('a fresh kick', () => received.length >= n + 4)
@@ -68,8 +71,8 @@ test('a burst makes one request; a kick during it a second; kicks while two are 
   expect(received).toHaveLength(n + 4)
 })
 
-test('a kick just after an answered one waits until 250 ms after the previous kick was sent', { timeout: 60_000 }, async () => {
-  await new Promise((r) => setTimeout(r, 300))
+test('a kick just after an answered one waits until KICK_INTERVAL_MS after the previous kick was sent', { timeout: 60_000 }, async () => {
+  await new Promise((r) => setTimeout(r, PAST_INTERVAL))
   const first = received.length
   const sentAt = Date.now()
   kickSync()
@@ -78,13 +81,13 @@ test('a kick just after an answered one waits until 250 ms after the previous ki
   kickSync()
   await until('the next kick', () => received.length >= first + 2)
   received[first + 1].answer()
-  expect(received[first + 1].at - sentAt).toBeGreaterThanOrEqual(250)
+  expect(received[first + 1].at - sentAt).toBeGreaterThanOrEqual(KICK_INTERVAL_MS)
 })
 
 test('the first kick after a quiet spell waits SETTLE_MS, so one drain finds the burst queued together', { timeout: 60_000 }, async () => {
   // Quiet: every earlier request answered and the interval passed.
   for (const r of received) r.answer()
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((r) => setTimeout(r, PAST_INTERVAL))
   const first = received.length
   const kickedAt = Date.now()
   kickSync()
@@ -97,15 +100,15 @@ test('a kick waits SETTLE_MS from when it was first asked for, not from when a s
   const t = 1_000_000
   // The first event of a quiet spell: the burst's settle window.
   expect(kickDelay(0, t, t)).toBe(SETTLE_MS)
-  // A trailing kick asked for 200 ms ago while two were in flight, the last sent 300 ms ago: at once.
-  expect(kickDelay(t - 300, t - 200, t)).toBe(0)
-  // The last kick 100 ms ago: the interval's remaining 150 ms.
-  expect(kickDelay(t - 100, t - 200, t)).toBe(150)
+  // A trailing kick asked for 200 ms ago while two were in flight, the last sent past the interval ago: at once.
+  expect(kickDelay(t - PAST_INTERVAL, t - 200, t)).toBe(0)
+  // The last kick 100 ms ago: the rest of the interval.
+  expect(kickDelay(t - 100, t - 200, t)).toBe(KICK_INTERVAL_MS - 100)
 })
 
 test('a waiting kick keeps the edge runtime instance alive until it is sent (EdgeRuntime.waitUntil at once)', { timeout: 60_000 }, async () => {
   for (const r of received) r.answer()
-  await new Promise((r) => setTimeout(r, 300))
+  await new Promise((r) => setTimeout(r, PAST_INTERVAL))
   const kept: Promise<unknown>[] = []
   const g = globalThis as { EdgeRuntime?: { waitUntil(p: Promise<unknown>): void } }
   g.EdgeRuntime = { waitUntil: (p) => void kept.push(p) }
