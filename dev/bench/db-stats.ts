@@ -50,19 +50,54 @@ export function clusterCpuMs(p: Profile): number {
   return (total * 1000) / 100
 }
 
+/** Each live child of the postmaster with its CPU so far (ms), by pid. */
+function childCpuMs(p: Profile): Map<number, number> {
+  const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
+  const out = new Map<number, number>()
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      if (Number(stat.split(') ')[1].split(' ')[1]) === postmaster) out.set(Number(pid), (ticks(stat, [11, 12]) * 1000) / 100)
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return out
+}
+
+export interface ActivityReport {
+  /** Tables autovacuum worked on (every database's, the peer's included), in how many 200 ms samples. */
+  autovacuum: Record<string, number>
+  /**
+   * The cluster's CPU over the window (ms) by who spent it: backends seen running the webhook's record
+   * function, other client backends (the sync, the drain job, the bench's own polls), background
+   * processes (autovacuum, checkpointer, WAL writer...).
+   */
+  cpuMs: { webhook: number; otherClients: number; background: number }
+}
+
 /**
- * Samples the cluster's autovacuum workers (every database's, the peer's included) every 200 ms until
- * `stop()`: which tables were vacuumed or analyzed while a run went on, and in how many samples.
+ * Samples the cluster's activity every 200 ms until `stop()`: which tables autovacuum worked on while a
+ * run went on, and the cluster's CPU by who spent it (a backend's role from what it was seen running).
  */
-export function autovacuumSampler(sql: postgres.Sql): { stop(): Promise<Record<string, number>> } {
-  const seen: Record<string, number> = {}
+export function activitySampler(sql: postgres.Sql, p: Profile): { stop(): Promise<ActivityReport> } {
+  const autovacuum: Record<string, number> = {}
+  const webhook = new Set<number>()
+  const clients = new Set<number>()
+  const before = childCpuMs(p)
   let running = true
   const loop = (async () => {
     while (running) {
-      const rows = await sql<{ what: string }[]>`
-        select datname || ': ' || regexp_replace(query, '^autovacuum: ', '') as what
-        from pg_stat_activity where backend_type = 'autovacuum worker' and query <> ''`
-      for (const r of rows) seen[r.what] = (seen[r.what] ?? 0) + 1
+      const rows = await sql<{ pid: number; backend_type: string; datname: string | null; query: string }[]>`
+        select pid, backend_type, datname, query from pg_stat_activity where pid <> pg_backend_pid()`
+      for (const r of rows) {
+        if (r.backend_type === 'autovacuum worker' && r.query) {
+          const what = `${r.datname}: ${r.query.replace(/^autovacuum: /, '')}`
+          autovacuum[what] = (autovacuum[what] ?? 0) + 1
+        }
+        if (r.backend_type === 'client backend') clients.add(r.pid)
+        if (r.query.includes('service_role_record_stripe_events')) webhook.add(r.pid)
+      }
       await new Promise((res) => setTimeout(res, 200))
     }
   })()
@@ -70,7 +105,14 @@ export function autovacuumSampler(sql: postgres.Sql): { stop(): Promise<Record<s
     async stop() {
       running = false
       await loop
-      return seen
+      const cpuMs = { webhook: 0, otherClients: 0, background: 0 }
+      for (const [pid, ms] of childCpuMs(p)) {
+        const spent = ms - (before.get(pid) ?? 0)
+        if (webhook.has(pid)) cpuMs.webhook += spent
+        else if (clients.has(pid)) cpuMs.otherClients += spent
+        else cpuMs.background += spent
+      }
+      return { autovacuum, cpuMs }
     },
   }
 }

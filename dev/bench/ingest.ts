@@ -23,7 +23,7 @@ import { fakeEvent } from '../../tests/helpers/stripe-event-envelope.ts'
 import { benchCustomers, spreadEvents } from './events.ts'
 import { agent, closedLoop, pct, post } from './http-load.ts'
 import { startPeer } from './peer.ts'
-import { autovacuumSampler, clusterCpuMs, tableStats } from './db-stats.ts'
+import { activitySampler, clusterCpuMs, tableStats } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { summarizeSyncLog } from './usage.ts'
@@ -122,10 +122,10 @@ try {
     const tablesBefore = await tableStats(sql)
     const [cpu0, db0, log0] = [hostCpuMs(host), clusterCpuMs(p), statSync(log).size]
     const processed0 = await processedCount(sql)
-    const vacuums = autovacuumSampler(sampler)
+    const activity = activitySampler(sampler, p)
     const oursAt = new Date().toISOString()
     const ours = await closedLoop(port, webhook, events, CONCURRENCY)
-    const autovacuumDuringOurs = await vacuums.stop()
+    const duringOurs = await activity.stop()
     // Events the sync finished while ours ran (DB side: an invocation logs its usage only when it ends).
     const syncedDuringOurs = (await processedCount(sql)) - processed0
     // The functions host's CPU while it acknowledged them, its sync worker draining meanwhile included.
@@ -134,17 +134,17 @@ try {
     // The sync's invocations that ended while ours ran (each logs its CPU and groups).
     const syncDuringOurs = summarizeSyncLog(readFileSync(log).subarray(log0).toString('utf8'))
     const quietPeer = await quiet(sql, `pair ${i} peer`)
-    const peerVacuums = autovacuumSampler(sampler)
+    const peerActivity = activitySampler(sampler, p)
     const peerAt = new Date().toISOString()
     const theirs = await closedLoop(peer.port, peer.path, events, CONCURRENCY)
-    const autovacuumDuringPeer = await peerVacuums.stop()
+    const duringPeer = await peerActivity.stop()
     const ratio = Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2))
     console.log(`  ours ${ours.eventsPerSecond}/s p99 ${ours.p99ms} ms (non-2xx ${ours.non2xx}), peer ${theirs.eventsPerSecond}/s p99 ${theirs.p99ms} ms: ratio ${ratio}`)
     console.log(`  ours from ${oursAt}, peer from ${peerAt}; quiet ${quietOurs} s / ${quietPeer} s; host ${hostCpuMsPerEvent} ms/event, db ${dbCpuMsPerEvent} ms/event; synced meanwhile ${syncedDuringOurs}, sync log ${JSON.stringify(syncDuringOurs)}`)
-    console.log(`  autovacuum during ours ${JSON.stringify(autovacuumDuringOurs)}, during peer ${JSON.stringify(autovacuumDuringPeer)}`)
+    console.log(`  cluster during ours ${JSON.stringify(duringOurs)}, during peer ${JSON.stringify(duringPeer)}`)
     console.log(`  tables before ours: ${tablesBefore.map((t) => `${t.table} live ${t.live} dead ${t.dead} av ${t.autovacuums} aa ${t.autoanalyzes} ${t.mb} MB`).join('; ')}`)
     pairs.push({
-      pair: i, loadAverage, ours: { ...ours, hostCpuMsPerEvent, dbCpuMsPerEvent, syncedDuringOurs, syncDuringOurs, autovacuumDuringOurs }, peer: { ...theirs, autovacuumDuringPeer }, ratio,
+      pair: i, loadAverage, ours: { ...ours, hostCpuMsPerEvent, dbCpuMsPerEvent, syncedDuringOurs, syncDuringOurs, clusterDuringOurs: duringOurs }, peer: { ...theirs, clusterDuringPeer: duringPeer }, ratio,
       startedAt: { ours: oursAt, peer: peerAt }, quietSeconds: { ours: quietOurs, peer: quietPeer }, tablesBefore,
     })
   }
