@@ -10,12 +10,21 @@ import type { SyncedEvent } from '../../supabase/functions/_shared/sync/handoff.
 import { readBatch } from '../../supabase/functions/_shared/sync/queue.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { groupMessages } from '../../supabase/functions/_shared/sync/groups.ts'
+import { lockAndPeek } from '../../supabase/functions/_shared/sync/absorb.ts'
 import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 import { type EmulatedStripe, ownBucket, queueEvents, startStripe } from '../helpers/stripe-emulator.ts'
 
 const texts: string[] = []
-const sql = postgres(stackProfile.dbUrl, { max: 2, onnotice: () => {}, debug: (_c, query) => void texts.push(query) })
+const parameters: unknown[][] = []
+const sql = postgres(stackProfile.dbUrl, {
+  max: 2,
+  onnotice: () => {},
+  debug: (_c, query, params) => {
+    texts.push(query)
+    parameters.push(params)
+  },
+})
 const other = adminSql()
 const limiterSql = adminSql()
 const queues: string[] = []
@@ -66,6 +75,9 @@ test('a group that absorbs the customer\'s other messages costs begin, the peek,
   expect(sent[1]).toMatch(/pg_advisory_xact_lock/)
   expect(sent[2]).toMatch(/service_role_apply_customer_state/)
   expect(sent[3]).toMatch(/^commit/)
+  // The peek has no parameters: postgres.js asks for an unprepared statement's parameter types in a
+  // round trip of its own first.
+  expect(parameters[texts.indexOf(sent[1], from)]).toEqual([])
   // Every message went with the commit, and the events were handed over oldest first.
   const [{ n }] = await other`select queue_length::int as n from pgmq.metrics(${queue})`
   expect(n).toBe(0)
@@ -101,6 +113,22 @@ test('the messages a sync will absorb are locked from its peek: a worker reading
   expect(n).toBe(0)
   const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
   expect(statuses.map((r) => r.status)).toEqual(['processed'])
+})
+
+test('the peek finds a customer whose id needs quoting in SQL (quotes, backslashes)', async () => {
+  const queue = uniq('stmtq')
+  queues.push(queue)
+  await other`select pgmq.create(${queue})`
+  const customerId = uniq("cus_o'k\\x")
+  const [{ msg }] = await other`select pgmq.send(${queue}, ${other.json({ customer_id: customerId, type: 'customer.updated', event_id: null, object_id: customerId })}) as msg`
+  // A backslash in a plain literal is an escape where standard_conforming_strings is off.
+  for (const conforming of ['on', 'off']) {
+    const peeked = await sql.begin(async (tx) => {
+      await tx.unsafe(`set local standard_conforming_strings = ${conforming}`)
+      return await lockAndPeek(tx, `stripe:${customerId}`, queue, customerId)
+    })
+    expect(peeked.queued.map((q) => q.msg_id), conforming).toEqual([String(msg)])
+  }
 })
 
 test('the peek is planned on each call (not a prepared statement whose plan was made on an empty queue); the write is prepared', async () => {

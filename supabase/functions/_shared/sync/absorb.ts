@@ -5,6 +5,7 @@
 // this group read its seat count still has a count to bring to Stripe. Each step shares its round trip
 // with another: the lock with the peek, the write of the state with the end of the group.
 import type postgres from 'postgres'
+import { NonRetriableError } from '../errors.ts'
 import { jsonbSafe } from '../jsonb.ts'
 import { storableAsIs } from '../webhook/fast-envelope.ts'
 import type { SyncedEvent } from './handoff.ts'
@@ -31,26 +32,42 @@ export interface Peeked {
 }
 
 /**
- * Takes the customer's transaction advisory lock (one writer per customer, DESIGN rule 2) and, in the same
- * round trip, locks its other visible messages on `queue` (none when null; each queued before the fetch
- * begins) and reads its live subscriptions in the mirror.
+ * `s` as an SQL string literal, as Postgres' quote_literal writes it (right whatever
+ * standard_conforming_strings says). Postgres text cannot hold U+0000: refused here, as a parameter would be.
  */
-export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, queue: string | null, customerId: string): Promise<Peeked> {
+function sqlLiteral(s: string): string {
+  if (s.includes('\u0000')) throw new NonRetriableError('U+0000 in an SQL literal')
+  const quoted = s.replaceAll("'", "''")
+  return s.includes('\\') ? `E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`
+}
+
+/**
+ * The statement that takes the customer's transaction advisory lock (one writer per customer, DESIGN
+ * rule 2) and, in the same round trip, locks its other visible messages on `queue` (none when null; each
+ * queued before the fetch begins) and reads its live subscriptions in the mirror.
+ *
+ * Its values are literals, not parameters: planned with the customer in hand, it takes the queue's
+ * customer index (20261202130000), where a prepared statement's generic plan, made while the queue was
+ * empty, scans the whole queue until an analyze replaces it (also once a burst has queued thousands of
+ * messages); and an unprepared statement with parameters costs postgres.js two round trips (it asks
+ * for the parameters' types first), a literal one a single one.
+ */
+function peekStatement(lockKey: string, queue: string | null, customerId: string): string {
+  const customer = sqlLiteral(customerId)
   // After the advisory lock (the select list is evaluated in order), so that a message another sync of
   // this customer finished while this one waited is gone: a deleted row is not locked.
   const queued = queue === null ? `null::jsonb` : `(select jsonb_agg(jsonb_build_object('msg_id', msg_id::text, 'event_id', message ->> 'event_id',
           'type', message ->> 'type', 'object_id', message ->> 'object_id'))
         from (select msg_id, message from ${queueTable(queue)}
-          where message ->> 'customer_id' = $2 and vt <= now() and message ->> 'type' is distinct from $3 for update skip locked) q)`
-  const [row] = await tx.unsafe<{ queued: Queued[] | null; live: string[] }[]>(
-    `select pg_advisory_xact_lock(hashtextextended($1, 0)) as locked, ${queued} as queued,
-       array(select id from public.stripe_subscriptions where customer_id = $2 and status not in ('canceled', 'incomplete_expired')) as live`,
-    queue === null ? [lockKey, customerId] : [lockKey, customerId, SEATS_MESSAGE],
-    // Planned on each call, not prepared: a prepared statement's generic plan, made while the queue was
-    // empty, scans the whole queue until an analyze replaces it, also once a burst has queued thousands of
-    // messages; planned with the customer in hand it takes the queue's customer index (20261202130000).
-    { prepare: false },
-  )
+          where message ->> 'customer_id' = ${customer} and vt <= now() and message ->> 'type' is distinct from ${sqlLiteral(SEATS_MESSAGE)}
+          for update skip locked) q)`
+  return `select pg_advisory_xact_lock(hashtextextended(${sqlLiteral(lockKey)}, 0)) as locked, ${queued} as queued,
+       array(select id from public.stripe_subscriptions where customer_id = ${customer} and status not in ('canceled', 'incomplete_expired')) as live`
+}
+
+/** Runs peekStatement in `tx`: one round trip. */
+export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, queue: string | null, customerId: string): Promise<Peeked> {
+  const [row] = await tx.unsafe<{ queued: Queued[] | null; live: string[] }[]>(peekStatement(lockKey, queue, customerId))
   return { queued: row.queued ?? [], live: row.live }
 }
 
