@@ -28,7 +28,7 @@ export function toWorkflowEvent(e: SyncedEvent): WorkflowEvent {
  * transaction: one statement for all of them (none when no workflow starts or cancels on any).
  */
 export function dispatchSyncedEvents(workflows: Workflow[]): SyncedEventsHandler {
-  return async (tx: postgres.TransactionSql, events: SyncedEvent[]) => {
+  return async (tx: postgres.Sql | postgres.TransactionSql, events: SyncedEvent[]) => {
     if (events.length > 0) await dispatchAll(tx, workflows, events.map(toWorkflowEvent))
   }
 }

@@ -11,6 +11,7 @@ import { storableAsIs } from '../webhook/fast-envelope.ts'
 import type { SyncedEvent } from './handoff.ts'
 import { type Coverage, covers } from './needs.ts'
 import { SEATS_MESSAGE } from './seats.ts'
+import { transactionBegunWith } from './transaction.ts'
 
 function queueTable(queue: string): string {
   if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
@@ -65,10 +66,22 @@ function peekStatement(lockKey: string, queue: string | null, customerId: string
        array(select id from public.stripe_subscriptions where customer_id = ${customer} and status not in ('canceled', 'incomplete_expired')) as live`
 }
 
-/** Runs peekStatement in `tx`: one round trip. */
-export async function lockAndPeek(tx: postgres.TransactionSql, lockKey: string, queue: string | null, customerId: string): Promise<Peeked> {
-  const [row] = await tx.unsafe<{ queued: Queued[] | null; live: string[] }[]>(peekStatement(lockKey, queue, customerId))
-  return { queued: row.queued ?? [], live: row.live }
+/**
+ * Begins the customer's transaction with the lock and peek (one round trip, transaction.ts) and runs
+ * `body` in it with what the peek found: committed when `body` returns, rolled back when it throws.
+ */
+export function withLockAndPeek<T>(
+  sql: postgres.Sql,
+  lockKey: string,
+  queue: string | null,
+  customerId: string,
+  body: (tx: postgres.Sql, peeked: Peeked) => Promise<T>,
+): Promise<T> {
+  return transactionBegunWith<{ queued: Queued[] | null; live: string[] }, T>(
+    sql,
+    peekStatement(lockKey, queue, customerId),
+    (tx, [row]) => body(tx, { queued: row.queued ?? [], live: row.live }),
+  )
 }
 
 export interface FetchedState {
@@ -91,7 +104,7 @@ function storable(v: unknown): string | null {
  * for the workflows (with their payloads only when `withPayloads`).
  */
 export async function applyAndFinish(
-  tx: postgres.TransactionSql,
+  tx: postgres.Sql,
   queue: string,
   customerId: string,
   fetchedAt: Date,

@@ -24,7 +24,7 @@ export interface CustomerState {
 const mirroredProducts = new Set<string>()
 
 /** Which of these products the mirror has: from the instance's memory, else one query. */
-async function knownProducts(tx: postgres.TransactionSql, ids: string[]): Promise<Set<string>> {
+async function knownProducts(tx: postgres.Sql, ids: string[]): Promise<Set<string>> {
   const unknown = ids.filter((id) => !mirroredProducts.has(id))
   if (unknown.length > 0) {
     const rows = await tx<{ id: string }[]>`select id from public.stripe_products where id = any(${unknown}::text[])`
@@ -50,10 +50,10 @@ const productIdsOf = (
 
 /**
  * `mirroredLive`: the subscriptions the mirror has live for this customer (read with the customer's lock,
- * absorb.ts lockAndPeek); one the fetch does not bring has ended since and is fetched by id.
+ * absorb.ts withLockAndPeek); one the fetch does not bring has ended since and is fetched by id.
  */
 export async function fetchCustomerState(
-  tx: postgres.TransactionSql,
+  tx: postgres.Sql,
   ctx: StripeContext,
   customer: Stripe.Customer,
   needs: Needs,

@@ -17,7 +17,8 @@ export interface SyncedEvent {
   payload: StripeEventEnvelope | ThinStripeEventEnvelope
 }
 
-export type SyncedEventsHandler = (tx: postgres.TransactionSql, events: SyncedEvent[]) => Promise<void>
+/** `tx`: a connection in the sync's transaction. */
+export type SyncedEventsHandler = (tx: postgres.Sql | postgres.TransactionSql, events: SyncedEvent[]) => Promise<void>
 
 export async function loadEvents(tx: postgres.TransactionSql, eventIds: string[]): Promise<SyncedEvent[]> {
   if (eventIds.length === 0) return []

@@ -14,9 +14,9 @@ import { fetchSubscriptionsById } from '../stripe/subscriptions.ts'
 import { fetchCustomerState } from './customer-fetch.ts'
 import { markProcessed } from './events.ts'
 import type { Group } from './groups.ts'
-import { loadEvents, type SyncedEvent, type SyncedEventsHandler } from './handoff.ts'
+import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
 import { type Coverage, type Needs, needsOf } from './needs.ts'
-import { applyAndFinish, coveredBy, type FetchedState, lockAndPeek } from './absorb.ts'
+import { applyAndFinish, coveredBy, type FetchedState, withLockAndPeek } from './absorb.ts'
 import { QUEUE } from './queue.ts'
 import { applySeatQuantity, seatOrganizations } from './seats.ts'
 import type { GroupSyncer } from './worker.ts'
@@ -40,7 +40,7 @@ const MAX_DELETED_OBJECTS = 50
  * mention or the mirror holds, less those already final in the mirror. At most MAX_DELETED_OBJECTS of
  * each, newest first: this runs once per deleted customer, not on the hot path.
  */
-async function objectsOfDeletedCustomer(tx: postgres.TransactionSql, customerId: string): Promise<{ subscriptions: string[]; invoices: string[] }> {
+async function objectsOfDeletedCustomer(tx: postgres.Sql, customerId: string): Promise<{ subscriptions: string[]; invoices: string[] }> {
   const [row] = await tx<{ subscriptions: string[] | null; invoices: string[] | null }[]>`
     with mentioned as (
       select object_type, object_id as id, created from billing.stripe_events where customer_id = ${customerId} and object_type in ('subscription', 'invoice')
@@ -68,7 +68,7 @@ async function objectsOfDeletedCustomer(tx: postgres.TransactionSql, customerId:
  * A deleted customer as Stripe last sent it (Stripe now answers with its id alone), marked deleted: its
  * metadata still names its organization when it was deleted before the mirror ever had it.
  */
-async function lastSnapshot(tx: postgres.TransactionSql, customerId: string): Promise<Record<string, unknown> | null> {
+async function lastSnapshot(tx: postgres.Sql, customerId: string): Promise<Record<string, unknown> | null> {
   const [row] = await tx<{ customer: Record<string, unknown> }[]>`
     select payload #> '{data,object}' as customer from billing.stripe_events
     where customer_id = ${customerId} and object_type = 'customer' and payload #> '{data,object}' is not null
@@ -81,7 +81,7 @@ const EVERYTHING: Coverage = { full: true, recentInvoices: true, subscriptionIds
 
 /** Fetches the customer's current state as `needs` asks (a deleted customer's: what may still change). */
 async function fetchState(
-  tx: postgres.TransactionSql,
+  tx: postgres.Sql,
   ctx: StripeContext,
   customerId: string,
   needs: Needs,
@@ -98,19 +98,24 @@ async function fetchState(
   }
 }
 
-/** A customer's group: lock and peek, fetch, then write, absorb and finish; the messages go with the commit. */
-async function syncCustomer(tx: postgres.TransactionSql, deps: SyncerDeps, g: Group, customerId: string): Promise<SyncedEvent[]> {
+/**
+ * A customer's group: lock and peek (in the message that begins its transaction), fetch, then write, absorb
+ * and finish, and hand the events over; the messages go with the commit.
+ */
+function syncCustomer(deps: SyncerDeps, g: Group, customerId: string): Promise<void> {
   const queue = deps.queue ?? QUEUE
   // The customer's other queued messages widen the fetch, so that it covers them too (absorb.ts).
-  const peeked = await lockAndPeek(tx, lockKey(g), deps.coalesce === false ? null : queue, customerId)
-  const needs = needsOf([...g.messages.map((m) => m.body!), ...peeked.queued.map((q) => ({ type: q.type ?? '', object_id: q.object_id }))])
-  // Stamped before the first call: the data is at least this fresh.
-  const fetchedAt = new Date()
-  const state = await fetchState(tx, deps.stripe, customerId, needs, peeked.live)
-  const absorbed = coveredBy(state.coverage, peeked.queued)
-  const msgIds = [...g.messages.map((m) => m.msgId), ...absorbed.map((r) => r.msg_id)]
-  const eventIds = [...new Set([...g.eventIds, ...absorbed.map((r) => r.event_id).filter((id): id is string => !!id)])]
-  return await applyAndFinish(tx, queue, customerId, fetchedAt, state, { msgIds, eventIds, withPayloads: !!deps.onSynced })
+  return withLockAndPeek(deps.sql, lockKey(g), deps.coalesce === false ? null : queue, customerId, async (tx, peeked) => {
+    const needs = needsOf([...g.messages.map((m) => m.body!), ...peeked.queued.map((q) => ({ type: q.type ?? '', object_id: q.object_id }))])
+    // Stamped before the first call: the data is at least this fresh.
+    const fetchedAt = new Date()
+    const state = await fetchState(tx, deps.stripe, customerId, needs, peeked.live)
+    const absorbed = coveredBy(state.coverage, peeked.queued)
+    const msgIds = [...g.messages.map((m) => m.msgId), ...absorbed.map((r) => r.msg_id)]
+    const eventIds = [...new Set([...g.eventIds, ...absorbed.map((r) => r.event_id).filter((id): id is string => !!id)])]
+    const events = await applyAndFinish(tx, queue, customerId, fetchedAt, state, { msgIds, eventIds, withPayloads: !!deps.onSynced })
+    if (deps.onSynced) await deps.onSynced(tx, events)
+  })
 }
 
 async function writeCatalog(tx: postgres.TransactionSql, ctx: StripeContext, g: Group): Promise<void> {
@@ -134,10 +139,7 @@ export function createGroupSyncer(deps: SyncerDeps): GroupSyncer {
       // Its first call (the customer) is certain: its token is taken while the transaction begins and the
       // lock and peek run, not after them.
       reserveToken(deps.stripe.stripe)
-      await deps.sql.begin(async (tx) => {
-        const events = await syncCustomer(tx, deps, g, target.customerId)
-        if (deps.onSynced) await deps.onSynced(tx, events)
-      })
+      await syncCustomer(deps, g, target.customerId)
       return { messagesDeleted: true }
     }
     await deps.sql.begin(async (tx) => {
