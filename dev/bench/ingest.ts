@@ -24,7 +24,7 @@ import { benchCustomers, spreadEvents } from './events.ts'
 import { agent, closedLoop, pct, post } from './http-load.ts'
 import { startPeer } from './peer.ts'
 import { activitySampler, clusterCpuMs, tableStats } from './db-stats.ts'
-import { functionsHostPid, hostCpuMs } from './proc-stats.ts'
+import { functionsHostPid, hostCpuMs, threadSchedMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { summarizeSyncLog } from './usage.ts'
 
@@ -120,7 +120,7 @@ try {
     // queues, the peer's without our sync's tail of the pair before.
     const quietOurs = await quiet(sql, `pair ${i} ours`)
     const tablesBefore = await tableStats(sql)
-    const [cpu0, db0, log0] = [hostCpuMs(host), clusterCpuMs(p), statSync(log).size]
+    const [cpu0, db0, log0, sched0] = [hostCpuMs(host), clusterCpuMs(p), statSync(log).size, threadSchedMs(host)]
     const processed0 = await processedCount(sql)
     const activity = activitySampler(sampler, p)
     const oursAt = new Date().toISOString()
@@ -131,6 +131,13 @@ try {
     // The functions host's CPU while it acknowledged them, its sync worker draining meanwhile included.
     const hostCpuMsPerEvent = Number(((hostCpuMs(host) - cpu0) / TOTAL).toFixed(3))
     const dbCpuMsPerEvent = Number(((clusterCpuMs(p) - db0) / TOTAL).toFixed(3))
+    // The host's main thread (the gateway and stripe-webhook): its CPU per event, and how long it sat
+    // runnable but waiting for a core (others' share of the machine: where latency goes on a busy box).
+    const sched1 = threadSchedMs(host)
+    const webhookThread = {
+      cpuMsPerEvent: Number(((sched1.cpuMs - sched0.cpuMs) / TOTAL).toFixed(3)),
+      runQueueWaitMsPerEvent: Number(((sched1.waitMs - sched0.waitMs) / TOTAL).toFixed(3)),
+    }
     // The sync's invocations that ended while ours ran (each logs its CPU and groups).
     const syncDuringOurs = summarizeSyncLog(readFileSync(log).subarray(log0).toString('utf8'))
     const quietPeer = await quiet(sql, `pair ${i} peer`)
@@ -140,11 +147,11 @@ try {
     const duringPeer = await peerActivity.stop()
     const ratio = Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2))
     console.log(`  ours ${ours.eventsPerSecond}/s p99 ${ours.p99ms} ms (non-2xx ${ours.non2xx}), peer ${theirs.eventsPerSecond}/s p99 ${theirs.p99ms} ms: ratio ${ratio}`)
-    console.log(`  ours from ${oursAt}, peer from ${peerAt}; quiet ${quietOurs} s / ${quietPeer} s; host ${hostCpuMsPerEvent} ms/event, db ${dbCpuMsPerEvent} ms/event; synced meanwhile ${syncedDuringOurs}, sync log ${JSON.stringify(syncDuringOurs)}`)
+    console.log(`  ours from ${oursAt}, peer from ${peerAt}; quiet ${quietOurs} s / ${quietPeer} s; host ${hostCpuMsPerEvent} ms/event, db ${dbCpuMsPerEvent} ms/event; webhook thread ${JSON.stringify(webhookThread)}; synced meanwhile ${syncedDuringOurs}, sync log ${JSON.stringify(syncDuringOurs)}`)
     console.log(`  cluster during ours ${JSON.stringify(duringOurs)}, during peer ${JSON.stringify(duringPeer)}`)
     console.log(`  tables before ours: ${tablesBefore.map((t) => `${t.table} live ${t.live} dead ${t.dead} av ${t.autovacuums} aa ${t.autoanalyzes} ${t.mb} MB`).join('; ')}`)
     pairs.push({
-      pair: i, loadAverage, ours: { ...ours, hostCpuMsPerEvent, dbCpuMsPerEvent, syncedDuringOurs, syncDuringOurs, clusterDuringOurs: duringOurs }, peer: { ...theirs, clusterDuringPeer: duringPeer }, ratio,
+      pair: i, loadAverage, ours: { ...ours, hostCpuMsPerEvent, dbCpuMsPerEvent, webhookThread, syncedDuringOurs, syncDuringOurs, clusterDuringOurs: duringOurs }, peer: { ...theirs, clusterDuringPeer: duringPeer }, ratio,
       startedAt: { ours: oursAt, peer: peerAt }, quietSeconds: { ours: quietOurs, peer: quietPeer }, tablesBefore,
     })
   }

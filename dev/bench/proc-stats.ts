@@ -33,3 +33,12 @@ export async function idleCpuMsPerSecond(pid: number, seconds: number): Promise<
   await new Promise((r) => setTimeout(r, seconds * 1000))
   return Number(((hostCpuMs(pid) - cpu0) / ((performance.now() - t0) / 1000)).toFixed(2))
 }
+
+/**
+ * A thread's scheduler figures so far (/proc/<pid>/task/<tid>/schedstat): ms on a CPU, and ms waiting on
+ * a run queue (runnable but not running: the share of the machine others took).
+ */
+export function threadSchedMs(pid: number, tid = pid): { cpuMs: number; waitMs: number } {
+  const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+  return { cpuMs: cpu / 1e6, waitMs: wait / 1e6 }
+}
