@@ -2,7 +2,7 @@
 // declared (read whole) or not (read chunk by chunk, stopping at the limit).
 import { describe, expect, test } from 'vitest'
 import { HttpError } from '../../supabase/functions/_shared/errors.ts'
-import { readBodyLimited } from '../../supabase/functions/_shared/http.ts'
+import { readBodyBytesLimited, readBodyLimited } from '../../supabase/functions/_shared/http.ts'
 
 const post = (body: BodyInit, headers: Record<string, string> = {}) => new Request('http://local/x', { method: 'POST', body, headers, duplex: 'half' } as RequestInit)
 /** A body of `chunks` streamed, its length not declared (chunked transfer). */
@@ -29,5 +29,12 @@ describe('readBodyLimited', () => {
 
   test('no body is the empty text', async () => {
     expect(await readBodyLimited(new Request('http://local/x', { method: 'POST' }), 4)).toBe('')
+  })
+
+  test('the bytes as they came, limit and all: bytes that are not UTF-8 are not replaced', async () => {
+    const raw = new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])
+    expect(await readBodyBytesLimited(post(raw, { 'content-length': '4' }), 4)).toEqual(raw)
+    expect(await readBodyBytesLimited(post(streamed(['ab', 'cd'])), 4)).toEqual(new TextEncoder().encode('abcd'))
+    expect(await status(readBodyBytesLimited(post(raw, { 'content-length': '4' }), 3))).toBe(413)
   })
 })

@@ -50,16 +50,21 @@ const errorBody = (code: string, message: string): ApiErrorBody => ({ error: { c
 
 /** Reads a request body as text, refusing more than `limit` bytes (413) without buffering past it. */
 export async function readBodyLimited(req: Request, limit: number): Promise<string> {
+  return decoder.decode(await readBodyBytesLimited(req, limit))
+}
+
+/** The same, as the bytes that came (the webhook verifies its signature over them). */
+export async function readBodyBytesLimited(req: Request, limit: number): Promise<Uint8Array> {
   const length = req.headers.get('content-length')
   const tooLarge = () => new HttpError(413, 'body_too_large', `body larger than ${limit} bytes`)
   if (Number(length ?? '0') > limit) throw tooLarge()
-  if (!req.body) return ''
+  if (!req.body) return new Uint8Array(0)
   // A declared length is what the HTTP server reads and no more (it frames the body): read whole, in one
   // native read instead of a promise per chunk. Still checked, for a Request built with a wrong header.
   if (length !== null) {
     const bytes = await req.arrayBuffer()
     if (bytes.byteLength > limit) throw tooLarge()
-    return decoder.decode(bytes)
+    return new Uint8Array(bytes)
   }
   const reader = req.body.getReader()
   const chunks: Uint8Array[] = []
@@ -80,7 +85,7 @@ export async function readBodyLimited(req: Request, limit: number): Promise<stri
     all.set(c, at)
     at += c.byteLength
   }
-  return decoder.decode(all)
+  return all
 }
 
 const decoder = new TextDecoder()

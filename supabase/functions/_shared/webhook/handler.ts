@@ -3,7 +3,7 @@
 // that Stripe retries (DESIGN rule 6).
 import { HttpError, methodNotAllowed } from '../errors.ts'
 import { JsonTooDeepError } from '../jsonb.ts'
-import { errorResponse, json, readBodyLimited } from '../http.ts'
+import { errorResponse, json, readBodyBytesLimited } from '../http.ts'
 import { STRIPE_API_VERSION } from '../stripe/client.ts'
 import { type RecordedEvent, StripeEvent, type StripeEventEnvelope, ThinStripeEvent, toRecorded, toRecordedThin } from './envelope.ts'
 import { isPlainStripeEvent, storableAsIs } from './fast-envelope.ts'
@@ -12,6 +12,7 @@ import { verifyStripeRequest } from './verify.ts'
 export type { RecordedEvent }
 
 export const MAX_BODY_BYTES = 1024 * 1024
+const decoder = new TextDecoder()
 
 export interface WebhookDeps {
   secrets: string[]
@@ -42,8 +43,15 @@ function toInboxRow(event: unknown, verifiedBy: string, raw: string): RecordedEv
 export async function handleStripeWebhook(req: Request, deps: WebhookDeps): Promise<Response> {
   try {
     if (req.method !== 'POST') throw methodNotAllowed('POST')
-    const raw = await readBodyLimited(req, MAX_BODY_BYTES)
-    const { event, verifiedBy } = verifyStripeRequest(raw, req.headers.get('stripe-signature'), deps.secrets)
+    const body = await readBodyBytesLimited(req, MAX_BODY_BYTES)
+    const { verifiedBy } = verifyStripeRequest(body, req.headers.get('stripe-signature'), deps.secrets)
+    const raw = decoder.decode(body)
+    let event: unknown
+    try {
+      event = JSON.parse(raw)
+    } catch (err) {
+      throw new HttpError(400, 'not_json', 'signed body is not JSON', { cause: err })
+    }
     const recorded = toInboxRow(event, verifiedBy, raw)
     const e = recorded.payload
     let inserted: boolean
