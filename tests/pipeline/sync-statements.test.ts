@@ -72,7 +72,7 @@ test('a group that absorbs the customer\'s other messages costs begin with the p
   const sent = texts.slice(from).filter((q) => !/from public\.stripe_products/.test(q))
   expect(sent, sent.join('\n---\n')).toHaveLength(3)
   // BEGIN and the peek in one message: sql.begin would wait for BEGIN's answer first.
-  expect(sent[0]).toMatch(/^begin;\s*select pg_advisory_xact_lock/)
+  expect(sent[0]).toMatch(/^begin;\s*select p\.queued[^]*pg_advisory_xact_lock/)
   expect(sent[1]).toMatch(/service_role_apply_customer_state/)
   expect(sent[2]).toMatch(/^commit/)
   // The peek has no parameters: postgres.js asks for an unprepared statement's parameter types in a
@@ -115,6 +115,28 @@ test('the messages a sync will absorb are locked from its peek: a worker reading
   expect(statuses.map((r) => r.status)).toEqual(['processed'])
 })
 
+test('the hand-off\'s statement is sent with the write, not after its answer: a write kept waiting does not delay it', async () => {
+  const { queue, events } = await queuedCustomer()
+  const handed: SyncedEvent[][] = []
+  const syncer = createGroupSyncer({ sql, queue, stripe: { stripe: s.limited(limiterSql, bucket) }, onSynced: async (_tx, e) => void handed.push(e) })
+  const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
+  // Another transaction holds the events' rows: the write (which marks them processed) waits for it.
+  const blocker = await other.reserve()
+  await blocker`begin`
+  await blocker`select 1 from billing.stripe_events where id = any(${events}) for update`
+  const syncing = syncer(group)
+  try {
+    for (let i = 0; i < 200 && handed.length === 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(handed.map((h) => h.map((e) => e.id))).toEqual([events])
+  } finally {
+    await blocker`rollback`
+    blocker.release()
+  }
+  await syncing
+  const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
+  expect(statuses.map((r) => r.status)).toEqual(['processed'])
+})
+
 test('the peek finds a customer whose id needs quoting in SQL (quotes, backslashes)', async () => {
   const queue = uniq('stmtq')
   queues.push(queue)
@@ -126,7 +148,7 @@ test('the peek finds a customer whose id needs quoting in SQL (quotes, backslash
     const one = postgres(stackProfile.dbUrl, { max: 1, onnotice: () => {} })
     try {
       await one.unsafe(`set standard_conforming_strings = ${conforming}`)
-      const peeked = await withLockAndPeek(one, `stripe:${customerId}`, queue, customerId, async (_tx, p) => p)
+      const peeked = await withLockAndPeek(one, { key: `stripe:${customerId}`, queue, customerId, eventIds: null }, async (_tx, p) => p)
       expect(peeked.queued.map((q) => q.msg_id), conforming).toEqual([String(msg)])
     } finally {
       await one.end()

@@ -3,7 +3,8 @@
 // sync first locks them (with the customer's lock, before the fetch begins) and widens its fetch to
 // their needs. Rows another worker has locked are skipped, and so are seat changes: one queued after
 // this group read its seat count still has a count to bring to Stripe. Each step shares its round trip
-// with another: the lock with the peek, the write of the state with the end of the group.
+// with another: the lock with the peek (and the events' rows for the hand-off), the write of the state
+// with the end of the group and the hand-off's statement.
 import type postgres from 'postgres'
 import { NonRetriableError } from '../errors.ts'
 import { jsonbSafe } from '../jsonb.ts'
@@ -30,7 +31,13 @@ export interface Peeked {
   queued: Queued[]
   /** The subscriptions the mirror has live for the customer. */
   live: string[]
+  /** The rows of the group's events and of the queued messages' events, oldest first (when asked for). */
+  events: SyncedEvent[]
 }
+
+/** An event's row as the peek returns it (jsonb: `created` is text). */
+type EventRow = { id: string; type: string; created: string; customer_id: string | null; object_id: string | null; payload: SyncedEvent['payload'] }
+type PeekRow = { queued: Queued[] | null; live: string[]; events: EventRow[] | null }
 
 /**
  * `s` as an SQL string literal, as Postgres' quote_literal writes it (right whatever
@@ -53,7 +60,7 @@ function sqlLiteral(s: string): string {
  * messages); and an unprepared statement with parameters costs postgres.js two round trips (it asks
  * for the parameters' types first), a literal one a single one.
  */
-function peekStatement(lockKey: string, queue: string | null, customerId: string): string {
+function peekStatement(lockKey: string, queue: string | null, customerId: string, eventIds: string[] | null): string {
   const customer = sqlLiteral(customerId)
   // After the advisory lock (the select list is evaluated in order), so that a message another sync of
   // this customer finished while this one waited is gone: a deleted row is not locked.
@@ -62,25 +69,43 @@ function peekStatement(lockKey: string, queue: string | null, customerId: string
         from (select msg_id, message from ${queueTable(queue)}
           where message ->> 'customer_id' = ${customer} and vt <= now() and message ->> 'type' is distinct from ${sqlLiteral(SEATS_MESSAGE)}
           for update skip locked) q)`
-  return `select pg_advisory_xact_lock(hashtextextended(${sqlLiteral(lockKey)}, 0)) as locked, ${queued} as queued,
-       array(select id from public.stripe_subscriptions where customer_id = ${customer} and status not in ('canceled', 'incomplete_expired')) as live`
+  // Read under the lock, once the messages are: the events of the group and of every queued message
+  // (the sync hands over those it absorbs), for the hand-off's statement to go with the write.
+  const events = eventIds === null ? `null::jsonb` : `(select jsonb_agg(jsonb_build_object('id', e.id, 'type', e.type, 'created', e.created,
+          'customer_id', e.customer_id, 'object_id', e.object_id, 'payload', e.payload) order by e.created, e.received_at)
+        from billing.stripe_events e
+        where e.id = any(array[${eventIds.map(sqlLiteral).join(', ')}]::text[]
+          || array(select m ->> 'event_id' from jsonb_array_elements(coalesce(p.queued, '[]')) m)))`
+  // offset 0: p is not merged into the outer query, whose events are read after p's lock and messages.
+  return `select p.queued, p.live, ${events} as events
+    from (select pg_advisory_xact_lock(hashtextextended(${sqlLiteral(lockKey)}, 0)) as locked, ${queued} as queued,
+       array(select id from public.stripe_subscriptions where customer_id = ${customer} and status not in ('canceled', 'incomplete_expired')) as live
+      offset 0) p`
 }
+
+const synced = (r: EventRow): SyncedEvent => ({
+  id: r.id,
+  type: r.type,
+  created: new Date(r.created),
+  customerId: r.customer_id,
+  objectId: r.object_id,
+  payload: r.payload,
+})
 
 /**
  * Begins the customer's transaction with the lock and peek (one round trip, transaction.ts) and runs
- * `body` in it with what the peek found: committed when `body` returns, rolled back when it throws.
+ * `body` in it with what the peek found (with the events' rows when `eventIds` is given: the group's
+ * own): committed when `body` returns, rolled back when it throws.
  */
 export function withLockAndPeek<T>(
   sql: postgres.Sql,
-  lockKey: string,
-  queue: string | null,
-  customerId: string,
+  lock: { key: string; queue: string | null; customerId: string; eventIds: string[] | null },
   body: (tx: postgres.Sql, peeked: Peeked) => Promise<T>,
 ): Promise<T> {
-  return transactionBegunWith<{ queued: Queued[] | null; live: string[] }, T>(
+  return transactionBegunWith<PeekRow, T>(
     sql,
-    peekStatement(lockKey, queue, customerId),
-    (tx, [row]) => body(tx, { queued: row.queued ?? [], live: row.live }),
+    peekStatement(lock.key, lock.queue, lock.customerId, lock.eventIds),
+    (tx, [row]) => body(tx, { queued: row.queued ?? [], live: row.live, events: (row.events ?? []).map(synced) }),
   )
 }
 
@@ -98,32 +123,26 @@ function storable(v: unknown): string | null {
 }
 
 /**
- * The end of a customer group, in one round trip: writes the fetched state (one SQL function that never
- * overwrites newer data with older, DESIGN rule 4), deletes the messages (its own and those it absorbed:
- * they commit with the work they stand for) and marks the events processed, returning them oldest first
- * for the workflows (with their payloads only when `withPayloads`).
+ * The end of a customer group: writes the fetched state (one SQL function that never overwrites newer
+ * data with older, DESIGN rule 4), deletes the messages (its own and those it absorbed: they commit with
+ * the work they stand for) and marks the events processed. Sent at once (not when awaited): a statement
+ * the caller sends next in the transaction (the hand-off's) goes in the same round trip.
  */
-export async function applyAndFinish(
+export function applyAndFinish(
   tx: postgres.Sql,
   queue: string,
   customerId: string,
   fetchedAt: Date,
   state: FetchedState,
-  finished: { msgIds: string[]; eventIds: string[]; withPayloads: boolean },
-): Promise<SyncedEvent[]> {
-  // The apply's row is the outer side of the join: it runs once, whether or not there are events.
-  const rows = await tx.unsafe<
-    { id: string | null; type: string; created: Date; customer_id: string | null; object_id: string | null; payload: SyncedEvent['payload'] }[]
-  >(
+  finished: { msgIds: string[]; eventIds: string[] },
+): Promise<unknown> {
+  return tx.unsafe(
     `with gone as (delete from ${queueTable(queue)} where msg_id = any($6::bigint[])),
      done as (
        update billing.stripe_events
        set status = 'processed', processed_at = now(), attempts = attempts + 1, last_error = null
-       where id = any($7::text[])
-       returning id, type, created, received_at, customer_id, object_id, case when $8 then payload end as payload),
-     applied as (select billing.service_role_apply_customer_state($1, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, $5) as ok)
-     select d.id, d.type, d.created, d.customer_id, d.object_id, d.payload
-     from applied left join done d on true order by d.created, d.received_at`,
+       where id = any($7::text[]))
+     select billing.service_role_apply_customer_state($1, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, $5) as ok`,
     [
       customerId,
       storable(state.customer),
@@ -132,13 +151,9 @@ export async function applyAndFinish(
       fetchedAt,
       finished.msgIds,
       finished.eventIds,
-      finished.withPayloads,
     ],
     { prepare: true },
-  )
-  return rows.flatMap((r) =>
-    r.id === null ? [] : [{ id: r.id, type: r.type, created: r.created, customerId: r.customer_id, objectId: r.object_id, payload: r.payload }]
-  )
+  ).execute()
 }
 
 /** The queued messages a fetch that brought `coverage` covers. */

@@ -104,8 +104,10 @@ async function fetchState(
  */
 function syncCustomer(deps: SyncerDeps, g: Group, customerId: string): Promise<void> {
   const queue = deps.queue ?? QUEUE
+  const onSynced = deps.onSynced
   // The customer's other queued messages widen the fetch, so that it covers them too (absorb.ts).
-  return withLockAndPeek(deps.sql, lockKey(g), deps.coalesce === false ? null : queue, customerId, async (tx, peeked) => {
+  const lock = { key: lockKey(g), queue: deps.coalesce === false ? null : queue, customerId, eventIds: onSynced ? g.eventIds : null }
+  return withLockAndPeek(deps.sql, lock, async (tx, peeked) => {
     const needs = needsOf([...g.messages.map((m) => m.body!), ...peeked.queued.map((q) => ({ type: q.type ?? '', object_id: q.object_id }))])
     // Stamped before the first call: the data is at least this fresh.
     const fetchedAt = new Date()
@@ -113,8 +115,11 @@ function syncCustomer(deps: SyncerDeps, g: Group, customerId: string): Promise<v
     const absorbed = coveredBy(state.coverage, peeked.queued)
     const msgIds = [...g.messages.map((m) => m.msgId), ...absorbed.map((r) => r.msg_id)]
     const eventIds = [...new Set([...g.eventIds, ...absorbed.map((r) => r.event_id).filter((id): id is string => !!id)])]
-    const events = await applyAndFinish(tx, queue, customerId, fetchedAt, state, { msgIds, eventIds, withPayloads: !!deps.onSynced })
-    if (deps.onSynced) await deps.onSynced(tx, events)
+    const applied = applyAndFinish(tx, queue, customerId, fetchedAt, state, { msgIds, eventIds })
+    // The hand-off's statement follows the write's without waiting for its answer: one round trip for both.
+    const finishing = new Set(eventIds)
+    const handed = onSynced?.(tx, peeked.events.filter((e) => finishing.has(e.id)))
+    await Promise.all([applied, handed])
   })
 }
 
