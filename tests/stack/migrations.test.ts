@@ -64,8 +64,9 @@ describe('pinned versions', () => {
     const deno = JSON.parse(readFileSync(path.join(ROOT, 'supabase/functions/deno.json'), 'utf8')) as { imports: Record<string, string> }
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
     for (const [name, spec] of Object.entries(deno.imports)) {
-      // npm:<name>@<version>[/<subpath>], where <name> may be scoped.
-      const m = /^npm:((?:@[^@/]+\/)?[^@/]+)@([^/]+)(\/.*)?$/.exec(spec)
+      // npm:<name>@<version>[/<subpath>], where <name> may be scoped; a prefix mapping (`"pkg/": "npm:/pkg@x/"`,
+      // for the package's subpath imports) is written with a slash after `npm:`.
+      const m = /^npm:\/?((?:@[^@/]+\/)?[^@/]+)@([^/]+)(\/.*)?$/.exec(spec)
       expect(m, `${name} must be a pinned npm: specifier`).not.toBeNull()
       expect(pkg.dependencies[m![1]], `${m![1]} in package.json`).toBe(m![2])
     }
