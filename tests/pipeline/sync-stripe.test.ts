@@ -256,8 +256,12 @@ describe('sync against Stripe', () => {
     await queueEvents(sql, queue, s.eventsOf(c.id).slice(-2))
     const before = (await s.requests()).length
     await s.chaos({ slowRate: 1, slowMs: 80 })
+    // Without coalescing: a worker whose peek runs before the other worker's read would absorb the other
+    // message (one fetch, nothing left to interleave); without it each worker syncs its own message, and
+    // only the customer's lock keeps the two fetches apart.
+    const own = () => createGroupSyncer({ sql, queue, coalesce: false, stripe: { stripe: s.limited(limiterSql, bucket) } })
     try {
-      await Promise.all([runWorker(sql, syncer(queue), { queue, batchSize: 1 }), runWorker(sql, syncer(queue), { queue, batchSize: 1 })])
+      await Promise.all([runWorker(sql, own(), { queue, batchSize: 1 }), runWorker(sql, own(), { queue, batchSize: 1 })])
     } finally {
       await s.chaos({})
     }
