@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { NonRetriableError, RetryAfterError } from '../../supabase/functions/_shared/errors.ts'
 import type { Group } from '../../supabase/functions/_shared/sync/groups.ts'
 import { backoffSeconds, runWorker } from '../../supabase/functions/_shared/sync/worker.ts'
+import { FLOOD_SPAN_MS, FLOOD_TAIL, readBatch } from '../../supabase/functions/_shared/sync/queue.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
@@ -202,6 +203,55 @@ describe('sync worker', () => {
     // Settling alone would hold cus_B for a minute, past the test's timeout.
     await runWorker(sql, async (g) => void groups.push(g), { queue: q, settleMs: 60_000, maxSettleMs: 1000 })
     expect(groups.map((g) => [g.key, g.eventIds.length])).toEqual([['customer:cus_B', 2]])
+  })
+
+  /**
+   * A queue of `n` messages of 50 customers (each of them among the last FLOOD_TAIL: the read looks no
+   * further for busy ones), enqueued now (one statement: within the flood's span), then spread over `spreadMs`.
+   */
+  async function floodedQueue(n: number, spreadMs = 0): Promise<string> {
+    const q = uniq('flood')
+    queues.push(q)
+    await sql`select pgmq.create(${q})`
+    await sql`select pgmq.send_batch(${q}, array(select billing.sync_queue_message('invoice.paid', ${q} || '_cus_' || i % 50, 'in_x', ${q} || '_evt_' || i)
+      from generate_series(1, ${n}) i))`
+    if (spreadMs) await sql.unsafe(`update pgmq.q_${q} set enqueued_at = enqueued_at - (${n} - msg_id) * interval '1 ms' * ${spreadMs / n}`)
+    return q
+  }
+  // The settle window lets every message go at once; the flood window would hold them all for a minute.
+  const FLOODED = { settleMs: 0, maxWaitMs: 60_000, since: null, flood: { settleMs: 60_000, maxWaitMs: 60_000 } }
+
+  test('while the queue is flooded (its last FLOOD_TAIL messages within FLOOD_SPAN_MS), a read holds busy customers for the flood window', async () => {
+    const q = await floodedQueue(FLOOD_TAIL + 44)
+    const read = await readBatch(sql, q, 500, 30, FLOODED)
+    expect(read.flood).toBe(true)
+    expect(read.messages).toHaveLength(0)
+    expect(read.waitMs).toBeGreaterThan(50_000)
+    // The same read without a flood window of its own uses the settle window: all of them go.
+    const plain = await readBatch(sql, q, 500, 30, { ...FLOODED, flood: undefined })
+    expect(plain.flood).toBe(true)
+    expect(plain.messages).toHaveLength(FLOOD_TAIL + 44)
+  })
+
+  test('below the flood rate the settle window applies: fewer than FLOOD_TAIL messages, or spread over more than FLOOD_SPAN_MS', async () => {
+    const few = await readBatch(sql, await floodedQueue(FLOOD_TAIL - 1), 500, 30, FLOODED)
+    expect([few.flood, few.messages.length]).toEqual([false, FLOOD_TAIL - 1])
+    const spread = await readBatch(sql, await floodedQueue(FLOOD_TAIL + 44, FLOOD_SPAN_MS * 1.5), 500, 30, FLOODED)
+    expect([spread.flood, spread.messages.length]).toEqual([false, FLOOD_TAIL + 44])
+  })
+
+  test("in a flood, a customer's messages go once one has waited the flood window's maximum", { timeout: 30_000 }, async () => {
+    const q = await floodedQueue(FLOOD_TAIL + 44)
+    const started = Date.now()
+    const groups: number[] = []
+    const report = await runWorker(sql, async () => void groups.push(Date.now() - started), {
+      queue: q, batchSize: 500, settleMs: 0, maxSettleMs: 60_000, floodSettleMs: 60_000, floodMaxSettleMs: 800,
+    })
+    expect(report.stoppedBy).toBe('empty')
+    expect(groups).toHaveLength(50)
+    // Held for the flood's maximum wait (the settle window alone would have let them go at once).
+    expect(Math.min(...groups)).toBeGreaterThanOrEqual(700)
+    expect(await queueLength(q)).toBe(0)
   })
 
   test('backoff grows with each read, honours Retry-After and stays under ten minutes', () => {

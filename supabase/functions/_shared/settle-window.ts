@@ -19,3 +19,22 @@ export const SETTLE_MS = 60
  * becomes one group; this bounds the wait of a customer that never goes quiet.
  */
 export const MAX_SETTLE_MS = 500
+
+/**
+ * While the queue is flooded (over 256 events a second, sync/queue.ts's FLOOD_TAIL), a customer's
+ * events wait until it has been quiet this long...
+ *
+ * A customer sent more events a second than that cannot be synced once per burst within Stripe's rate
+ * limit: 100 customers at ~18 events a second each (the ingest bench's closed loop) took every one of the
+ * 100 calls a second a live key has, one group per customer every ~0.5 s, and the sync's CPU (~7 ms of
+ * the functions host and ~5 ms of Postgres per group) starved the webhook that acknowledges the flood.
+ * With this window and the one below, fewer, larger groups: on that load (`BENCH_PAIRS=2
+ * BENCH_PACED_SECONDS=0 npm run bench:ingest`, twice each, alternating, 2026-11-30) the functions host's
+ * CPU per acknowledged event fell from 0.47-0.69 ms to 0.26-0.39 ms and the cluster's from 0.68-1.04 ms
+ * to 0.39-0.62 ms, and the acks per second against the peer's from 0.82-1.24x to 1.39-1.95x, for up to
+ * ~2 s of lag while the flood lasts.
+ */
+export const FLOOD_SETTLE_MS = 250
+
+/** ...or until one of them has waited this long. */
+export const FLOOD_MAX_SETTLE_MS = 2000

@@ -9,7 +9,7 @@ import { Budget, DEFAULT_VISIBILITY_SECONDS } from './budget.ts'
 import { markFailed } from './events.ts'
 import { type Group, groupMessages } from './groups.ts'
 import { holdMessages } from './hold.ts'
-import { MAX_SETTLE_MS, SETTLE_MS } from '../settle-window.ts'
+import { FLOOD_MAX_SETTLE_MS, FLOOD_SETTLE_MS, MAX_SETTLE_MS, SETTLE_MS } from '../settle-window.ts'
 import { archiveMessages, deleteMessages, type Message, QUEUE, readBatch, retryLater } from './queue.ts'
 
 export interface WorkerOptions {
@@ -32,6 +32,9 @@ export interface WorkerOptions {
   settleMs: number
   /** ...or until one of them has waited this long. */
   maxSettleMs: number
+  /** The same two while the queue is flooded (queue.ts's FLOOD_TAIL). */
+  floodSettleMs: number
+  floodMaxSettleMs: number
 }
 
 const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -46,6 +49,8 @@ const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   coalesce: true,
   settleMs: SETTLE_MS,
   maxSettleMs: MAX_SETTLE_MS,
+  floodSettleMs: FLOOD_SETTLE_MS,
+  floodMaxSettleMs: FLOOD_MAX_SETTLE_MS,
 }
 
 export interface SyncReport {
@@ -156,7 +161,11 @@ export async function runWorker(sql: postgres.Sql, syncGroup: GroupSyncer, optio
   // The first read's time: the messages enqueued before it are this worker's to take (their kicks may
   // have started it); later ones have kicks of their own.
   let since: Date | null = null
-  const settle = { settleMs: opts.coalesce ? opts.settleMs : 0, maxWaitMs: opts.maxSettleMs }
+  const settle = {
+    settleMs: opts.coalesce ? opts.settleMs : 0,
+    maxWaitMs: opts.maxSettleMs,
+    flood: { settleMs: opts.coalesce ? opts.floodSettleMs : 0, maxWaitMs: opts.floodMaxSettleMs },
+  }
   const drain = async () => {
     while (!overBudget()) {
       const read = await readBatch(sql, opts.queue, opts.batchSize, opts.visibilitySeconds, { ...settle, since })
