@@ -47,10 +47,12 @@ afterAll(async () => {
 const NOW = { settleMs: 0, maxWaitMs: 0, since: null }
 
 /** A customer with a subscription, its customer.* and customer.subscription.* events on a queue of its own. */
-async function queuedCustomer(): Promise<{ customer: Stripe.Customer; queue: string; events: string[] }> {
-  const queue = uniq('stmtq')
-  queues.push(queue)
-  await other`select pgmq.create(${queue})`
+async function queuedCustomer(onQueue?: string): Promise<{ customer: Stripe.Customer; queue: string; events: string[] }> {
+  const queue = onQueue ?? uniq('stmtq')
+  if (!onQueue) {
+    queues.push(queue)
+    await other`select pgmq.create(${queue})`
+  }
   const customer = await s.stripe.customers.create({ email: `${uniq('stmt')}@example.test`, payment_method: 'pm_card_visa', invoice_settings: { default_payment_method: 'pm_card_visa' } })
   const product = await s.stripe.products.create({ name: 'Statements' })
   const price = await s.stripe.prices.create({ product: product.id, unit_amount: 500, currency: 'usd', recurring: { interval: 'month' } })
@@ -87,6 +89,66 @@ test('a group that absorbs the customer\'s other messages costs begin with the p
   expect(statuses.map((r) => r.status)).toEqual(['processed'])
   const [mirrored] = await other`select id from public.stripe_customers where id = ${customer.id}`
   expect(mirrored?.id).toBe(customer.id)
+})
+
+test("a group's COMMIT goes with its write and hand-off, without waiting for their answers", { timeout: 30_000 }, async () => {
+  // One connection, whose first group prepares the write: a statement's first use on a connection asks
+  // for its parameter types first and holds what follows until that answer (postgres.js), once.
+  const sent: string[] = []
+  const one = postgres(stackProfile.dbUrl, { max: 1, onnotice: () => {}, debug: (_c, query) => void sent.push(query) })
+  try {
+    const warm = await queuedCustomer()
+    const sync = createGroupSyncer({ sql: one, queue: warm.queue, stripe: { stripe: s.limited(limiterSql, bucket) }, onSynced: async () => {} })
+    await sync(groupMessages((await readBatch(other, warm.queue, 1, 30, NOW)).messages)[0])
+    // A second customer on the same queue (the write's text names the queue).
+    const { queue, events } = await queuedCustomer(warm.queue)
+    const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
+    // Another transaction holds one of the group's events: the write (which marks them processed) waits for it.
+    const blocker = await other.reserve()
+    await blocker`begin`
+    await blocker`select id from billing.stripe_events where id = ${events[0]} for update`
+    const from = sent.length
+    const syncing = sync(group)
+    const committed = () => sent.slice(from).some((q) => /^commit/.test(q))
+    const deadline = Date.now() + 10_000
+    while (!committed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    const sentWhileBlocked = committed()
+    const [{ waiting }] = await other`select count(*)::int as waiting from pg_stat_activity where wait_event_type = 'Lock' and query like '%service_role_apply_customer_state%'`
+    await blocker`rollback`
+    blocker.release()
+    await syncing
+    // The COMMIT was on the wire while the write still waited for the lock (sent after its answer, it never would be).
+    expect(sentWhileBlocked).toBe(true)
+    expect(waiting).toBe(1)
+    const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
+    expect(statuses.map((r) => r.status)).toEqual(['processed'])
+    const [{ n }] = await other`select queue_length::int as n from pgmq.metrics(${queue})`
+    expect(n).toBe(0)
+  } finally {
+    await one.end()
+  }
+})
+
+test('a write that fails after the COMMIT was sent leaves nothing: the COMMIT is answered ROLLBACK and the group fails', { timeout: 30_000 }, async () => {
+  const { queue, events } = await queuedCustomer()
+  const syncer = createGroupSyncer({
+    sql,
+    queue,
+    stripe: { stripe: s.limited(limiterSql, bucket) },
+    // The hand-off's statement fails (after the write, before the COMMIT, all three sent at once).
+    onSynced: async (tx) => {
+      await tx.unsafe('select 1/0').execute()
+    },
+  })
+  const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
+  await expect(syncer(group)).rejects.toThrow(/division by zero/)
+  const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
+  expect(statuses.map((r) => r.status)).not.toContain('processed')
+  const [{ n }] = await other`select queue_length::int as n from pgmq.metrics(${queue})`
+  expect(n).toBe(events.length)
+  // Both of the pool's connections answer: none was left in the aborted transaction.
+  const answers = await Promise.all([sql`select 1 as ok`, sql`select 1 as ok`, sql`select 1 as ok`])
+  expect(answers.flat().map((r) => r.ok)).toEqual([1, 1, 1])
 })
 
 test('the messages a sync will absorb are locked from its peek: a worker reading the queue meanwhile does not get them', async () => {

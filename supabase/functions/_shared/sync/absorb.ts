@@ -12,7 +12,7 @@ import { storableAsIs } from '../webhook/fast-envelope.ts'
 import type { SyncedEvent } from './handoff.ts'
 import { type Coverage, covers } from './needs.ts'
 import { SEATS_MESSAGE } from './seats.ts'
-import { transactionBegunWith } from './transaction.ts'
+import { type Sent, transactionBegunWith } from './transaction.ts'
 
 function queueTable(queue: string): string {
   if (!/^[a-z0-9_]+$/.test(queue)) throw new Error(`invalid queue name ${queue}`)
@@ -100,7 +100,7 @@ const synced = (r: EventRow): SyncedEvent => ({
 export function withLockAndPeek<T>(
   sql: postgres.Sql,
   lock: { key: string; queue: string | null; customerId: string; eventIds: string[] | null },
-  body: (tx: postgres.Sql, peeked: Peeked) => Promise<T>,
+  body: (tx: postgres.Sql, peeked: Peeked) => Promise<T | Sent<T>>,
 ): Promise<T> {
   return transactionBegunWith<PeekRow, T>(
     sql,

@@ -17,7 +17,10 @@ export interface SyncedEvent {
   payload: StripeEventEnvelope | ThinStripeEventEnvelope
 }
 
-/** `tx`: a connection in the sync's transaction. */
+/**
+ * `tx`: a connection in the sync's transaction. Its statements must be sent (`.execute()`) before its
+ * first `await`: the sync's COMMIT follows them without waiting for their answers (sync/transaction.ts).
+ */
 export type SyncedEventsHandler = (tx: postgres.Sql | postgres.TransactionSql, events: SyncedEvent[]) => Promise<void>
 
 export async function loadEvents(tx: postgres.TransactionSql, eventIds: string[]): Promise<SyncedEvent[]> {

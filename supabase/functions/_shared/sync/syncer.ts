@@ -17,6 +17,7 @@ import type { Group } from './groups.ts'
 import { loadEvents, type SyncedEventsHandler } from './handoff.ts'
 import { type Coverage, type Needs, needsOf } from './needs.ts'
 import { applyAndFinish, coveredBy, type FetchedState, withLockAndPeek } from './absorb.ts'
+import { Sent } from './transaction.ts'
 import { QUEUE } from './queue.ts'
 import { applySeatQuantity, seatOrganizations } from './seats.ts'
 import type { GroupSyncer } from './worker.ts'
@@ -116,10 +117,11 @@ function syncCustomer(deps: SyncerDeps, g: Group, customerId: string): Promise<v
     const msgIds = [...g.messages.map((m) => m.msgId), ...absorbed.map((r) => r.msg_id)]
     const eventIds = [...new Set([...g.eventIds, ...absorbed.map((r) => r.event_id).filter((id): id is string => !!id)])]
     const applied = applyAndFinish(tx, queue, customerId, fetchedAt, state, { msgIds, eventIds })
-    // The hand-off's statement follows the write's without waiting for its answer: one round trip for both.
+    // The hand-off's statement follows the write's without waiting for its answer, and the COMMIT follows
+    // both (transaction.ts's Sent): one round trip for the three.
     const finishing = new Set(eventIds)
     const handed = onSynced?.(tx, peeked.events.filter((e) => finishing.has(e.id)))
-    await Promise.all([applied, handed])
+    return new Sent(Promise.all([applied, handed]).then(() => undefined))
   })
 }
 

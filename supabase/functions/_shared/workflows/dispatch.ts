@@ -77,7 +77,8 @@ export async function dispatchAll(sql: postgres.Sql | postgres.TransactionSql, w
     params(events, [...cancels.values()], [...rows.values()]),
     // Named and reused where the connection prepares statements (db-options.ts): two texts in all.
     { prepare: true },
-  )
+  // Sent now, not at the await: the sync's COMMIT follows it in the same round trip (sync/transaction.ts's Sent).
+  ).execute()
   // In the order the events and workflows gave them (a row that met an existing one is not returned).
   const inserted = new Map(row.started.map((s) => [`${s.workflow_id}\u0000${s.trigger_key}`, s]))
   for (const [id, r] of rows) {
