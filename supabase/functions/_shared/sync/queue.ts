@@ -61,6 +61,7 @@ const TAIL = 256
  */
 export const FLOOD_TAIL = TAIL
 export const FLOOD_SPAN_MS = 1000
+const FLOOD_SPAN_S = FLOOD_SPAN_MS / 1000
 
 /** Message key: what the sync fetches (groups.ts coalesces on the same). */
 const KEY = `coalesce(message->>'customer_id', message->>'object_id')`
@@ -82,7 +83,8 @@ function settledReadSql(queue: string): string {
     tail as materialized (select ${KEY} as k, enqueued_at, vt <= (select t from clock) as visible from ${q} order by msg_id desc limit ${TAIL}),
     win as (
       select flood, case when flood then $6::float8 else $3::float8 end as settle_ms, case when flood then $7::float8 else $4::float8 end as max_ms
-      from (select count(*) >= ${FLOOD_TAIL} and min(enqueued_at) > (select t from clock) - make_interval(secs => ${FLOOD_SPAN_MS / 1000}) as flood from tail) f),
+      from (select count(*) >= ${FLOOD_TAIL}
+          and min(enqueued_at) > (select t from clock) - make_interval(secs => ${FLOOD_SPAN_S}) as flood from tail) f),
     busy as (
       select k, max(enqueued_at) as newest, min(enqueued_at) filter (where visible) as oldest, bool_or(visible and enqueued_at < coalesce($5, t)) as mine
       from tail, clock, win
