@@ -7,7 +7,7 @@ import type postgres from 'postgres'
 import type { Profile } from '../stack/config.ts'
 import type { Signed } from './events.ts'
 import { pct, post } from './http-load.ts'
-import { functionsHostPid, hostCpuMs } from './proc-stats.ts'
+import { cpuByThread, functionsHostPid, hostCpuMs, threadsCpuMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 
 const WEBHOOK = '/functions/v1/stripe-webhook'
@@ -30,6 +30,8 @@ export interface LagResult {
   cpuMsPerEvent: number
   /** The span that CPU was read over (s): the first post to quiet (or to processed). */
   cpuWindowSeconds: number
+  /** The same CPU per event by thread (proc-stats.ts's cpuByThread): where the host's CPU went. */
+  cpuByThread: Record<string, number>
   /** When the first event was received (ISO): series' 0, to line the lags up with pg_cron's minute ticks. */
   firstReceivedAt: string | null
   /** [arrival s, lag ms] per event, null when it was not processed in time. */
@@ -44,6 +46,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const settleMs = opts.settleMs ?? 180_000
   const host = functionsHostPid(p)
   const cpu0 = hostCpuMs(host)
+  const threads0 = threadsCpuMs(host)
   const t0 = performance.now()
   const statuses = await Promise.all(signed.map(async (s, i) => {
     const wait = t0 + (i * 1000) / rate - performance.now()
@@ -57,6 +60,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   }
   if (opts.untilQuiet) await quiet(sql, 'lag: workflows and emails')
   const cpuMsPerEvent = (hostCpuMs(host) - cpu0) / signed.length
+  const threads1 = threadsCpuMs(host)
   const cpuWindowSeconds = Number(((performance.now() - t0) / 1000).toFixed(1))
   const rows = await sql<{ at: number; lag: number | null; span: number | null; first: Date }[]>`
     select extract(epoch from received_at - min(received_at) over ())::float8 as at, min(received_at) over () as first, (extract(epoch from processed_at - received_at) * 1000)::float8 as lag,
@@ -68,7 +72,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
     rate, events: signed.length, processed: lags.length, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
     p50ms: Math.round(pct(lags, 50) ?? NaN), p99ms: Math.round(pct(lags, 99) ?? NaN),
     processedPerSecond: span ? Number((lags.length / span).toFixed(1)) : 0,
-    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), cpuWindowSeconds,
+    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), cpuWindowSeconds, cpuByThread: await cpuByThread(p, threads0, threads1, signed.length),
     firstReceivedAt: rows[0]?.first.toISOString() ?? null,
     series: rows.map((r) => [Number(r.at.toFixed(3)), r.lag === null ? null : Math.round(r.lag)]),
   }

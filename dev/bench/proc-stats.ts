@@ -1,5 +1,5 @@
 // What a process has spent, from /proc (Linux): the benches' CPU figures are read here.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Profile } from '../stack/config.ts'
 
 /** User + system CPU of a process so far, in ms (clock ticks of 10 ms). */
@@ -41,4 +41,34 @@ export async function idleCpuMsPerSecond(pid: number, seconds: number): Promise<
 export function threadSchedMs(pid: number, tid = pid): { cpuMs: number; waitMs: number } {
   const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
   return { cpuMs: cpu / 1e6, waitMs: wait / 1e6 }
+}
+
+/** Every thread's CPU so far (ms, /proc/<pid>/task/<tid>/schedstat), by thread id. */
+export function threadsCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6)
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out
+}
+
+/**
+ * The functions host's CPU between two threadsCpuMs readings, per event, by where it ran: the gateway's
+ * thread (with the functions in its isolate), each function's worker, and the rest (V8's platform
+ * threads, tokio's), from the host's /health list of threads.
+ */
+export async function cpuByThread(p: Profile, before: Map<number, number>, after: Map<number, number>, events: number): Promise<Record<string, number>> {
+  const pid = functionsHostPid(p)
+  const health = await (await fetch(`http://127.0.0.1:${p.ports.api}/health`)).json() as { threads?: Record<string, number | null> }
+  const names = new Map<number, string[]>()
+  for (const [fn, tid] of Object.entries(health.threads ?? {})) if (tid !== null) names.set(tid, [...(names.get(tid) ?? []), fn])
+  const label = (tid: number) => tid === pid ? `gateway${names.has(tid) ? ` + ${names.get(tid)!.sort().join(', ')}` : ''}` : names.get(tid)?.join(', ') ?? 'other threads'
+  const ms: Record<string, number> = {}
+  for (const [tid, cpu] of after) ms[label(tid)] = (ms[label(tid)] ?? 0) + cpu - (before.get(tid) ?? 0)
+  const perEvent = Object.entries(ms).map(([k, v]) => [k, Number((v / events).toFixed(2))] as const)
+  return Object.fromEntries(perEvent.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]))
 }

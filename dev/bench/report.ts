@@ -16,11 +16,23 @@ export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
   sizes: { customers: number; eventsPerSide: number; pairs: number; concurrency: number }
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult; peer: LoadResult; ratio: number }[]
-  lag: Omit<LagResult, 'cpuMsPerEvent' | 'cpuWindowSeconds'> & { burst: number; seconds: number }
+  lag: Omit<LagResult, 'cpuMsPerEvent' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
   /** The functions host's CPU per lag event, ms (the target): ack, sync, workflows, emails and background. */
   cpuMsPerEvent: number
   /** That figure's parts: the window it was read over, the host's idle CPU on a quiet stack, and the rest. */
-  cpu: { msPerEvent: number; windowSeconds: number; idleMsPerSecond: number; idleSeconds: number; idleMsPerEvent: number; netOfIdleMsPerEvent: number }
+  cpu: {
+    msPerEvent: number
+    windowSeconds: number
+    idleMsPerSecond: number
+    idleSeconds: number
+    idleMsPerEvent: number
+    netOfIdleMsPerEvent: number
+    /** msPerEvent by the host's thread it ran on (proc-stats.ts's cpuByThread). */
+    byThread: Record<string, number>
+    /** A Deno thread's CPU per wake from idle on this machine (wake-floor.ts), over `wakes` wakes. */
+    wakeMs: number
+    wakes: number
+  }
   /** The step search and confirmation run at 25 and 100 req/s. */
   sustain: SustainResult[]
   /** What the functions logged of their usage, and the host's peak RSS, per phase on the stack. */
@@ -42,6 +54,7 @@ function table(r: BenchResult): string {
   out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx)`)
   const c = r.cpu
   out.push(`cpu: functions host ${c.msPerEvent} ms/event over ${c.windowSeconds} s (first post to quiet); idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it; ${c.netOfIdleMsPerEvent} ms/event above idle`)
+  out.push(`cpu by thread (ms/event): ${Object.entries(c.byThread).map(([t, ms]) => `${t} ${ms}`).join('; ')}; a Deno thread's wake from idle costs ${c.wakeMs} ms here (${c.wakes} timer wakes)`)
   for (const s of r.sustain) {
     out.push(`sustain at ${s.rps} req/s: steps ${s.steps.map((x) => `${x.rate}/s ${x.keptUp ? 'ok' : `behind (p99 ${x.p99ms} ms, ${x.processed}/${x.events})`}`).join(', ')}`)
     for (const x of s.confirmations) {

@@ -19,6 +19,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { profile, ROOT } from '../stack/config.ts'
 import { superuser } from '../stack/postgres.ts'
+import { runOk } from '../stack/proc.ts'
+import { DENO } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
 import { drainBench } from './drain.ts'
 import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events.ts'
@@ -49,7 +51,15 @@ const SUSTAIN_SECONDS = env('BENCH_SUSTAIN_SECONDS', 120, 2)
 const SUSTAIN_TEST_SECONDS = env('BENCH_SUSTAIN_TEST_SECONDS', 60, 2)
 /** The functions host's idle CPU is read over this long, on a quiet stack, before the lag run. */
 const IDLE_SECONDS = env('BENCH_IDLE_SECONDS', 20, 1)
+/** Timer wakes of an idle Deno thread (20 ms apart) that measure a wake's CPU (wake-floor.ts). */
+const WAKES = env('BENCH_WAKES', 300, 20)
 const WEBHOOK = '/functions/v1/stripe-webhook'
+
+/** A Deno thread's CPU per wake from idle on this machine, ms (wake-floor.ts). */
+async function wakeFloorMs(): Promise<number> {
+  const r = await runOk(DENO, ['run', '--allow-all', path.join(ROOT, 'dev/bench/wake-floor.ts'), String(WAKES), '20'], { cwd: ROOT })
+  return (JSON.parse(r.stdout) as { msPerWake: number }).msPerWake
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
 const load = () => os.loadavg().map((l) => Number(l.toFixed(2))) as [number, number, number]
@@ -86,15 +96,17 @@ try {
   await settle('drain')
   const host = functionsHostPid(p)
   const idleMsPerSecond = await idleCpuMsPerSecond(host, IDLE_SECONDS)
-  console.log(`lag: ${LAG_RATE} events/s in bursts of ${BURST} per customer for ${LAG_SECONDS} s, load average ${load().join(' ')}; host idle ${idleMsPerSecond} ms CPU/s`)
+  const wakeMs = await wakeFloorMs()
+  console.log(`lag: ${LAG_RATE} events/s in bursts of ${BURST} per customer for ${LAG_SECONDS} s, load average ${load().join(' ')}; host idle ${idleMsPerSecond} ms CPU/s; a Deno thread's wake from idle ${wakeMs} ms CPU`)
   let meter = usageMeter(p)
   const lagRes = await lagRun(p, sql, await burstEvents('lag', LAG_RATE * LAG_SECONDS, BURST, customers), LAG_RATE, { untilQuiet: !quick })
   usage.lag = meter.done()
-  const { cpuMsPerEvent, cpuWindowSeconds, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
+  const { cpuMsPerEvent, cpuWindowSeconds, cpuByThread, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
   const idleMsPerEvent = (idleMsPerSecond * cpuWindowSeconds) / lag.events
   const cpu = {
     msPerEvent: cpuMsPerEvent, windowSeconds: cpuWindowSeconds, idleMsPerSecond, idleSeconds: IDLE_SECONDS,
     idleMsPerEvent: Number(idleMsPerEvent.toFixed(2)), netOfIdleMsPerEvent: Number((cpuMsPerEvent - idleMsPerEvent).toFixed(2)),
+    byThread: cpuByThread, wakeMs, wakes: WAKES,
   }
 
   // Sustained: the distinct customers/s kept up with at each Stripe limit (sustain.ts).

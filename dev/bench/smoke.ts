@@ -1,6 +1,6 @@
 // `npm test`'s check of `npm run bench -- --quick`: it runs on a profile of its own and ends with the
 // eight target lines, in order, each a finite number; and the JSON it wrote has the figures the README
-// describes (CPU and its idle part, the sustained step search and confirmation, memory per phase). Its
+// describes (CPU, its idle part, its split by thread and a wake's cost, the sustained step search and confirmation, memory per phase). Its
 // shape, not its speed.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -25,7 +25,10 @@ const numOrNull = (v: unknown) => v === null || num(v)
 export function resultProblems(r: any): string[] {
   const out: string[] = []
   const need = (ok: boolean, what: string) => void (ok || out.push(what))
-  for (const k of ['msPerEvent', 'windowSeconds', 'idleMsPerSecond', 'idleMsPerEvent', 'netOfIdleMsPerEvent']) need(num(r?.cpu?.[k]), `cpu.${k} is not a number`)
+  for (const k of ['msPerEvent', 'windowSeconds', 'idleMsPerSecond', 'idleMsPerEvent', 'netOfIdleMsPerEvent', 'wakeMs']) need(num(r?.cpu?.[k]), `cpu.${k} is not a number`)
+  // Where the host's CPU went: the gateway's thread (the webhook runs there) and stripe-sync's worker by name.
+  const threads = Object.keys(r?.cpu?.byThread ?? {})
+  need(threads.some((t) => t.startsWith('gateway')) && threads.includes('stripe-sync') && Object.values(r.cpu.byThread).every(num), 'cpu.byThread lacks the gateway or stripe-sync')
   need(JSON.stringify((r?.sustain ?? []).map((s: any) => s?.rps)) === '[25,100]', 'sustain is not one entry at 25 and one at 100 req/s')
   for (const s of r?.sustain ?? []) {
     need(Array.isArray(s?.steps) && s.steps.length > 0 && s.steps.every((x: any) => num(x?.rate) && typeof x?.keptUp === 'boolean'), `sustain ${s?.rps}: steps without a rate and keptUp`)

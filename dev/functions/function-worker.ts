@@ -38,12 +38,24 @@ worker.addEventListener('unhandledrejection', (e) => {
   console.error(`functions: ${name}: unhandled rejection (kept running):`, (e as PromiseRejectionEvent).reason)
 })
 
+/**
+ * This worker's OS thread id (Linux; null elsewhere): the gateway's /health lists it, so that a bench can
+ * read each function's CPU from /proc/<host>/task/<id> apart from the gateway's and the other functions'.
+ */
+function threadId(): number | null {
+  try {
+    return Number(Deno.readTextFileSync('/proc/thread-self/stat').split(' ')[0]) || null
+  } catch {
+    return null
+  }
+}
+
 async function load(fn: string, file: string): Promise<void> {
   name = fn
   loading = true
   try {
     await import(`file://${file}`)
-    post(handler ? { type: 'ready' } : { type: 'failed', error: 'index.ts never called Deno.serve' })
+    post(handler ? { type: 'ready', thread: threadId() } : { type: 'failed', error: 'index.ts never called Deno.serve' })
   } catch (err) {
     console.error(`functions: ${name} failed to load:`, err)
     post({ type: 'failed', error: err instanceof Error ? err.stack ?? err.message : String(err) })

@@ -20,6 +20,8 @@ export interface GatewayOptions {
   apiKeys: string[]
   handlers: Map<string, FunctionHandler>
   failures: Map<string, string>
+  /** Each function's OS thread id, listed by /health (a bench's CPU per function); absent: not listed. */
+  threads?: Map<string, () => number | null>
 }
 
 const CORS = {
@@ -117,7 +119,10 @@ export function createGateway(o: GatewayOptions): Handler {
     const path = url.pathname
     if (path.startsWith('/functions/v1/')) return functions(req, info, url, path.slice('/functions/v1/'.length))
     if (path.startsWith('/auth/v1/')) return auth(req, url, path.slice('/auth/v1/'.length))
-    if (path === '/health') return json(200, { status: 'ok', functions: [...o.handlers.keys()], failed: Object.fromEntries(o.failures) })
+    if (path === '/health') {
+      const threads = Object.fromEntries([...(o.threads ?? [])].map(([name, thread]) => [name, thread()]))
+      return json(200, { status: 'ok', functions: [...o.handlers.keys()], failed: Object.fromEntries(o.failures), threads })
+    }
     if (path.startsWith('/rest/v1')) {
       return json(501, { message: 'PostgREST is not part of the Docker-free local stack; the web app reads through functions' }, CORS)
     }

@@ -17,6 +17,8 @@ const functionsDir = `${root}/supabase/functions`
 
 const handlers = new Map<string, FunctionHandler>()
 const failures = new Map<string, string>()
+/** Each function's OS thread (the gateway's own, this process's main thread, for those in its isolate). */
+const threads = new Map<string, () => number | null>()
 
 // The webhook's acknowledgement is the hot path (issue 15): a message hop to a worker of its own doubled
 // its CPU per request, so it shares the gateway's isolate (no other function's code runs there, so its
@@ -39,9 +41,11 @@ for await (const entry of Deno.readDir(functionsDir)) {
     const { handler, failure } = await loadInProcess(entry.name, file)
     if (handler) handlers.set(entry.name, handler)
     else failures.set(entry.name, failure!)
+    threads.set(entry.name, () => Deno.pid)
     continue
   }
   const fn = startFunction(entry.name, file)
+  threads.set(entry.name, fn.thread)
   starting.push(fn.ready.then((failure) => {
     if (failure) failures.set(entry.name, failure)
     else handlers.set(entry.name, fn.handler)
@@ -56,6 +60,7 @@ const gateway = createGateway({
   apiKeys: [Deno.env.get('SUPABASE_ANON_KEY') ?? '', Deno.env.get('SUPABASE_SERVICE_ROLE_KEY') ?? ''].filter(Boolean),
   handlers,
   failures,
+  threads,
 })
 
 serve({ port, hostname: '127.0.0.1', onListen: () => console.log(`gateway and functions on 127.0.0.1:${port}: ${[...handlers.keys()].sort().join(', ')}`) }, gateway)

@@ -15,6 +15,8 @@ export interface FunctionIsolate {
   /** Resolves once the function has loaded: undefined, or why it failed to (then it serves nothing). */
   ready: Promise<string | undefined>
   handler: FunctionHandler
+  /** The OS thread id of its worker (Linux), once loaded; a worker started again has a new one. */
+  thread(): number | null
 }
 
 /** Starts `name`'s worker, loading `file` (its index.ts) in it. */
@@ -23,6 +25,7 @@ export function startFunction(name: string, file: string): FunctionIsolate {
   let nextId = 1
   let worker: Worker
   let loaded = false
+  let thread: number | null = null
 
   const spawn = (): Promise<string | undefined> =>
     new Promise((settle) => {
@@ -31,6 +34,7 @@ export function startFunction(name: string, file: string): FunctionIsolate {
         const m = e.data
         if (m.type === 'ready') {
           loaded = true
+          thread = m.thread
           settle(undefined)
         } else if (m.type === 'failed') {
           w.terminate()
@@ -80,5 +84,5 @@ export function startFunction(name: string, file: string): FunctionIsolate {
     })
   }
 
-  return { ready: current, handler }
+  return { ready: current, handler, thread: () => thread }
 }

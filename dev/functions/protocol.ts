@@ -20,7 +20,7 @@ export interface RequestMessage {
 export type FromHost = LoadMessage | RequestMessage
 
 export type ToHost =
-  | { type: 'ready' }
+  | { type: 'ready'; thread: number | null }
   | { type: 'failed'; error: string }
   | { type: 'response'; id: number; status: number; statusText: string; headers: [string, string][]; body: ArrayBuffer | null }
   | { type: 'threw'; id: number }

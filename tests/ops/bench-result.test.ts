@@ -9,7 +9,10 @@ import { summarizeUsage } from '../../dev/bench/usage.ts'
 const run = (rate: number, keptUp: boolean) => ({ rate, seconds: 20, processedPerSecond: rate, p99ms: keptUp ? 900 : 5000, keptUp, stripeCalls: { calls: 10, customers: 8, mean: 1.2, max: 3, series: [[0, 1]] } })
 const phase = () => ({ functions: { 'stripe-sync': { lines: 3, heapPeakMb: { p50: 40.1, max: 52 }, cpuMs: { p50: 80, max: 300 }, stoppedBy: { empty: 3 }, triggers: { webhook: 3 } } }, hostPeakRssMb: 250, hostPeakRssPerPhase: true })
 const good = () => ({
-  cpu: { msPerEvent: 4, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95 },
+  cpu: {
+    msPerEvent: 4, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95,
+    byThread: { 'gateway + stripe-webhook': 1.9, 'stripe-sync': 1.8, 'other threads': 0.3 }, wakeMs: 0.31, wakes: 300,
+  },
   sustain: [25, 100].map((rps) => ({ rps, steps: [run(rps * 0.4, true), run(rps * 0.55, false)], confirmations: [run(rps * 0.4, true)], confirmed: run(rps * 0.4, true) })),
   at100rps: { offered: 40, seconds: 120, lagP99ms: 900, keptUp: true },
   usage: { lag: phase(), 'sustain 25': phase(), 'sustain 100': phase(), ingest: { functions: {}, hostPeakRssMb: 260, hostPeakRssPerPhase: false } },
@@ -23,11 +26,15 @@ describe('bench result shape', () => {
   it('names what is missing or malformed', () => {
     const r: any = good()
     delete r.cpu.idleMsPerSecond
+    delete r.cpu.byThread['stripe-sync']
+    r.cpu.wakeMs = null
     r.sustain[1].confirmed.keptUp = 'yes'
     r.usage.lag.functions['stripe-sync'].heapPeakMb.max = 'big'
     delete r.usage.ingest
     expect(resultProblems(r)).toEqual([
       'cpu.idleMsPerSecond is not a number',
+      'cpu.wakeMs is not a number',
+      'cpu.byThread lacks the gateway or stripe-sync',
       'sustain 100: the confirmed run lacks its rate, lag, length or keptUp',
       'usage.lag.stripe-sync: lines or heapPeakMb p50/max missing',
       'usage.ingest.hostPeakRssMb is not a number',

@@ -3,7 +3,7 @@
 // another's requests, and the sync budget's clock counts its own thread only); load failures, handler
 // errors and errors outside requests reported as before. Needs no stack: the host runs on its own port.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -118,6 +118,22 @@ describe('functions host', () => {
     expect(rest).toEqual({ method: 'PUT', body: 'héllo' })
     // No body crosses as none.
     expect(await (await fetch(`${base}/${name}`)).json()).toMatchObject({ method: 'GET', body: '' })
+  })
+
+  test("/health names each function's thread: the gateway's own for those in its isolate, a worker's of its own for the others", async () => {
+    const { threads } = await (await fetch(`${base.replace('/functions/v1', '')}/health`)).json()
+    const tasks = readdirSync(`/proc/${host.pid}/task`).map(Number)
+    expect(threads.fast).toBe(host.pid)
+    expect(threads.here).toBe(host.pid)
+    expect(tasks).toContain(threads.busy)
+    expect(tasks).toContain(threads.echo)
+    expect(new Set([host.pid, threads.busy, threads.echo]).size).toBe(3)
+    // The thread is the one that runs the function: busy's CPU burst shows on it, not on the gateway's.
+    const cpu = (tid: number) => Number(readFileSync(`/proc/${host.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
+    const [busy0, gateway0] = [cpu(threads.busy), cpu(host.pid!)]
+    await get('busy?ms=300')
+    expect(cpu(threads.busy) - busy0).toBeGreaterThanOrEqual(300)
+    expect(cpu(host.pid!) - gateway0).toBeLessThan(150)
   })
 
   test("the host's messages to a function's worker do not reach the function's own listeners", async () => {
