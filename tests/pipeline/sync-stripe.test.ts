@@ -293,8 +293,7 @@ describe('sync against Stripe', () => {
       await conn`reset session_replication_role`
       conn.release()
       await own.close()
-      // Neither event is on the stack's queue, so neither would ever be processed: left in the inbox, they
-      // kept a stack these tests ran against from ever being quiet (dev/bench/quiet.ts waits for them).
+      // On none of the stack's queues, left pending for ever they kept its stack from being quiet (quiet.ts).
       await sql`delete from billing.stripe_events where id = any(${events})`
     }
   })
