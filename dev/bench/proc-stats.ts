@@ -48,7 +48,7 @@ export function threadsCpuMs(pid: number): Map<number, number> {
   const out = new Map<number, number>()
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      out.set(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6)
+      out.set(Number(tid), threadSchedMs(pid, Number(tid)).cpuMs)
     } catch {
       // The thread ended between the listing and the read.
     }
