@@ -65,10 +65,13 @@ export async function cpuByThread(p: Profile, before: Map<number, number>, after
   const pid = functionsHostPid(p)
   const health = await (await fetch(`http://127.0.0.1:${p.ports.api}/health`)).json() as { threads?: Record<string, number | null> }
   const names = new Map<number, string[]>()
-  for (const [fn, tid] of Object.entries(health.threads ?? {})) if (tid !== null) names.set(tid, [...(names.get(tid) ?? []), fn])
-  const label = (tid: number) => tid === pid ? `gateway${names.has(tid) ? ` + ${names.get(tid)!.sort().join(', ')}` : ''}` : names.get(tid)?.join(', ') ?? 'other threads'
+  for (const [fn, tid] of Object.entries(health.threads ?? {}).sort()) if (tid !== null) names.set(tid, [...(names.get(tid) ?? []), fn])
   const ms: Record<string, number> = {}
-  for (const [tid, cpu] of after) ms[label(tid)] = (ms[label(tid)] ?? 0) + cpu - (before.get(tid) ?? 0)
+  for (const [tid, cpu] of after) {
+    const fns = names.get(tid)?.join(', ')
+    const label = tid === pid ? `gateway${fns ? ` + ${fns}` : ''}` : fns ?? 'other threads'
+    ms[label] = (ms[label] ?? 0) + cpu - (before.get(tid) ?? 0)
+  }
   const perEvent = Object.entries(ms).map(([k, v]) => [k, Number((v / events).toFixed(2))] as const)
   return Object.fromEntries(perEvent.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]))
 }

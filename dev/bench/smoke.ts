@@ -1,7 +1,7 @@
 // `npm test`'s check of `npm run bench -- --quick`: it runs on a profile of its own and ends with the
 // eight target lines, in order, each a finite number; and the JSON it wrote has the figures the README
-// describes (CPU, its idle part, its split by thread and a wake's cost, the sustained step search and confirmation, memory per phase). Its
-// shape, not its speed.
+// describes (CPU, its idle part, its split by thread and a wake's cost, the sustained step search and
+// confirmation, memory per phase). Its shape, not its speed.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT } from '../stack/config.ts'
