@@ -12,10 +12,17 @@ import type { PhaseUsage } from './usage.ts'
 export const TARGET_NAMES = ['ingest_ratio_vs_peer', 'ingest_p99_ms', 'stripe_calls_per_customer', 'customers_per_s_at_100rps', 'lag_p50_ms', 'lag_p99_ms', 'cpu_ms_per_event', 'drain_ratio_to_floor'] as const
 type Targets = Record<(typeof TARGET_NAMES)[number], number>
 
+/**
+ * One side's CPU per event in an ingest pair (ms): its process (our functions host, the peer's server),
+ * the database cluster, and both. Ours runs until its events are synced and their workflows and emails
+ * done (ack + sync + workflows); the peer's until its last ack (it writes the payload then, nothing after).
+ */
+export interface PairCpu { processMsPerEvent: number; dbMsPerEvent: number; msPerEvent: number }
+
 export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
   sizes: { customers: number; eventsPerSide: number; pairs: number; concurrency: number }
-  pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult; peer: LoadResult; ratio: number }[]
+  pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult & { cpu: PairCpu }; peer: LoadResult & { cpu: PairCpu }; ratio: number }[]
   lag: Omit<LagResult, 'cpuMsPerEvent' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
   /** The functions host's CPU per lag event, ms (the target): ack, sync, workflows, emails and background. */
   cpuMsPerEvent: number
@@ -47,8 +54,12 @@ export interface BenchResult {
 
 function table(r: BenchResult): string {
   const row = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(i === 0 ? 12 : 16)).join(' ')
-  const out = [row(['pair', 'load avg (1m)', 'ours acks/s', 'peer acks/s', 'ratio', 'ours p99 ms', 'peer p99 ms', 'non-2xx o/p'])]
-  for (const x of r.pairs) out.push(row([x.pair, x.loadAverage[0], x.ours.eventsPerSecond, x.peer.eventsPerSecond, x.ratio, x.ours.p99ms, x.peer.p99ms, `${x.ours.non2xx}/${x.peer.non2xx}`]))
+  const cpu = (c: PairCpu) => `${c.msPerEvent.toFixed(2)} (${c.processMsPerEvent.toFixed(2)}+${c.dbMsPerEvent.toFixed(2)})`
+  const out = [row(['pair', 'load avg (1m)', 'ours acks/s', 'peer acks/s', 'ratio', 'ours p99 ms', 'peer p99 ms', 'non-2xx o/p', 'ours CPU ms/ev', 'peer CPU ms/ev'])]
+  for (const x of r.pairs) {
+    out.push(row([x.pair, x.loadAverage[0], x.ours.eventsPerSecond, x.peer.eventsPerSecond, x.ratio, x.ours.p99ms, x.peer.p99ms, `${x.ours.non2xx}/${x.peer.non2xx}`, cpu(x.ours.cpu), cpu(x.peer.cpu)]))
+  }
+  out.push(`CPU ms/event = process + Postgres: ours ack + sync + workflows + emails (functions host, until quiet), the peer's until its last ack; the Stripe emulator not counted`)
   const d = r.drain.results[0]
   out.push('', `drain: ${d.events} events of ${d.customers} customers in ${d.seconds} s, ${d.stripeCalls} Stripe calls at ${r.drain.rateLimit} req/s`)
   out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx)`)
@@ -77,6 +88,9 @@ function html(r: BenchResult): string {
   return page(`Bench ${r.date}`, [
     `<p>${r.quick ? 'Quick (smoke) run: sizes too small for the figures to mean anything. ' : ''}${r.cpus} CPUs; ${r.sizes.eventsPerSide} events per side per pair, concurrency ${r.sizes.concurrency}, ${r.sizes.customers} customers.</p>`,
     bars('Webhook acks/s per pair', labels, [{ name: 'ours', values: r.pairs.map((x) => x.ours.eventsPerSecond) }, { name: 'peer', values: r.pairs.map((x) => x.peer.eventsPerSecond) }]),
+    bars('CPU per event per pair (ms): process and Postgres; ours until its events are synced, workflows and emails done', labels, [
+      { name: 'ours', values: r.pairs.map((x) => x.ours.cpu.msPerEvent) }, { name: 'peer', values: r.pairs.map((x) => x.peer.cpu.msPerEvent) },
+    ]),
     bars('Ack latency per pair (ms)', labels, [
       { name: 'ours p50', values: r.pairs.map((x) => x.ours.p50ms) }, { name: 'peer p50', values: r.pairs.map((x) => x.peer.p50ms) },
       { name: 'ours p99', values: r.pairs.map((x) => x.ours.p99ms) }, { name: 'peer p99', values: r.pairs.map((x) => x.peer.p99ms) },

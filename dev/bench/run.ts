@@ -8,7 +8,8 @@
 // customers/s at a 25 and a 100 req/s bucket (sustain.ts: a step search, then a confirmation run); then
 // ingest in interleaved pairs (ours, peer, ...) on the same signed events, the load average read before
 // each pair, each side from a quiet stack (our sync drains what our run queues, meanwhile; the peer runs
-// without our sync's tail). Each phase on the stack also reports
+// without our sync's tail), with each side's CPU per event (ours until its events are synced and their
+// workflows and emails done, the peer's until its last ack). Each phase on the stack also reports
 // what the functions logged of their usage (usage.ts: stripe-sync's peak heap per invocation) and the
 // host's peak RSS. Writes bench-results/<date>.json and .html; ends with one `name=value` line per target
 // (medians of the pairs). `--quick`: small sizes, under a minute, for `npm test` (shape, not speed).
@@ -27,9 +28,10 @@ import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events
 import { agent, closedLoop, post } from './http-load.ts'
 import { lagRun } from './lag.ts'
 import { startPeer } from './peer.ts'
-import { functionsHostPid, idleCpuMsPerSecond } from './proc-stats.ts'
+import { clusterCpuMs } from './db-stats.ts'
+import { functionsHostPid, hostCpuMs, idleCpuMsPerSecond } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
-import { writeReport, type BenchResult } from './report.ts'
+import { type BenchResult, type PairCpu, writeReport } from './report.ts'
 import { sustainSearch } from './sustain.ts'
 import { type PhaseUsage, usageMeter } from './usage.ts'
 
@@ -59,6 +61,16 @@ const WEBHOOK = '/functions/v1/stripe-webhook'
 async function wakeFloorMs(): Promise<number> {
   const r = await runOk(DENO, ['run', '--allow-all', path.join(ROOT, 'dev/bench/wake-floor.ts'), String(WAKES), '20'], { cwd: ROOT })
   return (JSON.parse(r.stdout) as { msPerWake: number }).msPerWake
+}
+
+/**
+ * A side's CPU so far (ms): its process (our functions host, or the peer's server) and the database
+ * cluster, which each side has to itself while it runs (the Stripe emulator, Stripe's part, is not counted).
+ */
+const cpuNow = (pid: number) => ({ process: hostCpuMs(pid), db: clusterCpuMs(p) })
+function cpuPerEvent(a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>, events: number): PairCpu {
+  const [proc, db] = [(b.process - a.process) / events, (b.db - a.db) / events]
+  return { processMsPerEvent: Number(proc.toFixed(3)), dbMsPerEvent: Number(db.toFixed(3)), msPerEvent: Number((proc + db).toFixed(3)) }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
@@ -135,10 +147,16 @@ try {
     // Each side starts from a quiet stack: ours with its sync draining only what its own run queues,
     // the peer's without our sync's tail (the previous pair's, or this pair's) taking CPU from it.
     await settle(`ingest pair ${i} ours`)
+    const ours0 = cpuNow(host)
     const ours = await closedLoop(p.ports.api, WEBHOOK, events, CONCURRENCY)
+    // Ours' CPU runs on until the stack is quiet again: its events synced, their workflows run and
+    // emails sent (ack + sync + workflows). The peer's ends with its last ack: it has nothing after.
     await settle(`ingest pair ${i} peer`)
+    const oursCpu = cpuPerEvent(ours0, cpuNow(host), EVENTS)
+    const peer0 = cpuNow(peer.pid)
     const theirs = await closedLoop(peer.port, peer.path, events, CONCURRENCY)
-    pairs.push({ pair: i, loadAverage, ours, peer: theirs, ratio: Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2)) })
+    const peerCpu = cpuPerEvent(peer0, cpuNow(peer.pid), EVENTS)
+    pairs.push({ pair: i, loadAverage, ours: { ...ours, cpu: oursCpu }, peer: { ...theirs, cpu: peerCpu }, ratio: Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2)) })
   }
   usage.ingest = meter.done()
 

@@ -1,7 +1,7 @@
 // `npm test`'s check of `npm run bench -- --quick`: it runs on a profile of its own and ends with the
 // eight target lines, in order, each a finite number; and the JSON it wrote has the figures the README
-// describes (CPU, its idle part, its split by thread and a wake's cost, the sustained step search and
-// confirmation, memory per phase). Its shape, not its speed.
+// describes (CPU, its idle part, its split by thread and a wake's cost, each side's CPU per event in the
+// ingest pairs, the sustained step search and confirmation, memory per phase). Its shape, not its speed.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT } from '../stack/config.ts'
@@ -29,6 +29,9 @@ export function resultProblems(r: any): string[] {
   // Where the host's CPU went: the gateway's thread (the webhook runs there) and stripe-sync's worker by name.
   const threads = Object.keys(r?.cpu?.byThread ?? {})
   need(threads.some((t) => t.startsWith('gateway')) && threads.includes('stripe-sync') && Object.values(r.cpu.byThread).every(num), 'cpu.byThread lacks the gateway or stripe-sync')
+  // Each side's CPU per event in every ingest pair: the process, Postgres, and both.
+  const pairCpu = (c: any) => ['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent'].every((k) => num(c?.[k]))
+  need(Array.isArray(r?.pairs) && r.pairs.length > 0 && r.pairs.every((x: any) => pairCpu(x?.ours?.cpu) && pairCpu(x?.peer?.cpu)), 'a pair lacks ours or the peer\'s CPU per event')
   need(JSON.stringify((r?.sustain ?? []).map((s: any) => s?.rps)) === '[25,100]', 'sustain is not one entry at 25 and one at 100 req/s')
   for (const s of r?.sustain ?? []) {
     need(Array.isArray(s?.steps) && s.steps.length > 0 && s.steps.every((x: any) => num(x?.rate) && typeof x?.keptUp === 'boolean'), `sustain ${s?.rps}: steps without a rate and keptUp`)
