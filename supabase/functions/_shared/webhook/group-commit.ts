@@ -9,7 +9,11 @@ import type { RecordedEvent } from './envelope.ts'
 import { recordEvent } from './record.ts'
 
 const MAX_BATCH = 64
-/** Flushes in flight at once: one keeps gathering while another commits. */
+/**
+ * Flushes in flight at once: one keeps gathering while another commits. One (larger groups: ~7 events
+ * instead of ~4) measured no better (npm run bench:ingest, 1,000 customers, alternated: ratios to the
+ * peer 1.29, 1.40, 1.68 against 1.53, 1.48, 1.49; p99 26-36 ms against 29-30).
+ */
 const MAX_IN_FLIGHT = 2
 
 interface Pending {
