@@ -9,6 +9,7 @@ import { RetryAfterError } from '../../supabase/functions/_shared/errors.ts'
 import { fakeResend } from '../helpers/fake-resend.ts'
 import { mailsTo } from '../helpers/mail.ts'
 import { at, message, ownEmail, restoreEmailEnvAfterEach } from '../helpers/outbox.ts'
+import { pooledSql } from '../helpers/pooler.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 
 const sql = adminSql()
@@ -136,6 +137,27 @@ describe('the outbox\'s bookkeeping', () => {
       expect(await row(nobody.id)).toMatchObject({ status: 'skipped', attempts: 0 })
     } finally {
       delete process.env.EMAILS_DISABLED
+    }
+  })
+
+  test('behind a transaction-mode pooler the sent mark goes without parameters (one round trip) and keeps the subject as sent', async () => {
+    process.env.EMAIL_TRANSPORT = 'smtp'
+    process.env.SMTP_HOST = '127.0.0.1'
+    process.env.SMTP_PORT = String(stackProfile.ports.smtp)
+    const { sql: pooled, seen, end } = await pooledSql()
+    try {
+      // A subject with a quote, double quotes, a backslash and a placeholder-like $1 in it.
+      const props = { organizationName: `O'Brien "Co" \\ $1` }
+      const { id } = await ownEmail(sql, { type: 'subscription_confirmation', to: `${uniq('pooled')}@example.test`, idempotencyKey: uniq('pooled'), props })
+      const from = seen.length
+      expect((await deliverDueEmails(pooled, { ids: [id], now: at(0) })).sent).toEqual([id])
+      const marks = seen.slice(from).filter((q) => /set status = 'sent'/.test(q.query))
+      expect(marks.map((q) => q.params)).toEqual([[]])
+      const [row] = await sql`select status, subject from billing.email_outbox where id = ${id}`
+      expect(row.status).toBe('sent')
+      expect(row.subject).toBe(`Welcome to your new plan, ${props.organizationName}`)
+    } finally {
+      await end()
     }
   })
 })

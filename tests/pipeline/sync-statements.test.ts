@@ -11,10 +11,15 @@ import { readBatch } from '../../supabase/functions/_shared/sync/queue.ts'
 import { createGroupSyncer } from '../../supabase/functions/_shared/sync/syncer.ts'
 import { groupMessages } from '../../supabase/functions/_shared/sync/groups.ts'
 import { withLockAndPeek } from '../../supabase/functions/_shared/sync/absorb.ts'
+import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
+import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.ts'
 import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
+import { pooledSql } from '../helpers/pooler.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
 import { type EmulatedStripe, ownBucket, queueEvents, startStripe } from '../helpers/stripe-emulator.ts'
 
+const savedPrepare = process.env.DB_PREPARE
+const restorePrepare = () => savedPrepare === undefined ? delete process.env.DB_PREPARE : (process.env.DB_PREPARE = savedPrepare)
 const texts: string[] = []
 const parameters: unknown[][] = []
 const sql = postgres(stackProfile.dbUrl, {
@@ -222,6 +227,7 @@ test('the peek is planned on each call (not a prepared statement whose plan was 
   const { queue } = await queuedCustomer()
   // One connection, preparing as the functions' pools do on a direct URL: its prepared statements are seen from it.
   const one = postgres(stackProfile.dbUrl, { max: 1, prepare: true, onnotice: () => {} })
+  process.env.DB_PREPARE = 'true'
   try {
     const syncer = createGroupSyncer({ sql: one, queue, stripe: { stripe: s.limited(limiterSql, bucket) } })
     const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
@@ -230,6 +236,35 @@ test('the peek is planned on each call (not a prepared statement whose plan was 
     expect(prepared.some((q) => /service_role_apply_customer_state/.test(q)), prepared.join('\n---\n')).toBe(true)
     expect(prepared.filter((q) => /pg_advisory_xact_lock/.test(q))).toEqual([])
   } finally {
+    restorePrepare()
     await one.end()
+  }
+})
+
+test('behind a transaction-mode pooler (nothing prepared) a group still costs begin with the peek, then the write, the hand-off and the COMMIT in one go', async () => {
+  const { customer, queue, events } = await queuedCustomer()
+  // A statement with parameters would ask for their types in a round trip of its own first, holding the
+  // hand-off and the COMMIT behind it.
+  const { sql: pooled, seen, end } = await pooledSql()
+  try {
+    const syncer = createGroupSyncer({ sql: pooled, queue, stripe: { stripe: s.limited(limiterSql, bucket) }, onSynced: dispatchSyncedEvents(WORKFLOWS) })
+    const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
+    const from = seen.length
+    await syncer(group)
+    const sent = seen.slice(from).filter((q) => !/from public\.stripe_products/.test(q.query))
+    // The lock and peek, the write, the hand-off (its statement opens with the cancels), the COMMIT.
+    const heads = sent.map((q) => q.query.trim().split(/\s+/).slice(0, 2).join(' '))
+    expect(heads, sent.map((q) => q.query).join('\n---\n')).toEqual(['begin; select', 'with gone', 'with runs', 'commit'])
+    expect(sent[2].query).toMatch(/insert into billing\.workflow_runs/)
+    // No parameters anywhere: each statement is one simple query, and the last three go in one round trip.
+    expect(sent.map((q) => q.params)).toEqual([[], [], [], []])
+    const statuses = await other`select distinct status from billing.stripe_events where id = any(${events})`
+    expect(statuses.map((r) => r.status)).toEqual(['processed'])
+    const [mirrored] = await other`select id from public.stripe_customers where id = ${customer.id}`
+    expect(mirrored?.id).toBe(customer.id)
+    const [{ runs }] = await other`select count(*)::int as runs from billing.workflow_runs where event -> 'data' ->> 'customerId' = ${customer.id}`
+    expect(runs).toBeGreaterThan(0)
+  } finally {
+    await end()
   }
 })

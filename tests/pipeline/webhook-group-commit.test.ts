@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { StripeEvent, toRecorded } from '../../supabase/functions/_shared/webhook/envelope.ts'
 import { createGroupRecorder } from '../../supabase/functions/_shared/webhook/group-commit.ts'
+import { pooledSql } from '../helpers/pooler.ts'
 import { adminSql, uniq } from '../helpers/stack.ts'
 import { fakeEvent } from '../helpers/stripe-events.ts'
 
@@ -69,5 +70,21 @@ describe('webhook group commit', () => {
       expect(answers).toEqual(ids.map((id) => ({ error: expect.stringContaining(`refused ${id}`) })))
       expect(await rows(ids)).toEqual([])
     })
+  })
+
+  test('behind a transaction-mode pooler the group goes as one simple query, and each signed body is stored as it came', async () => {
+    const { sql: pooled, seen, end } = await pooledSql()
+    try {
+      const id = uniq('evt_gcpool')
+      const event = fakeEvent('product.updated', { id: 'prod_gc', object: 'product', name: "Bob's \\ \"quoted\" $1 ünïcødé 🧾", description: 'line\nbreak' }, id)
+      const body = JSON.stringify(event)
+      const from = seen.length
+      expect(await createGroupRecorder(pooled).record(toRecorded(StripeEvent.parse(event), '#1 00000000', body))).toBe(true)
+      expect(seen.slice(from).map((q) => q.params)).toEqual([[]])
+      const [row] = await sql<{ payload: unknown }[]>`select payload from billing.stripe_events where id = ${id}`
+      expect(row.payload).toEqual(JSON.parse(body))
+    } finally {
+      await end()
+    }
   })
 })

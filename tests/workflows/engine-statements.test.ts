@@ -10,6 +10,7 @@ import { dispatch, dispatchAll } from '../../supabase/functions/_shared/workflow
 import { dispatchSyncedEvents } from '../../supabase/functions/_shared/pipeline/synced-events.ts'
 import { runDue } from '../../supabase/functions/_shared/workflows/runner.ts'
 import { deliverDueEmails, enqueueEmail } from '../../supabase/functions/_shared/email/outbox.ts'
+import { pooledSql } from '../helpers/pooler.ts'
 import { stackProfile, uniq } from '../helpers/stack.ts'
 
 let statements = 0
@@ -245,6 +246,26 @@ describe('a drain with no email due', () => {
       expect(report.emailsDue).toBe(true)
     } finally {
       await sql`delete from billing.email_outbox where idempotency_key = ${key}`
+    }
+  })
+})
+
+describe('behind a transaction-mode pooler (nothing prepared)', () => {
+  test("a run's step results and its completion go without parameters, each one round trip, and read back the same", async () => {
+    const { sql: pooled, seen, end } = await pooledSql()
+    try {
+      const id = uniq('wf')
+      const awkward = { text: "it's \\ \"quoted\" $1 🧾", list: [1, null, 'x'] }
+      const wf = defineWorkflow({ id, triggers: [id] }, async ({ step }) => ({ first: await step.run('first', async () => awkward) }))
+      await dispatch(pooled, [wf], ev(id))
+      const from = seen.length
+      expect((await runDue(pooled, [wf], { work: 'immediate', asOf: new Date() })).completed).toHaveLength(1)
+      const writes = seen.slice(from).filter((q) => /insert into billing\.workflow_steps|set status = 'completed'/.test(q.query))
+      expect(writes.map((q) => q.params)).toEqual([[], []])
+      const [run] = await sql`select r.result, s.result as step from billing.workflow_runs r join billing.workflow_steps s on s.run_id = r.id where r.workflow_id = ${id}`
+      expect(run).toEqual({ result: { first: awkward }, step: awkward })
+    } finally {
+      await end()
     }
   })
 })

@@ -12,6 +12,7 @@ import { type RenderedEmail, renderEmail } from './render.ts'
 import type { EmailType } from './templates.ts'
 import { sendEmail, sendEmailBatch, transportLimits } from './transport.ts'
 import { withdrawnInvitations } from './withdrawn.ts'
+import { statement } from '../one-trip.ts'
 
 export interface DeliveryReport {
   sent: string[]
@@ -102,11 +103,14 @@ async function digest(text: string): Promise<string> {
 }
 
 async function markSent(sql: postgres.Sql, emails: Ready[], ids: { providerMessageId: string }[], report: DeliveryReport) {
-  await sql`update billing.email_outbox o set status = 'sent', sent_at = now(), subject = s.subject, provider_message_id = s.provider_id,
-      last_error = null, lease_until = null
-    from unnest(${emails.map((e) => e.id)}::uuid[], ${emails.map((e) => e.rendered.subject)}::text[], ${ids.map((i) => i.providerMessageId)}::text[])
-      as s(id, subject, provider_id)
-    where o.id = s.id`
+  await statement(
+    sql,
+    `update billing.email_outbox o set status = 'sent', sent_at = now(), subject = s.subject, provider_message_id = s.provider_id,
+        last_error = null, lease_until = null
+      from unnest($1::uuid[], $2::text[], $3::text[]) as s(id, subject, provider_id)
+      where o.id = s.id`,
+    [emails.map((e) => e.id), emails.map((e) => e.rendered.subject), ids.map((i) => i.providerMessageId)],
+  )
   report.sent.push(...emails.map((e) => e.id))
 }
 

@@ -1,6 +1,7 @@
 // The shared token bucket in Postgres that every Stripe request draws from (limited-http-client.ts).
 import type postgres from 'postgres'
 import { RetryAfterError } from '../errors.ts'
+import { statement } from '../one-trip.ts'
 
 /** `test:<name>` buckets are test files' own, for emulators of their own (a migration allows them). */
 export type Bucket = 'test' | 'live' | `test:${string}`
@@ -21,7 +22,7 @@ export async function takeToken(sql: postgres.Sql, bucket: Bucket, maxWaitMs = 2
   const deadline = Date.now() + maxWaitMs
   for (;;) {
     const left = Math.max(0, deadline - Date.now())
-    const [{ wait }] = await sql<{ wait: number }[]>`select billing.service_role_reserve_stripe_token(${bucket}, ${left}) as wait`
+    const [{ wait }] = await statement<{ wait: number }[]>(sql, 'select billing.service_role_reserve_stripe_token($1, $2) as wait', [bucket, left])
     if (wait >= 0) return wait > 0 ? await sleep(wait) : undefined
     if (Date.now() - wait > deadline) throw new RetryAfterError(`Stripe rate limit: no token within ${maxWaitMs} ms`, -wait)
     await sleep(Math.min(-wait, 1000))

@@ -6,8 +6,8 @@
 // with another: the lock with the peek (and the events' rows for the hand-off), the write of the state
 // with the end of the group and the hand-off's statement.
 import type postgres from 'postgres'
-import { NonRetriableError } from '../errors.ts'
 import { jsonbSafe } from '../jsonb.ts'
+import { sqlLiteral, statement } from '../one-trip.ts'
 import { storableAsIs } from '../webhook/fast-envelope.ts'
 import type { SyncedEvent } from './handoff.ts'
 import { type Coverage, covers } from './needs.ts'
@@ -38,16 +38,6 @@ export interface Peeked {
 /** An event's row as the peek returns it (jsonb: `created` is text). */
 type EventRow = { id: string; type: string; created: string; customer_id: string | null; object_id: string | null; payload: SyncedEvent['payload'] }
 type PeekRow = { queued: Queued[] | null; live: string[]; events: EventRow[] | null }
-
-/**
- * `s` as an SQL string literal, as Postgres' quote_literal writes it (right whatever
- * standard_conforming_strings says). Postgres text cannot hold U+0000: refused here, as a parameter would be.
- */
-function sqlLiteral(s: string): string {
-  if (s.includes('\u0000')) throw new NonRetriableError('U+0000 in an SQL literal')
-  const quoted = s.replaceAll("'", "''")
-  return s.includes('\\') ? `E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`
-}
 
 /**
  * The statement that takes the customer's transaction advisory lock (one writer per customer, DESIGN
@@ -136,7 +126,8 @@ export function applyAndFinish(
   state: FetchedState,
   finished: { msgIds: string[]; eventIds: string[] },
 ): Promise<unknown> {
-  return tx.unsafe(
+  return statement(
+    tx,
     `with gone as (delete from ${queueTable(queue)} where msg_id = any($6::bigint[])),
      done as (
        update billing.stripe_events
@@ -152,7 +143,6 @@ export function applyAndFinish(
       finished.msgIds,
       finished.eventIds,
     ],
-    { prepare: true },
   ).execute()
 }
 

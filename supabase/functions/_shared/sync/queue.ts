@@ -2,6 +2,7 @@
 // one read of its own (pgmq.read's statement with a settle window) on the queue table those versions share.
 import type postgres from 'postgres'
 import { z } from 'zod'
+import { statement } from '../one-trip.ts'
 
 /** The queue the inbox trigger feeds (tests use queues of their own). */
 export const QUEUE = 'stripe_events'
@@ -109,11 +110,10 @@ function settledReadSql(queue: string): string {
 /** Claims up to `qty` visible messages for `visibilitySeconds`, holding back busy customers' (`settle`). */
 export async function readBatch(sql: postgres.Sql, queue: string, qty: number, visibilitySeconds: number, settle: Settle): Promise<Read> {
   const flood = settle.flood ?? settle
-  const rows = await sql.unsafe<{ msg_id: string | null; read_ct: number; message: unknown; at: Date | null; wait_ms: number | null; flood: boolean | null }[]>(
+  const rows = await statement<{ msg_id: string | null; read_ct: number; message: unknown; at: Date | null; wait_ms: number | null; flood: boolean | null }[]>(
+    sql,
     settledReadSql(queue),
     [visibilitySeconds, qty, settle.settleMs, settle.maxWaitMs, settle.since, flood.settleMs, flood.maxWaitMs],
-    // Named and reused where the connection prepares statements (db-options.ts), like every tagged query.
-    { prepare: true },
   )
   const read: Read = { messages: [], at: new Date(), waitMs: null, flood: false }
   for (const r of rows) {

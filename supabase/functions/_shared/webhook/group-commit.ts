@@ -5,6 +5,7 @@
 // gather and go in the next one, at most MAX_BATCH rows. When a group fails, its rows are recorded one by
 // one, so a row the database refuses fails its own request and not its neighbours'.
 import type postgres from 'postgres'
+import { statement } from '../one-trip.ts'
 import type { RecordedEvent } from './envelope.ts'
 import { recordEvent } from './record.ts'
 
@@ -30,7 +31,8 @@ export interface GroupRecorder {
 
 // The group as one JSON array, built as text: a payload whose text is known (the signed body) is put in
 // as it came instead of being serialized again; Postgres parses the whole array once. (Sent as text:
-// a parameter typed jsonb would have postgres.js serialize the string once more.)
+// a parameter typed jsonb would have postgres.js serialize the string once more; one round trip either
+// way, one-trip.ts.)
 function groupJson(events: RecordedEvent[]): string {
   return `[${
     events.map((e) => {
@@ -58,7 +60,7 @@ async function insertGroup(sql: postgres.Sql, group: Pending[]): Promise<void> {
   for (const p of group) if (!first.has(p.event.id)) first.set(p.event.id, p)
   const rows = groupJson([...first.values()].map((p) => p.event))
   const inserted = new Set(
-    (await sql<{ id: string }[]>`select billing.service_role_record_stripe_events(${rows}::text::jsonb) as id`).map((r) => r.id),
+    (await statement<{ id: string }[]>(sql, 'select billing.service_role_record_stripe_events($1::text::jsonb) as id', [rows])).map((r) => r.id),
   )
   for (const p of group) p.resolve(first.get(p.event.id) === p && inserted.has(p.event.id))
 }

@@ -4,6 +4,7 @@
 // leaves a failed run, keyed by the event, that says why (ops.workflow_failures), instead of a run under
 // a made-up key that fails on every attempt.
 import type postgres from 'postgres'
+import { statement } from '../one-trip.ts'
 import type { Workflow, WorkflowEvent } from './define.ts'
 
 export interface DispatchResult {
@@ -73,11 +74,10 @@ export async function dispatchAll(sql: postgres.Sql | postgres.TransactionSql, w
   })
   if (cancels.size === 0 && rows.size === 0) return result
   // Sent now (execute), not at the await: the sync's COMMIT follows it in the same round trip (sync/transaction.ts's Sent).
-  const [row] = await sql.unsafe<{ runs: number; events: number; started: { id: string; workflow_id: string; trigger_key: string; status: string }[] }[]>(
+  const [row] = await statement<{ runs: number; events: number; started: { id: string; workflow_id: string; trigger_key: string; status: string }[] }[]>(
+    sql,
     cancels.size === 0 ? `with ${START}\nselect 0 as runs, 0 as events, ${STARTED}` : `with ${CANCEL}, ${START}\nselect ${COUNTS}, ${STARTED}`,
     params(events, [...cancels.values()], [...rows.values()]),
-    // Named and reused where the connection prepares statements (db-options.ts): two texts in all.
-    { prepare: true },
   ).execute()
   // In the order the events and workflows gave them (a row that met an existing one is not returned).
   const inserted = new Map(row.started.map((s) => [`${s.workflow_id}\u0000${s.trigger_key}`, s]))

@@ -10,6 +10,7 @@ import type { Workflow, WorkflowEvent } from './define.ts'
 import { dispatch } from './dispatch.ts'
 import { type ScopeFilter, scopeFilter, type WorkScope } from './scope.ts'
 import { createStep, SleepInterrupt, type StepState } from './step.ts'
+import { statement } from '../one-trip.ts'
 
 export interface RunnerOptions {
   asOf?: Date
@@ -124,8 +125,12 @@ async function execute(sql: postgres.Sql, workflows: Workflow[], run: RunRow, no
     if (!workflow) throw new NonRetriableError(`no workflow ${run.workflow_id} is defined`)
     const step = createStep(sql, state, now, workflows)
     const result = await workflow.handler({ event: run.event, step, run: { id: run.id, attempt: run.attempts + 1, workflowId: run.workflow_id }, sql, now })
-    await sql`update billing.workflow_runs set status = 'completed', result = ${sql.json((result ?? null) as never)}, lease_until = null,
-      sleeping_step = null, completed_at = now(), updated_at = now() where id = ${run.id} and status = 'running'`
+    await statement(
+      sql,
+      `update billing.workflow_runs set status = 'completed', result = $1::text::jsonb, lease_until = null,
+        sleeping_step = null, completed_at = now(), updated_at = now() where id = $2 and status = 'running'`,
+      [JSON.stringify(result ?? null), run.id],
+    )
     report.completed.push(run.id)
   } catch (err) {
     if (err instanceof SleepInterrupt) {

@@ -4,6 +4,7 @@
 import type postgres from 'postgres'
 import type { Step, Workflow, WorkflowEvent } from './define.ts'
 import { toMs } from './duration.ts'
+import { statement } from '../one-trip.ts'
 
 /** Thrown to leave the handler when a sleep is not over; the runner records when to resume. */
 export class SleepInterrupt extends Error {
@@ -40,8 +41,11 @@ export function createStep(sql: postgres.Sql, state: StepState, now: () => Date,
   }
   const save = async (id: string, value: unknown) => {
     const json = value === undefined ? null : JSON.parse(JSON.stringify(value))
-    await sql`insert into billing.workflow_steps (run_id, step_id, result) values (${state.runId}, ${id}, ${sql.json(json)})
-      on conflict (run_id, step_id) do nothing`
+    await statement(
+      sql,
+      'insert into billing.workflow_steps (run_id, step_id, result) values ($1, $2, $3::text::jsonb) on conflict (run_id, step_id) do nothing',
+      [state.runId, id, JSON.stringify(json)],
+    )
     state.memo.set(id, json)
     return json
   }
