@@ -78,6 +78,28 @@ export async function ownBucket(sql: postgres.Sql): Promise<{ bucket: Bucket; dr
   return { bucket, drop: async () => void (await sql`delete from billing.stripe_rate_limits where bucket = ${bucket}`) }
 }
 
+/** An emulator of the test file's own with a rate-limit bucket of its own (ownBucket); `close` ends both. */
+export async function ownStripe(sql: postgres.Sql): Promise<{ s: EmulatedStripe; bucket: Bucket; close: () => Promise<void> }> {
+  const { bucket, drop } = await ownBucket(sql)
+  const s = await startStripe()
+  return { s, bucket, close: async () => { await s.close(); await drop() } }
+}
+
+/** `stripe` whose customers.retrieve first runs `before` (a sync's first call, made under its customer lock). */
+export function beforeCustomerRetrieve(stripe: Stripe, before: () => Promise<void>): Stripe {
+  return new Proxy(stripe, {
+    get(target, prop, receiver) {
+      if (prop !== 'customers') return Reflect.get(target, prop, receiver)
+      return {
+        retrieve: async (...args: Parameters<Stripe['customers']['retrieve']>) => {
+          await before()
+          return target.customers.retrieve(...args)
+        },
+      }
+    },
+  })
+}
+
 /** Records emulator events, in the given order, as if their webhooks had arrived. */
 export async function queueEvents(sql: postgres.Sql, queue: string, events: Obj[]): Promise<string[]> {
   for (const e of events) await recordInto(sql, queue, toRecorded(StripeEvent.parse(e), 'test'))

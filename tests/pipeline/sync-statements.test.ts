@@ -16,7 +16,7 @@ import { WORKFLOWS } from '../../supabase/functions/_shared/workflows/registry.t
 import type { Bucket } from '../../supabase/functions/_shared/stripe/limiter.ts'
 import { pooledSql } from '../helpers/pooler.ts'
 import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
-import { type EmulatedStripe, ownBucket, queueEvents, startStripe } from '../helpers/stripe-emulator.ts'
+import { beforeCustomerRetrieve, type EmulatedStripe, ownBucket, queueEvents, startStripe } from '../helpers/stripe-emulator.ts'
 
 const savedPrepare = process.env.DB_PREPARE
 const restorePrepare = () => savedPrepare === undefined ? delete process.env.DB_PREPARE : (process.env.DB_PREPARE = savedPrepare)
@@ -159,19 +159,10 @@ test('a write that fails after the COMMIT was sent leaves nothing: the COMMIT is
 test('the messages a sync will absorb are locked from its peek: a worker reading the queue meanwhile does not get them', async () => {
   const { queue, events } = await queuedCustomer()
   const readDuringFetch: string[] = []
-  const limited = s.limited(limiterSql, bucket)
-  const stripe = new Proxy(limited, {
-    get(target, prop, receiver) {
-      if (prop !== 'customers') return Reflect.get(target, prop, receiver)
-      return {
-        retrieve: async (...args: Parameters<Stripe['customers']['retrieve']>) => {
-          const read = (await readBatch(other, queue, 10, 30, NOW)).messages
-          readDuringFetch.push(...read.map((m) => m.body!.event_id!))
-          return target.customers.retrieve(...args)
-        },
-      }
-    },
-  }) as Stripe
+  const stripe = beforeCustomerRetrieve(s.limited(limiterSql, bucket), async () => {
+    const read = (await readBatch(other, queue, 10, 30, NOW)).messages
+    readDuringFetch.push(...read.map((m) => m.body!.event_id!))
+  })
   const syncer = createGroupSyncer({ sql, queue, stripe: { stripe } })
   const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
   await syncer(group)
