@@ -1,7 +1,8 @@
 // Deleting an organization's personal data waits for a sync of one of its customers in flight: it takes
 // the sync's per-customer lock first (migration 20261204100000). Otherwise the sync, which read the events'
 // payloads at its peek and fetched the person from Stripe, would hand them to the workflows and write them
-// into the mirror after the deletion erased them. Own emulator, queue and bucket.
+// into the mirror after the deletion erased them. And a late event of such a customer keeps no payload once
+// synced. Own emulator, queue and bucket.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { readBatch } from '../../supabase/functions/_shared/sync/queue.ts'
@@ -68,4 +69,26 @@ test('the deletion waits for a sync of its customer in flight, then erases what 
   expect((await deleteData(org))[0].deleted).toBe(true)
   const [erased] = await other`select email, name, raw from public.stripe_customers where id = ${customer.id}`
   expect(erased).toEqual({ email: null, name: null, raw: null })
+})
+
+test("a late event of a deleted organization's customer keeps no payload once synced, and the mirror no person", { timeout: 30_000 }, async () => {
+  const { s, bucket } = own
+  const org = randomUUID()
+  const email = `${uniq('late')}@example.test`
+  const customer = await s.stripe.customers.create({ email, name: 'Late', metadata: { organization_id: org } })
+  await other`insert into public.organizations (id, name, billing_email, stripe_customer_id) values (${org}, 'Late', ${email}, ${customer.id})`
+  await other`insert into public.stripe_customers (id, organization_id, email, raw, stripe_fetched_at)
+    values (${customer.id}, ${org}, ${email}, '{}', now() - interval '40 days')`
+  expect((await deleteData(org))[0].deleted).toBe(true)
+  // Stripe still has the customer: an update to it arrives after the deletion.
+  await s.stripe.customers.update(customer.id, { name: 'Late Again' })
+  const late = await queueEvents(other, queue, s.eventsOf(customer.id).filter((e) => e.type === 'customer.updated'))
+  const [before] = await other`select payload::text as payload from billing.stripe_events where id = ${late[0]}`
+  expect(before.payload).toContain(email)
+  const syncer = createGroupSyncer({ sql, queue, stripe: { stripe: s.limited(limiterSql, bucket) } })
+  for (const g of groupMessages((await readBatch(other, queue, 10, 30, { settleMs: 0, maxWaitMs: 0, since: null })).messages)) await syncer(g)
+  const [after] = await other`select status, payload from billing.stripe_events where id = ${late[0]}`
+  expect(after).toEqual({ status: 'processed', payload: { id: late[0], type: 'customer.updated', redacted: true } })
+  const [mirror] = await other`select email, name, raw from public.stripe_customers where id = ${customer.id}`
+  expect(mirror).toEqual({ email: null, name: null, raw: null })
 })

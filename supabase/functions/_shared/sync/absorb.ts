@@ -115,8 +115,10 @@ function storable(v: unknown): string | null {
 /**
  * The end of a customer group: writes the fetched state (one SQL function that never overwrites newer
  * data with older, DESIGN rule 4), deletes the messages (its own and those it absorbed: they commit with
- * the work they stand for) and marks the events processed. Sent at once (not when awaited): a statement
- * the caller sends next in the transaction (the hand-off's) goes in the same round trip.
+ * the work they stand for) and marks the events processed; a late event of a customer whose organization's
+ * data was deleted keeps no payload (as the deletion left the earlier ones, migration 20261204100000).
+ * Sent at once (not when awaited): a statement the caller sends next in the transaction (the hand-off's)
+ * goes in the same round trip.
  */
 export function applyAndFinish(
   tx: postgres.Sql,
@@ -129,9 +131,13 @@ export function applyAndFinish(
   return statement(
     tx,
     `with gone as (delete from ${queueTable(queue)} where msg_id = any($6::bigint[])),
+     erased as (
+       select exists (select 1 from public.stripe_customers c join public.organizations o on o.id = c.organization_id
+         where c.id = $1 and o.deleted_at is not null) as yes),
      done as (
        update billing.stripe_events
-       set status = 'processed', processed_at = now(), attempts = attempts + 1, last_error = null
+       set status = 'processed', processed_at = now(), attempts = attempts + 1, last_error = null,
+         payload = case when (select yes from erased) then jsonb_build_object('id', id, 'type', type, 'redacted', true) else payload end
        where id = any($7::text[]))
      select billing.service_role_apply_customer_state($1, $2::text::jsonb, $3::text::jsonb, $4::text::jsonb, $5) as ok`,
     [
