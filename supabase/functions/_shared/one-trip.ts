@@ -5,7 +5,9 @@
 // transaction-mode pooler (Supabase's recommendation for edge functions) nothing is ever prepared, so the
 // webhook's insert and each of the sync's statements paid that second trip on every call. There, the
 // values go into the text as literals and the statement as a simple query: one round trip, pipelined with
-// those after it. Where the pools prepare, the same text goes with its parameters, as before.
+// those after it. Where the pools prepare, the same text goes with its parameters, as before. The price of
+// inlining: a statement that fails is logged by Postgres with its values in its text (parameters are not
+// logged by default), so an error there can put a customer's data in the project's Postgres log.
 import type postgres from 'postgres'
 import { preparesStatements } from './db-options.ts'
 import { NonRetriableError } from './errors.ts'
