@@ -85,7 +85,7 @@ const INCLUDABLE: Record<string, Record<string, (emu: Emulator, obj: Obj) => unk
   // object, at most 10, with `has_more` saying whether the list endpoint has more.
   customer: {
     subscriptions: (emu, c) => {
-      const subs = emu.all('subscription').filter((s) => s.customer === c.id && !['canceled', 'incomplete_expired'].includes(s.status)).reverse()
+      const subs = emu.ofCustomer('subscription', c.id).filter((s) => !['canceled', 'incomplete_expired'].includes(s.status)).reverse()
       return { object: 'list', data: structuredClone(subs.slice(0, EMBEDDED_LIST_LIMIT)), has_more: subs.length > EMBEDDED_LIST_LIMIT, url: `/v1/customers/${c.id}/subscriptions` }
     },
   },

@@ -41,7 +41,7 @@ export function resolveDiscount(emu: Emulator, d: DiscountInput, param: string, 
 
 /** Stripe's first_time_transaction: the customer has a successful payment or a paid invoice already. */
 function hasTransactions(emu: Emulator, customerId: string): boolean {
-  return emu.all('invoice').some((i) => i.customer === customerId && i.status === 'paid' && i.amount_paid > 0) ||
+  return emu.ofCustomer('invoice', customerId).some((i) => i.status === 'paid' && i.amount_paid > 0) ||
     emu.all('charge').some((c) => c.customer === customerId && c.status === 'succeeded')
 }
 

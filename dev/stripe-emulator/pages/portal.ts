@@ -20,9 +20,9 @@ function call(emu: Emulator, method: 'POST' | 'DELETE', path: string, params: Re
 
 function render(emu: Emulator, session: Obj, flash?: { ok: boolean; text: string }): string {
   const customer = emu.get('customer', session.customer, 'customer')
-  const subs = emu.all('subscription').filter((s) => s.customer === customer.id && LIVE.includes(s.status))
+  const subs = emu.ofCustomer('subscription', customer.id).filter((s) => LIVE.includes(s.status))
   const prices = emu.all('price').filter((p) => p.active && p.recurring)
-  const invoices = emu.all('invoice').filter((i) => i.customer === customer.id && i.status !== 'draft').reverse().slice(0, 12)
+  const invoices = emu.ofCustomer('invoice', customer.id).filter((i) => i.status !== 'draft').reverse().slice(0, 12)
   const pm = emu.find(customer.invoice_settings.default_payment_method)
   const subHtml = subs.map((s) => {
     const item = s.items.data[0]

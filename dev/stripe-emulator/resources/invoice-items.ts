@@ -68,7 +68,7 @@ export const invoiceItemRoutes: Route[] = [
   }),
   route('GET', '/v1/invoiceitems', (emu, p) => {
     const pending = p.pending === 'true' ? true : p.pending === 'false' ? false : undefined
-    const items = emu.all('invoiceitem').filter((i) => (!p.customer || i.customer === p.customer) && (!p.invoice || i.invoice === p.invoice) && (pending === undefined || (i.invoice === null) === pending))
+    const items = (typeof p.customer === 'string' ? emu.ofCustomer('invoiceitem', p.customer) : emu.all('invoiceitem')).filter((i) => (!p.customer || i.customer === p.customer) && (!p.invoice || i.invoice === p.invoice) && (pending === undefined || (i.invoice === null) === pending))
     return page(emu, '/v1/invoiceitems', items, p)
   }),
 ]

@@ -17,7 +17,7 @@ function create(emu: Emulator, p: Record<string, any>): Obj {
   if (!p.customer) throw required('customer')
   const customer = emu.get('customer', p.customer, 'customer', 'customer')
   const behaviour = oneOf(p.pending_invoice_items_behavior, ['include', 'exclude'] as const, 'pending_invoice_items_behavior') ?? 'exclude'
-  const items = behaviour === 'include' ? emu.all('invoiceitem').filter((i) => i.customer === customer.id && i.invoice === null && !i.subscription) : []
+  const items = behaviour === 'include' ? emu.ofCustomer('invoiceitem', customer.id).filter((i) => i.invoice === null && !i.subscription) : []
   const currency = items[0]?.currency ?? str(p.currency, 'currency') ?? 'usd'
   const lines: LineInput[] = items.map((ii) => ({ amount: ii.amount, description: ii.description, quantity: 1, period: ii.period, price: null, invoiceItem: ii.id }))
   const now = emu.now(customer.test_clock)
@@ -40,7 +40,7 @@ function preview(emu: Emulator, p: Record<string, any>): Obj {
   const customerId = str(p.customer, 'customer') ?? given?.customer
   if (!customerId) throw required('customer')
   const customer = emu.get('customer', customerId, 'customer', 'customer')
-  const sub = given ?? emu.all('subscription').filter((x) => x.customer === customer.id && LIVE.includes(x.status)).at(-1)
+  const sub = given ?? emu.ofCustomer('subscription', customer.id).filter((x) => LIVE.includes(x.status)).at(-1)
   if (!sub || sub.customer !== customer.id || !LIVE.includes(sub.status) || sub.cancel_at_period_end || sub.status === 'paused') {
     throw new StripeApiError(404, 'invalid_request_error', `No upcoming invoices for customer: ${customer.id}`, { code: 'invoice_upcoming_none' })
   }
@@ -149,7 +149,7 @@ export const invoiceRoutes: Route[] = [
   route('GET', '/v1/charges/:id', (emu, p, [id]) => expand(emu, emu.get('charge', id, 'charge'), expandPaths(p))),
   route('GET', '/v1/charges', (emu, p) => page(emu, '/v1/charges', emu.all('charge').filter((c) => (!p.customer || c.customer === p.customer) && (!p.payment_intent || c.payment_intent === p.payment_intent)), p)),
   route('GET', '/v1/invoices', (emu, p) => {
-    const items = emu.all('invoice').filter((i) =>
+    const items = (typeof p.customer === 'string' ? emu.ofCustomer('invoice', p.customer) : emu.all('invoice')).filter((i) =>
       (!p.customer || i.customer === p.customer) && (!p.status || i.status === p.status) &&
       (!p.subscription || i.parent?.subscription_details?.subscription === p.subscription) &&
       (!p.collection_method || i.collection_method === p.collection_method))

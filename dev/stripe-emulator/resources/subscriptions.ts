@@ -45,7 +45,7 @@ export const subscriptionRoutes: Route[] = [
   }),
   route('GET', '/v1/subscriptions', (emu, p) => {
     const status = p.status ?? 'live'
-    const items = emu.all('subscription').filter((s) =>
+    const items = (typeof p.customer === 'string' ? emu.ofCustomer('subscription', p.customer) : emu.all('subscription')).filter((s) =>
       (!p.customer || s.customer === p.customer) &&
       (!p.price || s.items.data.some((i: Obj) => i.price.id === p.price)) &&
       (!p.test_clock || s.test_clock === p.test_clock) &&
