@@ -2,7 +2,7 @@
 // that accept the user's JWT and refuse forged or missing ones.
 import { SignJWT } from 'jose'
 import { describe, expect, test } from 'vitest'
-import { apiUrl, functionsUrl, keys, supabaseClient, uniq } from '../helpers/stack.ts'
+import { apiUrl, functionsUrl, keys, stackProfile, supabaseClient, uniq } from '../helpers/stack.ts'
 
 const client = () => supabaseClient()
 const email = () => `${uniq('user')}@example.test`
@@ -74,6 +74,19 @@ describe('functions behind the gateway', () => {
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode('not-the-project-secret-not-the-project-secret'))
     const res = await fetch(`${functionsUrl}/health`, { headers: { authorization: `Bearer ${forged}` } })
+    expect(res.status).toBe(401)
+    expect(await res.json()).toEqual({ code: 401, message: 'Invalid JWT' })
+  })
+
+  test('a token accepted once is refused after it expires (the gateway remembers a verification only until exp)', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2
+    const token = await new SignJWT({ role: 'anon' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp)
+      .sign(new TextEncoder().encode(stackProfile.jwtSecret))
+    const call = () => fetch(`${functionsUrl}/health`, { headers: { authorization: `Bearer ${token}` } })
+    expect((await call()).status).toBe(200)
+    expect((await call()).status).toBe(200)
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50))
+    const res = await call()
     expect(res.status).toBe(401)
     expect(await res.json()).toEqual({ code: 401, message: 'Invalid JWT' })
   })

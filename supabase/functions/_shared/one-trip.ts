@@ -9,6 +9,7 @@
 // inlining: a statement that fails is logged by Postgres with its values in its text (parameters are not
 // logged by default), so an error there can put a customer's data in the project's Postgres log.
 import type postgres from 'postgres'
+import { envValue } from './config.ts'
 import { preparesStatements } from './db-options.ts'
 import { NonRetriableError } from './errors.ts'
 
@@ -50,14 +51,12 @@ export function inlined(text: string, params: readonly SqlValue[]): string {
   })
 }
 
-const deno = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno
-const env = (name: string) => deno ? deno.env.get(name) : process.env[name]
 let mode: { key: string; prepared: boolean } | undefined
 
 /** Whether the pools prepare (db-options.ts), decided again only when one of its two variables changed. */
 function poolsPrepare(): boolean {
-  const url = env('SUPABASE_DB_URL') ?? ''
-  const key = `${env('DB_PREPARE')}\u0000${url}`
+  const url = envValue('SUPABASE_DB_URL') ?? ''
+  const key = `${envValue('DB_PREPARE')}\u0000${url}`
   if (mode?.key !== key) mode = { key, prepared: preparesStatements(url) }
   return mode.prepared
 }
