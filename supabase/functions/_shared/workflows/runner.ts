@@ -92,7 +92,11 @@ async function claimRuns(
   const [row] = await sql<{ runs: RunRow[]; events_due: boolean; emails_due: boolean }[]>`
     with claimed as (
       select id, status as prev_status from billing.workflow_runs
-      where workflow_id = any(${workflowIds})
+      -- The status list is the due index's predicate: stated, the claim reads that index in wake_at order
+      -- and stops at the limit, marking dead entries (finished runs) as it passes. Without it, the OR below
+      -- made a bitmap scan that re-read every run finished since the last vacuum on each claim (2.5 ms
+      -- at ~1,300 finished runs, 0.07 ms now).
+      where status in ('queued', 'sleeping', 'running') and workflow_id = any(${workflowIds})
         and ((status = 'sleeping' and wake_at <= ${asOf} and workflow_id = any(${scope.sleeping}::text[]))
           or (${claimQueued} and (${only === null} or event_name = any(${only ?? []}::text[])) and event_name <> all(${except}::text[])
             and ((status = 'queued' and wake_at <= ${asOf}) or (status = 'running' and lease_until < now()))))
