@@ -18,6 +18,10 @@ export interface StartOptions extends Partial<EmulatorOptions> {
   host?: string
   /** How often the emulator's own clock runs due work (renewals, retries), in ms. */
   tickMs?: number
+  /** A change is written to the snapshot once changes have paused this long (ms)... */
+  snapshotQuietMs?: number
+  /** ...or at the latest this long after the first unsaved change (ms); always on close. */
+  snapshotMaxDelayMs?: number
 }
 
 export interface RunningEmulator {
@@ -60,7 +64,15 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
   if (opts.snapshotPath) emu.loadSnapshot()
   const log: RequestLogEntry[] = []
   const idempotency = new Map<string, Cached & { at: number }>()
-  let dirty = false
+  // Snapshots follow changes, but not each one: a state of hundreds of MB (a long-lived `npm start`'s
+  // events) takes seconds to serialize and write, which every tick after each change kept a core busy with.
+  const [quietMs, maxDelayMs] = [opts.snapshotQuietMs ?? 2_000, opts.snapshotMaxDelayMs ?? 30_000]
+  let changedAt = 0
+  let unsavedSince: number | null = null
+  const changed = () => {
+    changedAt = Date.now()
+    unsavedSince ??= changedAt
+  }
 
   function send(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
     res.writeHead(status, { 'content-type': 'application/json', ...headers })
@@ -127,7 +139,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
         }
       }
       const answer = found.route.handle(emu, params, found.match)
-      if (method !== 'GET') dirty = true
+      if (method !== 'GET') changed()
       const mismatch = emu.conformance.response(answer, `${method} ${url.pathname}`)
       if (mismatch && emu.conformance.strict) throw new StripeApiError(500, 'api_error', `The emulator's answer does not match Stripe's spec (strict mode): ${mismatch.type} at ${mismatch.path}: ${mismatch.rule}`)
       body = JSON.stringify(answer)
@@ -173,7 +185,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
       const form = req.method === 'POST' ? parseParams(await readRaw(req)) : {}
       const page = handlePage(emu, req.method ?? 'GET', url.pathname, form)
       if (page) {
-        if (req.method === 'POST') dirty = true
+        if (req.method === 'POST') changed()
         if (page.location) {
           res.writeHead(page.status, { location: page.location })
           return res.end()
@@ -196,10 +208,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
   // The emulator's own clock runs due work as (offset) wall time passes; snapshots follow changes.
   const tick = setInterval(() => {
     try {
-      if (runDue(emu, null, emu.now()) > 0) dirty = true
-      if (dirty && opts.snapshotPath) {
+      if (runDue(emu, null, emu.now()) > 0) changed()
+      const now = Date.now()
+      if (unsavedSince !== null && opts.snapshotPath && (now - changedAt >= quietMs || now - unsavedSince >= maxDelayMs)) {
         emu.saveSnapshot()
-        dirty = false
+        unsavedSince = null
       }
     } catch (err) {
       console.error('stripe-emulator: scheduled work failed:', err)

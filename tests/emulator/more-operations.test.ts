@@ -2,7 +2,7 @@
 // session listing and expiry, subscription items, test clock listing and deletion, pause and resume,
 // and the emulator's snapshot and reset.
 import { describe, expect, it } from 'vitest'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Stripe from 'stripe'
@@ -96,6 +96,32 @@ describe('state', () => {
       await expect(again.customers.retrieve(c.id)).rejects.toMatchObject({ statusCode: 404 })
     } finally {
       await second.close()
+    }
+  })
+
+  it('writes its snapshot once changes pause, or at the latest a bound after the first unsaved one', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'emu-')), 'state.json')
+    const emu = await startEmulator({ snapshotPath: file, tickMs: 20, snapshotQuietMs: 800, snapshotMaxDelayMs: 1_500 })
+    const stripe = client(emu.url)
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    try {
+      // Changes every ~50 ms for 3.2 s: written at the bound (about twice), not at every 20 ms tick after a change.
+      const writes = new Set<number>()
+      for (const until = Date.now() + 3_200; Date.now() < until; await sleep(50)) {
+        await stripe.customers.create({})
+        if (existsSync(file)) writes.add(statSync(file).mtimeMs)
+      }
+      expect(writes.size).toBeGreaterThanOrEqual(1)
+      expect(writes.size).toBeLessThanOrEqual(3)
+      await sleep(1_200)
+      // One change after a quiet spell: not written at once, written once the quiet period has passed.
+      const c = await stripe.customers.create({ email: 'last@example.test' })
+      await sleep(200)
+      expect(readFileSync(file, 'utf8')).not.toContain(c.id)
+      await sleep(1_000)
+      expect(readFileSync(file, 'utf8')).toContain(c.id)
+    } finally {
+      await emu.close()
     }
   })
 })
