@@ -107,13 +107,15 @@ describe('state', () => {
     try {
       // Changes every ~50 ms for 3.2 s: written at the bound (about twice), not at every 20 ms tick after a change.
       const writes = new Set<number>()
+      let last = ''
       for (const until = Date.now() + 3_200; Date.now() < until; await sleep(50)) {
-        await stripe.customers.create({})
+        last = (await stripe.customers.create({})).id
         if (existsSync(file)) writes.add(statSync(file).mtimeMs)
       }
       expect(writes.size).toBeGreaterThanOrEqual(1)
       expect(writes.size).toBeLessThanOrEqual(3)
-      await sleep(1_200)
+      // Everything saved (once the changes paused) before the next step starts from nothing unsaved.
+      for (const until = Date.now() + 10_000; !readFileSync(file, 'utf8').includes(last) && Date.now() < until;) await sleep(50)
       // One change after a quiet spell: not written at once, written once the quiet period has passed.
       const c = await stripe.customers.create({ email: 'last@example.test' })
       await sleep(200)
