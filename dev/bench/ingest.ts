@@ -101,9 +101,11 @@ const peer = await startPeer(p).catch(async (err) => {
 try {
   const [port, webhook] = [p.ports.api, '/functions/v1/stripe-webhook']
   const customers = await benchCustomers(p, PAIR_CUSTOMERS)
-  // Warm-up for each side (JIT, pools, the peer's prepared statements).
-  for (const w of await spreadEvents('warm', 200, customers)) await post(port, w.payload, w.signature, webhook)
-  for (const w of await spreadEvents('warmpeer', 200, customers)) await post(peer.port, w.payload, w.signature, peer.path)
+  // A warm-up for each side, posted as the pairs post (run.ts's WARM_EVENTS: one at a time left the
+  // peer's first pair slower than its later ones).
+  const warm = Number(process.env.BENCH_WARM_EVENTS ?? 2_000)
+  await closedLoop(port, webhook, await spreadEvents('warm', warm, customers), CONCURRENCY)
+  await closedLoop(peer.port, peer.path, await spreadEvents('warmpeer', warm, customers), CONCURRENCY)
   const host = functionsHostPid(p)
   const sql = superuser(p)
   const sampler = superuser(p)

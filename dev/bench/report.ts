@@ -22,6 +22,8 @@ export interface PairCpu { processMsPerEvent: number; dbMsPerEvent: number; msPe
 export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
   sizes: { customers: number; eventsPerSide: number; pairs: number; concurrency: number }
+  /** Each side's warm-up before the pairs (not in any figure). */
+  warmUp: { eventsPerSide: number; ours: LoadResult; peer: LoadResult }
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult & { cpu: PairCpu }; peer: LoadResult & { cpu: PairCpu }; ratio: number }[]
   lag: Omit<LagResult, 'cpuMsPerEvent' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
   /** The functions host's CPU per lag event, ms (the target): ack, sync, workflows, emails and background. */

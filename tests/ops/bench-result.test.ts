@@ -1,7 +1,7 @@
 // The check `npm test` applies to the JSON `npm run bench -- --quick` writes (CPU and its idle part, each
-// side's CPU per event in the ingest pairs, the sustained step search and confirmation, memory per
-// phase), and how the bench reads the functions' usage lines. (The smoke step runs the quick bench; this
-// pins what the check accepts and refuses.)
+// side's warm-up and CPU per event in the ingest pairs, the sustained step search and confirmation, memory
+// per phase), and how the bench reads the functions' usage lines. (The smoke step runs the quick bench;
+// this pins what the check accepts and refuses.)
 import { describe, expect, it } from 'vitest'
 import { resultProblems } from '../../dev/bench/smoke.ts'
 import { keptUp } from '../../dev/bench/sustain.ts'
@@ -14,6 +14,7 @@ const good = () => ({
     msPerEvent: 4, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95,
     byThread: { 'gateway + stripe-webhook': 1.9, 'stripe-sync': 1.8, 'other threads': 0.3 }, wakeMs: 0.31, wakes: 300,
   },
+  warmUp: { eventsPerSide: 2000, ours: { eventsPerSecond: 3100, non2xx: 0 }, peer: { eventsPerSecond: 2000, non2xx: 0 } },
   pairs: [1, 2, 3].map((pair) => ({ pair, ours: { cpu: { processMsPerEvent: 0.6, dbMsPerEvent: 0.4, msPerEvent: 1 } }, peer: { cpu: { processMsPerEvent: 0.5, dbMsPerEvent: 0.3, msPerEvent: 0.8 } } })),
   sustain: [25, 100].map((rps) => ({ rps, steps: [run(rps * 0.4, true), run(rps * 0.55, false)], confirmations: [run(rps * 0.4, true)], confirmed: run(rps * 0.4, true) })),
   at100rps: { offered: 40, seconds: 120, lagP99ms: 900, keptUp: true },
@@ -52,6 +53,17 @@ describe('bench result shape', () => {
     expect(resultProblems(r)).toEqual(["a pair lacks ours or the peer's CPU per event"])
     r.pairs = []
     expect(resultProblems(r)).toEqual(["a pair lacks ours or the peer's CPU per event"])
+  })
+
+  it('refuses a result without both sides\' warm-up, or one with a warm-up event refused', () => {
+    const r: any = good()
+    delete r.warmUp.peer
+    expect(resultProblems(r)).toEqual(["warmUp lacks its size, or a side's rate, or had non-2xx"])
+    r.warmUp.peer = { eventsPerSecond: 2000, non2xx: 0 }
+    r.warmUp.ours.non2xx = 2
+    expect(resultProblems(r)).toEqual(["warmUp lacks its size, or a side's rate, or had non-2xx"])
+    delete r.warmUp
+    expect(resultProblems(r)).toEqual(["warmUp lacks its size, or a side's rate, or had non-2xx"])
   })
 
   it('refuses sustained runs at other limits, no steps, no Stripe calls, and no phase with stripe-sync lines', () => {
