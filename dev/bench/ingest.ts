@@ -101,9 +101,9 @@ const peer = await startPeer(p).catch(async (err) => {
 try {
   const [port, webhook] = [p.ports.api, '/functions/v1/stripe-webhook']
   const customers = await benchCustomers(p, PAIR_CUSTOMERS)
-  // A warm-up for each side, posted as the pairs post (run.ts's WARM_EVENTS: one at a time left the
-  // peer's first pair slower than its later ones).
-  const warm = Number(process.env.BENCH_WARM_EVENTS ?? 2_000)
+  // A warm-up for each side, posted as the pairs post, three events per customer (run.ts's WARM_EVENTS:
+  // one at a time left the peer's first pair slower than its later ones).
+  const warm = Number(process.env.BENCH_WARM_EVENTS ?? 3 * PAIR_CUSTOMERS)
   await closedLoop(port, webhook, await spreadEvents('warm', warm, customers), CONCURRENCY)
   await closedLoop(peer.port, peer.path, await spreadEvents('warmpeer', warm, customers), CONCURRENCY)
   const host = functionsHostPid(p)

@@ -57,12 +57,13 @@ const IDLE_SECONDS = env('BENCH_IDLE_SECONDS', 20, 1)
 const WAKES = env('BENCH_WAKES', 300, 20)
 const WEBHOOK = '/functions/v1/stripe-webhook'
 /**
- * Each side's warm-up before the ingest pairs, posted as the pairs post (closed loop, CONCURRENCY): 40
- * events one at a time left the peer's first pair 10-15% slower than its later ones (every pooled
- * connection's first statements, its first row of each customer, V8's optimizing tier), so that pair's
- * ratio flattered ours.
+ * Each side's warm-up before the ingest pairs, posted as the pairs post (closed loop, CONCURRENCY), three
+ * events per customer: spreadEvents gives each customer its invoice.paid within its first three, so every
+ * customer's subscription and invoice is written once on each side before the pairs. 40 events one at a
+ * time left the peer's first pair slower than its later ones (every pooled connection's first statements,
+ * its first row of each object, V8's optimizing tier), so that pair's ratio flattered ours.
  */
-const WARM_EVENTS = env('BENCH_WARM_EVENTS', 2_000, 40)
+const WARM_EVENTS = env('BENCH_WARM_EVENTS', 3 * CUSTOMERS, 3 * CUSTOMERS)
 
 /** A Deno thread's CPU per wake from idle on this machine, ms (wake-floor.ts). */
 async function wakeFloorMs(): Promise<number> {
