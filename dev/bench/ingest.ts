@@ -27,6 +27,7 @@ import { activitySampler, clusterCpuMs, tableStats } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, threadSchedMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { summarizeSyncLog } from './usage.ts'
+import { warmUp } from './warm-up.ts'
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 10_000)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -101,11 +102,7 @@ const peer = await startPeer(p).catch(async (err) => {
 try {
   const [port, webhook] = [p.ports.api, '/functions/v1/stripe-webhook']
   const customers = await benchCustomers(p, PAIR_CUSTOMERS)
-  // A warm-up for each side, posted as the pairs post, three events per customer (run.ts's WARM_EVENTS:
-  // one at a time left the peer's first pair slower than its later ones).
-  const warm = Number(process.env.BENCH_WARM_EVENTS ?? 3 * PAIR_CUSTOMERS)
-  await closedLoop(port, webhook, await spreadEvents('warm', warm, customers), CONCURRENCY)
-  await closedLoop(peer.port, peer.path, await spreadEvents('warmpeer', warm, customers), CONCURRENCY)
+  await warmUp({ port, path: webhook }, peer, customers, CONCURRENCY, Number(process.env.BENCH_WARM_EVENTS ?? 3 * PAIR_CUSTOMERS))
   const host = functionsHostPid(p)
   const sql = superuser(p)
   const sampler = superuser(p)

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { LoadResult } from './http-load.ts'
 import type { LagResult } from './lag.ts'
+import type { WarmUp } from './warm-up.ts'
 import { perSecond } from './stripe-calls.ts'
 import type { SustainResult } from './sustain.ts'
 import { bars, lines, page } from './svg.ts'
@@ -23,7 +24,7 @@ export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
   sizes: { customers: number; eventsPerSide: number; pairs: number; concurrency: number }
   /** Each side's warm-up before the pairs (not in any figure). */
-  warmUp: { eventsPerSide: number; ours: LoadResult; peer: LoadResult }
+  warmUp: WarmUp
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult & { cpu: PairCpu }; peer: LoadResult & { cpu: PairCpu }; ratio: number }[]
   lag: Omit<LagResult, 'cpuMsPerEvent' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
   /** The functions host's CPU per lag event, ms (the target): ack, sync, workflows, emails and background. */

@@ -34,6 +34,7 @@ import { quiet } from './quiet.ts'
 import { type BenchResult, type PairCpu, writeReport } from './report.ts'
 import { sustainSearch } from './sustain.ts'
 import { type PhaseUsage, usageMeter } from './usage.ts'
+import { warmUp } from './warm-up.ts'
 
 const quick = process.argv.includes('--quick')
 const env = (name: string, full: number, small: number) => Number(process.env[name] ?? (quick ? small : full))
@@ -56,13 +57,7 @@ const IDLE_SECONDS = env('BENCH_IDLE_SECONDS', 20, 1)
 /** Timer wakes of an idle Deno thread (20 ms apart) that measure a wake's CPU (wake-floor.ts). */
 const WAKES = env('BENCH_WAKES', 300, 20)
 const WEBHOOK = '/functions/v1/stripe-webhook'
-/**
- * Each side's warm-up before the ingest pairs, posted as the pairs post (closed loop, CONCURRENCY), three
- * events per customer: spreadEvents gives each customer its invoice.paid within its first three, so every
- * customer's subscription and invoice is written once on each side before the pairs. 40 events one at a
- * time left the peer's first pair slower than its later ones (every pooled connection's first statements,
- * its first row of each object, V8's optimizing tier), so that pair's ratio flattered ours.
- */
+/** Each side's warm-up before the ingest pairs (warm-up.ts): three events per customer. */
 const WARM_EVENTS = env('BENCH_WARM_EVENTS', 3 * CUSTOMERS, 3 * CUSTOMERS)
 
 /** A Deno thread's CPU per wake from idle on this machine, ms (wake-floor.ts). */
@@ -144,10 +139,7 @@ try {
 
   // Ingest pairs, after a warm-up of each side (WARM_EVENTS), not counted.
   meter = usageMeter(p)
-  const warmOurs = await closedLoop(p.ports.api, WEBHOOK, await spreadEvents('warm', WARM_EVENTS, customers), CONCURRENCY)
-  const warmPeer = await closedLoop(peer.port, peer.path, await spreadEvents('warmpeer', WARM_EVENTS, customers), CONCURRENCY)
-  const warmUp = { eventsPerSide: WARM_EVENTS, ours: warmOurs, peer: warmPeer }
-  console.log(`warm-up (not counted): ${WARM_EVENTS} events a side, ours ${warmOurs.eventsPerSecond}/s (${warmOurs.non2xx} non-2xx), peer ${warmPeer.eventsPerSecond}/s (${warmPeer.non2xx} non-2xx)`)
+  const warm = await warmUp({ port: p.ports.api, path: WEBHOOK }, peer, customers, CONCURRENCY, WARM_EVENTS)
   const pairs = []
   for (let i = 1; i <= PAIRS; i++) {
     const events: Signed[] = await spreadEvents(`pair${i}_${Date.now().toString(36)}`, EVENTS, customers)
@@ -174,7 +166,7 @@ try {
   const result: BenchResult = {
     date: new Date().toISOString(), quick, profile: p.name, cpus: os.cpus().length,
     sizes: { customers: CUSTOMERS, eventsPerSide: EVENTS, pairs: PAIRS, concurrency: CONCURRENCY },
-    warmUp, pairs, lag, cpuMsPerEvent, cpu, sustain, usage, quietSeconds,
+    warmUp: warm, pairs, lag, cpuMsPerEvent, cpu, sustain, usage, quietSeconds,
     drain: { ...drain, results: drain.results },
     targets: {
       ingest_ratio_vs_peer: median(pairs.map((x) => x.ratio)),
