@@ -26,6 +26,29 @@ export async function tableStats(sql: postgres.Sql): Promise<TableStat[]> {
     order by 1`
 }
 
+/** The cluster's durability settings: each commit flushed to disk before it is answered, as on a hosted database. */
+export interface Durability {
+  fsync: string
+  synchronous_commit: string
+  full_page_writes: string
+}
+
+export async function durability(sql: postgres.Sql): Promise<Durability> {
+  const rows = await sql<{ name: keyof Durability; setting: string }[]>`
+    select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes')`
+  return Object.fromEntries(rows.map((r) => [r.name, r.setting])) as unknown as Durability
+}
+
+/**
+ * A full bench measures what production runs: an acknowledgement waits for its commit's flush to disk
+ * (the group commit shares one per group, the peer pays one per request). A cluster without it (a test
+ * run's, STACK_DISPOSABLE) would measure neither; a quick run only checks the output's shape.
+ */
+export function assertDurable(d: Durability): void {
+  const off = Object.entries(d).filter(([, v]) => v !== 'on').map(([k, v]) => `${k} = ${v}`)
+  if (off.length > 0) throw new Error(`the bench needs a durable database (${off.join(', ')}): unset STACK_DISPOSABLE`)
+}
+
 const ticks = (stat: string, fields: number[]) => {
   const f = stat.split(') ')[1].split(' ')
   return fields.reduce((n, i) => n + Number(f[i]), 0)

@@ -23,7 +23,7 @@ import { fakeEvent } from '../../tests/helpers/stripe-event-envelope.ts'
 import { benchCustomers, spreadEvents } from './events.ts'
 import { agent, closedLoop, pct, post } from './http-load.ts'
 import { startPeer } from './peer.ts'
-import { activitySampler, clusterCpuMs, tableStats } from './db-stats.ts'
+import { activitySampler, assertDurable, clusterCpuMs, durability, tableStats } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, threadSchedMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { summarizeSyncLog } from './usage.ts'
@@ -100,6 +100,10 @@ const peer = await startPeer(p).catch(async (err) => {
   throw err
 })
 try {
+  const check = superuser(p)
+  const database = await durability(check).finally(() => check.end())
+  console.log(`database: fsync ${database.fsync}, synchronous_commit ${database.synchronous_commit}, full_page_writes ${database.full_page_writes}`)
+  assertDurable(database)
   const [port, webhook] = [p.ports.api, '/functions/v1/stripe-webhook']
   const customers = await benchCustomers(p, PAIR_CUSTOMERS)
   await warmUp({ port, path: webhook }, peer, customers, CONCURRENCY, Number(process.env.BENCH_WARM_EVENTS ?? 3 * PAIR_CUSTOMERS))
@@ -160,7 +164,7 @@ try {
   const end = superuser(p)
   const [{ backlog }] = await end`select queue_length::int as backlog from pgmq.metrics('stripe_events')`
   await end.end()
-  console.log(JSON.stringify({ benchmark: 'ingest', concurrency: CONCURRENCY, pairs, pacedWithWorkerBusy: { ...paced, queueBacklogAtEnd: backlog } }, null, 2))
+  console.log(JSON.stringify({ benchmark: 'ingest', database, concurrency: CONCURRENCY, pairs, pacedWithWorkerBusy: { ...paced, queueBacklogAtEnd: backlog } }, null, 2))
   console.log(`ingest_ratio_vs_peer=${median(pairs.map((x) => x.ratio))}`)
   console.log(`ingest_p99_ms=${median(pairs.map((x) => x.ours.p99ms))}`)
   console.log(`ingest_non2xx=${pairs.reduce((n, x) => n + x.ours.non2xx, 0) + paced.non2xx}`)

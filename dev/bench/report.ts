@@ -2,6 +2,7 @@
 // charts are SVG drawn here (no charting dependency); then the eight `name=value` lines, last.
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
+import type { Durability } from './db-stats.ts'
 import type { LoadResult } from './http-load.ts'
 import type { LagResult } from './lag.ts'
 import type { WarmUp } from './warm-up.ts'
@@ -23,6 +24,8 @@ export interface PairCpu { processMsPerEvent: number; dbMsPerEvent: number; msPe
 export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
   sizes: { customers: number; eventsPerSide: number; pairs: number; concurrency: number }
+  /** The cluster's durability settings (a full run requires all on: db-stats.ts's assertDurable). */
+  database: Durability
   /** Each side's warm-up before the pairs (not in any figure). */
   warmUp: WarmUp
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult & { cpu: PairCpu }; peer: LoadResult & { cpu: PairCpu }; ratio: number }[]
@@ -58,7 +61,9 @@ export interface BenchResult {
 function table(r: BenchResult): string {
   const row = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(i === 0 ? 12 : 16)).join(' ')
   const cpu = (c: PairCpu) => `${c.msPerEvent.toFixed(2)} (${c.processMsPerEvent.toFixed(2)}+${c.dbMsPerEvent.toFixed(2)})`
-  const out = [row(['pair', 'load avg (1m)', 'ours acks/s', 'peer acks/s', 'ratio', 'ours p99 ms', 'peer p99 ms', 'non-2xx o/p', 'ours CPU ms/ev', 'peer CPU ms/ev'])]
+  const db = r.database
+  const out = [`database: fsync ${db.fsync}, synchronous_commit ${db.synchronous_commit}, full_page_writes ${db.full_page_writes}`, '']
+  out.push(row(['pair', 'load avg (1m)', 'ours acks/s', 'peer acks/s', 'ratio', 'ours p99 ms', 'peer p99 ms', 'non-2xx o/p', 'ours CPU ms/ev', 'peer CPU ms/ev']))
   for (const x of r.pairs) {
     out.push(row([x.pair, x.loadAverage[0], x.ours.eventsPerSecond, x.peer.eventsPerSecond, x.ratio, x.ours.p99ms, x.peer.p99ms, `${x.ours.non2xx}/${x.peer.non2xx}`, cpu(x.ours.cpu), cpu(x.peer.cpu)]))
   }
@@ -89,7 +94,7 @@ function html(r: BenchResult): string {
   const labels = r.pairs.map((x) => `pair ${x.pair} (load ${x.loadAverage[0]})`)
   const confirmed = r.sustain.map((s) => ({ s, x: s.confirmed }))
   return page(`Bench ${r.date}`, [
-    `<p>${r.quick ? 'Quick (smoke) run: sizes too small for the figures to mean anything. ' : ''}${r.cpus} CPUs; ${r.sizes.eventsPerSide} events per side per pair, concurrency ${r.sizes.concurrency}, ${r.sizes.customers} customers.</p>`,
+    `<p>${r.quick ? 'Quick (smoke) run: sizes too small for the figures to mean anything. ' : ''}${r.cpus} CPUs; ${r.sizes.eventsPerSide} events per side per pair, concurrency ${r.sizes.concurrency}, ${r.sizes.customers} customers; Postgres with fsync ${r.database.fsync}, synchronous_commit ${r.database.synchronous_commit}.</p>`,
     bars('Webhook acks/s per pair', labels, [{ name: 'ours', values: r.pairs.map((x) => x.ours.eventsPerSecond) }, { name: 'peer', values: r.pairs.map((x) => x.peer.eventsPerSecond) }]),
     bars('CPU per event per pair (ms): process and Postgres; ours until its events are synced, workflows and emails done', labels, [
       { name: 'ours', values: r.pairs.map((x) => x.ours.cpu.msPerEvent) }, { name: 'peer', values: r.pairs.map((x) => x.peer.cpu.msPerEvent) },

@@ -28,7 +28,7 @@ import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events
 import { agent, closedLoop } from './http-load.ts'
 import { lagRun } from './lag.ts'
 import { startPeer } from './peer.ts'
-import { clusterCpuMs } from './db-stats.ts'
+import { assertDurable, clusterCpuMs, durability } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, idleCpuMsPerSecond } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { type BenchResult, type PairCpu, writeReport } from './report.ts'
@@ -97,6 +97,8 @@ const quietSeconds: Record<string, number> = {}
 const settle = async (label: string) => void (quick || (quietSeconds[label] = await quiet(sql, label)))
 const usage: Record<string, PhaseUsage> = {}
 try {
+  const database = await durability(sql)
+  if (!quick) assertDurable(database)
   // The live limit (100 req/s) for the whole run; the drain sets the same. Then the customers, and the
   // stack's sync of the events their creation sent, before anything is measured (it shares the bucket).
   await setBucket(100)
@@ -164,7 +166,7 @@ try {
   const coalesced = drain.results[0]
   const at100 = sustain.find((x) => x.rps === 100)!.confirmed
   const result: BenchResult = {
-    date: new Date().toISOString(), quick, profile: p.name, cpus: os.cpus().length,
+    date: new Date().toISOString(), quick, profile: p.name, cpus: os.cpus().length, database,
     sizes: { customers: CUSTOMERS, eventsPerSide: EVENTS, pairs: PAIRS, concurrency: CONCURRENCY },
     warmUp: warm, pairs, lag, cpuMsPerEvent, cpu, sustain, usage, quietSeconds,
     drain: { ...drain, results: drain.results },

@@ -33,7 +33,6 @@ function ownedDir(dir: string): void {
 
 /** Settings the product needs: pg_cron preloaded for this database, loopback only, a private socket. */
 function clusterConf(p: Profile): string {
-  const fast = p.name !== 'dev'
   return [
     `port = ${p.ports.db}`,
     `listen_addresses = '127.0.0.1'`,
@@ -44,8 +43,6 @@ function clusterConf(p: Profile): string {
     `max_worker_processes = 32`,
     `max_connections = 200`,
     `log_min_messages = warning`,
-    // Test clusters are thrown away after each run; durability only costs time there.
-    ...(fast ? ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off'] : []),
     '',
   ].join('\n')
 }
@@ -78,21 +75,39 @@ export async function isRunning(p: Profile): Promise<boolean> {
 }
 
 /** Starts the cluster unless it already runs. Returns true when this call started it. */
-export async function startCluster(p: Profile): Promise<boolean> {
+/**
+ * Whether clusters started now keep Postgres's durability: every stack does (`npm start`, the bench, a
+ * scratch profile), as a hosted database does, except under `npm test` (dev/test/run.ts sets
+ * STACK_DISPOSABLE=1), whose clusters are thrown away after the run and where fsync only costs time.
+ */
+export const durableByDefault = (): boolean => process.env.STACK_DISPOSABLE !== '1'
+
+/**
+ * Durability as Postgres's defaults have it, or off for a disposable cluster. Given at each start (the
+ * command line outranks the configuration files), so a cluster made by an older checkout, whose
+ * postgresql.conf turned them off, runs durable too.
+ */
+function durabilityOptions(durable: boolean): string {
+  const on = durable ? 'on' : 'off'
+  return ['fsync', 'synchronous_commit', 'full_page_writes'].map((s) => `-c ${s}=${on}`).join(' ')
+}
+
+export async function startCluster(p: Profile, durable = durableByDefault()): Promise<boolean> {
   if (await isRunning(p)) return false
   await assertPortFree(p.ports.db, 'Postgres')
   ownedDir(p.socketDir)
   ownedDir(path.dirname(p.pgLog))
-  const r = await pgCmd('pg_ctl', ['start', '-w', '-t', '60', '-D', p.pgdata, '-l', p.pgLog])
+  const r = await pgCmd('pg_ctl', ['start', '-w', '-t', '60', '-D', p.pgdata, '-l', p.pgLog, '-o', durabilityOptions(durable)])
   if (r.code !== 0) {
     throw new Error(`Postgres did not start (see ${p.pgLog}):\n${r.stderr || r.stdout}`)
   }
   return true
 }
 
-export async function stopCluster(p: Profile): Promise<void> {
+/** Stops the cluster: `fast` shuts down cleanly; `immediate` is a crash (no checkpoint, recovery at the next start). */
+export async function stopCluster(p: Profile, mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
   if (!(await isRunning(p))) return
-  await pgCmd('pg_ctl', ['stop', '-w', '-m', 'fast', '-D', p.pgdata])
+  await pgCmd('pg_ctl', ['stop', '-w', '-m', mode, '-D', p.pgdata])
 }
 
 /** Deletes the cluster's files (stopping it first); a cluster kept outside the checkout goes entirely. */

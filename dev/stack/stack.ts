@@ -34,6 +34,8 @@ export interface UpOptions {
   fresh?: boolean
   /** Restart functions when their files change. */
   watch?: boolean
+  /** Postgres with its durability (fsync, synchronous commit); default: postgres.ts's durableByDefault. */
+  durable?: boolean
   log?: (line: string) => void
 }
 
@@ -98,7 +100,7 @@ export async function up(p: Profile, opts: UpOptions = {}): Promise<Stack> {
       rmSync(stripeSnapshot(p), { force: true })
     }
     if (await initCluster(p)) log(`created a Postgres cluster in ${p.pgdata.startsWith(ROOT) ? path.relative(ROOT, p.pgdata) : p.pgdata}`)
-    pids.postgres = await startCluster(p)
+    pids.postgres = await startCluster(p, opts.durable)
     writePids(p, pids)
     log(pids.postgres ? `Postgres started on port ${p.ports.db}` : `Postgres already running on port ${p.ports.db}: reusing it`)
     await waitForDb(p)

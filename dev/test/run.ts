@@ -26,6 +26,9 @@ const tallies: Tally[] = []
 // TEST_PROFILE lets two checkouts (or a developer and a helper) run the suite at once on separate ports.
 const p = profile(process.env.TEST_PROFILE ?? 'test')
 process.env.STACK_PROFILE = p.name
+// The clusters this run starts are thrown away after it: no fsync or synchronous commit (postgres.ts),
+// but for a test that asks for durability (a crash must not lose an acknowledged event).
+process.env.STACK_DISPOSABLE = '1'
 // The Stripe emulators of the run (the stack's and those tests start) check every answer, event and
 // request against Stripe's spec: strict by default (`report` only reports; `0` turns it off).
 process.env.STRIPE_EMULATOR_STRICT ??= '1'

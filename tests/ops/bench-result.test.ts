@@ -1,8 +1,10 @@
-// The check `npm test` applies to the JSON `npm run bench -- --quick` writes (CPU and its idle part, each
-// side's warm-up and CPU per event in the ingest pairs, the sustained step search and confirmation, memory
-// per phase), and how the bench reads the functions' usage lines. (The smoke step runs the quick bench;
-// this pins what the check accepts and refuses.)
+// The check `npm test` applies to the JSON `npm run bench -- --quick` writes (the database's durability,
+// CPU and its idle part, each side's warm-up and CPU per event in the ingest pairs, the sustained step
+// search and confirmation, memory per phase), the full bench's refusal of a database without durability,
+// and how the bench reads the functions' usage lines. (The smoke step runs the quick bench; this pins what
+// the check accepts and refuses.)
 import { describe, expect, it } from 'vitest'
+import { assertDurable } from '../../dev/bench/db-stats.ts'
 import { resultProblems } from '../../dev/bench/smoke.ts'
 import { keptUp } from '../../dev/bench/sustain.ts'
 import { summarizeUsage } from '../../dev/bench/usage.ts'
@@ -10,6 +12,7 @@ import { summarizeUsage } from '../../dev/bench/usage.ts'
 const run = (rate: number, keptUp: boolean) => ({ rate, seconds: 20, processedPerSecond: rate, p99ms: keptUp ? 900 : 5000, keptUp, stripeCalls: { calls: 10, customers: 8, mean: 1.2, max: 3, series: [[0, 1]] } })
 const phase = () => ({ functions: { 'stripe-sync': { lines: 3, heapPeakMb: { p50: 40.1, max: 52 }, cpuMs: { p50: 80, max: 300 }, stoppedBy: { empty: 3 }, triggers: { webhook: 3 } } }, hostPeakRssMb: 250, hostPeakRssPerPhase: true })
 const good = () => ({
+  database: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' },
   cpu: {
     msPerEvent: 4, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95,
     byThread: { 'gateway + stripe-webhook': 1.9, 'stripe-sync': 1.8, 'other threads': 0.3 }, wakeMs: 0.31, wakes: 300,
@@ -66,6 +69,16 @@ describe('bench result shape', () => {
     expect(resultProblems(r)).toEqual(["warmUp lacks its size, or a side's rate, or had non-2xx"])
   })
 
+  it("refuses a result without the database's durability settings", () => {
+    const r: any = good()
+    r.database.synchronous_commit = 'off'
+    expect(resultProblems(r)).toEqual([])
+    delete r.database.fsync
+    expect(resultProblems(r)).toEqual(['database lacks its durability settings'])
+    delete r.database
+    expect(resultProblems(r)).toEqual(['database lacks its durability settings'])
+  })
+
   it('refuses sustained runs at other limits, no steps, no Stripe calls, and no phase with stripe-sync lines', () => {
     const r: any = good()
     r.sustain[0].rps = 50
@@ -84,6 +97,15 @@ describe('bench result shape', () => {
       'sustain 100: the confirmed run lacks its Stripe calls',
       'no phase has stripe-sync usage lines',
     ])
+  })
+})
+
+describe('a full bench on a database without durability', () => {
+  it('refuses to run, naming each setting that is off', () => {
+    expect(() => assertDurable({ fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' })).not.toThrow()
+    expect(() => assertDurable({ fsync: 'off', synchronous_commit: 'off', full_page_writes: 'on' }))
+      .toThrow('the bench needs a durable database (fsync = off, synchronous_commit = off): unset STACK_DISPOSABLE')
+    expect(() => assertDurable({ fsync: 'on', synchronous_commit: 'local', full_page_writes: 'on' })).toThrow(/synchronous_commit = local/)
   })
 })
 
