@@ -13,7 +13,9 @@ const MAX_BATCH = 64
 /**
  * Flushes in flight at once: one keeps gathering while another commits. One (larger groups: ~7 events
  * instead of ~4) measured no better (npm run bench:ingest, 1,000 customers, alternated: ratios to the
- * peer 1.29, 1.40, 1.68 against 1.53, 1.48, 1.49; p99 26-36 ms against 29-30).
+ * peer 1.29, 1.40, 1.68 against 1.53, 1.48, 1.49; p99 26-36 ms against 29-30). Nor did three, on a
+ * durable cluster where each commit waits for its flush to disk (the same bench alternated twice,
+ * 2026-12-01: pairs 1.47, 1.37, 1.44 and 1.06, 1.44, 1.42 against 1.34, 1.26, 1.61 and 1.33, 1.64, 1.34).
  */
 const MAX_IN_FLIGHT = 2
 
