@@ -1,7 +1,7 @@
 // Lag under a steady load: signed events posted open loop (each at its time, whatever the answers do)
 // to a running stack, then lag per event from the inbox's own timestamps (received_at -> processed_at,
 // the commit that mirrored the customer and updated its organization). Used twice by run.ts: 50 events/s
-// in per-customer bursts (the lag target, with the functions host's CPU per event), and the sustained
+// in per-customer bursts (the lag target, with the functions host's and Postgres's CPU per event), and the sustained
 // runs (one distinct customer per event at a fixed rate and Stripe bucket, for customers/s).
 import type postgres from 'postgres'
 import type { Profile } from '../stack/config.ts'
@@ -9,6 +9,7 @@ import type { Signed } from './events.ts'
 import { pct, post } from './http-load.ts'
 import { cpuByThread, functionsHostPid, hostCpuMs, threadsCpuMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
+import { clusterCpuMs } from './db-stats.ts'
 
 const WEBHOOK = '/functions/v1/stripe-webhook'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -28,6 +29,8 @@ export interface LagResult {
    * processed.
    */
   cpuMsPerEvent: number
+  /** The database cluster's CPU per event over the same span (the record, the sync's and workflows' SQL). */
+  dbCpuMsPerEvent: number
   /** The span that CPU was read over (s): the first post to quiet (or to processed). */
   cpuWindowSeconds: number
   /** The same CPU per event by thread (proc-stats.ts's cpuByThread): where the host's CPU went. */
@@ -46,6 +49,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const settleMs = opts.settleMs ?? 180_000
   const host = functionsHostPid(p)
   const cpu0 = hostCpuMs(host)
+  const db0 = clusterCpuMs(p)
   const threads0 = threadsCpuMs(host)
   const t0 = performance.now()
   const statuses = await Promise.all(signed.map(async (s, i) => {
@@ -60,6 +64,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   }
   if (opts.untilQuiet) await quiet(sql, 'lag: workflows and emails')
   const cpuMsPerEvent = (hostCpuMs(host) - cpu0) / signed.length
+  const dbCpuMsPerEvent = (clusterCpuMs(p) - db0) / signed.length
   const threads1 = threadsCpuMs(host)
   const cpuWindowSeconds = Number(((performance.now() - t0) / 1000).toFixed(1))
   const rows = await sql<{ at: number; lag: number | null; span: number | null; first: Date }[]>`
@@ -72,7 +77,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
     rate, events: signed.length, processed: lags.length, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
     p50ms: Math.round(pct(lags, 50) ?? NaN), p99ms: Math.round(pct(lags, 99) ?? NaN),
     processedPerSecond: span ? Number((lags.length / span).toFixed(1)) : 0,
-    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), cpuWindowSeconds, cpuByThread: await cpuByThread(p, threads0, threads1, signed.length),
+    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), dbCpuMsPerEvent: Number(dbCpuMsPerEvent.toFixed(2)), cpuWindowSeconds, cpuByThread: await cpuByThread(p, threads0, threads1, signed.length),
     firstReceivedAt: rows[0]?.first.toISOString() ?? null,
     series: rows.map((r) => [Number(r.at.toFixed(3)), r.lag === null ? null : Math.round(r.lag)]),
   }

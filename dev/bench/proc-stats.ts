@@ -26,12 +26,17 @@ export function resetPeakRss(pid: number): boolean {
   }
 }
 
-/** The host's CPU over `seconds` of a quiet stack (its background: pg_cron's ticks and their watches), ms/s. */
-export async function idleCpuMsPerSecond(pid: number, seconds: number): Promise<number> {
-  const cpu0 = hostCpuMs(pid)
+/**
+ * Each reader's CPU (ms) over the same `seconds` of a quiet stack, ms/s: its background (the host's
+ * pg_cron ticks and their watches, the cluster's own processes).
+ */
+export async function idleCpuMsPerSecond<K extends string>(readers: Record<K, () => number>, seconds: number): Promise<Record<K, number>> {
+  const keys = Object.keys(readers) as K[]
+  const cpu0 = keys.map((k) => readers[k]())
   const t0 = performance.now()
   await new Promise((r) => setTimeout(r, seconds * 1000))
-  return Number(((hostCpuMs(pid) - cpu0) / ((performance.now() - t0) / 1000)).toFixed(2))
+  const s = (performance.now() - t0) / 1000
+  return Object.fromEntries(keys.map((k, i) => [k, Number(((readers[k]() - cpu0[i]) / s).toFixed(2))])) as Record<K, number>
 }
 
 /**

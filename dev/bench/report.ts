@@ -29,12 +29,19 @@ export interface BenchResult {
   /** Each side's warm-up before the pairs (not in any figure). */
   warmUp: WarmUp
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult & { cpu: PairCpu }; peer: LoadResult & { cpu: PairCpu }; ratio: number }[]
-  lag: Omit<LagResult, 'cpuMsPerEvent' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
-  /** The functions host's CPU per lag event, ms (the target): ack, sync, workflows, emails and background. */
+  lag: Omit<LagResult, 'cpuMsPerEvent' | 'dbCpuMsPerEvent' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
+  /** CPU per lag event, ms (the target): the functions host's and Postgres's (cpu.totalMsPerEvent). */
   cpuMsPerEvent: number
-  /** That figure's parts: the window it was read over, the host's idle CPU on a quiet stack, and the rest. */
+  /**
+   * That figure's parts: the functions host's (ack, sync, workflows, emails and background), the window it
+   * was read over, the host's idle CPU on a quiet stack and the rest; Postgres's over the same window, and
+   * its idle CPU.
+   */
   cpu: {
     msPerEvent: number
+    dbMsPerEvent: number
+    dbIdleMsPerSecond: number
+    totalMsPerEvent: number
     windowSeconds: number
     idleMsPerSecond: number
     idleSeconds: number
@@ -72,7 +79,7 @@ function table(r: BenchResult): string {
   out.push('', `drain: ${d.events} events of ${d.customers} customers in ${d.seconds} s, ${d.stripeCalls} Stripe calls at ${r.drain.rateLimit} req/s`)
   out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx)`)
   const c = r.cpu
-  out.push(`cpu: functions host ${c.msPerEvent} ms/event over ${c.windowSeconds} s (first post to quiet); idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it; ${c.netOfIdleMsPerEvent} ms/event above idle`)
+  out.push(`cpu: ${c.totalMsPerEvent} ms/event = functions host ${c.msPerEvent} + Postgres ${c.dbMsPerEvent}, over ${c.windowSeconds} s (first post to quiet); host idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it, ${c.netOfIdleMsPerEvent} above; Postgres idle ${c.dbIdleMsPerSecond} ms/s`)
   out.push(`cpu by thread (ms/event): ${Object.entries(c.byThread).map(([t, ms]) => `${t} ${ms}`).join('; ')}; a Deno thread's wake from idle costs ${c.wakeMs} ms here (${c.wakes} timer wakes)`)
   for (const s of r.sustain) {
     out.push(`sustain at ${s.rps} req/s: steps ${s.steps.map((x) => `${x.rate}/s ${x.keptUp ? 'ok' : `behind (p99 ${x.p99ms} ms, ${x.processed}/${x.events})`}`).join(', ')}`)

@@ -25,7 +25,7 @@ const numOrNull = (v: unknown) => v === null || num(v)
 export function resultProblems(r: any): string[] {
   const out: string[] = []
   const need = (ok: boolean, what: string) => void (ok || out.push(what))
-  for (const k of ['msPerEvent', 'windowSeconds', 'idleMsPerSecond', 'idleMsPerEvent', 'netOfIdleMsPerEvent', 'wakeMs']) need(num(r?.cpu?.[k]), `cpu.${k} is not a number`)
+  for (const k of ['msPerEvent', 'dbMsPerEvent', 'totalMsPerEvent', 'windowSeconds', 'idleMsPerSecond', 'dbIdleMsPerSecond', 'idleMsPerEvent', 'netOfIdleMsPerEvent', 'wakeMs']) need(num(r?.cpu?.[k]), `cpu.${k} is not a number`)
   // Where the host's CPU went: the gateway's thread (the webhook runs there) and stripe-sync's worker by name.
   const threads = Object.keys(r?.cpu?.byThread ?? {})
   need(threads.some((t) => t.startsWith('gateway')) && threads.includes('stripe-sync') && Object.values(r.cpu.byThread).every(num), 'cpu.byThread lacks the gateway or stripe-sync')

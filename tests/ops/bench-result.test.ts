@@ -14,7 +14,7 @@ const phase = () => ({ functions: { 'stripe-sync': { lines: 3, heapPeakMb: { p50
 const good = () => ({
   database: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' },
   cpu: {
-    msPerEvent: 4, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95,
+    msPerEvent: 4, dbMsPerEvent: 1.5, dbIdleMsPerSecond: 2.7, totalMsPerEvent: 5.5, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95,
     byThread: { 'gateway + stripe-webhook': 1.9, 'stripe-sync': 1.8, 'other threads': 0.3 }, wakeMs: 0.31, wakes: 300,
   },
   warmUp: { eventsPerSide: 2000, ours: { eventsPerSecond: 3100, non2xx: 0 }, peer: { eventsPerSecond: 2000, non2xx: 0 } },
@@ -32,12 +32,14 @@ describe('bench result shape', () => {
   it('names what is missing or malformed', () => {
     const r: any = good()
     delete r.cpu.idleMsPerSecond
+    delete r.cpu.dbMsPerEvent
     delete r.cpu.byThread['stripe-sync']
     r.cpu.wakeMs = null
     r.sustain[1].confirmed.keptUp = 'yes'
     r.usage.lag.functions['stripe-sync'].heapPeakMb.max = 'big'
     delete r.usage.ingest
     expect(resultProblems(r)).toEqual([
+      'cpu.dbMsPerEvent is not a number',
       'cpu.idleMsPerSecond is not a number',
       'cpu.wakeMs is not a number',
       'cpu.byThread lacks the gateway or stripe-sync',
