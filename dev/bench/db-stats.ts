@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type postgres from 'postgres'
 import type { Profile } from '../stack/config.ts'
+import { DURABILITY_SETTINGS } from '../stack/postgres.ts'
 
 export interface TableStat {
   table: string
@@ -27,16 +28,12 @@ export async function tableStats(sql: postgres.Sql): Promise<TableStat[]> {
 }
 
 /** The cluster's durability settings: each commit flushed to disk before it is answered, as on a hosted database. */
-export interface Durability {
-  fsync: string
-  synchronous_commit: string
-  full_page_writes: string
-}
+export type Durability = Record<(typeof DURABILITY_SETTINGS)[number], string>
 
 export async function durability(sql: postgres.Sql): Promise<Durability> {
   const rows = await sql<{ name: keyof Durability; setting: string }[]>`
-    select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes')`
-  return Object.fromEntries(rows.map((r) => [r.name, r.setting])) as unknown as Durability
+    select name, setting from pg_settings where name = any(${DURABILITY_SETTINGS as unknown as string[]})`
+  return Object.fromEntries(rows.map((r) => [r.name, r.setting])) as Durability
 }
 
 /**

@@ -1,8 +1,8 @@
 // Lag under a steady load: signed events posted open loop (each at its time, whatever the answers do)
 // to a running stack, then lag per event from the inbox's own timestamps (received_at -> processed_at,
 // the commit that mirrored the customer and updated its organization). Used twice by run.ts: 50 events/s
-// in per-customer bursts (the lag target, with the functions host's and Postgres's CPU per event), and the sustained
-// runs (one distinct customer per event at a fixed rate and Stripe bucket, for customers/s).
+// in per-customer bursts (the lag target, with the functions host's and Postgres's CPU per event), and
+// the sustained runs (one distinct customer per event at a fixed rate and Stripe bucket, for customers/s).
 import type postgres from 'postgres'
 import type { Profile } from '../stack/config.ts'
 import type { Signed } from './events.ts'

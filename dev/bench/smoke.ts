@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT } from '../stack/config.ts'
+import { DURABILITY_SETTINGS } from '../stack/postgres.ts'
 import { run } from '../stack/proc.ts'
 import { TARGET_NAMES } from './report.ts'
 
@@ -33,7 +34,7 @@ export function resultProblems(r: any): string[] {
   const pairCpu = (c: any) => ['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent'].every((k) => num(c?.[k]))
   need(Array.isArray(r?.pairs) && r.pairs.length > 0 && r.pairs.every((x: any) => pairCpu(x?.ours?.cpu) && pairCpu(x?.peer?.cpu)), 'a pair lacks ours or the peer\'s CPU per event')
   // The database's durability, which a full run requires on (a quick one, under npm test, runs without).
-  need(['fsync', 'synchronous_commit', 'full_page_writes'].every((k) => ['on', 'off'].includes(r?.database?.[k])), 'database lacks its durability settings')
+  need(DURABILITY_SETTINGS.every((k) => ['on', 'off'].includes(r?.database?.[k])), 'database lacks its durability settings')
   // Both sides warmed up as the pairs post, and every warm-up event acknowledged.
   need(num(r?.warmUp?.eventsPerSide) && r.warmUp.ours?.non2xx === 0 && r.warmUp.peer?.non2xx === 0 && num(r.warmUp.ours?.eventsPerSecond) && num(r.warmUp.peer?.eventsPerSecond), 'warmUp lacks its size, or a side\'s rate, or had non-2xx')
   need(JSON.stringify((r?.sustain ?? []).map((s: any) => s?.rps)) === '[25,100]', 'sustain is not one entry at 25 and one at 100 req/s')

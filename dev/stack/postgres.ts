@@ -74,7 +74,9 @@ export async function isRunning(p: Profile): Promise<boolean> {
   return r.code === 0
 }
 
-/** Starts the cluster unless it already runs. Returns true when this call started it. */
+/** The settings that make a commit durable when it is answered (all on by Postgres's defaults). */
+export const DURABILITY_SETTINGS = ['fsync', 'synchronous_commit', 'full_page_writes'] as const
+
 /**
  * Whether clusters started now keep Postgres's durability: every stack does (`npm start`, the bench, a
  * scratch profile), as a hosted database does, except under `npm test` (dev/test/run.ts sets
@@ -89,9 +91,10 @@ export const durableByDefault = (): boolean => process.env.STACK_DISPOSABLE !== 
  */
 function durabilityOptions(durable: boolean): string {
   const on = durable ? 'on' : 'off'
-  return ['fsync', 'synchronous_commit', 'full_page_writes'].map((s) => `-c ${s}=${on}`).join(' ')
+  return DURABILITY_SETTINGS.map((s) => `-c ${s}=${on}`).join(' ')
 }
 
+/** Starts the cluster unless it already runs. Returns true when this call started it. */
 export async function startCluster(p: Profile, durable = durableByDefault()): Promise<boolean> {
   if (await isRunning(p)) return false
   await assertPortFree(p.ports.db, 'Postgres')
