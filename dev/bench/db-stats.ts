@@ -36,6 +36,9 @@ export async function durability(sql: postgres.Sql): Promise<Durability> {
   return Object.fromEntries(rows.map((r) => [r.name, r.setting])) as Durability
 }
 
+/** The settings as one line, for a bench's output. */
+export const describeDurability = (d: Durability): string => `database: ${DURABILITY_SETTINGS.map((k) => `${k} ${d[k]}`).join(', ')}`
+
 /**
  * A full bench measures what production runs: an acknowledgement waits for its commit's flush to disk
  * (the group commit shares one per group, the peer pays one per request). A cluster without it (a test

@@ -23,7 +23,7 @@ import { fakeEvent } from '../../tests/helpers/stripe-event-envelope.ts'
 import { benchCustomers, spreadEvents } from './events.ts'
 import { agent, closedLoop, pct, post } from './http-load.ts'
 import { startPeer } from './peer.ts'
-import { activitySampler, assertDurable, clusterCpuMs, durability, tableStats } from './db-stats.ts'
+import { activitySampler, assertDurable, clusterCpuMs, describeDurability, durability, tableStats } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, threadSchedMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { summarizeSyncLog } from './usage.ts'
@@ -102,7 +102,7 @@ const peer = await startPeer(p).catch(async (err) => {
 try {
   const check = superuser(p)
   const database = await durability(check).finally(() => check.end())
-  console.log(`database: fsync ${database.fsync}, synchronous_commit ${database.synchronous_commit}, full_page_writes ${database.full_page_writes}`)
+  console.log(describeDurability(database))
   assertDurable(database)
   const [port, webhook] = [p.ports.api, '/functions/v1/stripe-webhook']
   const customers = await benchCustomers(p, PAIR_CUSTOMERS)

@@ -2,7 +2,7 @@
 // charts are SVG drawn here (no charting dependency); then the eight `name=value` lines, last.
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { Durability } from './db-stats.ts'
+import { describeDurability, type Durability } from './db-stats.ts'
 import type { LoadResult } from './http-load.ts'
 import type { LagResult } from './lag.ts'
 import type { WarmUp } from './warm-up.ts'
@@ -68,8 +68,7 @@ export interface BenchResult {
 function table(r: BenchResult): string {
   const row = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(i === 0 ? 12 : 16)).join(' ')
   const cpu = (c: PairCpu) => `${c.msPerEvent.toFixed(2)} (${c.processMsPerEvent.toFixed(2)}+${c.dbMsPerEvent.toFixed(2)})`
-  const db = r.database
-  const out = [`database: fsync ${db.fsync}, synchronous_commit ${db.synchronous_commit}, full_page_writes ${db.full_page_writes}`, '']
+  const out = [describeDurability(r.database), '']
   out.push(row(['pair', 'load avg (1m)', 'ours acks/s', 'peer acks/s', 'ratio', 'ours p99 ms', 'peer p99 ms', 'non-2xx o/p', 'ours CPU ms/ev', 'peer CPU ms/ev']))
   for (const x of r.pairs) {
     out.push(row([x.pair, x.loadAverage[0], x.ours.eventsPerSecond, x.peer.eventsPerSecond, x.ratio, x.ours.p99ms, x.peer.p99ms, `${x.ours.non2xx}/${x.peer.non2xx}`, cpu(x.ours.cpu), cpu(x.peer.cpu)]))

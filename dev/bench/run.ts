@@ -113,18 +113,17 @@ try {
   await settle('drain')
   const host = functionsHostPid(p)
   const idle = await idleCpuMsPerSecond({ host: () => hostCpuMs(host), db: () => clusterCpuMs(p) }, IDLE_SECONDS)
-  const idleMsPerSecond = idle.host
   const wakeMs = await wakeFloorMs()
   console.log(`lag: ${LAG_RATE} events/s in bursts of ${BURST} per customer for ${LAG_SECONDS} s, load average ${load().join(' ')}; idle ${idle.host} ms CPU/s in the host, ${idle.db} in Postgres; a Deno thread's wake from idle ${wakeMs} ms CPU`)
   let meter = usageMeter(p)
   const lagRes = await lagRun(p, sql, await burstEvents('lag', LAG_RATE * LAG_SECONDS, BURST, customers), LAG_RATE, { untilQuiet: !quick })
   usage.lag = meter.done()
   const { cpuMsPerEvent: hostMsPerEvent, dbCpuMsPerEvent, cpuWindowSeconds, cpuByThread, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
-  const idleMsPerEvent = (idleMsPerSecond * cpuWindowSeconds) / lag.events
+  const idleMsPerEvent = (idle.host * cpuWindowSeconds) / lag.events
   // The target: the ack, the sync and the workflows where they run, the functions host and Postgres.
   const cpuMsPerEvent = Number((hostMsPerEvent + dbCpuMsPerEvent).toFixed(2))
   const cpu = {
-    msPerEvent: hostMsPerEvent, windowSeconds: cpuWindowSeconds, idleMsPerSecond, idleSeconds: IDLE_SECONDS,
+    msPerEvent: hostMsPerEvent, windowSeconds: cpuWindowSeconds, idleMsPerSecond: idle.host, idleSeconds: IDLE_SECONDS,
     idleMsPerEvent: Number(idleMsPerEvent.toFixed(2)), netOfIdleMsPerEvent: Number((hostMsPerEvent - idleMsPerEvent).toFixed(2)),
     dbMsPerEvent: dbCpuMsPerEvent, dbIdleMsPerSecond: idle.db, totalMsPerEvent: cpuMsPerEvent,
     byThread: cpuByThread, wakeMs, wakes: WAKES,
