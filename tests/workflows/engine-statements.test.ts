@@ -25,6 +25,10 @@ const sql = postgres(stackProfile.dbUrl, {
 })
 afterAll(() => sql.end())
 
+// "Now" as the runner's asOf, a second ahead. A run is due when wake_at <= asOf; wake_at is Postgres's now(),
+// in microseconds, while JS time is truncated to the millisecond (in asOf, and in the runner's elapsed time),
+// so a new Date() taken in the dispatch's millisecond was before it: CI saw such a claim find nothing.
+const justNow = () => new Date(Date.now() + 1000)
 const ev = (name: string, data: Record<string, unknown> = {}): WorkflowEvent => ({ name, id: uniq('evt'), data, ts: Date.now() })
 const counted = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
   const before = statements
@@ -191,13 +195,13 @@ describe('a drain with no workflow work due', () => {
     const id = uniq('wf')
     const wf = defineWorkflow({ id, triggers: [id] }, async () => 'ran')
     // The first call reads the timed kinds (then kept a minute). asOf: the product's clock is not asked.
-    await runDue(sql, [wf], { work: 'immediate', asOf: new Date() })
-    const [idle, n] = await counted(() => runDue(sql, [wf], { work: 'immediate', asOf: new Date() }))
+    await runDue(sql, [wf], { work: 'immediate', asOf: justNow() })
+    const [idle, n] = await counted(() => runDue(sql, [wf], { work: 'immediate', asOf: justNow() }))
     expect(n).toBe(1)
     expect(idle).toMatchObject({ delivered: 0, completed: [], stoppedBy: 'done' })
     // A scheduled event due now is delivered by the same call, and the run it starts is run by it too.
     await sql`insert into billing.workflow_events (name, key, data, deliver_at) values (${id}, ${uniq('key')}, '{}', now() - interval '1 second')`
-    const due = await runDue(sql, [wf], { work: 'immediate', asOf: new Date() })
+    const due = await runDue(sql, [wf], { work: 'immediate', asOf: justNow() })
     expect(due.delivered).toBe(1)
     expect(due.completed).toHaveLength(1)
   })
@@ -212,7 +216,7 @@ describe('a drain with no email due', () => {
     const inADay = new Date(Date.now() + 86_400_000)
     await sql`insert into billing.email_outbox (idempotency_key, email_type, status, next_attempt_at) values (${key}, 'receipt', 'pending', ${inADay})`
     try {
-      await runDue(sql, [wf], { work: 'immediate', asOf: new Date() })
+      await runDue(sql, [wf], { work: 'immediate', asOf: justNow() })
       // Long before any email was due: none, and the claim that says so is still the only statement.
       const [before, n] = await counted(() => runDue(sql, [wf], { work: 'immediate', asOf: new Date('2000-01-01T00:00:00Z') }))
       expect(n).toBe(1)
@@ -220,7 +224,7 @@ describe('a drain with no email due', () => {
       const after = await runDue(sql, [wf], { work: 'immediate', asOf: new Date(inADay.getTime() + 60_000) })
       expect(after.emailsDue).toBe(true)
       // A call that stopped before claiming (its budget spent) knows nothing: the drain's delivery looks itself.
-      const spent = await runDue(sql, [wf], { work: 'immediate', asOf: new Date(), budget: { spent: () => 'cpu' } })
+      const spent = await runDue(sql, [wf], { work: 'immediate', asOf: justNow(), budget: { spent: () => 'cpu' } })
       expect(spent.emailsDue).toBeUndefined()
       const [skipped, m] = await counted(() => deliverDueEmails(sql, { now: new Date(inADay.getTime() + 60_000), noneDue: true }))
       expect(m).toBe(0)
@@ -259,7 +263,7 @@ describe('behind a transaction-mode pooler (nothing prepared)', () => {
       const wf = defineWorkflow({ id, triggers: [id] }, async ({ step }) => ({ first: await step.run('first', async () => awkward) }))
       await dispatch(pooled, [wf], ev(id))
       const from = seen.length
-      expect((await runDue(pooled, [wf], { work: 'immediate', asOf: new Date() })).completed).toHaveLength(1)
+      expect((await runDue(pooled, [wf], { work: 'immediate', asOf: justNow() })).completed).toHaveLength(1)
       const writes = seen.slice(from).filter((q) => /insert into billing\.workflow_steps|set status = 'completed'/.test(q.query))
       expect(writes.map((q) => q.params)).toEqual([[], []])
       const [run] = await sql`select r.result, s.result as step from billing.workflow_runs r join billing.workflow_steps s on s.run_id = r.id where r.workflow_id = ${id}`
