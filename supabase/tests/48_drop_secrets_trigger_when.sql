@@ -7,9 +7,6 @@ begin;
 select plan(6);
 
 set local track_functions = 'pl';
-create function tests.drop_secrets_calls() returns int language sql as $$
-  select coalesce(pg_stat_get_xact_function_calls('billing.tg_email_outbox__drop_secrets'::regproc), 0)::int
-$$;
 
 select is(
   (select pg_get_triggerdef(oid) like '%WHEN ((new.secret_props IS NOT NULL))%' from pg_trigger
@@ -21,7 +18,7 @@ insert into billing.email_outbox (idempotency_key, email_type, to_email, props)
   values ('when:receipt', 'receipt', 'r@example.test', '{"amount": "€9.00"}');
 update billing.email_outbox set status = 'sending' where idempotency_key = 'when:receipt';
 update billing.email_outbox set status = 'sent', sent_at = now() where idempotency_key = 'when:receipt';
-select is(tests.drop_secrets_calls(), 0, 'an email without secret props never calls the function');
+select is(tests.calls('billing.tg_email_outbox__drop_secrets'), 0, 'an email without secret props never calls the function');
 select is((select status from billing.email_outbox where idempotency_key = 'when:receipt'), 'sent', 'and is written as sent');
 
 -- An invitation: its link is kept while pending, then dropped when sent.
@@ -31,7 +28,7 @@ select is((select secret_props ->> 'acceptUrl' from billing.email_outbox where i
   'an invitation keeps its link while pending');
 update billing.email_outbox set status = 'sent', sent_at = now() where idempotency_key = 'when:invite';
 select is((select secret_props from billing.email_outbox where idempotency_key = 'when:invite'), null, 'and forgets it once sent');
-select is(tests.drop_secrets_calls(), 2, 'the invitation called it twice: recorded and sent');
+select is(tests.calls('billing.tg_email_outbox__drop_secrets'), 2, 'the invitation called it twice: recorded and sent');
 
 select * from finish();
 rollback;
