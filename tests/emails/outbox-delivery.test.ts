@@ -1,10 +1,11 @@
 // Delivery through the outbox: SMTP into the stack's maildev, retries through a transport outage with one
 // delivery once it recovers, a delivery scoped to given ids (how test files deliver only their own rows),
-// and the outbox's bookkeeping (leases, failed for good, skipped types).
+// and the outbox's bookkeeping (leases, failed for good, skipped types, its default time).
 import http from 'node:http'
-import { afterAll, describe, expect, test } from 'vitest'
+import { afterAll, describe, expect, test, vi } from 'vitest'
 import { deliverDueEmails, enqueueEmail, MAX_EMAIL_ATTEMPTS } from '../../supabase/functions/_shared/email/outbox.ts'
 import { sendEmail } from '../../supabase/functions/_shared/email/transport.ts'
+import { productNow } from '../../supabase/functions/_shared/clock.ts'
 import { RetryAfterError } from '../../supabase/functions/_shared/errors.ts'
 import { fakeResend } from '../helpers/fake-resend.ts'
 import { mailsTo } from '../helpers/mail.ts'
@@ -90,6 +91,24 @@ describe('the outbox\'s bookkeeping', () => {
     })
     expect(report).toEqual({ sent: [id], retrying: [], failed: [], stoppedBy: 'empty' })
     expect(await row(id)).toMatchObject({ status: 'sent', attempts: 2, last_error: null, lease_until: null })
+    expect(await mailsTo(to)).toHaveLength(1)
+  })
+
+  test('with no time given, an email due earlier in the current millisecond is due: Postgres keeps microseconds', async () => {
+    useSmtp(stackProfile.ports.smtp)
+    const to = `${uniq('same-ms')}@example.test`
+    const { id } = await ownEmail(sql, { type: 'payment_reminder', to, idempotencyKey: uniq('same-ms'), props })
+    // The clock stopped on a whole millisecond in the year 3000 (where the stack's worker never gets), and
+    // the email due half a millisecond into it, as one a workflow recorded just before the delivery is.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      vi.setSystemTime(at(2))
+      const now = await productNow()
+      await sql`update billing.email_outbox set next_attempt_at = ${now}::timestamptz + interval '0.5 milliseconds' where id = ${id}`
+      expect(await deliverDueEmails(sql, { ids: [id] })).toEqual({ sent: [id], retrying: [], failed: [], stoppedBy: 'empty' })
+    } finally {
+      vi.useRealTimers()
+    }
     expect(await mailsTo(to)).toHaveLength(1)
   })
 

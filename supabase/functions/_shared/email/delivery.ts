@@ -170,7 +170,10 @@ async function release(sql: postgres.Sql, emails: Claimed[]) {
 /** Sends due emails until none is due, or the budget or `limit` is reached. */
 export async function deliverDueEmails(sql: postgres.Sql, opts: DeliveryOptions = {}): Promise<DeliveryReport> {
   if (opts.noneDue) return { sent: [], retrying: [], failed: [], stoppedBy: 'empty' }
-  const now = opts.now ?? (await productNow())
+  // An email is due when next_attempt_at <= now; Postgres keeps microseconds and JS time milliseconds, so
+  // one recorded earlier in the current millisecond (the drain's workflows, just before) would look 0.x ms
+  // in the future: the product's time is rounded up by a millisecond, as the runner's is.
+  const now = opts.now ?? new Date((await productNow()).getTime() + 1)
   const deadline = Date.now() + (opts.budgetMs ?? DELIVERY_BUDGET_MS)
   const limits = transportLimits()
   const report: DeliveryReport = { sent: [], retrying: [], failed: [], stoppedBy: 'empty' }
