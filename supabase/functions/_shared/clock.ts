@@ -31,6 +31,13 @@ export async function productNow(): Promise<Date> {
   return new Date(Date.now() + (await productClockOffsetMs()))
 }
 
+/**
+ * A product time as the bound of a "due by now" check against a time Postgres wrote (wake_at,
+ * next_attempt_at: now(), in microseconds). JS time is truncated to the millisecond, so a row written
+ * earlier in the current millisecond would look 0.x ms in the future: the bound is one millisecond on.
+ */
+export const dueBound = (now: Date): Date => new Date(now.getTime() + 1)
+
 /** The offset this process last wrote to the database (each process writes only what it read anew). */
 let written: number | undefined
 

@@ -6,7 +6,7 @@
 // its rows) before it is sent, and a batch whose answer was lost is sent again with the same members
 // under the same Idempotency-Key, so Resend delivers it once; a single email uses its own key.
 import type postgres from 'postgres'
-import { productNow } from '../clock.ts'
+import { dueBound, productNow } from '../clock.ts'
 import { NonRetriableError, RetryAfterError } from '../errors.ts'
 import { type RenderedEmail, renderEmail } from './render.ts'
 import type { EmailType } from './templates.ts'
@@ -170,10 +170,8 @@ async function release(sql: postgres.Sql, emails: Claimed[]) {
 /** Sends due emails until none is due, or the budget or `limit` is reached. */
 export async function deliverDueEmails(sql: postgres.Sql, opts: DeliveryOptions = {}): Promise<DeliveryReport> {
   if (opts.noneDue) return { sent: [], retrying: [], failed: [], stoppedBy: 'empty' }
-  // An email is due when next_attempt_at <= now; Postgres keeps microseconds and JS time milliseconds, so
-  // one recorded earlier in the current millisecond (the drain's workflows, just before) would look 0.x ms
-  // in the future: the product's time is rounded up by a millisecond, as the runner's is.
-  const now = opts.now ?? new Date((await productNow()).getTime() + 1)
+  // An email the drain's workflows recorded just before is due (dueBound, clock.ts).
+  const now = opts.now ?? dueBound(await productNow())
   const deadline = Date.now() + (opts.budgetMs ?? DELIVERY_BUDGET_MS)
   const limits = transportLimits()
   const report: DeliveryReport = { sent: [], retrying: [], failed: [], stoppedBy: 'empty' }

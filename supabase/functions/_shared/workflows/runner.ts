@@ -4,7 +4,7 @@
 // work runs as of the product's clock (clock.ts). `work` narrows a call to the drain's share or to one
 // kind of timed work (scope.ts), for the named cron jobs.
 import type postgres from 'postgres'
-import { productNowInStep } from '../clock.ts'
+import { dueBound, productNowInStep } from '../clock.ts'
 import { NonRetriableError } from '../errors.ts'
 import type { Workflow, WorkflowEvent } from './define.ts'
 import { dispatch } from './dispatch.ts'
@@ -160,10 +160,9 @@ export async function runDue(sql: postgres.Sql, workflows: Workflow[], opts: Run
   const limit = opts.limit ?? 20
   const report: RunnerReport = { delivered: 0, completed: [], sleeping: [], retried: [], failed: [], stoppedBy: 'done' }
   const scope = await scopeFilter(sql, workflows, opts.work ?? 'all')
-  // The clock moves on from `asOf` (default: the product's clock, clock.ts) as real time passes during
-  // this call. JS time has millisecond resolution and Postgres microseconds: a run woken "now" in the
-  // same millisecond would look 0.x ms in the future, so the product's time is rounded up by one millisecond.
-  const base = opts.asOf?.getTime() ?? (await productNowInStep(sql)).getTime() + 1
+  // The clock moves on from `asOf` (default: the product's clock as a due bound, clock.ts) as real time
+  // passes during this call.
+  const base = (opts.asOf ?? dueBound(await productNowInStep(sql))).getTime()
   const now = () => new Date(base + (Date.now() - started))
   const spent = () => {
     const s = opts.budget?.spent() ?? (Date.now() - started > (opts.budgetMs ?? 30_000) ? 'budget' : null)
