@@ -30,6 +30,22 @@ function retire(pool: postgres.Sql): void {
   ;(globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer as unknown as number)
 }
 
+/**
+ * Error codes that mean the connection under a query is gone: the socket (EPIPE, ECONNRESET: Deno's "This
+ * socket has been ended by the other party"), postgres.js's own, and a backend ended by an administrator
+ * or a shutdown (57P01, 57P02).
+ */
+const LOST_CONNECTION = new Set(['EPIPE', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02'])
+
+/**
+ * Retires the pools when `err` says the connection died under a query. A query can fail on the dead socket
+ * before postgres.js calls onclose; a caller that then asked for the current pool would get the dead one.
+ */
+export function retireIfLost(pool: postgres.Sql, err: unknown): void {
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && LOST_CONNECTION.has(code)) retire(pool)
+}
+
 function open(name: string, max: number): postgres.Sql {
   // postgres.js connects on the first query, so `pool` is set before `onclose` can run.
   const url = required('SUPABASE_DB_URL')

@@ -5,6 +5,7 @@
 // promise (db.ts) kept at the one step that touches the database, without its copy of every request
 // (Request.clone tees the body into two streams, for a retry that almost never happens).
 import type postgres from 'postgres'
+import { retireIfLost } from '../db.ts'
 import type { RecordedEvent } from './envelope.ts'
 import { createGroupRecorder, type GroupRecorder } from './group-commit.ts'
 
@@ -23,6 +24,8 @@ export function poolRecorder(
     try {
       return await on(sql).record(event)
     } catch (err) {
+      // The error may come before the pool's onclose has retired it (db.ts).
+      retireIfLost(sql, err)
       const fresh = pool()
       if (fresh === sql) throw err
       console.warn(`stripe-webhook: ${event.id} failed on a dead connection; recording it again on a fresh one`)
