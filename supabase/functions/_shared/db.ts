@@ -13,6 +13,7 @@
 import postgres from 'postgres'
 import { config, required } from './config.ts'
 import { connectionUrl, preparesStatements } from './db-options.ts'
+import { isLostConnection, lostConnectionsAnswered } from './lost-connection.ts'
 
 const pools = new Map<string, postgres.Sql>()
 let generation = 0
@@ -31,19 +32,11 @@ function retire(pool: postgres.Sql): void {
 }
 
 /**
- * Error codes that mean the connection under a query is gone: the socket (EPIPE, ECONNRESET: Deno's "This
- * socket has been ended by the other party"), postgres.js's own, and a backend ended by an administrator
- * or a shutdown (57P01, 57P02).
- */
-const LOST_CONNECTION = new Set(['EPIPE', 'ECONNRESET', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', '57P01', '57P02'])
-
-/**
  * Retires the pools when `err` says the connection died under a query. A query can fail on the dead socket
  * before postgres.js calls onclose; a caller that then asked for the current pool would get the dead one.
  */
 export function retireIfLost(pool: postgres.Sql, err: unknown): void {
-  const code = (err as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && LOST_CONNECTION.has(code)) retire(pool)
+  if (isLostConnection(err)) retire(pool)
 }
 
 function open(name: string, max: number): postgres.Sql {
@@ -100,9 +93,17 @@ async function closeDb(): Promise<void> {
 export function reconnecting(handler: (req: Request) => Promise<Response>): (req: Request) => Promise<Response> {
   return async (req) => {
     const before = generation
+    const lostBefore = lostConnectionsAnswered()
     const again = req.clone()
     const res = await handler(req)
-    if (res.status < 500 || generation === before) return res
+    if (res.status < 500) return res
+    if (generation === before) {
+      // The query may have failed on the dead socket before the pool's onclose ran: the answer says so
+      // (lost-connection.ts). The pools are still this request's generation, so they are the dead ones.
+      if (lostConnectionsAnswered() === lostBefore) return res
+      const current = pools.values().next()
+      if (!current.done) retire(current.value)
+    }
     await res.body?.cancel()
     console.warn(`db: ${new URL(req.url).pathname} failed on a dead connection; running it again on a fresh one`)
     return await handler(again)

@@ -4,6 +4,7 @@ import postgres from 'postgres'
 import Stripe from 'stripe'
 import type { ApiErrorBody } from './error-body.ts'
 import { HttpError } from './errors.ts'
+import { noteAnswered } from './lost-connection.ts'
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
@@ -36,6 +37,8 @@ function classify(err: unknown, context: string): HttpError | null {
 
 /** Turns any error into the one JSON error answer; 5xx ones are logged with `context` and their cause. */
 export function errorResponse(err: unknown, context: string, headers: Record<string, string> = {}): Response {
+  // A dead connection's error is counted: `reconnecting` (db.ts) runs such a request again.
+  noteAnswered(err)
   const e = classify(err, context)
   if (!e) {
     console.error(`${context}: unexpected error`, err)
