@@ -52,6 +52,10 @@ export interface BenchResult {
     /** A Deno thread's CPU per wake from idle on this machine (wake-floor.ts), over `wakes` wakes. */
     wakeMs: number
     wakes: number
+    /** The database's vacuum debt paid before the lag phase (db-stats.ts's payVacuumDebt); null in --quick. */
+    vacuumBeforeLag: { tables: number; seconds: number } | null
+    /** The tables autovacuum worked on in the lag phase's window, with how many times. */
+    autovacuumsInLag: Record<string, number>
   }
   /** The step search and confirmation run at 25 and 100 req/s. */
   sustain: SustainResult[]

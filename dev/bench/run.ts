@@ -1,10 +1,11 @@
 // `npm run bench`: issue 15's measures in one run on the `bench` profile (BENCH_PROFILE), the peer
 // (@supabase/stripe-sync-engine, dev/bench/peer.ts) beside us. Each phase starts from a quiet stack (quiet.ts:
 // the previous phase's events synced, their workflow runs and emails done by the stack's own worker): the
-// drain at a 100 req/s bucket (drain.ts: Stripe calls per customer, ratio to the rate-limit floor); the
-// functions host's idle CPU over BENCH_IDLE_SECONDS (its background); lag and CPU at 50 events/s in
-// per-customer bursts (lag.ts: receipt -> processed, from the inbox's own timestamps; the host's CPU from
-// the first post until the stack is quiet again, so ack, sync, workflows and emails); the sustained
+// drain at a 100 req/s bucket (drain.ts: Stripe calls per customer, ratio to the rate-limit floor); its
+// vacuum debt paid (db-stats.ts: counted in no phase); the functions host's idle CPU over
+// BENCH_IDLE_SECONDS (its background); lag and CPU at 50 events/s in per-customer bursts (lag.ts:
+// receipt -> processed, from the inbox's own timestamps; the host's CPU from the first post until the
+// stack is quiet again, so ack, sync, workflows and emails); the sustained
 // customers/s at a 25 and a 100 req/s bucket (sustain.ts: a step search, then a confirmation run); then
 // ingest in interleaved pairs (ours, peer, ...) on the same signed events, the load average read before
 // each pair, each side from a quiet stack (our sync drains what our run queues, meanwhile; the peer runs
@@ -28,7 +29,7 @@ import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events
 import { agent, closedLoop } from './http-load.ts'
 import { lagRun } from './lag.ts'
 import { startPeer } from './peer.ts'
-import { assertDurable, clusterCpuMs, durability } from './db-stats.ts'
+import { assertDurable, autovacuumCounts, autovacuumsBetween, clusterCpuMs, durability, payVacuumDebt } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, idleCpuMsPerSecond } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { type BenchResult, type PairCpu, writeReport } from './report.ts'
@@ -109,14 +110,19 @@ try {
   console.log(`drain: ${DRAIN_EVENTS} events of ${DRAIN_CUSTOMERS} customers at 100 req/s (quiet after ${quietSeconds.setup} s)`)
   const drain = await drainBench(p, { events: DRAIN_EVENTS, customers: DRAIN_CUSTOMERS, uncoalesced: false })
 
-  // The host's background on a quiet stack, then lag: events sent on time (open loop) to a quiet stack.
+  // The host's background on a quiet stack, then lag: events sent on time (open loop) to a quiet stack,
+  // its database's vacuum debt paid first (the drain's dead rows: their autovacuum is not the lag's work).
   await settle('drain')
+  const vacuumBeforeLag = quick ? null : await payVacuumDebt(sql)
   const host = functionsHostPid(p)
   const idle = await idleCpuMsPerSecond({ host: () => hostCpuMs(host), db: () => clusterCpuMs(p) }, IDLE_SECONDS)
   const wakeMs = await wakeFloorMs()
   console.log(`lag: ${LAG_RATE} events/s in bursts of ${BURST} per customer for ${LAG_SECONDS} s, load average ${load().join(' ')}; idle ${idle.host} ms CPU/s in the host, ${idle.db} in Postgres; a Deno thread's wake from idle ${wakeMs} ms CPU`)
   let meter = usageMeter(p)
-  const lagRes = await lagRun(p, sql, await burstEvents('lag', LAG_RATE * LAG_SECONDS, BURST, customers), LAG_RATE, { untilQuiet: !quick })
+  const lagEvents = await burstEvents('lag', LAG_RATE * LAG_SECONDS, BURST, customers)
+  const vacuums0 = await autovacuumCounts(sql)
+  const lagRes = await lagRun(p, sql, lagEvents, LAG_RATE, { untilQuiet: !quick })
+  const autovacuumsInLag = autovacuumsBetween(vacuums0, await autovacuumCounts(sql))
   usage.lag = meter.done()
   const { cpuMsPerEvent: hostMsPerEvent, dbCpuMsPerEvent, cpuWindowSeconds, cpuByThread, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
   const idleMsPerEvent = (idle.host * cpuWindowSeconds) / lag.events
@@ -126,8 +132,9 @@ try {
     msPerEvent: hostMsPerEvent, windowSeconds: cpuWindowSeconds, idleMsPerSecond: idle.host, idleSeconds: IDLE_SECONDS,
     idleMsPerEvent: Number(idleMsPerEvent.toFixed(2)), netOfIdleMsPerEvent: Number((hostMsPerEvent - idleMsPerEvent).toFixed(2)),
     dbMsPerEvent: dbCpuMsPerEvent, dbIdleMsPerSecond: idle.db, totalMsPerEvent: cpuMsPerEvent,
-    byThread: cpuByThread, wakeMs, wakes: WAKES,
+    byThread: cpuByThread, wakeMs, wakes: WAKES, vacuumBeforeLag, autovacuumsInLag,
   }
+  if (vacuumBeforeLag) console.log(`  vacuumed ${vacuumBeforeLag.tables} tables before it (${vacuumBeforeLag.seconds} s); autovacuum in its window: ${JSON.stringify(autovacuumsInLag)}`)
 
   // Sustained: the distinct customers/s kept up with at each Stripe limit (sustain.ts).
   const sustain = []
