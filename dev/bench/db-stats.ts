@@ -99,14 +99,17 @@ export function clusterCpuMs(p: Profile): number {
   return (total * 1000) / 100
 }
 
-/** Each live child of the postmaster with its CPU so far (ms), by pid. */
+/**
+ * Each live child of the postmaster with its CPU so far (ms), by pid: from schedstat (ns; a backend is
+ * one thread), not the 10 ms ticks, so that a pool's share of a short run is not lost to rounding.
+ */
 function childCpuMs(p: Profile): Map<number, number> {
   const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
   const out = new Map<number, number>()
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      if (Number(stat.split(') ')[1].split(' ')[1]) === postmaster) out.set(Number(pid), (ticks(stat, [11, 12]) * 1000) / 100)
+      if (Number(stat.split(') ')[1].split(' ')[1]) === postmaster) out.set(Number(pid), Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6)
     } catch {
       // The process ended meanwhile.
     }
@@ -114,38 +117,77 @@ function childCpuMs(p: Profile): Map<number, number> {
   return out
 }
 
+/**
+ * The cluster's CPU so far (ms): each live process's with who it is, and in all (those, plus the
+ * postmaster with its reaped children in ticks: what ended backends spent).
+ */
+export interface CpuReading {
+  total: number
+  byPid: Map<number, { who: string; ms: number }>
+}
+
+/**
+ * Reads the cluster's CPU with who spent it: a client backend by its application_name (each function's
+ * pool names itself, _shared/db.ts; the bench's own connections are postgres.js'), any other process by
+ * its type (autovacuum worker, walwriter...).
+ */
+export async function cpuReading(p: Profile, sql: postgres.Sql): Promise<CpuReading> {
+  const rows = await sql<{ pid: number; who: string }[]>`
+    select pid, coalesce(nullif(application_name, ''), backend_type) as who from pg_stat_activity`
+  const who = new Map(rows.map((r) => [r.pid, r.who]))
+  const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
+  let total = (ticks(readFileSync(`/proc/${postmaster}/stat`, 'utf8'), [11, 12, 13, 14]) * 1000) / 100
+  const byPid = new Map<number, { who: string; ms: number }>()
+  for (const [pid, ms] of childCpuMs(p)) {
+    byPid.set(pid, { who: who.get(pid) ?? 'unnamed', ms })
+    total += ms
+  }
+  return { total, byPid }
+}
+
+/**
+ * The cluster's CPU between two readings (ms, or ms per event with `events`) by who spent it, largest
+ * first. What no live process accounts for (backends and autovacuum workers that ended in between, the
+ * postmaster) is `ended or postmaster`: the parts add up to the cluster's whole.
+ */
+export function cpuBetween(a: CpuReading, b: CpuReading, events = 1): Record<string, number> {
+  const ms: Record<string, number> = {}
+  let named = 0
+  for (const [pid, now] of b.byPid) {
+    const spent = now.ms - (a.byPid.get(pid)?.ms ?? 0)
+    ms[now.who] = (ms[now.who] ?? 0) + spent
+    named += spent
+  }
+  ms['ended or postmaster'] = b.total - a.total - named
+  const digits = events === 1 ? 0 : 3
+  return Object.fromEntries(
+    Object.entries(ms).map(([k, v]) => [k, Number((v / events).toFixed(digits))] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]),
+  )
+}
+
 export interface ActivityReport {
   /** Tables autovacuum worked on (every database's, the peer's included), in how many 200 ms samples. */
   autovacuum: Record<string, number>
-  /**
-   * The cluster's CPU over the window (ms) by who spent it: backends seen running the webhook's record
-   * function, other client backends (the sync, the drain job, the bench's own polls), background
-   * processes (autovacuum, checkpointer, WAL writer...).
-   */
-  cpuMs: { webhook: number; otherClients: number; background: number }
+  /** The cluster's CPU over the window (ms) by who spent it (cpuBetween). */
+  cpuMs: Record<string, number>
 }
 
 /**
  * Samples the cluster's activity every 200 ms until `stop()`: which tables autovacuum worked on while a
- * run went on, and the cluster's CPU by who spent it (a backend's role from what it was seen running).
+ * run went on; and the cluster's CPU over the window by who spent it.
  */
 export function activitySampler(sql: postgres.Sql, p: Profile): { stop(): Promise<ActivityReport> } {
   const autovacuum: Record<string, number> = {}
-  const webhook = new Set<number>()
-  const clients = new Set<number>()
-  const before = childCpuMs(p)
+  const before = cpuReading(p, sql)
   let running = true
   const loop = (async () => {
+    await before
     while (running) {
-      const rows = await sql<{ pid: number; backend_type: string; datname: string | null; query: string }[]>`
-        select pid, backend_type, datname, query from pg_stat_activity where pid <> pg_backend_pid()`
+      const rows = await sql<{ datname: string | null; query: string }[]>`
+        select datname, query from pg_stat_activity where backend_type = 'autovacuum worker' and query <> ''`
       for (const r of rows) {
-        if (r.backend_type === 'autovacuum worker' && r.query) {
-          const what = `${r.datname}: ${r.query.replace(/^autovacuum: /, '')}`
-          autovacuum[what] = (autovacuum[what] ?? 0) + 1
-        }
-        if (r.backend_type === 'client backend') clients.add(r.pid)
-        if (r.query.includes('service_role_record_stripe_events')) webhook.add(r.pid)
+        const what = `${r.datname}: ${r.query.replace(/^autovacuum: /, '')}`
+        autovacuum[what] = (autovacuum[what] ?? 0) + 1
       }
       await new Promise((res) => setTimeout(res, 200))
     }
@@ -154,14 +196,7 @@ export function activitySampler(sql: postgres.Sql, p: Profile): { stop(): Promis
     async stop() {
       running = false
       await loop
-      const cpuMs = { webhook: 0, otherClients: 0, background: 0 }
-      for (const [pid, ms] of childCpuMs(p)) {
-        const spent = ms - (before.get(pid) ?? 0)
-        if (webhook.has(pid)) cpuMs.webhook += spent
-        else if (clients.has(pid)) cpuMs.otherClients += spent
-        else cpuMs.background += spent
-      }
-      return { autovacuum, cpuMs }
+      return { autovacuum, cpuMs: cpuBetween(await before, await cpuReading(p, sql)) }
     },
   }
 }

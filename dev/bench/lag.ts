@@ -9,7 +9,7 @@ import type { Signed } from './events.ts'
 import { pct, post } from './http-load.ts'
 import { cpuByThread, functionsHostPid, hostCpuMs, threadsCpuMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
-import { clusterCpuMs } from './db-stats.ts'
+import { cpuBetween, cpuReading } from './db-stats.ts'
 
 const WEBHOOK = '/functions/v1/stripe-webhook'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -31,6 +31,8 @@ export interface LagResult {
   cpuMsPerEvent: number
   /** The database cluster's CPU per event over the same span (the record, the sync's and workflows' SQL). */
   dbCpuMsPerEvent: number
+  /** The same by who spent it: each function's pool by its name, background processes by their type (db-stats.ts's cpuBetween). */
+  dbCpuBy: Record<string, number>
   /** The span that CPU was read over (s): the first post to quiet (or to processed). */
   cpuWindowSeconds: number
   /** The same CPU per event by thread (proc-stats.ts's cpuByThread): where the host's CPU went. */
@@ -49,7 +51,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const settleMs = opts.settleMs ?? 180_000
   const host = functionsHostPid(p)
   const cpu0 = hostCpuMs(host)
-  const db0 = clusterCpuMs(p)
+  const db0 = await cpuReading(p, sql)
   const threads0 = threadsCpuMs(host)
   const t0 = performance.now()
   const statuses = await Promise.all(signed.map(async (s, i) => {
@@ -64,8 +66,9 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   }
   if (opts.untilQuiet) await quiet(sql, 'lag: workflows and emails')
   const cpuMsPerEvent = (hostCpuMs(host) - cpu0) / signed.length
-  const dbCpuMsPerEvent = (clusterCpuMs(p) - db0) / signed.length
   const threads1 = threadsCpuMs(host)
+  const db1 = await cpuReading(p, sql)
+  const dbCpuMsPerEvent = (db1.total - db0.total) / signed.length
   const cpuWindowSeconds = Number(((performance.now() - t0) / 1000).toFixed(1))
   const rows = await sql<{ at: number; lag: number | null; span: number | null; first: Date }[]>`
     select extract(epoch from received_at - min(received_at) over ())::float8 as at, min(received_at) over () as first, (extract(epoch from processed_at - received_at) * 1000)::float8 as lag,
@@ -77,7 +80,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
     rate, events: signed.length, processed: lags.length, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
     p50ms: Math.round(pct(lags, 50) ?? NaN), p99ms: Math.round(pct(lags, 99) ?? NaN),
     processedPerSecond: span ? Number((lags.length / span).toFixed(1)) : 0,
-    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), dbCpuMsPerEvent: Number(dbCpuMsPerEvent.toFixed(2)), cpuWindowSeconds, cpuByThread: await cpuByThread(p, threads0, threads1, signed.length),
+    cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), dbCpuMsPerEvent: Number(dbCpuMsPerEvent.toFixed(2)), dbCpuBy: cpuBetween(db0, db1, signed.length), cpuWindowSeconds, cpuByThread: await cpuByThread(p, threads0, threads1, signed.length),
     firstReceivedAt: rows[0]?.first.toISOString() ?? null,
     series: rows.map((r) => [Number(r.at.toFixed(3)), r.lag === null ? null : Math.round(r.lag)]),
   }

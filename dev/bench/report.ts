@@ -19,7 +19,13 @@ type Targets = Record<(typeof TARGET_NAMES)[number], number>
  * the database cluster, and both. Ours runs until its events are synced and their workflows and emails
  * done (ack + sync + workflows); the peer's until its last ack (it writes the payload then, nothing after).
  */
-export interface PairCpu { processMsPerEvent: number; dbMsPerEvent: number; msPerEvent: number }
+export interface PairCpu {
+  processMsPerEvent: number
+  dbMsPerEvent: number
+  msPerEvent: number
+  /** dbMsPerEvent by who spent it (db-stats.ts's cpuBetween): our functions' pools by name; the peer's pool is unnamed. */
+  dbBy: Record<string, number>
+}
 
 export interface BenchResult {
   date: string; quick: boolean; profile: string; cpus: number
@@ -29,7 +35,7 @@ export interface BenchResult {
   /** Each side's warm-up before the pairs (not in any figure). */
   warmUp: WarmUp
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult & { cpu: PairCpu }; peer: LoadResult & { cpu: PairCpu }; ratio: number }[]
-  lag: Omit<LagResult, 'cpuMsPerEvent' | 'dbCpuMsPerEvent' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
+  lag: Omit<LagResult, 'cpuMsPerEvent' | 'dbCpuMsPerEvent' | 'dbCpuBy' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
   /** CPU per lag event, ms (the target): the functions host's and Postgres's (cpu.totalMsPerEvent). */
   cpuMsPerEvent: number
   /**
@@ -49,6 +55,8 @@ export interface BenchResult {
     netOfIdleMsPerEvent: number
     /** msPerEvent by the host's thread it ran on (proc-stats.ts's cpuByThread). */
     byThread: Record<string, number>
+    /** dbMsPerEvent by who spent it: each function's pool by name, background processes by type (db-stats.ts's cpuBetween). */
+    dbBy: Record<string, number>
     /** A Deno thread's CPU per wake from idle on this machine (wake-floor.ts), over `wakes` wakes. */
     wakeMs: number
     wakes: number
@@ -69,6 +77,8 @@ export interface BenchResult {
   at100rps: { offered: number; seconds: number; lagP99ms: number; keptUp: boolean }
 }
 
+const by = (ms: Record<string, number>) => Object.entries(ms).map(([who, v]) => `${who} ${v}`).join(', ')
+
 function table(r: BenchResult): string {
   const row = (cells: (string | number)[]) => cells.map((c, i) => String(c).padEnd(i === 0 ? 12 : 16)).join(' ')
   const cpu = (c: PairCpu) => `${c.msPerEvent.toFixed(2)} (${c.processMsPerEvent.toFixed(2)}+${c.dbMsPerEvent.toFixed(2)})`
@@ -84,6 +94,8 @@ function table(r: BenchResult): string {
   const c = r.cpu
   out.push(`cpu: ${c.totalMsPerEvent} ms/event = functions host ${c.msPerEvent} + Postgres ${c.dbMsPerEvent}, over ${c.windowSeconds} s (first post to quiet); host idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it, ${c.netOfIdleMsPerEvent} above; Postgres idle ${c.dbIdleMsPerSecond} ms/s`)
   out.push(`cpu by thread (ms/event): ${Object.entries(c.byThread).map(([t, ms]) => `${t} ${ms}`).join('; ')}; a Deno thread's wake from idle costs ${c.wakeMs} ms here (${c.wakes} timer wakes)`)
+  out.push(`Postgres cpu by connection (ms/event): ${by(c.dbBy)}`)
+  for (const x of r.pairs) out.push(`ingest pair ${x.pair}, Postgres cpu by connection (ms/event): ours ${by(x.ours.cpu.dbBy)}; peer ${by(x.peer.cpu.dbBy)}`)
   for (const s of r.sustain) {
     out.push(`sustain at ${s.rps} req/s: steps ${s.steps.map((x) => `${x.rate}/s ${x.keptUp ? 'ok' : `behind (p99 ${x.p99ms} ms, ${x.processed}/${x.events})`}`).join(', ')}`)
     for (const x of s.confirmations) {

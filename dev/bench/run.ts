@@ -29,7 +29,7 @@ import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events
 import { agent, closedLoop } from './http-load.ts'
 import { lagRun } from './lag.ts'
 import { startPeer } from './peer.ts'
-import { assertDurable, autovacuumCounts, autovacuumsBetween, clusterCpuMs, durability, payVacuumDebt } from './db-stats.ts'
+import { assertDurable, autovacuumCounts, autovacuumsBetween, clusterCpuMs, cpuBetween, cpuReading, durability, payVacuumDebt } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, idleCpuMsPerSecond } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { type BenchResult, type PairCpu, writeReport } from './report.ts'
@@ -71,10 +71,10 @@ async function wakeFloorMs(): Promise<number> {
  * A side's CPU so far (ms): its process (our functions host, or the peer's server) and the database
  * cluster, which each side has to itself while it runs (the Stripe emulator, Stripe's part, is not counted).
  */
-const cpuNow = (pid: number) => ({ process: hostCpuMs(pid), db: clusterCpuMs(p) })
-function cpuPerEvent(a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>, events: number): PairCpu {
-  const [proc, db] = [(b.process - a.process) / events, (b.db - a.db) / events]
-  return { processMsPerEvent: Number(proc.toFixed(3)), dbMsPerEvent: Number(db.toFixed(3)), msPerEvent: Number((proc + db).toFixed(3)) }
+const cpuNow = async (pid: number) => ({ process: hostCpuMs(pid), db: await cpuReading(p, sql) })
+function cpuPerEvent(a: Awaited<ReturnType<typeof cpuNow>>, b: Awaited<ReturnType<typeof cpuNow>>, events: number): PairCpu {
+  const [proc, db] = [(b.process - a.process) / events, (b.db.total - a.db.total) / events]
+  return { processMsPerEvent: Number(proc.toFixed(3)), dbMsPerEvent: Number(db.toFixed(3)), msPerEvent: Number((proc + db).toFixed(3)), dbBy: cpuBetween(a.db, b.db, events) }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
@@ -124,7 +124,7 @@ try {
   const lagRes = await lagRun(p, sql, lagEvents, LAG_RATE, { untilQuiet: !quick })
   const autovacuumsInLag = autovacuumsBetween(vacuums0, await autovacuumCounts(sql))
   usage.lag = meter.done()
-  const { cpuMsPerEvent: hostMsPerEvent, dbCpuMsPerEvent, cpuWindowSeconds, cpuByThread, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
+  const { cpuMsPerEvent: hostMsPerEvent, dbCpuMsPerEvent, dbCpuBy, cpuWindowSeconds, cpuByThread, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
   const idleMsPerEvent = (idle.host * cpuWindowSeconds) / lag.events
   // The target: the ack, the sync and the workflows where they run, the functions host and Postgres.
   const cpuMsPerEvent = Number((hostMsPerEvent + dbCpuMsPerEvent).toFixed(2))
@@ -132,7 +132,7 @@ try {
     msPerEvent: hostMsPerEvent, windowSeconds: cpuWindowSeconds, idleMsPerSecond: idle.host, idleSeconds: IDLE_SECONDS,
     idleMsPerEvent: Number(idleMsPerEvent.toFixed(2)), netOfIdleMsPerEvent: Number((hostMsPerEvent - idleMsPerEvent).toFixed(2)),
     dbMsPerEvent: dbCpuMsPerEvent, dbIdleMsPerSecond: idle.db, totalMsPerEvent: cpuMsPerEvent,
-    byThread: cpuByThread, wakeMs, wakes: WAKES, vacuumBeforeLag, autovacuumsInLag,
+    byThread: cpuByThread, dbBy: dbCpuBy, wakeMs, wakes: WAKES, vacuumBeforeLag, autovacuumsInLag,
   }
   if (vacuumBeforeLag) console.log(`  vacuumed ${vacuumBeforeLag.tables} tables before it (${vacuumBeforeLag.seconds} s); autovacuum in its window: ${JSON.stringify(autovacuumsInLag)}`)
 
@@ -160,15 +160,15 @@ try {
     // Each side starts from a quiet stack: ours with its sync draining only what its own run queues,
     // the peer's without our sync's tail (the previous pair's, or this pair's) taking CPU from it.
     await settle(`ingest pair ${i} ours`)
-    const ours0 = cpuNow(host)
+    const ours0 = await cpuNow(host)
     const ours = await closedLoop(p.ports.api, WEBHOOK, events, CONCURRENCY)
     // Ours' CPU runs on until the stack is quiet again: its events synced, their workflows run and
     // emails sent (ack + sync + workflows). The peer's ends with its last ack: it has nothing after.
     await settle(`ingest pair ${i} peer`)
-    const oursCpu = cpuPerEvent(ours0, cpuNow(host), EVENTS)
-    const peer0 = cpuNow(peer.pid)
+    const oursCpu = cpuPerEvent(ours0, await cpuNow(host), EVENTS)
+    const peer0 = await cpuNow(peer.pid)
     const theirs = await closedLoop(peer.port, peer.path, events, CONCURRENCY)
-    const peerCpu = cpuPerEvent(peer0, cpuNow(peer.pid), EVENTS)
+    const peerCpu = cpuPerEvent(peer0, await cpuNow(peer.pid), EVENTS)
     pairs.push({ pair: i, loadAverage, ours: { ...ours, cpu: oursCpu }, peer: { ...theirs, cpu: peerCpu }, ratio: Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2)) })
   }
   usage.ingest = meter.done()

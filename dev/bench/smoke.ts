@@ -30,8 +30,11 @@ export function resultProblems(r: any): string[] {
   // Where the host's CPU went: the gateway's thread (the webhook runs there) and stripe-sync's worker by name.
   const threads = Object.keys(r?.cpu?.byThread ?? {})
   need(threads.some((t) => t.startsWith('gateway')) && threads.includes('stripe-sync') && Object.values(r.cpu.byThread).every(num), 'cpu.byThread lacks the gateway or stripe-sync')
-  // Each side's CPU per event in every ingest pair: the process, Postgres, and both.
-  const pairCpu = (c: any) => ['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent'].every((k) => num(c?.[k]))
+  // Postgres's CPU by connection: the webhook's and the sync's pools by name (_shared/db.ts names them).
+  const dbBy = r?.cpu?.dbBy ?? {}
+  need(dbBy['stripe-webhook'] > 0 && dbBy['stripe-sync'] > 0 && Object.values(dbBy).every(num), 'cpu.dbBy lacks stripe-webhook or stripe-sync')
+  // Each side's CPU per event in every ingest pair: the process, Postgres (and by connection), and both.
+  const pairCpu = (c: any) => ['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent'].every((k) => num(c?.[k])) && Object.values(c?.dbBy ?? [NaN]).every(num)
   need(Array.isArray(r?.pairs) && r.pairs.length > 0 && r.pairs.every((x: any) => pairCpu(x?.ours?.cpu) && pairCpu(x?.peer?.cpu)), 'a pair lacks ours or the peer\'s CPU per event')
   // The database's durability, which a full run requires on (a quick one, under npm test, runs without).
   need(DURABILITY_SETTINGS.every((k) => ['on', 'off'].includes(r?.database?.[k])), 'database lacks its durability settings')

@@ -16,9 +16,10 @@ const good = () => ({
   cpu: {
     msPerEvent: 4, dbMsPerEvent: 1.5, dbIdleMsPerSecond: 2.7, totalMsPerEvent: 5.5, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95,
     byThread: { 'gateway + stripe-webhook': 1.9, 'stripe-sync': 1.8, 'other threads': 0.3 }, wakeMs: 0.31, wakes: 300,
+    dbBy: { 'stripe-webhook': 0.7, 'stripe-sync': 0.6, 'stripe-rate-limiter': 0.1, walwriter: 0.05, 'ended or postmaster': 0.05 },
   },
   warmUp: { eventsPerSide: 2000, ours: { eventsPerSecond: 3100, non2xx: 0 }, peer: { eventsPerSecond: 2000, non2xx: 0 } },
-  pairs: [1, 2, 3].map((pair) => ({ pair, ours: { cpu: { processMsPerEvent: 0.6, dbMsPerEvent: 0.4, msPerEvent: 1 } }, peer: { cpu: { processMsPerEvent: 0.5, dbMsPerEvent: 0.3, msPerEvent: 0.8 } } })),
+  pairs: [1, 2, 3].map((pair) => ({ pair, ours: { cpu: { processMsPerEvent: 0.6, dbMsPerEvent: 0.4, msPerEvent: 1, dbBy: { 'stripe-webhook': 0.3, 'stripe-sync': 0.1 } } }, peer: { cpu: { processMsPerEvent: 0.5, dbMsPerEvent: 0.3, msPerEvent: 0.8, dbBy: { 'client backend': 0.3 } } } })),
   sustain: [25, 100].map((rps) => ({ rps, steps: [run(rps * 0.4, true), run(rps * 0.55, false)], confirmations: [run(rps * 0.4, true)], confirmed: run(rps * 0.4, true) })),
   at100rps: { offered: 40, seconds: 120, lagP99ms: 900, keptUp: true },
   usage: { lag: phase(), 'sustain 25': phase(), 'sustain 100': phase(), ingest: { functions: {}, hostPeakRssMb: 260, hostPeakRssPerPhase: false } },
@@ -34,6 +35,7 @@ describe('bench result shape', () => {
     delete r.cpu.idleMsPerSecond
     delete r.cpu.dbMsPerEvent
     delete r.cpu.byThread['stripe-sync']
+    delete r.cpu.dbBy['stripe-webhook']
     r.cpu.wakeMs = null
     r.sustain[1].confirmed.keptUp = 'yes'
     r.usage.lag.functions['stripe-sync'].heapPeakMb.max = 'big'
@@ -43,6 +45,7 @@ describe('bench result shape', () => {
       'cpu.idleMsPerSecond is not a number',
       'cpu.wakeMs is not a number',
       'cpu.byThread lacks the gateway or stripe-sync',
+      'cpu.dbBy lacks stripe-webhook or stripe-sync',
       'sustain 100: the confirmed run lacks its rate, lag, length or keptUp',
       'usage.lag.stripe-sync: lines or heapPeakMb p50/max missing',
       'usage.ingest.hostPeakRssMb is not a number',
@@ -54,6 +57,10 @@ describe('bench result shape', () => {
     delete r.pairs[1].peer.cpu.dbMsPerEvent
     expect(resultProblems(r)).toEqual(["a pair lacks ours or the peer's CPU per event"])
     r.pairs[1].peer.cpu.dbMsPerEvent = 0.3
+    delete r.pairs[0].ours.cpu.dbBy
+    expect(resultProblems(r)).toEqual(["a pair lacks ours or the peer's CPU per event"])
+    r.pairs[0].ours.cpu.dbBy = { 'stripe-webhook': 0.3 }
+    expect(resultProblems(r)).toEqual([])
     r.pairs[2].ours.cpu = undefined
     expect(resultProblems(r)).toEqual(["a pair lacks ours or the peer's CPU per event"])
     r.pairs = []

@@ -46,6 +46,9 @@ function open(name: string, max: number): postgres.Sql {
     max,
     // A short connect timeout: when the database is down, callers answer 503 quickly instead of hanging.
     connect_timeout: 5,
+    // Each connection says whose pool it is in pg_stat_activity (Studio's and an operator's view of who
+    // holds connections, and a bench's Postgres CPU per function); an application_name in the URL wins.
+    connection: { application_name: name },
     onnotice: () => {},
     // Named prepared statements, except behind a transaction-mode pooler (db-options.ts).
     prepare: preparesStatements(url),
@@ -75,7 +78,7 @@ export function db(name = 'default'): postgres.Sql {
  * waiting transactions could leave none for them, and every worker would wait forever.
  */
 export function limiterDb(): postgres.Sql {
-  return pools.get('limiter') ?? open('limiter', 2)
+  return pools.get('stripe-rate-limiter') ?? open('stripe-rate-limiter', 2)
 }
 
 /** Closes every pool on a shutdown signal: an open pool keeps a Deno process alive. */

@@ -1,0 +1,37 @@
+// The bench divides Postgres's CPU by connection (db-stats.ts's cpuReading and cpuBetween): a client
+// backend under its application_name (each function's pool names itself), other processes by type, and
+// what no live process accounts for as `ended or postmaster`, so the parts add up to the cluster's CPU.
+import postgres from 'postgres'
+import { afterAll, describe, expect, test } from 'vitest'
+import { cpuBetween, cpuReading } from '../../dev/bench/db-stats.ts'
+import { adminSql, stackProfile, uniq } from '../helpers/stack.ts'
+
+const sql = adminSql()
+const name = uniq('cpu-probe')
+const probe = postgres(stackProfile.dbUrl, { max: 1, onnotice: () => {}, connection: { application_name: name } })
+afterAll(async () => {
+  await probe.end({ timeout: 1 })
+  await sql.end()
+})
+
+describe('Postgres CPU by connection', () => {
+  test("a named connection's work is counted under its name, and the parts add up to the whole", async () => {
+    await probe`select 1`
+    const before = await cpuReading(stackProfile, sql)
+    await probe`select count(*) from generate_series(1, 3000000)`
+    const after = await cpuReading(stackProfile, sql)
+    const ms = cpuBetween(before, after)
+    expect(ms[name]).toBeGreaterThan(50)
+    // The parts (each rounded to 1 ms) make the cluster's total.
+    const parts = Object.values(ms).reduce((a, b) => a + b, 0)
+    expect(Math.abs(parts - (after.total - before.total))).toBeLessThanOrEqual(Object.keys(ms).length / 2)
+  })
+
+  test('per event, largest first; nothing spent, nothing listed', () => {
+    const reading = (total: number, entries: [number, string, number][]) => ({ total, byPid: new Map(entries.map(([pid, who, ms]) => [pid, { who, ms }])) })
+    const a = reading(1000, [[1, 'stripe-sync', 100], [2, 'stripe-webhook', 200], [3, 'walwriter', 5]])
+    // Backend 4 started in between (counted from zero); 3 spent nothing; 50 ms of an ended backend.
+    const b = reading(1450, [[1, 'stripe-sync', 200], [2, 'stripe-webhook', 400], [3, 'walwriter', 5], [4, 'stripe-webhook', 100]])
+    expect(cpuBetween(a, b, 100)).toEqual({ 'stripe-webhook': 3, 'stripe-sync': 1, 'ended or postmaster': 0.5 })
+  })
+})
