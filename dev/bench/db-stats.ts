@@ -103,13 +103,15 @@ export function clusterCpuMs(p: Profile): number {
  * Each live child of the postmaster with its CPU so far (ms), by pid: from schedstat (ns; a backend is
  * one thread), not the 10 ms ticks, so that a pool's share of a short run is not lost to rounding.
  */
-function childCpuMs(p: Profile): Map<number, number> {
+function childCpuMs(p: Profile): Map<number, { ms: number; slices: number }> {
   const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
-  const out = new Map<number, number>()
+  const out = new Map<number, { ms: number; slices: number }>()
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      if (Number(stat.split(') ')[1].split(' ')[1]) === postmaster) out.set(Number(pid), Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6)
+      if (Number(stat.split(') ')[1].split(' ')[1]) !== postmaster) continue
+      const [ns, , slices] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+      out.set(Number(pid), { ms: ns / 1e6, slices })
     } catch {
       // The process ended meanwhile.
     }
@@ -123,7 +125,8 @@ function childCpuMs(p: Profile): Map<number, number> {
  */
 export interface CpuReading {
   total: number
-  byPid: Map<number, { who: string; ms: number }>
+  /** Each live process: who, its CPU (ms) and how many times it was put on a CPU (threadsCpuMs's slices). */
+  byPid: Map<number, { who: string; ms: number; slices: number }>
 }
 
 /**
@@ -137,9 +140,9 @@ export async function cpuReading(p: Profile, sql: postgres.Sql): Promise<CpuRead
   const who = new Map(rows.map((r) => [r.pid, r.who]))
   const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
   let total = (ticks(readFileSync(`/proc/${postmaster}/stat`, 'utf8'), [11, 12, 13, 14]) * 1000) / 100
-  const byPid = new Map<number, { who: string; ms: number }>()
-  for (const [pid, ms] of childCpuMs(p)) {
-    byPid.set(pid, { who: who.get(pid) ?? 'unnamed', ms })
+  const byPid = new Map<number, { who: string; ms: number; slices: number }>()
+  for (const [pid, { ms, slices }] of childCpuMs(p)) {
+    byPid.set(pid, { who: who.get(pid) ?? 'unnamed', ms, slices })
     total += ms
   }
   return { total, byPid }
@@ -162,6 +165,15 @@ export function cpuBetween(a: CpuReading, b: CpuReading, events = 1): Record<str
   const digits = events === 1 ? 0 : 3
   return Object.fromEntries(
     Object.entries(ms).map(([k, v]) => [k, Number((v / events).toFixed(digits))] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]),
+  )
+}
+
+/** How many times the live processes were put on a CPU between two readings, per event, by who; largest first. */
+export function slicesBetween(a: CpuReading, b: CpuReading, events: number): Record<string, number> {
+  const n: Record<string, number> = {}
+  for (const [pid, now] of b.byPid) n[now.who] = (n[now.who] ?? 0) + now.slices - (a.byPid.get(pid)?.slices ?? 0)
+  return Object.fromEntries(
+    Object.entries(n).map(([k, v]) => [k, Number((v / events).toFixed(2))] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]),
   )
 }
 

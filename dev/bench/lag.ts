@@ -9,7 +9,7 @@ import type { Signed } from './events.ts'
 import { pct, post } from './http-load.ts'
 import { cpuByThread, functionsHostPid, hostCpuMs, threadsCpuMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
-import { cpuBetween, cpuReading } from './db-stats.ts'
+import { cpuBetween, cpuReading, slicesBetween } from './db-stats.ts'
 
 const WEBHOOK = '/functions/v1/stripe-webhook'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -37,6 +37,11 @@ export interface LagResult {
   cpuWindowSeconds: number
   /** The same CPU per event by thread (proc-stats.ts's cpuByThread): where the host's CPU went. */
   cpuByThread: Record<string, number>
+  /**
+   * Times on a CPU per event (wake-ups, and returns after preemption) by host thread and by Postgres
+   * connection: with a wake's cost (wake-floor.ts), what most of the CPU at this rate is made of.
+   */
+  slicesPerEvent: { host: Record<string, number>; postgres: Record<string, number> }
   /** When the first event was received (ISO): series' 0, to line the lags up with pg_cron's minute ticks. */
   firstReceivedAt: string | null
   /** [arrival s, lag ms] per event, null when it was not processed in time. */
@@ -53,6 +58,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const cpu0 = hostCpuMs(host)
   const db0 = await cpuReading(p, sql)
   const threads0 = threadsCpuMs(host)
+  const slices0 = threadsCpuMs(host, 'slices')
   const t0 = performance.now()
   const statuses = await Promise.all(signed.map(async (s, i) => {
     const wait = t0 + (i * 1000) / rate - performance.now()
@@ -67,6 +73,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   if (opts.untilQuiet) await quiet(sql, 'lag: workflows and emails')
   const cpuMsPerEvent = (hostCpuMs(host) - cpu0) / signed.length
   const threads1 = threadsCpuMs(host)
+  const slices1 = threadsCpuMs(host, 'slices')
   const db1 = await cpuReading(p, sql)
   const dbCpuMsPerEvent = (db1.total - db0.total) / signed.length
   const cpuWindowSeconds = Number(((performance.now() - t0) / 1000).toFixed(1))
@@ -81,6 +88,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
     p50ms: Math.round(pct(lags, 50) ?? NaN), p99ms: Math.round(pct(lags, 99) ?? NaN),
     processedPerSecond: span ? Number((lags.length / span).toFixed(1)) : 0,
     cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), dbCpuMsPerEvent: Number(dbCpuMsPerEvent.toFixed(2)), dbCpuBy: cpuBetween(db0, db1, signed.length), cpuWindowSeconds, cpuByThread: await cpuByThread(p, threads0, threads1, signed.length),
+    slicesPerEvent: { host: await cpuByThread(p, slices0, slices1, signed.length), postgres: slicesBetween(db0, db1, signed.length) },
     firstReceivedAt: rows[0]?.first.toISOString() ?? null,
     series: rows.map((r) => [Number(r.at.toFixed(3)), r.lag === null ? null : Math.round(r.lag)]),
   }

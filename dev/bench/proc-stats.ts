@@ -43,17 +43,21 @@ export async function idleCpuMsPerSecond<K extends string>(readers: Record<K, ()
  * A thread's scheduler figures so far (/proc/<pid>/task/<tid>/schedstat): ms on a CPU, and ms waiting on
  * a run queue (runnable but not running: the share of the machine others took).
  */
-export function threadSchedMs(pid: number, tid = pid): { cpuMs: number; waitMs: number } {
-  const [cpu, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
-  return { cpuMs: cpu / 1e6, waitMs: wait / 1e6 }
+export function threadSchedMs(pid: number, tid = pid): { cpuMs: number; waitMs: number; slices: number } {
+  const [cpu, wait, slices] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+  return { cpuMs: cpu / 1e6, waitMs: wait / 1e6, slices }
 }
 
-/** Every thread's CPU so far (ms, /proc/<pid>/task/<tid>/schedstat), by thread id. */
-export function threadsCpuMs(pid: number): Map<number, number> {
+/**
+ * Every thread's CPU so far (ms, /proc/<pid>/task/<tid>/schedstat), by thread id; with `slices`, how
+ * many times each was put on a CPU instead (a wake-up or a return after preemption: the count that,
+ * times a wake's cost, is most of an idle-ish thread's CPU on a virtual machine).
+ */
+export function threadsCpuMs(pid: number, what: 'cpuMs' | 'slices' = 'cpuMs'): Map<number, number> {
   const out = new Map<number, number>()
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      out.set(Number(tid), threadSchedMs(pid, Number(tid)).cpuMs)
+      out.set(Number(tid), threadSchedMs(pid, Number(tid))[what])
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -62,7 +66,7 @@ export function threadsCpuMs(pid: number): Map<number, number> {
 }
 
 /**
- * The functions host's CPU between two threadsCpuMs readings, per event, by where it ran: the gateway's
+ * The functions host's CPU (or slices) between two threadsCpuMs readings, per event, by where it ran: the gateway's
  * thread (with the functions in its isolate), each function's worker, and the rest (V8's platform
  * threads, tokio's), from the host's /health list of threads.
  */

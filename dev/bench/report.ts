@@ -35,7 +35,7 @@ export interface BenchResult {
   /** Each side's warm-up before the pairs (not in any figure). */
   warmUp: WarmUp
   pairs: { pair: number; loadAverage: [number, number, number]; ours: LoadResult & { cpu: PairCpu }; peer: LoadResult & { cpu: PairCpu }; ratio: number }[]
-  lag: Omit<LagResult, 'cpuMsPerEvent' | 'dbCpuMsPerEvent' | 'dbCpuBy' | 'cpuWindowSeconds' | 'cpuByThread'> & { burst: number; seconds: number }
+  lag: Omit<LagResult, 'cpuMsPerEvent' | 'dbCpuMsPerEvent' | 'dbCpuBy' | 'cpuWindowSeconds' | 'cpuByThread' | 'slicesPerEvent'> & { burst: number; seconds: number }
   /** CPU per lag event, ms (the target): the functions host's and Postgres's (cpu.totalMsPerEvent). */
   cpuMsPerEvent: number
   /**
@@ -57,6 +57,8 @@ export interface BenchResult {
     byThread: Record<string, number>
     /** dbMsPerEvent by who spent it: each function's pool by name, background processes by type (db-stats.ts's cpuBetween). */
     dbBy: Record<string, number>
+    /** Times on a CPU per event by host thread and by Postgres connection (lag.ts). */
+    slicesPerEvent: LagResult['slicesPerEvent']
     /** A Deno thread's CPU per wake from idle on this machine (wake-floor.ts), over `wakes` wakes. */
     wakeMs: number
     wakes: number
@@ -95,6 +97,7 @@ function table(r: BenchResult): string {
   out.push(`cpu: ${c.totalMsPerEvent} ms/event = functions host ${c.msPerEvent} + Postgres ${c.dbMsPerEvent}, over ${c.windowSeconds} s (first post to quiet); host idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it, ${c.netOfIdleMsPerEvent} above; Postgres idle ${c.dbIdleMsPerSecond} ms/s`)
   out.push(`cpu by thread (ms/event): ${Object.entries(c.byThread).map(([t, ms]) => `${t} ${ms}`).join('; ')}; a Deno thread's wake from idle costs ${c.wakeMs} ms here (${c.wakes} timer wakes)`)
   out.push(`Postgres cpu by connection (ms/event): ${by(c.dbBy)}`)
+  out.push(`times on a CPU per event (wake-ups and returns after preemption): host ${by(c.slicesPerEvent.host)}; Postgres ${by(c.slicesPerEvent.postgres)}`)
   for (const x of r.pairs) out.push(`ingest pair ${x.pair}, Postgres cpu by connection (ms/event): ours ${by(x.ours.cpu.dbBy)}; peer ${by(x.peer.cpu.dbBy)}`)
   for (const s of r.sustain) {
     out.push(`sustain at ${s.rps} req/s: steps ${s.steps.map((x) => `${x.rate}/s ${x.keptUp ? 'ok' : `behind (p99 ${x.p99ms} ms, ${x.processed}/${x.events})`}`).join(', ')}`)

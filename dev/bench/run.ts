@@ -124,7 +124,7 @@ try {
   const lagRes = await lagRun(p, sql, lagEvents, LAG_RATE, { untilQuiet: !quick })
   const autovacuumsInLag = autovacuumsBetween(vacuums0, await autovacuumCounts(sql))
   usage.lag = meter.done()
-  const { cpuMsPerEvent: hostMsPerEvent, dbCpuMsPerEvent, dbCpuBy, cpuWindowSeconds, cpuByThread, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
+  const { cpuMsPerEvent: hostMsPerEvent, dbCpuMsPerEvent, dbCpuBy, cpuWindowSeconds, cpuByThread, slicesPerEvent, ...lag } = { ...lagRes, burst: BURST, seconds: LAG_SECONDS }
   const idleMsPerEvent = (idle.host * cpuWindowSeconds) / lag.events
   // The target: the ack, the sync and the workflows where they run, the functions host and Postgres.
   const cpuMsPerEvent = Number((hostMsPerEvent + dbCpuMsPerEvent).toFixed(2))
@@ -132,7 +132,7 @@ try {
     msPerEvent: hostMsPerEvent, windowSeconds: cpuWindowSeconds, idleMsPerSecond: idle.host, idleSeconds: IDLE_SECONDS,
     idleMsPerEvent: Number(idleMsPerEvent.toFixed(2)), netOfIdleMsPerEvent: Number((hostMsPerEvent - idleMsPerEvent).toFixed(2)),
     dbMsPerEvent: dbCpuMsPerEvent, dbIdleMsPerSecond: idle.db, totalMsPerEvent: cpuMsPerEvent,
-    byThread: cpuByThread, dbBy: dbCpuBy, wakeMs, wakes: WAKES, vacuumBeforeLag, autovacuumsInLag,
+    byThread: cpuByThread, dbBy: dbCpuBy, slicesPerEvent, wakeMs, wakes: WAKES, vacuumBeforeLag, autovacuumsInLag,
   }
   if (vacuumBeforeLag) console.log(`  vacuumed ${vacuumBeforeLag.tables} tables before it (${vacuumBeforeLag.seconds} s); autovacuum in its window: ${JSON.stringify(autovacuumsInLag)}`)
 

@@ -17,6 +17,7 @@ const good = () => ({
     msPerEvent: 4, dbMsPerEvent: 1.5, dbIdleMsPerSecond: 2.7, totalMsPerEvent: 5.5, windowSeconds: 35, idleMsPerSecond: 2, idleSeconds: 20, idleMsPerEvent: 0.05, netOfIdleMsPerEvent: 3.95,
     byThread: { 'gateway + stripe-webhook': 1.9, 'stripe-sync': 1.8, 'other threads': 0.3 }, wakeMs: 0.31, wakes: 300,
     dbBy: { 'stripe-webhook': 0.7, 'stripe-sync': 0.6, 'stripe-rate-limiter': 0.1, walwriter: 0.05, 'ended or postmaster': 0.05 },
+    slicesPerEvent: { host: { 'gateway + stripe-webhook': 2.2, 'stripe-sync': 1.6 }, postgres: { 'stripe-webhook': 4, 'stripe-sync': 2.7 } },
   },
   warmUp: { eventsPerSide: 2000, ours: { eventsPerSecond: 3100, non2xx: 0 }, peer: { eventsPerSecond: 2000, non2xx: 0 } },
   pairs: [1, 2, 3].map((pair) => ({ pair, ours: { cpu: { processMsPerEvent: 0.6, dbMsPerEvent: 0.4, msPerEvent: 1, dbBy: { 'stripe-webhook': 0.3, 'stripe-sync': 0.1 } } }, peer: { cpu: { processMsPerEvent: 0.5, dbMsPerEvent: 0.3, msPerEvent: 0.8, dbBy: { 'client backend': 0.3 } } } })),
@@ -36,6 +37,7 @@ describe('bench result shape', () => {
     delete r.cpu.dbMsPerEvent
     delete r.cpu.byThread['stripe-sync']
     delete r.cpu.dbBy['stripe-webhook']
+    r.cpu.slicesPerEvent.postgres = {}
     r.cpu.wakeMs = null
     r.sustain[1].confirmed.keptUp = 'yes'
     r.usage.lag.functions['stripe-sync'].heapPeakMb.max = 'big'
@@ -46,6 +48,7 @@ describe('bench result shape', () => {
       'cpu.wakeMs is not a number',
       'cpu.byThread lacks the gateway or stripe-sync',
       'cpu.dbBy lacks stripe-webhook or stripe-sync',
+      'cpu.slicesPerEvent lacks the gateway or stripe-webhook',
       'sustain 100: the confirmed run lacks its rate, lag, length or keptUp',
       'usage.lag.stripe-sync: lines or heapPeakMb p50/max missing',
       'usage.ingest.hostPeakRssMb is not a number',
