@@ -115,14 +115,39 @@ function table(r: BenchResult): string {
   return out.join('\n')
 }
 
+/** What `ms` holds outside the named keys. */
+const rest = (ms: Record<string, number>, named: string[]) => Number(Object.entries(ms).reduce((n, [k, v]) => n + (named.includes(k) ? 0 : v), 0).toFixed(3))
+const sum = (ms: Record<string, number>, keys: string[]) => Number(keys.reduce((n, k) => n + (ms[k] ?? 0), 0).toFixed(3))
+const gatewayThread = (host: Record<string, number>) => Object.keys(host).filter((k) => k.startsWith('gateway'))
+/** The lag chart's places (short labels: the chart's groups), each read from a host figure and a Postgres one. */
+const LAG_PLACES: { label: string; of: (host: Record<string, number>, pg: Record<string, number>) => number }[] = [
+  { label: 'gateway thread', of: (host) => sum(host, gatewayThread(host)) },
+  { label: 'sync thread', of: (host) => host['stripe-sync'] ?? 0 },
+  { label: 'other threads', of: (host) => rest(host, [...gatewayThread(host), 'stripe-sync']) },
+  { label: 'pg webhook', of: (_, pg) => pg['stripe-webhook'] ?? 0 },
+  { label: 'pg sync', of: (_, pg) => pg['stripe-sync'] ?? 0 },
+  { label: 'pg limiter', of: (_, pg) => pg['stripe-rate-limiter'] ?? 0 },
+  { label: 'pg other', of: (_, pg) => rest(pg, ['stripe-webhook', 'stripe-sync', 'stripe-rate-limiter']) },
+]
+
 function html(r: BenchResult): string {
   const labels = r.pairs.map((x) => `pair ${x.pair} (load ${x.loadAverage[0]})`)
   const confirmed = r.sustain.map((s) => ({ s, x: s.confirmed }))
   return page(`Bench ${r.date}`, [
     `<p>${r.quick ? 'Quick (smoke) run: sizes too small for the figures to mean anything. ' : ''}${r.cpus} CPUs; ${r.sizes.eventsPerSide} events per side per pair, concurrency ${r.sizes.concurrency}, ${r.sizes.customers} customers; Postgres with fsync ${r.database.fsync}, synchronous_commit ${r.database.synchronous_commit}.</p>`,
     bars('Webhook acks/s per pair', labels, [{ name: 'ours', values: r.pairs.map((x) => x.ours.eventsPerSecond) }, { name: 'peer', values: r.pairs.map((x) => x.peer.eventsPerSecond) }]),
-    bars('CPU per event per pair (ms): process and Postgres; ours until its events are synced, workflows and emails done', labels, [
+    bars('CPU per event per pair (ms), process + Postgres; ours until synced, workflows and emails done', labels, [
       { name: 'ours', values: r.pairs.map((x) => x.ours.cpu.msPerEvent) }, { name: 'peer', values: r.pairs.map((x) => x.peer.cpu.msPerEvent) },
+    ]),
+    bars('Postgres CPU per event per pair (ms), by connection: ours until quiet, the peer\'s until its last ack', labels, [
+      { name: 'our webhook', values: r.pairs.map((x) => x.ours.cpu.dbBy['stripe-webhook'] ?? 0) },
+      { name: 'our sync', values: r.pairs.map((x) => (x.ours.cpu.dbBy['stripe-sync'] ?? 0) + (x.ours.cpu.dbBy['stripe-rate-limiter'] ?? 0)) },
+      { name: 'our rest', values: r.pairs.map((x) => rest(x.ours.cpu.dbBy, ['stripe-webhook', 'stripe-sync', 'stripe-rate-limiter'])) },
+      { name: 'peer (all)', values: r.pairs.map((x) => x.peer.cpu.dbMsPerEvent) },
+    ]),
+    bars(`Lag (${r.lag.rate}/s), per event: CPU ms and times on a CPU (one wake: ${r.cpu.wakeMs} ms CPU)`, LAG_PLACES.map((x) => x.label), [
+      { name: 'CPU ms', values: LAG_PLACES.map((x) => x.of(r.cpu.byThread, r.cpu.dbBy)) },
+      { name: 'times on a CPU', values: LAG_PLACES.map((x) => x.of(r.cpu.slicesPerEvent.host, r.cpu.slicesPerEvent.postgres)) },
     ]),
     bars('Ack latency per pair (ms)', labels, [
       { name: 'ours p50', values: r.pairs.map((x) => x.ours.p50ms) }, { name: 'peer p50', values: r.pairs.map((x) => x.peer.p50ms) },

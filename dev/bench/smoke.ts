@@ -64,13 +64,27 @@ export function resultProblems(r: any): string[] {
   return out
 }
 
+/** The charts the HTML report must draw (the issue's, and where the CPU goes), by a phrase of each title. */
+const CHARTS = ['Webhook acks/s per pair', 'Ack latency per pair', 'Postgres CPU per event per pair', 'times on a CPU', 'Lag (receipt', 'Stripe calls per second in the drain']
+
+/** The problems with the HTML report (none: every chart is there, each an SVG figure). */
+export function htmlProblems(html: string): string[] {
+  const figures = [...html.matchAll(/<figure><svg[^>]*aria-label="([^"]*)"/g)].map((m) => m[1])
+  return CHARTS.filter((c) => !figures.some((f) => f.includes(c))).map((c) => `the HTML report lacks the chart "${c}"`)
+}
+
 export async function benchSmoke(profileName: string): Promise<{ passed: number; failed: number }> {
   const r = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'dev/bench/run.ts'), '--quick'], { cwd: ROOT, env: { ...process.env, BENCH_PROFILE: profileName } })
   process.stdout.write(r.stdout.split('\n').slice(-20).join('\n') + '\n')
   const json = /wrote (\S+)\.json and \.html/.exec(r.stdout)?.[1]
   const problems = r.code !== 0
     ? [`exited ${r.code}: ${r.stderr.slice(-2000)}`]
-    : [...closingProblems(r.stdout), ...(json ? resultProblems(JSON.parse(readFileSync(path.resolve(ROOT, `${json}.json`), 'utf8'))) : ['no "wrote <file>.json" line'])]
+    : [
+      ...closingProblems(r.stdout),
+      ...(json
+        ? [...resultProblems(JSON.parse(readFileSync(path.resolve(ROOT, `${json}.json`), 'utf8'))), ...htmlProblems(readFileSync(path.resolve(ROOT, `${json}.html`), 'utf8'))]
+        : ['no "wrote <file>.json" line']),
+    ]
   for (const p of problems) process.stdout.write(`bench smoke: ${p}\n`)
   return problems.length === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 }
 }

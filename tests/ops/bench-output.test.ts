@@ -1,8 +1,10 @@
 // The check `npm test` applies to `npm run bench -- --quick`: the eight target lines, last, in order,
-// numbers. (The step itself runs the quick bench; this pins what the check accepts and refuses.)
+// numbers; and the HTML report's charts. (The step itself runs the quick bench; this pins what the check
+// accepts and refuses.)
 import { describe, expect, it } from 'vitest'
-import { closingProblems } from '../../dev/bench/smoke.ts'
+import { closingProblems, htmlProblems } from '../../dev/bench/smoke.ts'
 import { TARGET_NAMES } from '../../dev/bench/report.ts'
+import { bars, page } from '../../dev/bench/svg.ts'
 
 const good = TARGET_NAMES.map((n, i) => `${n}=${i + 0.5}`).join('\n')
 
@@ -17,5 +19,12 @@ describe('bench output shape', () => {
     expect(closingProblems([lines[1], lines[0], ...lines.slice(2)].join('\n'))).not.toEqual([])
     expect(closingProblems(good.replace('lag_p99_ms=5.5', 'lag_p99_ms=NaN'))).toEqual(['lag_p99_ms is not a number: NaN'])
     expect(closingProblems(`${good}\ndone`)).not.toEqual([])
+  })
+
+  it('finds every chart in the HTML report, and names the one missing', () => {
+    const titles = ['Webhook acks/s per pair', 'Ack latency per pair (ms)', 'Postgres CPU per event per pair (ms), by connection', 'Lag (50/s), per event: CPU ms and times on a CPU', 'Lag (receipt → processed, ms)', 'Stripe calls per second in the drain against the bucket']
+    const report = (ts: string[]) => page('Bench', ts.map((t) => bars(t, ['pair 1'], [{ name: 'ours', values: [1] }])))
+    expect(htmlProblems(report(titles))).toEqual([])
+    expect(htmlProblems(report(titles.filter((t) => !t.startsWith('Postgres'))))).toEqual(['the HTML report lacks the chart "Postgres CPU per event per pair"'])
   })
 })
