@@ -168,6 +168,12 @@ export function cpuBetween(a: CpuReading, b: CpuReading, events = 1): Record<str
   )
 }
 
+/** The cluster's WAL written so far (bytes): read before and after a phase, its WAL (every database's). */
+export async function walBytes(sql: postgres.Sql): Promise<number> {
+  const [{ bytes }] = await sql<{ bytes: number }[]>`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 as bytes`
+  return bytes
+}
+
 /** How many times the live processes were put on a CPU between two readings, per event, by who; largest first. */
 export function slicesBetween(a: CpuReading, b: CpuReading, events: number): Record<string, number> {
   const n: Record<string, number> = {}

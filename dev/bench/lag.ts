@@ -9,7 +9,7 @@ import type { Signed } from './events.ts'
 import { pct, post } from './http-load.ts'
 import { cpuByThread, functionsHostPid, hostCpuMs, threadsCpuMs } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
-import { cpuBetween, cpuReading, slicesBetween } from './db-stats.ts'
+import { cpuBetween, cpuReading, slicesBetween, walBytes } from './db-stats.ts'
 
 const WEBHOOK = '/functions/v1/stripe-webhook'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -21,6 +21,8 @@ export interface LagResult {
   non2xx: number
   p50ms: number
   p99ms: number
+  /** The cluster's WAL per event over the CPU's span (bytes): the record, the mirror, workflows and emails. */
+  walBytesPerEvent: number
   /** Events processed per second, from the first receipt to the last processing. */
   processedPerSecond: number
   /**
@@ -57,6 +59,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const host = functionsHostPid(p)
   const cpu0 = hostCpuMs(host)
   const db0 = await cpuReading(p, sql)
+  const wal0 = await walBytes(sql)
   const threads0 = threadsCpuMs(host)
   const slices0 = threadsCpuMs(host, 'slices')
   const t0 = performance.now()
@@ -75,6 +78,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const threads1 = threadsCpuMs(host)
   const slices1 = threadsCpuMs(host, 'slices')
   const db1 = await cpuReading(p, sql)
+  const walBytesPerEvent = Math.round(((await walBytes(sql)) - wal0) / signed.length)
   const dbCpuMsPerEvent = (db1.total - db0.total) / signed.length
   const cpuWindowSeconds = Number(((performance.now() - t0) / 1000).toFixed(1))
   const rows = await sql<{ at: number; lag: number | null; span: number | null; first: Date }[]>`
@@ -84,7 +88,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const lags = rows.filter((r) => r.lag !== null).map((r) => r.lag!).sort((a, b) => a - b)
   const span = rows[0]?.span ?? null
   return {
-    rate, events: signed.length, processed: lags.length, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
+    rate, events: signed.length, processed: lags.length, walBytesPerEvent, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
     p50ms: Math.round(pct(lags, 50) ?? NaN), p99ms: Math.round(pct(lags, 99) ?? NaN),
     processedPerSecond: span ? Number((lags.length / span).toFixed(1)) : 0,
     cpuMsPerEvent: Number(cpuMsPerEvent.toFixed(2)), dbCpuMsPerEvent: Number(dbCpuMsPerEvent.toFixed(2)), dbCpuBy: cpuBetween(db0, db1, signed.length), cpuWindowSeconds, cpuByThread: await cpuByThread(p, threads0, threads1, signed.length),

@@ -23,8 +23,10 @@ export interface PairCpu {
   processMsPerEvent: number
   dbMsPerEvent: number
   msPerEvent: number
-  /** dbMsPerEvent by who spent it (db-stats.ts's cpuBetween): our functions' pools by name; the peer's pool is unnamed. */
+  /** dbMsPerEvent by who spent it (db-stats.ts's cpuBetween): our functions' pools by name, the peer's `stripe-sync-engine`. */
   dbBy: Record<string, number>
+  /** The cluster's WAL per event over the same span (bytes). */
+  walBytesPerEvent: number
 }
 
 export interface BenchResult {
@@ -92,13 +94,15 @@ function table(r: BenchResult): string {
   out.push(`CPU ms/event = process + Postgres: ours ack + sync + workflows + emails (functions host, until quiet), the peer's until its last ack; the Stripe emulator not counted`)
   const d = r.drain.results[0]
   out.push('', `drain: ${d.events} events of ${d.customers} customers in ${d.seconds} s, ${d.stripeCalls} Stripe calls at ${r.drain.rateLimit} req/s`)
-  out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx)`)
+  out.push(`lag: ${r.lag.events} events at ${r.lag.rate}/s in bursts of ${r.lag.burst}: p50 ${r.lag.p50ms} ms, p99 ${r.lag.p99ms} ms (${r.lag.processed} processed, ${r.lag.non2xx} non-2xx); WAL ${r.lag.walBytesPerEvent} bytes/event`)
   const c = r.cpu
   out.push(`cpu: ${c.totalMsPerEvent} ms/event = functions host ${c.msPerEvent} + Postgres ${c.dbMsPerEvent}, over ${c.windowSeconds} s (first post to quiet); host idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it, ${c.netOfIdleMsPerEvent} above; Postgres idle ${c.dbIdleMsPerSecond} ms/s`)
   out.push(`cpu by thread (ms/event): ${Object.entries(c.byThread).map(([t, ms]) => `${t} ${ms}`).join('; ')}; a Deno thread's wake from idle costs ${c.wakeMs} ms here (${c.wakes} timer wakes)`)
   out.push(`Postgres cpu by connection (ms/event): ${by(c.dbBy)}`)
   out.push(`times on a CPU per event (wake-ups and returns after preemption): host ${by(c.slicesPerEvent.host)}; Postgres ${by(c.slicesPerEvent.postgres)}`)
-  for (const x of r.pairs) out.push(`ingest pair ${x.pair}, Postgres cpu by connection (ms/event): ours ${by(x.ours.cpu.dbBy)}; peer ${by(x.peer.cpu.dbBy)}`)
+  for (const x of r.pairs) {
+    out.push(`ingest pair ${x.pair}, Postgres cpu by connection (ms/event): ours ${by(x.ours.cpu.dbBy)}; peer ${by(x.peer.cpu.dbBy)}; WAL bytes/event: ours ${x.ours.cpu.walBytesPerEvent}, peer ${x.peer.cpu.walBytesPerEvent}`)
+  }
   for (const s of r.sustain) {
     out.push(`sustain at ${s.rps} req/s: steps ${s.steps.map((x) => `${x.rate}/s ${x.keptUp ? 'ok' : `behind (p99 ${x.p99ms} ms, ${x.processed}/${x.events})`}`).join(', ')}`)
     for (const x of s.confirmations) {

@@ -29,7 +29,7 @@ import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events
 import { agent, closedLoop } from './http-load.ts'
 import { lagRun } from './lag.ts'
 import { startPeer } from './peer.ts'
-import { assertDurable, autovacuumCounts, autovacuumsBetween, clusterCpuMs, cpuBetween, cpuReading, durability, payVacuumDebt } from './db-stats.ts'
+import { assertDurable, autovacuumCounts, autovacuumsBetween, clusterCpuMs, cpuBetween, cpuReading, durability, payVacuumDebt, walBytes } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, idleCpuMsPerSecond } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { type BenchResult, type PairCpu, writeReport } from './report.ts'
@@ -71,10 +71,10 @@ async function wakeFloorMs(): Promise<number> {
  * A side's CPU so far (ms): its process (our functions host, or the peer's server) and the database
  * cluster, which each side has to itself while it runs (the Stripe emulator, Stripe's part, is not counted).
  */
-const cpuNow = async (pid: number) => ({ process: hostCpuMs(pid), db: await cpuReading(p, sql) })
+const cpuNow = async (pid: number) => ({ process: hostCpuMs(pid), db: await cpuReading(p, sql), wal: await walBytes(sql) })
 function cpuPerEvent(a: Awaited<ReturnType<typeof cpuNow>>, b: Awaited<ReturnType<typeof cpuNow>>, events: number): PairCpu {
   const [proc, db] = [(b.process - a.process) / events, (b.db.total - a.db.total) / events]
-  return { processMsPerEvent: Number(proc.toFixed(3)), dbMsPerEvent: Number(db.toFixed(3)), msPerEvent: Number((proc + db).toFixed(3)), dbBy: cpuBetween(a.db, b.db, events) }
+  return { processMsPerEvent: Number(proc.toFixed(3)), dbMsPerEvent: Number(db.toFixed(3)), msPerEvent: Number((proc + db).toFixed(3)), dbBy: cpuBetween(a.db, b.db, events), walBytesPerEvent: Math.round((b.wal - a.wal) / events) }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]

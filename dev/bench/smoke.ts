@@ -33,11 +33,13 @@ export function resultProblems(r: any): string[] {
   // Postgres's CPU by connection: the webhook's and the sync's pools by name (_shared/db.ts names them).
   const dbBy = r?.cpu?.dbBy ?? {}
   need(dbBy['stripe-webhook'] > 0 && dbBy['stripe-sync'] > 0 && Object.values(dbBy).every(num), 'cpu.dbBy lacks stripe-webhook or stripe-sync')
+  // The lag's WAL per event: every event is recorded and mirrored, so never none.
+  need(r?.lag?.walBytesPerEvent > 0, 'lag.walBytesPerEvent is not a positive number')
   // How many times each was put on a CPU per event: the gateway's thread, and the webhook's connections.
   const slices = r?.cpu?.slicesPerEvent
   need(Object.keys(slices?.host ?? {}).some((t) => t.startsWith('gateway')) && slices?.postgres?.['stripe-webhook'] > 0, 'cpu.slicesPerEvent lacks the gateway or stripe-webhook')
   // Each side's CPU per event in every ingest pair: the process, Postgres (and by connection), and both.
-  const pairCpu = (c: any) => ['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent'].every((k) => num(c?.[k])) && Object.values(c?.dbBy ?? [NaN]).every(num)
+  const pairCpu = (c: any) => ['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent', 'walBytesPerEvent'].every((k) => num(c?.[k])) && Object.values(c?.dbBy ?? [NaN]).every(num)
   need(Array.isArray(r?.pairs) && r.pairs.length > 0 && r.pairs.every((x: any) => pairCpu(x?.ours?.cpu) && pairCpu(x?.peer?.cpu)), 'a pair lacks ours or the peer\'s CPU per event')
   // The database's durability, which a full run requires on (a quick one, under npm test, runs without).
   need(DURABILITY_SETTINGS.every((k) => ['on', 'off'].includes(r?.database?.[k])), 'database lacks its durability settings')

@@ -19,8 +19,9 @@ const good = () => ({
     dbBy: { 'stripe-webhook': 0.7, 'stripe-sync': 0.6, 'stripe-rate-limiter': 0.1, walwriter: 0.05, 'ended or postmaster': 0.05 },
     slicesPerEvent: { host: { 'gateway + stripe-webhook': 2.2, 'stripe-sync': 1.6 }, postgres: { 'stripe-webhook': 4, 'stripe-sync': 2.7 } },
   },
+  lag: { walBytesPerEvent: 2100 },
   warmUp: { eventsPerSide: 2000, ours: { eventsPerSecond: 3100, non2xx: 0 }, peer: { eventsPerSecond: 2000, non2xx: 0 } },
-  pairs: [1, 2, 3].map((pair) => ({ pair, ours: { cpu: { processMsPerEvent: 0.6, dbMsPerEvent: 0.4, msPerEvent: 1, dbBy: { 'stripe-webhook': 0.3, 'stripe-sync': 0.1 } } }, peer: { cpu: { processMsPerEvent: 0.5, dbMsPerEvent: 0.3, msPerEvent: 0.8, dbBy: { 'client backend': 0.3 } } } })),
+  pairs: [1, 2, 3].map((pair) => ({ pair, ours: { cpu: { processMsPerEvent: 0.6, dbMsPerEvent: 0.4, msPerEvent: 1, dbBy: { 'stripe-webhook': 0.3, 'stripe-sync': 0.1 }, walBytesPerEvent: 1800 } }, peer: { cpu: { processMsPerEvent: 0.5, dbMsPerEvent: 0.3, msPerEvent: 0.8, dbBy: { 'stripe-sync-engine': 0.3 }, walBytesPerEvent: 2600 } } })),
   sustain: [25, 100].map((rps) => ({ rps, steps: [run(rps * 0.4, true), run(rps * 0.55, false)], confirmations: [run(rps * 0.4, true)], confirmed: run(rps * 0.4, true) })),
   at100rps: { offered: 40, seconds: 120, lagP99ms: 900, keptUp: true },
   usage: { lag: phase(), 'sustain 25': phase(), 'sustain 100': phase(), ingest: { functions: {}, hostPeakRssMb: 260, hostPeakRssPerPhase: false } },
@@ -37,6 +38,7 @@ describe('bench result shape', () => {
     delete r.cpu.dbMsPerEvent
     delete r.cpu.byThread['stripe-sync']
     delete r.cpu.dbBy['stripe-webhook']
+    r.lag.walBytesPerEvent = 0
     r.cpu.slicesPerEvent.postgres = {}
     r.cpu.wakeMs = null
     r.sustain[1].confirmed.keptUp = 'yes'
@@ -48,6 +50,7 @@ describe('bench result shape', () => {
       'cpu.wakeMs is not a number',
       'cpu.byThread lacks the gateway or stripe-sync',
       'cpu.dbBy lacks stripe-webhook or stripe-sync',
+      'lag.walBytesPerEvent is not a positive number',
       'cpu.slicesPerEvent lacks the gateway or stripe-webhook',
       'sustain 100: the confirmed run lacks its rate, lag, length or keptUp',
       'usage.lag.stripe-sync: lines or heapPeakMb p50/max missing',
