@@ -80,12 +80,14 @@ const ticks = (stat: string, fields: number[]) => {
   return fields.reduce((n, i) => n + Number(f[i]), 0)
 }
 
+const postmasterPid = (p: Profile) => Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
+
 /**
  * CPU (ms) of the profile's Postgres cluster so far: the postmaster with its reaped children (autovacuum
  * workers, ended backends) plus every live child.
  */
 export function clusterCpuMs(p: Profile): number {
-  const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
+  const postmaster = postmasterPid(p)
   // utime, stime, cutime, cstime are fields 14-17 of /proc/<pid>/stat (11-14 after the command).
   let total = ticks(readFileSync(`/proc/${postmaster}/stat`, 'utf8'), [11, 12, 13, 14])
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -104,7 +106,7 @@ export function clusterCpuMs(p: Profile): number {
  * one thread), not the 10 ms ticks, so that a pool's share of a short run is not lost to rounding.
  */
 function childCpuMs(p: Profile): Map<number, { ms: number; slices: number }> {
-  const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
+  const postmaster = postmasterPid(p)
   const out = new Map<number, { ms: number; slices: number }>()
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
@@ -138,8 +140,7 @@ export async function cpuReading(p: Profile, sql: postgres.Sql): Promise<CpuRead
   const rows = await sql<{ pid: number; who: string }[]>`
     select pid, coalesce(nullif(application_name, ''), backend_type) as who from pg_stat_activity`
   const who = new Map(rows.map((r) => [r.pid, r.who]))
-  const postmaster = Number(readFileSync(path.join(p.pgdata, 'postmaster.pid'), 'utf8').split('\n')[0])
-  let total = (ticks(readFileSync(`/proc/${postmaster}/stat`, 'utf8'), [11, 12, 13, 14]) * 1000) / 100
+  let total = (ticks(readFileSync(`/proc/${postmasterPid(p)}/stat`, 'utf8'), [11, 12, 13, 14]) * 1000) / 100
   const byPid = new Map<number, { who: string; ms: number; slices: number }>()
   for (const [pid, { ms, slices }] of childCpuMs(p)) {
     byPid.set(pid, { who: who.get(pid) ?? 'unnamed', ms, slices })
@@ -154,19 +155,21 @@ export async function cpuReading(p: Profile, sql: postgres.Sql): Promise<CpuRead
  * postmaster) is `ended or postmaster`: the parts add up to the cluster's whole.
  */
 export function cpuBetween(a: CpuReading, b: CpuReading, events = 1): Record<string, number> {
-  const ms: Record<string, number> = {}
-  let named = 0
-  for (const [pid, now] of b.byPid) {
-    const spent = now.ms - (a.byPid.get(pid)?.ms ?? 0)
-    ms[now.who] = (ms[now.who] ?? 0) + spent
-    named += spent
-  }
-  ms['ended or postmaster'] = b.total - a.total - named
-  const digits = events === 1 ? 0 : 3
-  return Object.fromEntries(
-    Object.entries(ms).map(([k, v]) => [k, Number((v / events).toFixed(digits))] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]),
-  )
+  const ms = byWho(a, b, 'ms')
+  ms['ended or postmaster'] = b.total - a.total - Object.values(ms).reduce((n, v) => n + v, 0)
+  return perEvent(ms, events, events === 1 ? 0 : 3)
 }
+
+/** What the live processes of reading `b` spent of `what` since reading `a` (0 for one not in `a` yet), summed by who. */
+function byWho(a: CpuReading, b: CpuReading, what: 'ms' | 'slices'): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [pid, now] of b.byPid) out[now.who] = (out[now.who] ?? 0) + now[what] - (a.byPid.get(pid)?.[what] ?? 0)
+  return out
+}
+
+/** Each figure per event, rounded; those not above zero left out; largest first. */
+const perEvent = (by: Record<string, number>, events: number, digits: number) =>
+  Object.fromEntries(Object.entries(by).map(([k, v]) => [k, Number((v / events).toFixed(digits))] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]))
 
 /** The cluster's WAL written so far (bytes): read before and after a phase, its WAL (every database's). */
 export async function walBytes(sql: postgres.Sql): Promise<number> {
@@ -176,11 +179,7 @@ export async function walBytes(sql: postgres.Sql): Promise<number> {
 
 /** How many times the live processes were put on a CPU between two readings, per event, by who; largest first. */
 export function slicesBetween(a: CpuReading, b: CpuReading, events: number): Record<string, number> {
-  const n: Record<string, number> = {}
-  for (const [pid, now] of b.byPid) n[now.who] = (n[now.who] ?? 0) + now.slices - (a.byPid.get(pid)?.slices ?? 0)
-  return Object.fromEntries(
-    Object.entries(n).map(([k, v]) => [k, Number((v / events).toFixed(2))] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]),
-  )
+  return perEvent(byWho(a, b, 'slices'), events, 2)
 }
 
 export interface ActivityReport {
