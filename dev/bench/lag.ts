@@ -3,6 +3,7 @@
 // the commit that mirrored the customer and updated its organization). Used twice by run.ts: 50 events/s
 // in per-customer bursts (the lag target, with the functions host's and Postgres's CPU per event), and
 // the sustained runs (one distinct customer per event at a fixed rate and Stripe bucket, for customers/s).
+// peerPaced sends the lag's events to the peer at the same rate: its CPU per event, an ack alone.
 import type postgres from 'postgres'
 import type { Profile } from '../stack/config.ts'
 import type { Signed } from './events.ts'
@@ -50,6 +51,15 @@ export interface LagResult {
   series: [number, number | null][]
 }
 
+/** Posts each event at its time from `t0` (open loop: whatever the answers do); each one's status, 0 when none came. */
+function postOnTime(port: number, path: string, signed: Signed[], rate: number, t0: number): Promise<number[]> {
+  return Promise.all(signed.map(async (s, i) => {
+    const wait = t0 + (i * 1000) / rate - performance.now()
+    if (wait > 0) await sleep(wait)
+    return post(port, s.payload, s.signature, path).catch(() => 0)
+  }))
+}
+
 /**
  * Posts `signed` at `rate`/s, waits up to `settleMs` for them to be processed, and measures. With
  * `untilQuiet`, the CPU is read once the stack has also run those events' workflows and sent their emails.
@@ -63,11 +73,7 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
   const threads0 = threadsCpuMs(host)
   const slices0 = threadsCpuMs(host, 'slices')
   const t0 = performance.now()
-  const statuses = await Promise.all(signed.map(async (s, i) => {
-    const wait = t0 + (i * 1000) / rate - performance.now()
-    if (wait > 0) await sleep(wait)
-    return post(p.ports.api, s.payload, s.signature, WEBHOOK).catch(() => 0)
-  }))
+  const statuses = await postOnTime(p.ports.api, WEBHOOK, signed, rate, t0)
   const ids = signed.map((e) => e.id)
   for (const until = Date.now() + settleMs; Date.now() < until; await sleep(250)) {
     const [{ open }] = await sql`select count(*)::int as open from billing.stripe_events where id = any(${ids}) and status not in ('processed', 'dead')`
@@ -95,5 +101,40 @@ export async function lagRun(p: Profile, sql: postgres.Sql, signed: Signed[], ra
     slicesPerEvent: { host: await cpuByThread(p, slices0, slices1, signed.length), postgres: slicesBetween(db0, db1, signed.length) },
     firstReceivedAt: rows[0]?.first.toISOString() ?? null,
     series: rows.map((r) => [Number(r.at.toFixed(3)), r.lag === null ? null : Math.round(r.lag)]),
+  }
+}
+
+/** The peer on the lag phase's events, at the same rate (peerPaced). */
+export interface PeerPaced {
+  events: number
+  non2xx: number
+  /** The peer's server process per event (ms), from the first post to the last answer. */
+  processMsPerEvent: number
+  /** The cluster's over the same window (ms per event; our stack is quiet meanwhile, its idle included as in ours). */
+  dbMsPerEvent: number
+  msPerEvent: number
+  /** The cluster's by who spent it (the peer's pool is `stripe-sync-engine`). */
+  dbBy: Record<string, number>
+  /** Times on a CPU per event: the peer's process (all its threads) and the cluster's processes by who. */
+  slicesPerEvent: { process: number; postgres: Record<string, number> }
+}
+
+/**
+ * The same events at the same rate to the peer (dev/bench/peer.ts), which writes each at its ack and has
+ * no queue, sync or workflows: what acknowledging alone costs on this machine at this rate, the context
+ * the CPU target's figure is read in.
+ */
+export async function peerPaced(p: Profile, sql: postgres.Sql, peer: { port: number; path: string; pid: number }, signed: Signed[], rate: number): Promise<PeerPaced> {
+  const [cpu0, slices0, db0] = [hostCpuMs(peer.pid), threadsCpuMs(peer.pid, 'slices'), await cpuReading(p, sql)]
+  const statuses = await postOnTime(peer.port, peer.path, signed, rate, performance.now())
+  const [cpu1, slices1, db1] = [hostCpuMs(peer.pid), threadsCpuMs(peer.pid, 'slices'), await cpuReading(p, sql)]
+  const n = signed.length
+  const sum = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0)
+  const [processMs, dbMs] = [(cpu1 - cpu0) / n, (db1.total - db0.total) / n]
+  return {
+    events: n, non2xx: statuses.filter((s) => s < 200 || s >= 300).length,
+    processMsPerEvent: Number(processMs.toFixed(2)), dbMsPerEvent: Number(dbMs.toFixed(2)), msPerEvent: Number((processMs + dbMs).toFixed(2)),
+    dbBy: cpuBetween(db0, db1, n),
+    slicesPerEvent: { process: Number(((sum(slices1) - sum(slices0)) / n).toFixed(2)), postgres: slicesBetween(db0, db1, n) },
   }
 }

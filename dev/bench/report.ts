@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describeDurability, type Durability } from './db-stats.ts'
 import type { LoadResult } from './http-load.ts'
-import type { LagResult } from './lag.ts'
+import type { LagResult, PeerPaced } from './lag.ts'
 import type { WarmUp } from './warm-up.ts'
 import { perSecond } from './stripe-calls.ts'
 import type { SustainResult } from './sustain.ts'
@@ -68,6 +68,8 @@ export interface BenchResult {
     vacuumBeforeLag: { tables: number; seconds: number } | null
     /** The tables autovacuum worked on in the lag phase's window, with how many times. */
     autovacuumsInLag: Record<string, number>
+    /** The peer on the same events at the same rate (lag.ts's peerPaced): an ack alone, on this machine. */
+    peer: PeerPaced
   }
   /** The step search and confirmation run at 25 and 100 req/s. */
   sustain: SustainResult[]
@@ -98,6 +100,7 @@ function table(r: BenchResult): string {
   const c = r.cpu
   out.push(`cpu: ${c.totalMsPerEvent} ms/event = functions host ${c.msPerEvent} + Postgres ${c.dbMsPerEvent}, over ${c.windowSeconds} s (first post to quiet); host idle ${c.idleMsPerSecond} ms/s (over ${c.idleSeconds} s) = ${c.idleMsPerEvent} ms/event of it, ${c.netOfIdleMsPerEvent} above; Postgres idle ${c.dbIdleMsPerSecond} ms/s`)
   out.push(`cpu by thread (ms/event): ${Object.entries(c.byThread).map(([t, ms]) => `${t} ${ms}`).join('; ')}; a Deno thread's wake from idle costs ${c.wakeMs} ms here (${c.wakes} timer wakes)`)
+  out.push(`the peer on the same events at ${r.lag.rate}/s (an ack alone): ${c.peer.msPerEvent} ms/event = its process ${c.peer.processMsPerEvent} + Postgres ${c.peer.dbMsPerEvent} (${by(c.peer.dbBy)}); times on a CPU per event: its process ${c.peer.slicesPerEvent.process}, Postgres ${by(c.peer.slicesPerEvent.postgres)}; ${c.peer.non2xx} non-2xx`)
   out.push(`Postgres cpu by connection (ms/event): ${by(c.dbBy)}`)
   out.push(`times on a CPU per event (wake-ups and returns after preemption): host ${by(c.slicesPerEvent.host)}; Postgres ${by(c.slicesPerEvent.postgres)}`)
   for (const x of r.pairs) {
@@ -152,6 +155,10 @@ function html(r: BenchResult): string {
     bars(`Lag (${r.lag.rate}/s), per event: CPU ms and times on a CPU (one wake: ${r.cpu.wakeMs} ms CPU)`, LAG_PLACES.map((x) => x.label), [
       { name: 'CPU ms', values: LAG_PLACES.map((x) => x.of(r.cpu.byThread, r.cpu.dbBy)) },
       { name: 'times on a CPU', values: LAG_PLACES.map((x) => x.of(r.cpu.slicesPerEvent.host, r.cpu.slicesPerEvent.postgres)) },
+    ]),
+    bars(`CPU per event at ${r.lag.rate} events/s on the same events (ms): ours ack + sync + workflows until quiet, the peer's ack alone`, ['process', 'Postgres', 'both'], [
+      { name: 'ours', values: [r.cpu.msPerEvent, r.cpu.dbMsPerEvent, r.cpu.totalMsPerEvent] },
+      { name: 'peer', values: [r.cpu.peer.processMsPerEvent, r.cpu.peer.dbMsPerEvent, r.cpu.peer.msPerEvent] },
     ]),
     bars('Ack latency per pair (ms)', labels, [
       { name: 'ours p50', values: r.pairs.map((x) => x.ours.p50ms) }, { name: 'peer p50', values: r.pairs.map((x) => x.peer.p50ms) },

@@ -10,9 +10,10 @@
 // ingest in interleaved pairs (ours, peer, ...) on the same signed events, the load average read before
 // each pair, each side from a quiet stack (our sync drains what our run queues, meanwhile; the peer runs
 // without our sync's tail), with each side's CPU per event (ours until its events are synced and their
-// workflows and emails done, the peer's until its last ack). Each phase on the stack also reports
-// what the functions logged of their usage (usage.ts: stripe-sync's peak heap per invocation) and the
-// host's peak RSS. Writes bench-results/<date>.json and .html; ends with one `name=value` line per target
+// workflows and emails done, the peer's until its last ack); last, the peer's CPU on the lag's events at
+// the lag's rate, warm from the pairs (its ack alone: what this machine charges for that). Each phase on
+// the stack also reports what the functions logged of their usage (usage.ts: stripe-sync's peak heap per
+// invocation) and the host's peak RSS. Writes bench-results/<date>.json and .html; ends with one `name=value` line per target
 // (medians of the pairs). `--quick`: small sizes, under a minute, for `npm test` (shape, not speed).
 // Sizes (BENCH_* variables) default to the issue's: 10,000 events and 1,000 customers, concurrency 16.
 // The other benches (ingest, limits, emails) stay their own scripts.
@@ -27,7 +28,7 @@ import { down, up } from '../stack/stack.ts'
 import { drainBench } from './drain.ts'
 import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events.ts'
 import { agent, closedLoop } from './http-load.ts'
-import { lagRun } from './lag.ts'
+import { lagRun, peerPaced } from './lag.ts'
 import { startPeer } from './peer.ts'
 import { assertDurable, autovacuumCounts, autovacuumsBetween, clusterCpuMs, cpuBetween, cpuReading, durability, payVacuumDebt, walBytes } from './db-stats.ts'
 import { functionsHostPid, hostCpuMs, idleCpuMsPerSecond } from './proc-stats.ts'
@@ -172,13 +173,18 @@ try {
     pairs.push({ pair: i, loadAverage, ours: { ...ours, cpu: oursCpu }, peer: { ...theirs, cpu: peerCpu }, ratio: Number((ours.eventsPerSecond / theirs.eventsPerSecond).toFixed(2)) })
   }
   usage.ingest = meter.done()
+  // The peer on the lag's events at the lag's rate, warm by now (the ingest pairs), our stack quiet
+  // meanwhile (each pair's peer side began on a quiet stack): what an ack alone costs on this machine.
+  await settle('peer at the lag rate')
+  const peerAtLag = await peerPaced(p, sql, peer, lagEvents, LAG_RATE)
+  console.log(`the peer on the lag's events at ${LAG_RATE}/s: ${peerAtLag.msPerEvent} ms/event (its process ${peerAtLag.processMsPerEvent} + Postgres ${peerAtLag.dbMsPerEvent}), ${peerAtLag.non2xx} non-2xx`)
 
   const coalesced = drain.results[0]
   const at100 = sustain.find((x) => x.rps === 100)!.confirmed
   const result: BenchResult = {
     date: new Date().toISOString(), quick, profile: p.name, cpus: os.cpus().length, database,
     sizes: { customers: CUSTOMERS, eventsPerSide: EVENTS, pairs: PAIRS, concurrency: CONCURRENCY },
-    warmUp: warm, pairs, lag, cpuMsPerEvent, cpu, sustain, usage, quietSeconds,
+    warmUp: warm, pairs, lag, cpuMsPerEvent, cpu: { ...cpu, peer: peerAtLag }, sustain, usage, quietSeconds,
     drain: { ...drain, results: drain.results },
     targets: {
       ingest_ratio_vs_peer: median(pairs.map((x) => x.ratio)),

@@ -38,6 +38,9 @@ export function resultProblems(r: any): string[] {
   // How many times each was put on a CPU per event: the gateway's thread, and the webhook's connections.
   const slices = r?.cpu?.slicesPerEvent
   need(Object.keys(slices?.host ?? {}).some((t) => t.startsWith('gateway')) && slices?.postgres?.['stripe-webhook'] > 0, 'cpu.slicesPerEvent lacks the gateway or stripe-webhook')
+  // The peer on the lag's events at the lag's rate: its process and Postgres, and its pool's connections by name.
+  const peer = r?.cpu?.peer
+  need(['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent'].every((k) => num(peer?.[k])) && peer?.dbBy?.['stripe-sync-engine'] > 0 && num(peer?.slicesPerEvent?.process) && peer?.non2xx === 0, "cpu.peer lacks the peer's CPU at the lag rate, or it refused events")
   // Each side's CPU per event in every ingest pair: the process, Postgres (and by connection), and both.
   const pairCpu = (c: any) => ['processMsPerEvent', 'dbMsPerEvent', 'msPerEvent', 'walBytesPerEvent'].every((k) => num(c?.[k])) && Object.values(c?.dbBy ?? [NaN]).every(num)
   need(Array.isArray(r?.pairs) && r.pairs.length > 0 && r.pairs.every((x: any) => pairCpu(x?.ours?.cpu) && pairCpu(x?.peer?.cpu)), 'a pair lacks ours or the peer\'s CPU per event')
@@ -67,7 +70,7 @@ export function resultProblems(r: any): string[] {
 }
 
 /** The charts the HTML report must draw (the issue's, and where the CPU goes), by a phrase of each title. */
-const CHARTS = ['Webhook acks/s per pair', 'Ack latency per pair', 'Postgres CPU per event per pair', 'times on a CPU', 'Lag (receipt', 'Stripe calls per second in the drain']
+const CHARTS = ['Webhook acks/s per pair', 'Ack latency per pair', 'Postgres CPU per event per pair', 'times on a CPU', 'events/s on the same events', 'Lag (receipt', 'Stripe calls per second in the drain']
 
 /** The problems with the HTML report (none: every chart is there, each an SVG figure). */
 export function htmlProblems(html: string): string[] {

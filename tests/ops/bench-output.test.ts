@@ -22,9 +22,10 @@ describe('bench output shape', () => {
   })
 
   it('finds every chart in the HTML report, and names the one missing', () => {
-    const titles = ['Webhook acks/s per pair', 'Ack latency per pair (ms)', 'Postgres CPU per event per pair (ms), by connection', 'Lag (50/s), per event: CPU ms and times on a CPU', 'Lag (receipt → processed, ms)', 'Stripe calls per second in the drain against the bucket']
+    const titles = ['Webhook acks/s per pair', 'Ack latency per pair (ms)', 'Postgres CPU per event per pair (ms), by connection', 'Lag (50/s), per event: CPU ms and times on a CPU', 'CPU per event at 50 events/s on the same events (ms): ours ack + sync + workflows until quiet, the peer\'s ack alone', 'Lag (receipt → processed, ms)', 'Stripe calls per second in the drain against the bucket']
     const report = (ts: string[]) => page('Bench', ts.map((t) => bars(t, ['pair 1'], [{ name: 'ours', values: [1] }])))
     expect(htmlProblems(report(titles))).toEqual([])
     expect(htmlProblems(report(titles.filter((t) => !t.startsWith('Postgres'))))).toEqual(['the HTML report lacks the chart "Postgres CPU per event per pair"'])
+    expect(htmlProblems(report(titles.filter((t) => !t.startsWith('CPU per event at'))))).toEqual(['the HTML report lacks the chart "events/s on the same events"'])
   })
 })

@@ -18,6 +18,7 @@ const good = () => ({
     byThread: { 'gateway + stripe-webhook': 1.9, 'stripe-sync': 1.8, 'other threads': 0.3 }, wakeMs: 0.31, wakes: 300,
     dbBy: { 'stripe-webhook': 0.7, 'stripe-sync': 0.6, 'stripe-rate-limiter': 0.1, walwriter: 0.05, 'ended or postmaster': 0.05 },
     slicesPerEvent: { host: { 'gateway + stripe-webhook': 2.2, 'stripe-sync': 1.6 }, postgres: { 'stripe-webhook': 4, 'stripe-sync': 2.7 } },
+    peer: { events: 1500, non2xx: 0, processMsPerEvent: 0.5, dbMsPerEvent: 0.6, msPerEvent: 1.1, dbBy: { 'stripe-sync-engine': 0.5, walwriter: 0.05 }, slicesPerEvent: { process: 2.1, postgres: { 'stripe-sync-engine': 3.1 } } },
   },
   lag: { walBytesPerEvent: 2100 },
   warmUp: { eventsPerSide: 2000, ours: { eventsPerSecond: 3100, non2xx: 0 }, peer: { eventsPerSecond: 2000, non2xx: 0 } },
@@ -56,6 +57,21 @@ describe('bench result shape', () => {
       'usage.lag.stripe-sync: lines or heapPeakMb p50/max missing',
       'usage.ingest.hostPeakRssMb is not a number',
     ])
+  })
+
+  it("refuses a result without the peer's CPU at the lag rate, or one where the peer refused events", () => {
+    const r: any = good()
+    const problem = "cpu.peer lacks the peer's CPU at the lag rate, or it refused events"
+    r.cpu.peer.non2xx = 3
+    expect(resultProblems(r)).toEqual([problem])
+    r.cpu.peer.non2xx = 0
+    delete r.cpu.peer.dbBy['stripe-sync-engine']
+    expect(resultProblems(r)).toEqual([problem])
+    r.cpu.peer.dbBy['stripe-sync-engine'] = 0.5
+    r.cpu.peer.msPerEvent = null
+    expect(resultProblems(r)).toEqual([problem])
+    delete r.cpu.peer
+    expect(resultProblems(r)).toEqual([problem])
   })
 
   it("refuses ingest pairs without ours' or the peer's CPU per event, or no pairs", () => {
