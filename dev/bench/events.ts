@@ -48,3 +48,11 @@ export async function burstEvents(tag: string, n: number, burst: number, custome
     return { id: e.id, ...(await signPayload(JSON.stringify(e))) }
   }))
 }
+
+/**
+ * The same events signed again now: a signature is good for Stripe's 300 s tolerance, so events sent
+ * again later in a run (the peer on the lag's events) need fresh ones, or every one is refused.
+ */
+export function signedAgain(signed: Signed[]): Promise<Signed[]> {
+  return Promise.all(signed.map(async (s) => ({ id: s.id, ...(await signPayload(s.payload)) })))
+}

@@ -26,7 +26,7 @@ import { runOk } from '../stack/proc.ts'
 import { DENO } from '../stack/services.ts'
 import { down, up } from '../stack/stack.ts'
 import { drainBench } from './drain.ts'
-import { benchCustomers, burstEvents, spreadEvents, type Signed } from './events.ts'
+import { benchCustomers, burstEvents, signedAgain, spreadEvents, type Signed } from './events.ts'
 import { agent, closedLoop } from './http-load.ts'
 import { lagRun, peerPaced } from './lag.ts'
 import { startPeer } from './peer.ts'
@@ -176,7 +176,7 @@ try {
   // The peer on the lag's events at the lag's rate, warm by now (the ingest pairs), our stack quiet
   // meanwhile (each pair's peer side began on a quiet stack): what an ack alone costs on this machine.
   await settle('peer at the lag rate')
-  const peerAtLag = await peerPaced(p, sql, peer, lagEvents, LAG_RATE)
+  const peerAtLag = await peerPaced(p, sql, peer, await signedAgain(lagEvents), LAG_RATE)
   console.log(`the peer on the lag's events at ${LAG_RATE}/s: ${peerAtLag.msPerEvent} ms/event (its process ${peerAtLag.processMsPerEvent} + Postgres ${peerAtLag.dbMsPerEvent}), ${peerAtLag.non2xx} non-2xx`)
 
   const coalesced = drain.results[0]
