@@ -13,8 +13,9 @@
 // workflows and emails done, the peer's until its last ack); last, the peer's CPU on the lag's events at
 // the lag's rate, warm from the pairs (its ack alone: what this machine charges for that). Each phase on
 // the stack also reports what the functions logged of their usage (usage.ts: stripe-sync's peak heap per
-// invocation) and the host's peak RSS. Writes bench-results/<date>.json and .html; ends with one `name=value` line per target
-// (medians of the pairs). `--quick`: small sizes, under a minute, for `npm test` (shape, not speed).
+// invocation) and the host's peak RSS. Writes bench-results/<date>.json and .html; ends with one
+// `name=value` line per target (medians of the pairs), and exits 1 when the result fails the smoke's
+// check of its shape (smoke.ts). `--quick`: small sizes, under a minute, for `npm test` (shape, not speed).
 // Sizes (BENCH_* variables) default to the issue's: 10,000 events and 1,000 customers, concurrency 16.
 // The other benches (ingest, limits, emails) stay their own scripts.
 import { mkdirSync } from 'node:fs'
@@ -34,6 +35,7 @@ import { assertDurable, autovacuumCounts, autovacuumsBetween, clusterCpuMs, cpuB
 import { functionsHostPid, hostCpuMs, idleCpuMsPerSecond } from './proc-stats.ts'
 import { quiet } from './quiet.ts'
 import { type BenchResult, type PairCpu, writeReport } from './report.ts'
+import { resultProblems } from './smoke.ts'
 import { sustainSearch } from './sustain.ts'
 import { type PhaseUsage, usageMeter } from './usage.ts'
 import { warmUp } from './warm-up.ts'
@@ -91,6 +93,7 @@ const peer = await startPeer(p).catch(async (err) => {
   throw err
 })
 let closing: string[] = []
+let problems: string[] = []
 const setBucket = async (rps: number) =>
   void (await sql`update billing.stripe_rate_limits set requests_per_second = ${rps}, burst = ${rps}, tokens = ${rps}, paused_until = null where bucket = 'test'`)
 /** Seconds each phase waited for the stack to be quiet before it began. */
@@ -201,6 +204,9 @@ try {
   const dir = path.join(ROOT, 'bench-results')
   mkdirSync(dir, { recursive: true })
   closing = writeReport(dir, result)
+  // The smoke's check of the result's shape, on every run: a full run whose figures are not what they
+  // claim (a side that refused events, a missing part) says so and exits 1, its lines still printed.
+  problems = resultProblems(result)
 } finally {
   agent.destroy()
   await peer.close()
@@ -208,5 +214,6 @@ try {
   await down(p, { cluster: true })
 }
 // Last, after the stack is down: the eight lines a script reads.
+for (const problem of problems) console.error(`bench: ${problem}`)
 for (const line of closing) console.log(line)
-if (closing.length === 0) process.exit(1)
+if (closing.length === 0 || problems.length > 0) process.exit(1)
