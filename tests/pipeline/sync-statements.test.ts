@@ -96,6 +96,22 @@ test('a group that absorbs the customer\'s other messages costs begin with the p
   expect(mirrored?.id).toBe(customer.id)
 })
 
+test('the peek returns the events as json text, each payload as the inbox holds it (no jsonb document rebuilt from them)', async () => {
+  const { queue, events } = await queuedCustomer()
+  const handed: SyncedEvent[][] = []
+  const syncer = createGroupSyncer({ sql, queue, stripe: { stripe: s.limited(limiterSql, bucket) }, onSynced: async (_tx, e) => void handed.push(e) })
+  const [group] = groupMessages((await readBatch(other, queue, 1, 30, NOW)).messages)
+  const from = texts.length
+  await syncer(group)
+  const peek = texts.slice(from).find((q) => /^begin;/.test(q))!.replace(/^begin;\s*/, '')
+  // Described, not run: json (114), where jsonb (3802) took every payload apart and printed it again.
+  const { columns } = await other.unsafe(peek).describe()
+  expect(columns.map((c) => [c.name, c.type])).toEqual([['queued', 3802], ['live', 1009], ['events', 114]])
+  const stored = await other<{ id: string; created: Date; payload: unknown }[]>`
+    select id, created, payload from billing.stripe_events where id = any(${events}) order by created, received_at`
+  expect(handed[0].map((e) => ({ id: e.id, created: e.created, payload: e.payload }))).toEqual(stored.map((r) => ({ ...r })))
+})
+
 test("a group's COMMIT goes with its write and hand-off, without waiting for their answers", { timeout: 30_000 }, async () => {
   // One connection, whose first group prepares the write: a statement's first use on a connection asks
   // for its parameter types first and holds what follows until that answer (postgres.js), once.

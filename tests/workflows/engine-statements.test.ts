@@ -15,12 +15,14 @@ import { stackProfile, uniq } from '../helpers/stack.ts'
 
 let statements = 0
 const texts: string[] = []
+const parameters: unknown[][] = []
 const sql = postgres(stackProfile.dbUrl, {
   max: 1,
   onnotice: () => {},
-  debug: (_c, query) => {
+  debug: (_c, query, params) => {
     statements++
     texts.push(query)
+    parameters.push(params)
   },
 })
 afterAll(() => sql.end())
@@ -187,6 +189,26 @@ describe('running a claimed run', () => {
     expect(run.result).toEqual({ first: { n: 1 }, email: { id: email.id, status: 'skipped' } })
     const [{ n }] = await sql`select count(*)::int as n from billing.workflow_steps s join billing.workflow_runs r on r.id = s.run_id where r.workflow_id = ${id}`
     expect(n).toBe(2)
+  })
+})
+
+describe('claiming a run', () => {
+  test('its event comes as json text, as it was dispatched (no jsonb document rebuilt from it)', async () => {
+    const id = uniq('wf')
+    let got: WorkflowEvent | null = null
+    const wf = defineWorkflow({ id, triggers: [id] }, async ({ event }) => {
+      got = event
+      return null
+    })
+    const sent = ev(id, { object: { id: 'in_1', amount: 1999, ratio: 0.25, name: 'Zo\u00eb "q" \\ \n', lines: [{ a: null }, true] } })
+    await dispatch(sql, [wf], sent)
+    const from = texts.length
+    expect((await runDue(sql, [wf], { asOf: justNow() })).completed).toHaveLength(1)
+    expect(got).toEqual(sent)
+    const i = texts.findIndex((q, k) => k >= from && /prev_status/.test(q))
+    // Described, not run: json (114), where jsonb (3802) took every run's event apart and printed it again.
+    const { columns } = await sql.unsafe(texts[i], parameters[i] as postgres.ParameterOrJSON<never>[]).describe()
+    expect(columns.find((c) => c.name === 'runs')?.type).toBe(114)
   })
 })
 

@@ -106,7 +106,8 @@ async function claimRuns(
       from claimed c where r.id = c.id
       returning r.id, r.workflow_id, r.event, r.attempts, r.max_attempts, c.prev_status,
         (select coalesce(jsonb_object_agg(s.step_id, s.result), '{}') from billing.workflow_steps s where s.run_id = r.id) as steps)
-    select coalesce((select jsonb_agg(runs) from runs), '[]') as runs,
+    -- json, not jsonb: the runs' events go to the client as they are, not taken apart and printed again (sync/absorb.ts).
+    select coalesce((select json_agg(runs) from runs), '[]') as runs,
       exists (select 1 from billing.workflow_events where delivered_at is null and cancelled_at is null and deliver_at <= ${asOf}
         and name = any(${scope.deliver}::text[])) as events_due,
       exists (select 1 from billing.email_outbox where (status = 'pending' and next_attempt_at <= ${asOf})
