@@ -45,6 +45,28 @@ test('every page of the library\'s auto-pagination takes a token', async () => {
   expect(await tokensTaken()).toBe(pages.length)
 })
 
+test('a reservation commits without waiting for the flush, its own transaction only: others see the token taken at once, and the connection commits durably after it', async () => {
+  const one = await limiterSql.reserve()
+  try {
+    // Durable, as a hosted database is (the test cluster runs with synchronous_commit off).
+    await one`set synchronous_commit = on`
+    await takeToken(one, bucket)
+    expect(await tokensTaken()).toBe(1)
+    expect((await one`select current_setting('synchronous_commit') as s`)[0].s).toBe('on')
+    // Inside a transaction of the caller's (a reserved connection has no begin()): off until its end.
+    await one`begin`
+    await one`select billing.service_role_reserve_stripe_token(${bucket}, 1000)`
+    const inside = (await one`select current_setting('synchronous_commit') as s`)[0].s
+    await one`commit`
+    expect(inside).toBe('off')
+    expect((await one`select current_setting('synchronous_commit') as s`)[0].s).toBe('on')
+    expect(await tokensTaken()).toBe(2)
+  } finally {
+    await one`reset synchronous_commit`
+    one.release()
+  }
+})
+
 test('each of the library\'s retries of a failing call takes a token', async () => {
   const c = await s.stripe.customers.create({ name: 'Retried' })
   const before = (await s.requests()).length
